@@ -1,0 +1,121 @@
+//! `toolgate explain`: how a hook event is seen, step by step.
+
+use crate::engine::Tri;
+use crate::exit;
+use crate::normalize::Context;
+use crate::pack::Decision;
+use crate::protocol;
+use crate::sanitize::safe;
+use std::io::Read;
+use std::path::Path;
+
+pub fn run(policy: Option<&Path>, file: &str) -> u8 {
+    let gate = match super::load_gate(policy, Context::from_env()) {
+        Ok(g) => g,
+        Err(status) => return status,
+    };
+    let bytes = if file == "-" {
+        let mut buf = Vec::new();
+        if let Err(e) = std::io::stdin().take(protocol::DEFAULT_MAX_INPUT_BYTES as u64 + 1).read_to_end(&mut buf) {
+            eprintln!("toolgate explain: cannot read stdin: {e}");
+            return exit::FAILURE;
+        }
+        buf
+    } else {
+        match std::fs::read(file) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("toolgate explain: cannot read {}: {e}", safe(file));
+                return exit::FAILURE;
+            }
+        }
+    };
+    let event = match protocol::decode(&bytes) {
+        Ok(e) => e,
+        Err(e) => {
+            println!("decision: deny (fail closed)\nreason: toolgate: {e}");
+            return exit::BLOCK;
+        }
+    };
+    let (subject, verdict) = gate.decide(&event);
+    println!("event: {}", safe(event.kind.name()));
+    println!("tool: {}", safe(&subject.tool));
+    println!("cwd: {}", safe(&subject.cwd));
+    if let Some(analysis) = &subject.shell {
+        println!("shell commands:");
+        for (i, cmd) in analysis.commands.iter().enumerate() {
+            println!("  [{}] {}", i + 1, safe(&cmd.display()));
+            let parsed = gate.engine.parse_args(cmd);
+            let mut facts = Vec::new();
+            if let Some(sub) = &parsed.subcommand {
+                facts.push(format!("subcommand={}", safe(sub)));
+            }
+            if !parsed.flags.is_empty() {
+                facts.push(format!("flags={}", safe(&parsed.flags.join(","))));
+            }
+            if !parsed.operands.is_empty() {
+                let ops: Vec<String> = parsed.operands.iter().map(|o| if o.dynamic { format!("{}(dynamic)", o.text) } else { o.text.clone() }).collect();
+                facts.push(format!("operands={}", safe(&ops.join(","))));
+            }
+            if !cmd.wrappers.is_empty() {
+                facts.push(format!("wrappers={}", cmd.wrappers.join(",")));
+            }
+            if !cmd.via.is_empty() {
+                facts.push(format!("via={}", safe(&cmd.via.join(" > "))));
+            }
+            if !cmd.fed_by.is_empty() {
+                facts.push(format!("fed_by={}", safe(&cmd.fed_by.join(","))));
+            }
+            if cmd.args_from_stdin {
+                facts.push("more args at run time".into());
+            }
+            match &cmd.cwd {
+                Some(cwd) if *cwd != subject.cwd => facts.push(format!("cwd={}", safe(cwd))),
+                None => facts.push("cwd=unknown".into()),
+                _ => {}
+            }
+            if !facts.is_empty() {
+                println!("      {}", facts.join("  "));
+            }
+        }
+        for note in &analysis.notes {
+            println!("  note {}: {}", note.kind.id(), safe(&note.detail));
+        }
+    }
+    for f in &subject.files {
+        println!("file {} ({}): {}", f.field, f.access.name(), safe(&f.path));
+    }
+    for u in &subject.urls {
+        println!("url {}: host={} path={}", u.field, safe(u.host.as_deref().unwrap_or("?")), safe(&u.path));
+    }
+    for t in &subject.texts {
+        println!("text {}: {} bytes", safe(&t.field), t.text.len());
+    }
+    println!("rules considered:");
+    match gate.engine.trace(&subject) {
+        Ok(traces) => {
+            for t in traces {
+                let mark = match t.outcome {
+                    Tri::Yes => "HIT  ",
+                    Tri::Maybe => "MAYBE",
+                    Tri::No => "-    ",
+                };
+                match t.matched {
+                    Some(m) => println!("  {mark} {}  {m}", t.rule),
+                    None => println!("  {mark} {}", t.rule),
+                }
+            }
+        }
+        Err(e) => println!("  error: {}", safe(&e)),
+    }
+    let label = match verdict.decision {
+        Some(Decision::Deny) => "deny (exit 2)",
+        Some(Decision::Ask) => "ask (exit 0, ask JSON)",
+        _ => "no objection (exit 0)",
+    };
+    println!("decision: {label}");
+    if verdict.decision.is_some() {
+        println!("reason: {}", verdict.reason(&subject.tool));
+    }
+    exit::NO_OBJECTION
+}

@@ -1,0 +1,73 @@
+//! Making the hook fail closed: a panic, an abort (stack overflow, out of memory) or a
+//! deadline overrun all end the process with exit 2 and a `toolgate: ...` message, never
+//! with 101 or a signal (which Claude Code treats as "run the tool").
+
+use crate::exit;
+use std::io::Write;
+use std::time::Duration;
+
+const ABORT_MESSAGE: &[u8] =
+    b"toolgate: internal failure (aborted); the call was blocked because toolgate fails closed.\n";
+const DEADLINE_MESSAGE: &[u8] =
+    b"toolgate: the check took longer than its deadline; the call was blocked because toolgate fails closed.\n";
+
+/// Install the panic hook and the abort handler. Call once, first thing on the hook path.
+pub fn install() {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let _ = writeln!(
+            std::io::stderr(),
+            "toolgate: internal error{place}; the call was blocked because toolgate fails closed."
+        );
+        std::process::exit(exit::BLOCK as i32);
+    }));
+    // SAFETY: the handler only calls async-signal-safe functions (write, _exit).
+    unsafe {
+        libc::signal(libc::SIGABRT, on_abort as *const () as libc::sighandler_t);
+    }
+}
+
+extern "C" fn on_abort(_signal: libc::c_int) {
+    // SAFETY: write(2) and _exit(2) are async-signal-safe.
+    unsafe {
+        libc::write(2, ABORT_MESSAGE.as_ptr().cast(), ABORT_MESSAGE.len());
+        libc::_exit(exit::BLOCK as i32);
+    }
+}
+
+/// End the process with exit 2 if it is still running after `deadline`.
+pub fn start_watchdog(deadline: Duration) {
+    let _ = std::thread::Builder::new().name("toolgate-watchdog".into()).spawn(move || {
+        std::thread::sleep(deadline);
+        // SAFETY: write and _exit are safe to call from any thread; _exit skips destructors
+        // that could block on locks the stuck thread holds.
+        unsafe {
+            libc::write(2, DEADLINE_MESSAGE.as_ptr().cast(), DEADLINE_MESSAGE.len());
+            libc::_exit(exit::BLOCK as i32);
+        }
+    });
+}
+
+/// Debug builds only: `TOOLGATE_TEST_FAULT` makes the hook fail on purpose, so the tests can
+/// prove each failure still exits 2.
+pub fn inject_test_fault() {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    match std::env::var("TOOLGATE_TEST_FAULT").as_deref() {
+        Ok("panic") => panic!("injected test fault"),
+        Ok("abort") => std::process::abort(),
+        Ok("overflow") => {
+            fn recurse(n: u64) -> u64 {
+                let buf = [n; 64];
+                std::hint::black_box(&buf);
+                if n == u64::MAX { 0 } else { recurse(n + 1) + buf[0] }
+            }
+            std::hint::black_box(recurse(0));
+        }
+        Ok("hang") => loop {
+            std::thread::sleep(Duration::from_secs(60));
+        },
+        _ => {}
+    }
+}

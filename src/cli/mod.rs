@@ -1,0 +1,112 @@
+//! The command-line surface: argument parsing and one module per subcommand. Only this
+//! module and its children print; the hook's stdout is the protocol, so nothing else does.
+
+mod check;
+mod explain;
+pub mod failsafe;
+mod hook;
+mod lint;
+mod packs;
+mod test;
+
+use crate::exit;
+use crate::normalize::Context;
+use crate::pack::Diagnostic;
+use crate::policy::{self, Gate};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// toolgate: a policy gate for Claude Code tool calls.
+///
+/// Claude Code runs `toolgate hook` before every tool call. toolgate reads the call on stdin,
+/// matches it against rule packs and answers: exit 0 (no objection), exit 0 with an `ask`
+/// JSON (the user confirms), or exit 2 (blocked, with the reason on stderr).
+#[derive(Parser, Debug)]
+#[command(name = "toolgate", version, about, long_about = None)]
+pub struct Cli {
+    /// Policy file to use instead of the managed default (/etc/toolgate/policy.toml).
+    /// Also TOOLGATE_POLICY.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub policy: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Read one hook event (JSON) on stdin, decide, and answer Claude Code. Register this.
+    Hook,
+    /// Evaluate a command or path by hand: `toolgate check -- rm -rf /`.
+    Check {
+        /// Tool to evaluate as: Bash, Read, Write, Edit, Glob, Grep, WebFetch, UserPromptSubmit, ...
+        #[arg(long, default_value = "Bash")]
+        tool: String,
+        /// Working directory of the call (default: the current directory).
+        #[arg(long, value_name = "DIR")]
+        cwd: Option<String>,
+        /// The command words (Bash), path (file tools), URL (WebFetch) or text.
+        #[arg(last = true, required = true, value_name = "ARGS")]
+        args: Vec<String>,
+    },
+    /// Show how a hook event is seen: parsed commands, paths, which rules looked and hit.
+    Explain {
+        /// Hook event JSON file, or `-` for stdin (default).
+        #[arg(default_value = "-")]
+        file: String,
+    },
+    /// Run every rule's examples through the real pipeline; non-zero exit on any failure.
+    Test {
+        /// Pack ids or pack files to test (default: all).
+        packs: Vec<String>,
+    },
+    /// Validate a policy and its packs; every problem is reported at once.
+    Lint {
+        /// Policy file (default: --policy, TOOLGATE_POLICY, or the managed default).
+        policy_file: Option<PathBuf>,
+    },
+    /// List packs and their rules.
+    Packs,
+}
+
+/// Parse arguments and run. Errors in the arguments exit 2 (clap's usage status), which on
+/// the hook path is also "blocked".
+pub fn run() -> ExitCode {
+    let is_hook = std::env::args().nth(1).as_deref() == Some("hook");
+    if is_hook {
+        failsafe::install();
+    }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return exit::code(if e.use_stderr() { exit::BLOCK } else { exit::NO_OBJECTION });
+        }
+    };
+    let policy = cli.policy.or_else(|| std::env::var_os("TOOLGATE_POLICY").map(PathBuf::from));
+    let status = match cli.command {
+        Command::Hook => hook::run(policy.as_deref()),
+        Command::Check { tool, cwd, args } => check::run(policy.as_deref(), &tool, cwd, &args),
+        Command::Explain { file } => explain::run(policy.as_deref(), &file),
+        Command::Test { packs } => test::run(policy.as_deref(), &packs),
+        Command::Lint { policy_file } => lint::run(policy_file.as_deref().or(policy.as_deref())),
+        Command::Packs => packs::run(policy.as_deref()),
+    };
+    exit::code(status)
+}
+
+/// Load the gate for a human-facing command, printing diagnostics on failure.
+fn load_gate(policy: Option<&std::path::Path>, ctx: Context) -> Result<Gate, u8> {
+    Gate::load(policy::locate(policy).as_deref(), ctx).map_err(|diagnostics| {
+        print_diagnostics(&diagnostics);
+        exit::FAILURE
+    })
+}
+
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        eprintln!("{}", crate::sanitize::excerpt(&d.to_string(), 1000));
+    }
+    eprintln!("{} error(s)", diagnostics.len());
+}

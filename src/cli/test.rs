@@ -1,0 +1,52 @@
+//! `toolgate test`: every rule's examples through the real pipeline, with a per-pack summary.
+
+use crate::exit;
+use crate::normalize::Context;
+use crate::pack::validate;
+use crate::sanitize::safe;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub fn run(policy: Option<&Path>, only: &[String]) -> u8 {
+    let gate = match super::load_gate(policy, Context::example()) {
+        Ok(g) => g,
+        Err(status) => return status,
+    };
+    let pattern_errors = validate::check_patterns(&gate);
+    if !pattern_errors.is_empty() {
+        super::print_diagnostics(&pattern_errors);
+        return exit::FAILURE;
+    }
+    let known: Vec<&str> = gate.engine.packs.iter().map(|p| p.id.as_str()).collect();
+    for o in only {
+        if !gate.engine.packs.iter().any(|p| p.id == *o || p.file.ends_with(o.as_str())) {
+            eprintln!("toolgate test: no pack `{}` (packs: {})", safe(o), known.join(", "));
+            return exit::FAILURE;
+        }
+    }
+    let results = validate::run_examples(&gate, only);
+    let mut per_pack: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+    for r in &results {
+        let entry = per_pack.entry(r.pack.as_str()).or_default();
+        if r.passed {
+            entry.0 += 1;
+        } else {
+            entry.1 += 1;
+            println!(
+                "FAIL {} {} example at {}:{}: `{}`: {}",
+                r.rule, r.kind, r.location.file, r.location.line, safe(&r.summary), r.detail
+            );
+        }
+        if r.kind == "known miss" {
+            entry.2 += 1;
+        }
+    }
+    for (pack, (passed, failed, known_miss)) in &per_pack {
+        let rules = gate.engine.packs.iter().find(|p| p.id == *pack).map_or(0, |p| p.rules.len());
+        println!("{pack}: {rules} rules, {passed} passed, {failed} failed, {known_miss} known misses");
+    }
+    let passed = results.iter().filter(|r| r.passed).count();
+    let failed = results.len() - passed;
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 { exit::FAILURE } else { exit::NO_OBJECTION }
+}

@@ -1,0 +1,77 @@
+//! Paths made absolute and lexically normal, so `./a/../../etc/passwd`, `~/x` and `x` all
+//! compare by what they name. No file system access: the file may not exist yet and the
+//! working directory may be another machine's (ssh).
+
+/// Resolve `path` against `cwd` and `home`; `None` when it depends on something unknown.
+pub fn resolve(path: &str, cwd: Option<&str>, home: Option<&str>) -> Option<String> {
+    let joined = if path == "~" {
+        home?.to_string()
+    } else if let Some(rest) = path.strip_prefix("~/") {
+        format!("{}/{rest}", home?)
+    } else if path.starts_with('~') {
+        // `~user`: another account's home; where it lives is not knowable here.
+        return None;
+    } else if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{}/{path}", cwd?)
+    };
+    Some(lexical(&joined))
+}
+
+/// Collapse `//`, `.` and `..` without touching the file system. `..` at the root stays at
+/// the root, as the kernel does.
+pub fn lexical(absolute: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in absolute.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        return "/".to_string();
+    }
+    let mut out = String::with_capacity(absolute.len());
+    for part in parts {
+        out.push('/');
+        out.push_str(part);
+    }
+    out
+}
+
+/// Is `path` the directory `dir` or inside it? Both must be lexically normal.
+pub fn is_within(path: &str, dir: &str) -> bool {
+    if dir == "/" {
+        return true;
+    }
+    path == dir || (path.starts_with(dir) && path.as_bytes().get(dir.len()) == Some(&b'/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_relative_home_and_dots() {
+        let r = |p| resolve(p, Some("/home/dev/project"), Some("/home/dev"));
+        assert_eq!(r("src/../../x").as_deref(), Some("/home/dev/x"));
+        assert_eq!(r("~/.ssh/id_rsa").as_deref(), Some("/home/dev/.ssh/id_rsa"));
+        assert_eq!(r("/tmp/../../..").as_deref(), Some("/"));
+        assert_eq!(r(".").as_deref(), Some("/home/dev/project"));
+        assert_eq!(r("//etc///passwd/").as_deref(), Some("/etc/passwd"));
+        assert_eq!(r("~other/x"), None);
+        assert_eq!(resolve("x", None, None), None);
+    }
+
+    #[test]
+    fn within_respects_component_boundaries() {
+        assert!(is_within("/home/dev/project/a", "/home/dev/project"));
+        assert!(is_within("/home/dev/project", "/home/dev/project"));
+        assert!(!is_within("/home/dev/project2", "/home/dev/project"));
+        assert!(is_within("/x", "/"));
+    }
+}

@@ -1,0 +1,1055 @@
+//! Shell commands seen the way bash will run them.
+//!
+//! A command string is parsed with brush-parser into simple commands (program, arguments,
+//! assignments, redirections) across pipelines, lists, groups, loops, functions, heredocs
+//! and substitutions. Wrappers (`sudo`, `env`, `timeout`, `xargs`, ...) are stripped, and
+//! code that will run is parsed again: `bash -c`, `eval`, `$(...)`, `<(...)`, `find -exec`,
+//! `parallel`, `ssh host CMD`, shells fed by heredocs or pipes, interpreter one-liners.
+//!
+//! What cannot be known is said, never guessed: a program name that is a substitution, code
+//! hidden in a variable, a parse error, input too large or too nested to parse safely. Each
+//! becomes a [`Note`] that the `shell` pack turns into ask or deny.
+//!
+//! The parser is a hazard (shared/reference/shell-parsers.md): deep nesting overflows its
+//! stack and a few tiny inputs loop forever. So input is bounded in length and nesting
+//! before parsing, parsing runs on a thread with a large stack, and a wall-clock limit ends
+//! the analysis with a `parser-failure` note (deny).
+
+use super::path;
+use brush_parser::ast;
+use brush_parser::word::{self, WordPiece, WordPieceWithSource};
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Longest command string parsed; longer ones get a `too-complex` note.
+pub const MAX_SCRIPT_BYTES: usize = 256 * 1024;
+/// Deepest nesting of groups, substitutions and compound commands parsed.
+pub const MAX_NESTING: usize = 64;
+/// How many times code inside code (`bash -c "eval '...'"`) is parsed again.
+pub const MAX_RECURSION: usize = 8;
+/// Most simple commands collected from one call.
+pub const MAX_COMMANDS: usize = 4096;
+/// Wall-clock budget for parsing one call.
+pub const PARSE_BUDGET: Duration = Duration::from_millis(400);
+const PARSER_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// What the analysis knows about where and as whom the command runs.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub cwd: Option<String>,
+    pub home: Option<String>,
+    pub tmpdir: String,
+}
+
+/// One word after quote removal and the expansions that can be known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arg {
+    pub text: String,
+    /// Part of the word is only known at run time (`$VAR`, `$(...)`, `{}` in xargs).
+    pub dynamic: bool,
+}
+
+impl Arg {
+    pub fn literal(text: impl Into<String>) -> Self {
+        Self { text: text.into(), dynamic: false }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedirectKind {
+    Read,
+    Write,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    pub kind: RedirectKind,
+    pub target: Arg,
+}
+
+/// A simple command after wrappers were stripped.
+#[derive(Debug, Clone, Default)]
+pub struct Command {
+    /// Basename of the program, lower-cased (macOS file systems ignore case), `.exe` removed.
+    /// Empty for a bare redirection (`> /dev/sda`).
+    pub program: String,
+    /// Arguments after the program.
+    pub args: Vec<Arg>,
+    /// `VAR=value` given to the command (prefix assignments and `env`'s).
+    pub assignments: Vec<(String, Arg)>,
+    pub redirects: Vec<Redirect>,
+    /// Working directory the command runs in, where known (`cd` is tracked).
+    pub cwd: Option<String>,
+    /// Wrappers stripped from the front, outermost first.
+    pub wrappers: Vec<String>,
+    /// Programs whose output reaches this command: earlier pipeline stages, substitutions in
+    /// its words, process substitutions.
+    pub fed_by: Vec<String>,
+    /// Text known to arrive on stdin: heredocs, here-strings, `echo ... |`.
+    pub stdin_text: String,
+    /// More arguments arrive at run time (xargs, parallel, find -exec's `{}`).
+    pub args_from_stdin: bool,
+    /// How this command was reached, outermost first: `bash -c`, `$(...)`, `find -exec`.
+    pub via: Vec<String>,
+}
+
+impl Command {
+    /// The command as a readable line (not shell-quoted; for display only).
+    pub fn display(&self) -> String {
+        let mut out = String::new();
+        for (name, value) in &self.assignments {
+            out.push_str(&format!("{name}={} ", value.text));
+        }
+        out.push_str(if self.program.is_empty() { "(redirection)" } else { &self.program });
+        for arg in &self.args {
+            out.push(' ');
+            out.push_str(&arg.text);
+        }
+        for r in &self.redirects {
+            out.push_str(match r.kind {
+                RedirectKind::Read => " <",
+                RedirectKind::Write => " >",
+            });
+            out.push_str(&r.target.text);
+        }
+        out
+    }
+}
+
+/// Something about the command that could not be known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoteKind {
+    /// The command does not parse (it was matched as far as it could be read).
+    ParseError,
+    /// The program name is only known at run time (`$x -rf /`, `$(echo rm) ...`).
+    DynamicProgram,
+    /// Code that will run is hidden: `bash -c "$x"`, `eval "$x"`, `xargs bash -c`.
+    HiddenCode,
+    /// Too long, too nested or too recursive to analyse safely.
+    TooComplex,
+    /// The parser ran out of time or failed internally.
+    ParserFailure,
+}
+
+impl NoteKind {
+    pub const ALL: [NoteKind; 5] = [
+        Self::ParseError,
+        Self::DynamicProgram,
+        Self::HiddenCode,
+        Self::TooComplex,
+        Self::ParserFailure,
+    ];
+
+    /// The name rules use (`note = ["parse-error"]`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::ParseError => "parse-error",
+            Self::DynamicProgram => "dynamic-program",
+            Self::HiddenCode => "hidden-code",
+            Self::TooComplex => "too-complex",
+            Self::ParserFailure => "parser-failure",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.id() == id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub kind: NoteKind,
+    pub detail: String,
+}
+
+/// Everything learnt from one command string.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    pub commands: Vec<Command>,
+    pub notes: Vec<Note>,
+}
+
+/// Analyse a bash command string within the time budget.
+pub fn analyze(script: &str, env: &Env) -> Analysis {
+    if let Some(note) = refuse_before_parsing(script) {
+        return Analysis { commands: Vec::new(), notes: vec![note] };
+    }
+    let (tx, rx) = mpsc::channel();
+    let owned_script = script.to_string();
+    let owned_env = env.clone();
+    let spawned = std::thread::Builder::new()
+        .name("toolgate-shell".into())
+        .stack_size(PARSER_STACK_BYTES)
+        .spawn(move || {
+            let _ = tx.send(analyze_now(&owned_script, &owned_env));
+        });
+    let failure = |detail: &str| Analysis {
+        commands: Vec::new(),
+        notes: vec![Note { kind: NoteKind::ParserFailure, detail: detail.to_string() }],
+    };
+    if spawned.is_err() {
+        return failure("could not start the parser thread");
+    }
+    match rx.recv_timeout(PARSE_BUDGET) {
+        Ok(analysis) => analysis,
+        // The thread is left behind: the hook process ends right after deciding.
+        Err(mpsc::RecvTimeoutError::Timeout) => failure("the shell parser ran out of time"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => failure("the shell parser failed"),
+    }
+}
+
+/// Analyse on the current thread, with no time limit. For inputs already bounded.
+pub fn analyze_now(script: &str, env: &Env) -> Analysis {
+    let mut analyzer = Analyzer::new(env);
+    analyzer.script(script, None, false);
+    Analysis { commands: analyzer.commands, notes: analyzer.notes }
+}
+
+/// Split a PowerShell command line into commands without a real parser: enough for
+/// program-name rules. Every command gets a `via` of `powershell`.
+pub fn analyze_powershell(script: &str, env: &Env) -> Analysis {
+    let mut analyzer = Analyzer::new(env);
+    analyzer.via.push("powershell".into());
+    for words in rough_split(script) {
+        analyzer.emit(Command { args: words, ..Default::default() });
+    }
+    Analysis { commands: analyzer.commands, notes: analyzer.notes }
+}
+
+fn refuse_before_parsing(script: &str) -> Option<Note> {
+    let too_complex = |detail: String| Some(Note { kind: NoteKind::TooComplex, detail });
+    if script.len() > MAX_SCRIPT_BYTES {
+        return too_complex(format!("command is longer than {MAX_SCRIPT_BYTES} bytes"));
+    }
+    let depth = nesting_depth(script);
+    if depth > MAX_NESTING {
+        return too_complex(format!("command nests {depth} levels deep (limit {MAX_NESTING})"));
+    }
+    if has_hazardous_heredoc(script) {
+        return too_complex("heredoc delimiter that the parser cannot handle safely".into());
+    }
+    None
+}
+
+/// Quote-aware upper estimate of nesting: groups, substitutions and compound commands.
+pub fn nesting_depth(script: &str) -> usize {
+    let bytes = script.as_bytes();
+    // Contexts: b'(' paren/substitution, b'{' brace, b'"' double quote, b'`' backtick,
+    // b'k' compound keyword (if/while/until/for/case/select).
+    let mut stack: Vec<u8> = Vec::new();
+    let mut max = 0usize;
+    let mut command_position = true;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let in_double = stack.last() == Some(&b'"');
+        if in_double {
+            match b {
+                b'\\' => i += 1,
+                b'"' => {
+                    stack.pop();
+                }
+                b'`' => stack.push(b'`'),
+                b'$' if matches!(bytes.get(i + 1), Some(b'(') | Some(b'{')) => {
+                    stack.push(bytes[i + 1]);
+                    i += 1;
+                }
+                _ => {}
+            }
+        } else {
+            match b {
+                b'\\' => i += 1,
+                b'\'' => {
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'\'' {
+                        i += 1;
+                    }
+                }
+                b'"' => stack.push(b'"'),
+                b'(' | b'{' => {
+                    stack.push(b);
+                    command_position = true;
+                }
+                b')' | b'}' => {
+                    let open = if b == b')' { b'(' } else { b'{' };
+                    if stack.last() == Some(&open) {
+                        stack.pop();
+                    }
+                }
+                b'`' => {
+                    if stack.last() == Some(&b'`') {
+                        stack.pop();
+                    } else {
+                        stack.push(b'`');
+                    }
+                }
+                b'#' if i == 0 || bytes[i - 1].is_ascii_whitespace() => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                    command_position = true;
+                }
+                b';' | b'&' | b'|' | b'\n' => command_position = true,
+                b if b.is_ascii_whitespace() => {}
+                _ => {
+                    let start = i;
+                    while i < bytes.len()
+                        && !bytes[i].is_ascii_whitespace()
+                        && !b";&|()<>'\"`\\{}".contains(&bytes[i])
+                    {
+                        i += 1;
+                    }
+                    if i == start {
+                        // A redirection or other operator byte.
+                        i += 1;
+                        command_position = false;
+                        continue;
+                    }
+                    let word = &script[start..i];
+                    if command_position {
+                        match word {
+                            "if" | "while" | "until" | "for" | "case" | "select" => {
+                                stack.push(b'k')
+                            }
+                            "fi" | "done" | "esac" => {
+                                if stack.last() == Some(&b'k') {
+                                    stack.pop();
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    command_position = matches!(
+                        word,
+                        "then" | "do" | "else" | "elif" | "if" | "while" | "until" | "!" | "time"
+                    );
+                    max = max.max(stack.len());
+                    continue;
+                }
+            }
+        }
+        max = max.max(stack.len());
+        i += 1;
+    }
+    max
+}
+
+/// `<<""`, `<<''` and `<<$(` make brush-parser 0.4.0 loop forever while allocating.
+fn has_hazardous_heredoc(script: &str) -> bool {
+    let bytes = script.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = script[from..].find("<<") {
+        let mut i = from + pos + 2;
+        from = i;
+        if bytes.get(i) == Some(&b'<') {
+            from = i + 1;
+            continue;
+        }
+        if bytes.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        while matches!(bytes.get(i), Some(b' ') | Some(b'\t')) {
+            i += 1;
+        }
+        let rest = &script[i.min(script.len())..];
+        if rest.starts_with("\"\"") || rest.starts_with("''") || rest.starts_with('$') {
+            return true;
+        }
+    }
+    false
+}
+
+/// What a pipeline stage hands to the next one.
+#[derive(Debug, Clone, Default)]
+struct PipeInput {
+    programs: Vec<String>,
+    /// The text itself, when a stage only prints literals (`echo`, `printf`, heredoc `cat`).
+    text: Option<String>,
+}
+
+struct Analyzer {
+    home: Option<String>,
+    tmpdir: String,
+    cwd: Option<String>,
+    /// Variables assigned earlier in the script: `Some` known value, `None` unknown.
+    vars: HashMap<String, Option<String>>,
+    commands: Vec<Command>,
+    notes: Vec<Note>,
+    via: Vec<String>,
+    depth: usize,
+    /// Inside xargs / parallel / find -exec, `{}` stands for run-time input.
+    placeholders: bool,
+    pipe: Option<PipeInput>,
+    /// Parse errors inside interpreter string literals are expected: do not note them.
+    quiet: bool,
+    /// Programs run by substitutions in the words expanded since the last drain.
+    word_fed: Vec<String>,
+}
+
+impl Analyzer {
+    fn new(env: &Env) -> Self {
+        Self {
+            home: env.home.clone(),
+            tmpdir: env.tmpdir.clone(),
+            cwd: env.cwd.clone(),
+            vars: HashMap::new(),
+            commands: Vec::new(),
+            notes: Vec::new(),
+            via: Vec::new(),
+            depth: 0,
+            placeholders: false,
+            pipe: None,
+            quiet: false,
+            word_fed: Vec::new(),
+        }
+    }
+
+    fn note(&mut self, kind: NoteKind, detail: impl Into<String>) {
+        if self.quiet && kind == NoteKind::ParseError {
+            return;
+        }
+        let note = Note { kind, detail: detail.into() };
+        if !self.notes.contains(&note) && self.notes.len() < 64 {
+            self.notes.push(note);
+        }
+    }
+
+    /// Parse and walk `code`. Returns the programs it runs (for `fed_by`).
+    fn script(&mut self, code: &str, via: Option<&str>, quiet: bool) -> Vec<String> {
+        if self.depth >= MAX_RECURSION {
+            self.note(NoteKind::TooComplex, "code nested inside code too many times");
+            return Vec::new();
+        }
+        if self.depth > 0
+            && let Some(note) = refuse_before_parsing(code)
+        {
+            self.note(note.kind, note.detail);
+            return Vec::new();
+        }
+        let before = self.commands.len();
+        // Code run by another shell or a substitution cannot change our directory or vars.
+        let saved = (self.cwd.clone(), self.vars.clone(), self.pipe.take(), self.quiet);
+        self.depth += 1;
+        self.quiet |= quiet;
+        if let Some(via) = via {
+            self.via.push(via.to_string());
+        }
+        match parse(code) {
+            Ok(program) => self.program(&program),
+            Err(error) => {
+                self.note(NoteKind::ParseError, error);
+                match repair(code) {
+                    Some(program) => self.program(&program),
+                    None => {
+                        for words in rough_split(code) {
+                            self.emit(Command { args: words, ..Default::default() });
+                        }
+                    }
+                }
+            }
+        }
+        if via.is_some() {
+            self.via.pop();
+        }
+        self.depth -= 1;
+        (self.cwd, self.vars, self.pipe, self.quiet) = saved;
+        self.programs_since(before)
+    }
+
+    fn programs_since(&self, before: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        for cmd in &self.commands[before.min(self.commands.len())..] {
+            for p in std::iter::once(&cmd.program).chain(cmd.fed_by.iter()) {
+                if !p.is_empty() && !out.contains(p) {
+                    out.push(p.clone());
+                }
+            }
+        }
+        out
+    }
+
+    fn program(&mut self, program: &ast::Program) {
+        for list in &program.complete_commands {
+            self.compound_list(list);
+        }
+    }
+
+    fn compound_list(&mut self, list: &ast::CompoundList) {
+        for item in &list.0 {
+            self.and_or(&item.0);
+        }
+    }
+
+    fn and_or(&mut self, list: &ast::AndOrList) {
+        self.pipeline(&list.first);
+        for next in &list.additional {
+            match next {
+                ast::AndOr::And(p) | ast::AndOr::Or(p) => self.pipeline(p),
+            }
+        }
+    }
+
+    fn pipeline(&mut self, pipeline: &ast::Pipeline) {
+        let outer = self.pipe.take();
+        let mut input: Option<PipeInput> = outer.clone();
+        for stage in &pipeline.seq {
+            self.pipe = input.take();
+            let before = self.commands.len();
+            self.command(stage);
+            let programs = self.programs_since(before);
+            let text = self.printed_text(before);
+            let mut next = self.pipe.take().unwrap_or_default();
+            for p in programs {
+                if !next.programs.contains(&p) {
+                    next.programs.push(p);
+                }
+            }
+            next.text = text;
+            input = Some(next);
+        }
+        self.pipe = outer;
+    }
+
+    /// The literal text a stage prints, if it only echoes literals.
+    fn printed_text(&self, before: usize) -> Option<String> {
+        let stage = &self.commands[before.min(self.commands.len())..];
+        let [cmd] = stage else { return None };
+        match cmd.program.as_str() {
+            "echo" | "printf" => {
+                let words: Vec<&str> = cmd
+                    .args
+                    .iter()
+                    .filter(|a| !(cmd.program == "echo" && matches!(a.text.as_str(), "-n" | "-e" | "-E")))
+                    .map(|a| a.text.as_str())
+                    .collect();
+                Some(words.join(" ").replace("\\n", "\n"))
+            }
+            "cat" if cmd.args.is_empty() && !cmd.stdin_text.is_empty() => {
+                Some(cmd.stdin_text.clone())
+            }
+            _ => None,
+        }
+    }
+
+    fn command(&mut self, command: &ast::Command) {
+        if self.commands.len() >= MAX_COMMANDS {
+            self.note(NoteKind::TooComplex, "more simple commands than toolgate analyses");
+            return;
+        }
+        match command {
+            ast::Command::Simple(simple) => self.simple(simple),
+            ast::Command::Compound(compound, redirects) => {
+                self.compound(compound);
+                if let Some(list) = redirects {
+                    self.bare_redirects(&list.0);
+                }
+            }
+            ast::Command::Function(function) => {
+                self.compound(&function.body.0);
+            }
+            ast::Command::ExtendedTest(test, _) => {
+                let text = test.to_string();
+                self.hidden_substitutions(&text);
+            }
+        }
+    }
+
+    fn compound(&mut self, compound: &ast::CompoundCommand) {
+        use ast::CompoundCommand as C;
+        match compound {
+            C::Arithmetic(a) => {
+                self.hidden_substitutions(&a.expr.value.clone());
+            }
+            C::ArithmeticForClause(f) => {
+                for e in [&f.initializer, &f.condition, &f.updater].into_iter().flatten() {
+                    self.hidden_substitutions(&e.value.clone());
+                }
+                self.compound_list(&f.body.list);
+            }
+            C::BraceGroup(b) => self.compound_list(&b.list),
+            C::Subshell(s) => {
+                let saved = (self.cwd.clone(), self.vars.clone());
+                self.compound_list(&s.list);
+                (self.cwd, self.vars) = saved;
+            }
+            C::ForClause(f) => {
+                for w in f.values.iter().flatten() {
+                    self.expand(w);
+                }
+                self.vars.insert(f.variable_name.clone(), None);
+                self.compound_list(&f.body.list);
+            }
+            C::CaseClause(c) => {
+                self.expand(&c.value);
+                for item in &c.cases {
+                    if let Some(list) = &item.cmd {
+                        self.compound_list(list);
+                    }
+                }
+            }
+            C::IfClause(i) => {
+                self.compound_list(&i.condition);
+                self.compound_list(&i.then);
+                for e in i.elses.iter().flatten() {
+                    if let Some(cond) = &e.condition {
+                        self.compound_list(cond);
+                    }
+                    self.compound_list(&e.body);
+                }
+            }
+            C::WhileClause(w) | C::UntilClause(w) => {
+                self.compound_list(&w.0);
+                self.compound_list(&w.1.list);
+            }
+            C::Coprocess(c) => self.command(&c.body),
+        }
+    }
+
+    fn bare_redirects(&mut self, redirects: &[ast::IoRedirect]) {
+        let mut cmd = Command::default();
+        for r in redirects {
+            self.redirect(r, &mut cmd);
+        }
+        if !cmd.redirects.is_empty() {
+            cmd.cwd = self.cwd.clone();
+            cmd.via = self.via.clone();
+            self.commands.push(cmd);
+        }
+    }
+
+    fn simple(&mut self, simple: &ast::SimpleCommand) {
+        use ast::CommandPrefixOrSuffixItem as Item;
+        let mut cmd = Command::default();
+        let outer_fed = std::mem::take(&mut self.word_fed);
+        let mut words: Vec<Arg> = Vec::new();
+        let mut prefix_vars: Vec<(String, Arg)> = Vec::new();
+        for item in simple.prefix.iter().flat_map(|p| p.0.iter()) {
+            match item {
+                Item::AssignmentWord(assignment, word) => {
+                    let value = match &assignment.value {
+                        ast::AssignmentValue::Scalar(w) => self.expand(w),
+                        ast::AssignmentValue::Array(items) => {
+                            for (_, w) in items {
+                                self.expand(w);
+                            }
+                            Arg { text: word.value.clone(), dynamic: true }
+                        }
+                    };
+                    let name = match &assignment.name {
+                        ast::AssignmentName::VariableName(n) => n.clone(),
+                        ast::AssignmentName::ArrayElementName(n, _) => n.clone(),
+                    };
+                    prefix_vars.push((name, value));
+                }
+                other => self.item(other, &mut cmd, &mut words),
+            }
+        }
+        // A prefix assignment (`X=1 cmd $X`) does not change how this command's own words
+        // expand; what they hold is the environment's value, unknown here.
+        let shadow: Vec<(String, Option<Option<String>>)> = if simple.word_or_name.is_some() {
+            prefix_vars.iter().map(|(n, _)| (n.clone(), self.vars.insert(n.clone(), None))).collect()
+        } else {
+            Vec::new()
+        };
+        if let Some(w) = &simple.word_or_name {
+            let arg = self.expand(w);
+            words.push(arg);
+        }
+        for item in simple.suffix.iter().flat_map(|s| s.0.iter()) {
+            self.item(item, &mut cmd, &mut words);
+        }
+        for (n, old) in shadow {
+            match old {
+                Some(v) => self.vars.insert(n, v),
+                None => self.vars.remove(&n),
+            };
+        }
+        let own_fed = std::mem::replace(&mut self.word_fed, outer_fed);
+        if words.is_empty() {
+            // `x=rm` alone sets a shell variable for the commands that follow.
+            for (name, value) in prefix_vars {
+                let known = (!value.dynamic).then_some(value.text);
+                self.vars.insert(name, known);
+            }
+            if !cmd.redirects.is_empty() {
+                cmd.cwd = self.cwd.clone();
+                cmd.via = self.via.clone();
+                self.commands.push(cmd);
+            }
+            return;
+        }
+        cmd.fed_by.extend(own_fed);
+        cmd.assignments = prefix_vars;
+        cmd.args = words;
+        self.emit(cmd);
+    }
+
+    fn item(&mut self, item: &ast::CommandPrefixOrSuffixItem, cmd: &mut Command, words: &mut Vec<Arg>) {
+        use ast::CommandPrefixOrSuffixItem as Item;
+        match item {
+            Item::IoRedirect(r) => self.redirect(r, cmd),
+            // `echo a=b`: an assignment-shaped argument is just an argument.
+            Item::Word(w) | Item::AssignmentWord(_, w) => {
+                let arg = self.expand(w);
+                words.push(arg);
+            }
+            Item::ProcessSubstitution(kind, sub) => {
+                let via = match kind {
+                    ast::ProcessSubstitutionKind::Read => "<(...)",
+                    ast::ProcessSubstitutionKind::Write => ">(...)",
+                };
+                let programs = self.subshell_code(&sub.list, via);
+                cmd.fed_by.extend(programs);
+                words.push(Arg { text: via.to_string(), dynamic: true });
+            }
+        }
+    }
+
+    /// Walk code given as an AST list (process substitution), as a subshell.
+    fn subshell_code(&mut self, list: &ast::CompoundList, via: &str) -> Vec<String> {
+        let before = self.commands.len();
+        let saved = (self.cwd.clone(), self.vars.clone(), self.pipe.take());
+        self.via.push(via.to_string());
+        self.compound_list(list);
+        self.via.pop();
+        (self.cwd, self.vars, self.pipe) = saved;
+        self.programs_since(before)
+    }
+
+    fn redirect(&mut self, redirect: &ast::IoRedirect, cmd: &mut Command) {
+        use ast::IoFileRedirectKind as K;
+        match redirect {
+            ast::IoRedirect::File(_, kind, target) => {
+                let kind = match kind {
+                    K::Read => RedirectKind::Read,
+                    K::Write | K::Append | K::Clobber | K::ReadAndWrite => RedirectKind::Write,
+                    K::DuplicateInput | K::DuplicateOutput => {
+                        if let ast::IoFileRedirectTarget::Duplicate(w) = target {
+                            self.expand(w);
+                        }
+                        return;
+                    }
+                };
+                match target {
+                    ast::IoFileRedirectTarget::Filename(w) => {
+                        let target = self.expand(w);
+                        cmd.redirects.push(Redirect { kind, target });
+                    }
+                    ast::IoFileRedirectTarget::ProcessSubstitution(_, sub) => {
+                        let programs = self.subshell_code(&sub.list, "redirect (...)");
+                        cmd.fed_by.extend(programs);
+                    }
+                    ast::IoFileRedirectTarget::Duplicate(w) => {
+                        self.expand(w);
+                    }
+                    ast::IoFileRedirectTarget::Fd(_) => {}
+                }
+            }
+            ast::IoRedirect::OutputAndError(w, _) => {
+                let target = self.expand(w);
+                cmd.redirects.push(Redirect { kind: RedirectKind::Write, target });
+            }
+            ast::IoRedirect::HereDocument(_, doc) => {
+                let body = if doc.requires_expansion {
+                    self.expand_heredoc(&doc.doc.value)
+                } else {
+                    doc.doc.value.clone()
+                };
+                cmd.stdin_text.push_str(&body);
+            }
+            ast::IoRedirect::HereString(_, w) => {
+                let arg = self.expand(w);
+                cmd.stdin_text.push_str(&arg.text);
+                cmd.stdin_text.push('\n');
+            }
+        }
+    }
+
+    fn expand_heredoc(&mut self, body: &str) -> String {
+        match word::parse_heredoc(body, &parser_options()) {
+            Ok(pieces) => {
+                let mut arg = Arg::literal("");
+                self.pieces(body, &pieces, &mut arg);
+                arg.text
+            }
+            Err(_) => {
+                self.hidden_substitutions(body);
+                body.to_string()
+            }
+        }
+    }
+
+    /// Expand one word: quote removal and the expansions toolgate can know.
+    /// Programs run by substitutions go to `word_fed`.
+    fn expand(&mut self, word: &ast::Word) -> Arg {
+        self.expand_text(&word.value)
+    }
+
+    fn expand_text(&mut self, raw: &str) -> Arg {
+        let mut arg = Arg::literal("");
+        match word::parse(raw, &parser_options()) {
+            Ok(pieces) => self.pieces(raw, &pieces, &mut arg),
+            Err(_) => {
+                let programs = self.hidden_substitutions(raw);
+                self.word_fed.extend(programs);
+                arg = Arg { text: raw.to_string(), dynamic: true };
+            }
+        }
+        if self.placeholders && arg.text.contains('{') && arg.text.contains('}') {
+            arg.dynamic = true;
+        }
+        arg
+    }
+
+    fn pieces(&mut self, raw: &str, pieces: &[WordPieceWithSource], arg: &mut Arg) {
+        for piece in pieces {
+            let source = raw.get(piece.start_index..piece.end_index).unwrap_or("");
+            match &piece.piece {
+                WordPiece::Text(s) | WordPiece::SingleQuotedText(s) => arg.text.push_str(s),
+                WordPiece::AnsiCQuotedText(s) => arg.text.push_str(&decode_ansi_c(s)),
+                WordPiece::EscapeSequence(s) => {
+                    arg.text.push_str(s.strip_prefix('\\').unwrap_or(s));
+                }
+                WordPiece::DoubleQuotedSequence(inner)
+                | WordPiece::GettextDoubleQuotedSequence(inner) => {
+                    self.pieces(raw, inner, arg);
+                }
+                WordPiece::TildeExpansion(tilde) => match (tilde, &self.home) {
+                    (word::TildeExpr::Home, Some(home)) => arg.text.push_str(home),
+                    (word::TildeExpr::WorkingDir, _) if self.cwd.is_some() => {
+                        arg.text.push_str(self.cwd.as_deref().unwrap_or_default());
+                    }
+                    _ => {
+                        arg.text.push_str(source);
+                        arg.dynamic = true;
+                    }
+                },
+                WordPiece::ParameterExpansion(expr) => {
+                    match self.known_parameter(expr) {
+                        Some(value) => arg.text.push_str(&value),
+                        None => {
+                            arg.text.push_str(source);
+                            arg.dynamic = true;
+                            // `${x:-$(cmd)}` hides a substitution in the expansion's text.
+                            let programs = self.hidden_substitutions(source);
+                            self.word_fed.extend(programs);
+                        }
+                    }
+                }
+                WordPiece::CommandSubstitution(code)
+                | WordPiece::BackquotedCommandSubstitution(code) => {
+                    let programs = self.script(code, Some("$(...)"), false);
+                    self.word_fed.extend(programs);
+                    arg.text.push_str(source);
+                    arg.dynamic = true;
+                }
+                WordPiece::ArithmeticExpression(expr) => {
+                    let programs = self.hidden_substitutions(&expr.value.clone());
+                    self.word_fed.extend(programs);
+                    arg.text.push_str(source);
+                    arg.dynamic = true;
+                }
+            }
+        }
+    }
+
+    fn known_parameter(&self, expr: &word::ParameterExpr) -> Option<String> {
+        let word::ParameterExpr::Parameter { parameter: word::Parameter::Named(name), indirect: false } =
+            expr
+        else {
+            return None;
+        };
+        if let Some(assigned) = self.vars.get(name) {
+            return assigned.clone();
+        }
+        match name.as_str() {
+            "HOME" => self.home.clone(),
+            "PWD" => self.cwd.clone(),
+            "TMPDIR" => Some(self.tmpdir.clone()),
+            _ => None,
+        }
+    }
+
+    /// Parse `$(...)` and backticks found inside text the parser keeps opaque (arithmetic,
+    /// parameter expansions, `[[ ]]`). Returns the programs they run.
+    fn hidden_substitutions(&mut self, text: &str) -> Vec<String> {
+        let mut programs = Vec::new();
+        for code in extract_substitutions(text) {
+            programs.extend(self.script(&code, Some("$(...)"), false));
+        }
+        programs
+    }
+}
+
+fn parser_options() -> brush_parser::ParserOptions {
+    brush_parser::ParserOptions::default()
+}
+
+fn parse(code: &str) -> Result<ast::Program, String> {
+    let mut parser = brush_parser::Parser::new(std::io::Cursor::new(code), &parser_options());
+    parser.parse_program().map_err(|e| e.to_string())
+}
+
+/// A command cut short (an unterminated quote, a missing `fi`) still shows what it would
+/// run: close what is open and parse again.
+fn repair(code: &str) -> Option<ast::Program> {
+    for suffix in ["'", "\"", ")", "'\"", "\"'", "}", "\nfi", "\ndone", "`"] {
+        if let Ok(program) = parse(&format!("{code}{suffix}")) {
+            return Some(program);
+        }
+    }
+    None
+}
+
+/// Last resort for text that does not parse: split on operators and blanks, drop quotes.
+fn rough_split(code: &str) -> Vec<Vec<Arg>> {
+    let mut commands = Vec::new();
+    let normalized = code
+        .replace("&&", "\n")
+        .replace("||", "\n")
+        .replace(['|', ';', '&', '(', ')', '{', '}', '`'], "\n")
+        .replace("$(", "\n");
+    for line in normalized.lines() {
+        let words: Vec<Arg> = line
+            .split_whitespace()
+            .map(|w| Arg::literal(w.replace(['\'', '"'], "")))
+            .filter(|a| !a.text.is_empty())
+            .collect();
+        if !words.is_empty() {
+            commands.push(words);
+        }
+    }
+    commands
+}
+
+/// Bodies of `$(...)` and backticks inside opaque text, outermost first.
+pub fn extract_substitutions(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' && bytes.get(i + 1) == Some(&b'(') && bytes.get(i + 2) != Some(&b'(') {
+            let start = i + 2;
+            let mut depth = 1;
+            let mut j = start;
+            while j < bytes.len() && depth > 0 {
+                match bytes[j] {
+                    b'(' => depth += 1,
+                    b')' => depth -= 1,
+                    _ => {}
+                }
+                j += 1;
+            }
+            let end = if depth == 0 { j - 1 } else { j };
+            out.push(text[start..end].to_string());
+            i = j;
+        } else if bytes[i] == b'`' {
+            let start = i + 1;
+            let end = text[start..].find('`').map_or(text.len(), |p| start + p);
+            out.push(text[start..end].to_string());
+            i = end + 1;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Decode the body of `$'...'` (bash's ANSI-C quoting), which brush-parser leaves encoded.
+pub fn decode_ansi_c(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(e) = chars.next() else {
+            out.push('\\');
+            break;
+        };
+        let mut take_digits = |radix: u32, max: usize| {
+            let mut value = 0u32;
+            let mut n = 0;
+            while n < max {
+                match chars.peek().and_then(|d| d.to_digit(radix)) {
+                    Some(d) => {
+                        value = value * radix + d;
+                        chars.next();
+                        n += 1;
+                    }
+                    None => break,
+                }
+            }
+            (value, n)
+        };
+        match e {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'a' => out.push('\x07'),
+            'b' => out.push('\x08'),
+            'e' | 'E' => out.push('\x1b'),
+            'f' => out.push('\x0c'),
+            'v' => out.push('\x0b'),
+            '\\' | '\'' | '"' | '?' => out.push(e),
+            'x' => {
+                let (v, n) = take_digits(16, 2);
+                if n == 0 {
+                    out.push_str("\\x");
+                } else {
+                    out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
+                }
+            }
+            'u' | 'U' => {
+                let (v, n) = take_digits(16, if e == 'u' { 4 } else { 8 });
+                if n == 0 {
+                    out.push('\\');
+                    out.push(e);
+                } else {
+                    out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
+                }
+            }
+            '0'..='7' => {
+                let mut value = e.to_digit(8).unwrap_or(0);
+                for _ in 0..2 {
+                    match chars.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) => {
+                            value = value * 8 + d;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                out.push(char::from_u32(value).unwrap_or('\u{fffd}'));
+            }
+            'c' => {
+                if let Some(ctl) = chars.next() {
+                    out.push(char::from_u32((ctl as u32) & 0x1f).unwrap_or('\u{fffd}'));
+                }
+            }
+            other => {
+                out.push('\\');
+                out.push(other);
+            }
+        }
+    }
+    out
+}
+
+/// The program's basename as matched by rules.
+pub fn program_name(word: &str) -> String {
+    let base = word.rsplit(['/', '\\']).next().unwrap_or(word);
+    let lower = base.to_ascii_lowercase();
+    lower.strip_suffix(".exe").map(str::to_string).unwrap_or(lower)
+}
+
+pub(crate) fn resolve_arg(arg: &Arg, cwd: Option<&str>, home: Option<&str>) -> Option<String> {
+    if arg.dynamic {
+        return None;
+    }
+    path::resolve(&arg.text, cwd, home)
+}
+
+mod wrappers;

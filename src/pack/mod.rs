@@ -1,0 +1,261 @@
+//! Rule packs: the on-disk TOML form (rules/README.md documents it), read with spans so
+//! every problem names file:line:column, compiled lazily so the hook pays only for the
+//! matchers it uses.
+//!
+//! - [`schema`] reads a pack file into [`Pack`] and reports every error at once.
+//! - [`compile`] holds the matchers (name sets, globs, regexes) built on first use.
+//! - [`validate`] checks a whole set of packs: duplicate ids, patterns that do not compile,
+//!   program specs defined twice, and every rule's examples through the real pipeline.
+
+pub mod compile;
+pub mod schema;
+pub mod validate;
+
+use crate::normalize::Access;
+use crate::normalize::shell::NoteKind;
+use compile::{Globs, Names, Pattern};
+use std::collections::HashMap;
+use std::fmt;
+
+/// The packs compiled into the binary: (file name, text).
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("rules/programs.toml", include_str!("../../rules/programs.toml")),
+    ("rules/shell.toml", include_str!("../../rules/shell.toml")),
+    ("rules/fs.toml", include_str!("../../rules/fs.toml")),
+    ("rules/git.toml", include_str!("../../rules/git.toml")),
+    ("rules/remote-exec.toml", include_str!("../../rules/remote-exec.toml")),
+    ("rules/publish.toml", include_str!("../../rules/publish.toml")),
+    ("rules/db-prod.toml", include_str!("../../rules/db-prod.toml")),
+    ("rules/secret-paths.toml", include_str!("../../rules/secret-paths.toml")),
+];
+
+/// One problem in a pack or policy file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: error: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+/// Where something was written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Location {
+    pub fn diagnostic(&self, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            file: self.file.clone(),
+            line: self.line,
+            column: self.column,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Decision {
+    Allow,
+    Ask,
+    Deny,
+}
+
+impl Decision {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Allow => "allow",
+            Self::Ask => "ask",
+            Self::Deny => "deny",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+/// A pack: rules plus the program knowledge they share.
+#[derive(Debug)]
+pub struct Pack {
+    pub id: String,
+    pub description: String,
+    pub file: String,
+    pub rules: Vec<Rule>,
+    pub programs: Vec<ProgramSpec>,
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    /// `pack.name`, stable: policies and the journal refer to it.
+    pub id: String,
+    pub decision: Decision,
+    pub severity: Severity,
+    /// Tool names (globs allowed: `mcp__*`); `UserPromptSubmit` names the prompt.
+    pub tools: Names,
+    pub message: String,
+    pub remediation: String,
+    /// The rule hits when any block matches.
+    pub blocks: Vec<Block>,
+    pub examples: Examples,
+    pub location: Location,
+}
+
+#[derive(Debug, Default)]
+pub struct Examples {
+    pub hit: Vec<Example>,
+    pub miss: Vec<Example>,
+    /// Inputs the rule should catch but does not, each with why.
+    pub known_miss: Vec<(Example, String)>,
+}
+
+/// One example call: a tool and its input, run through the whole pipeline.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub tool: String,
+    pub input: serde_json::Value,
+    pub cwd: Option<String>,
+    pub location: Location,
+}
+
+impl Example {
+    /// A short human form: the command, path or first field.
+    pub fn summary(&self) -> String {
+        let field = ["command", "file_path", "notebook_path", "url", "pattern", "prompt"]
+            .iter()
+            .find_map(|k| self.input.get(*k).and_then(|v| v.as_str()));
+        match field {
+            Some(text) if self.tool == "Bash" => text.to_string(),
+            Some(text) => format!("{}: {text}", self.tool),
+            None => format!("{}: {}", self.tool, self.input),
+        }
+    }
+}
+
+/// One matcher block: every condition given must hold.
+#[derive(Debug)]
+pub enum Block {
+    Command(CommandBlock),
+    Note(Vec<NoteKind>),
+    File(FileBlock),
+    Url(UrlBlock),
+    Text(Vec<TextCondition>),
+}
+
+/// Conditions on one simple shell command.
+#[derive(Debug, Default)]
+pub struct CommandBlock {
+    pub program: Option<Names>,
+    pub program_except: Option<Names>,
+    /// Alternatives, each a word sequence (`["stash", "clear"]`).
+    pub subcommand: Vec<Vec<String>>,
+    pub flags_any: Vec<String>,
+    /// Each entry is a set of alternatives (`-r|-R|--recursive`); all entries must hold.
+    pub flags_all: Vec<Vec<String>>,
+    pub flags_none: Vec<String>,
+    pub operands_min: Option<usize>,
+    pub operands_max: Option<usize>,
+    pub dashdash_operands: Option<bool>,
+    pub operand_any: Option<Globs>,
+    pub operand_except: Option<Globs>,
+    pub path: Option<PathCondition>,
+    pub fed_by: Option<Names>,
+    pub text: Vec<TextCondition>,
+    /// `unknown = "maybe"`: an operand or path only known at run time (`$X`, xargs input)
+    /// may match, making the hit uncertain (ask). By default such values never match.
+    pub unknown_maybe: bool,
+}
+
+#[derive(Debug)]
+pub struct PathCondition {
+    pub any: Option<Globs>,
+    pub except: Option<Globs>,
+    pub outside_cwd: bool,
+    pub access: PathAccess,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathAccess {
+    Any,
+    Read,
+    Write,
+}
+
+/// Where a command's text condition looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextSource {
+    Args,
+    Env,
+    Stdin,
+    /// A tool's text field, by name glob (`content`, `arguments.*`).
+    Field,
+}
+
+#[derive(Debug)]
+pub struct TextCondition {
+    pub on: Vec<TextSource>,
+    /// For [`TextSource::Field`]: which fields.
+    pub fields: Option<Globs>,
+    pub regex: Pattern,
+}
+
+#[derive(Debug)]
+pub struct FileBlock {
+    pub any: Globs,
+    pub except: Option<Globs>,
+    pub access: Vec<Access>,
+}
+
+#[derive(Debug)]
+pub struct UrlBlock {
+    pub host: Option<Globs>,
+    pub path: Option<Globs>,
+}
+
+/// How a program reads its arguments: which options take values, where the subcommand is.
+#[derive(Debug, Clone, Default)]
+pub struct ProgramSpec {
+    /// `git` or `git checkout`.
+    pub name: String,
+    pub value_options: Vec<String>,
+    /// Options whose value is taken only when it is one of the listed words.
+    pub optional_values: HashMap<String, Vec<String>>,
+    pub subcommands: bool,
+    /// `find -name x`: options are whole words after one dash.
+    pub single_dash_long: bool,
+    pub writes: Writes,
+    pub location: Location,
+}
+
+/// Which operands a program writes to (the rest it reads).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Writes {
+    #[default]
+    None,
+    Last,
+    All,
+}

@@ -1,0 +1,240 @@
+//! The policy file and the gate it configures: which built-in packs and rules are on, which
+//! extra pack files are added, pack variables, and limits.
+//!
+//! For now one file is read: `--policy PATH`, else `TOOLGATE_POLICY`, else the managed
+//! default (`/etc/toolgate/policy.toml`) when it exists. Layering (managed < user <
+//! project, signatures) builds on this later; see DESIGN.md.
+
+use crate::decision::Verdict;
+use crate::engine::Engine;
+use crate::normalize::{self, Context, Subject};
+use crate::pack::schema::{self, Doc, Table};
+use crate::pack::{BUILTIN, Diagnostic, Location, Pack};
+use crate::protocol::{self, EventKind, HookEvent};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// The managed policy's default location.
+pub fn default_managed_path() -> PathBuf {
+    if cfg!(target_os = "macos") {
+        PathBuf::from("/Library/Application Support/toolgate/policy.toml")
+    } else {
+        PathBuf::from("/etc/toolgate/policy.toml")
+    }
+}
+
+/// Bounds on the hook's work.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_input_bytes: usize,
+    /// Wall-clock limit for one hook call; past it the call is denied.
+    pub deadline_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_input_bytes: protocol::DEFAULT_MAX_INPUT_BYTES, deadline_ms: 2000 }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Policy {
+    pub file: Option<PathBuf>,
+    pub disabled_packs: Vec<(String, Location)>,
+    pub disabled_rules: Vec<(String, Location)>,
+    pub pack_files: Vec<(PathBuf, Location)>,
+    pub vars: HashMap<String, HashMap<String, String>>,
+    pub limits: Limits,
+}
+
+/// Which policy file applies: explicit (must exist) or the managed default (if present).
+pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    let managed = default_managed_path();
+    managed.exists().then_some(managed)
+}
+
+/// Read a policy file's text.
+pub fn read_policy(file: &Path, text: &str) -> (Policy, Vec<Diagnostic>) {
+    let name = file.display().to_string();
+    let mut doc = Doc::new(&name, text);
+    let mut policy = Policy { file: Some(file.to_path_buf()), ..Default::default() };
+    let Some(root) = doc.parse() else { return (policy, doc.diagnostics) };
+    let mut top = Table::new(root.get_ref(), root.span(), "the policy file");
+    let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    if let Some(mut packs) = top.table(&mut doc, "packs") {
+        let span = doc.location(&packs.span());
+        for p in packs.strings(&mut doc, "disable").unwrap_or_default() {
+            policy.disabled_packs.push((p, span.clone()));
+        }
+        for r in packs.strings(&mut doc, "disable_rules").unwrap_or_default() {
+            policy.disabled_rules.push((r, span.clone()));
+        }
+        for f in packs.strings(&mut doc, "files").unwrap_or_default() {
+            policy.pack_files.push((base.join(f), span.clone()));
+        }
+        packs.finish(&mut doc);
+    }
+    if let Some(vars) = top.table(&mut doc, "vars") {
+        for (pack, value) in vars.entries() {
+            let mut map = HashMap::new();
+            if let toml::de::DeValue::Table(t) = value.get_ref() {
+                for (k, v) in t.iter() {
+                    match v.get_ref() {
+                        toml::de::DeValue::String(s) => {
+                            map.insert(k.get_ref().to_string(), s.to_string());
+                        }
+                        _ => doc.error(&v.span(), format!("[vars.{pack}] values must be strings")),
+                    }
+                }
+            } else {
+                doc.error(&value.span(), format!("[vars.{pack}] must be a table"));
+            }
+            policy.vars.insert(pack.to_string(), map);
+        }
+    }
+    if let Some(mut limits) = top.table(&mut doc, "limits") {
+        if let Some(n) = limits.integer(&mut doc, "max_input_bytes") {
+            policy.limits.max_input_bytes = n as usize;
+        }
+        if let Some(n) = limits.integer(&mut doc, "deadline_ms") {
+            if n == 0 || n > 600_000 {
+                doc.error(&limits.span(), "`deadline_ms` must be between 1 and 600000");
+            } else {
+                policy.limits.deadline_ms = n;
+            }
+        }
+        limits.finish(&mut doc);
+    }
+    top.finish(&mut doc);
+    (policy, doc.diagnostics)
+}
+
+/// Packs, policy and context: everything needed to decide.
+pub struct Gate {
+    pub engine: Engine,
+    pub policy: Policy,
+}
+
+impl Gate {
+    /// Load the policy at `policy_path` (if any) and every pack it turns on. All problems are
+    /// returned together.
+    pub fn load(policy_path: Option<&Path>, ctx: Context) -> Result<Gate, Vec<Diagnostic>> {
+        let mut diagnostics = Vec::new();
+        let policy = match policy_path {
+            Some(path) => match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    let (policy, d) = read_policy(path, &text);
+                    diagnostics.extend(d);
+                    policy
+                }
+                Err(e) => {
+                    return Err(vec![Diagnostic {
+                        file: path.display().to_string(),
+                        line: 0,
+                        column: 0,
+                        message: format!("cannot read policy: {e}"),
+                    }]);
+                }
+            },
+            None => Policy::default(),
+        };
+        let options = schema::Options { ctx: &ctx, vars: &policy.vars };
+        let mut packs = Vec::new();
+        let disabled: HashSet<&str> = policy.disabled_packs.iter().map(|(p, _)| p.as_str()).collect();
+        let mut known_packs = HashSet::new();
+        for (file, text) in BUILTIN {
+            let (pack, d) = schema::read_pack(file, text, &options);
+            diagnostics.extend(d);
+            if let Some(pack) = pack {
+                known_packs.insert(pack.id.clone());
+                if !disabled.contains(pack.id.as_str()) {
+                    packs.push(pack);
+                }
+            }
+        }
+        for (file, location) in &policy.pack_files {
+            match std::fs::read_to_string(file) {
+                Ok(text) => {
+                    let (pack, d) = schema::read_pack(&file.display().to_string(), &text, &options);
+                    diagnostics.extend(d);
+                    if let Some(pack) = pack {
+                        known_packs.insert(pack.id.clone());
+                        packs.push(pack);
+                    }
+                }
+                Err(e) => diagnostics.push(location.diagnostic(format!("cannot read pack file {}: {e}", file.display()))),
+            }
+        }
+        for (id, location) in &policy.disabled_packs {
+            if !known_packs.contains(id) {
+                diagnostics.push(location.diagnostic(format!("`disable` names pack `{id}`, which does not exist")));
+            }
+        }
+        diagnostics.extend(check_unique(&packs));
+        let all_rules: HashSet<String> = packs.iter().flat_map(|p| p.rules.iter().map(|r| r.id.clone())).collect();
+        for (id, location) in &policy.disabled_rules {
+            if !all_rules.contains(id) {
+                diagnostics.push(location.diagnostic(format!("`disable_rules` names rule `{id}`, which does not exist")));
+            }
+        }
+        let off: HashSet<&str> = policy.disabled_rules.iter().map(|(r, _)| r.as_str()).collect();
+        for pack in &mut packs {
+            pack.rules.retain(|r| !off.contains(r.id.as_str()));
+        }
+        if !diagnostics.is_empty() {
+            return Err(diagnostics);
+        }
+        Ok(Gate { engine: Engine::new(packs, ctx), policy })
+    }
+
+    /// Normalise and evaluate one event. Events that are never blocked get no verdict.
+    pub fn decide(&self, event: &HookEvent) -> (Subject, Verdict) {
+        let subject = normalize::normalize(event, self.engine.context());
+        if !matches!(event.kind, EventKind::PreToolUse | EventKind::UserPromptSubmit) {
+            return (subject, Verdict::from_hits(Vec::new()));
+        }
+        let verdict = match self.engine.evaluate(&subject) {
+            Ok(hits) => Verdict::from_hits(hits),
+            Err(e) => Verdict::error(format!("a rule could not be evaluated: {e}")),
+        };
+        (subject, verdict)
+    }
+}
+
+/// Pack ids, rule ids and program specs must each be defined once.
+fn check_unique(packs: &[Pack]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut pack_ids: HashMap<&str, &str> = HashMap::new();
+    let mut rule_ids: HashMap<&str, &Location> = HashMap::new();
+    let mut programs: HashMap<&str, &Location> = HashMap::new();
+    for pack in packs {
+        if let Some(first) = pack_ids.insert(&pack.id, &pack.file) {
+            out.push(Diagnostic {
+                file: pack.file.clone(),
+                line: 1,
+                column: 1,
+                message: format!("pack id `{}` is already used by {first}", pack.id),
+            });
+        }
+        for rule in &pack.rules {
+            if let Some(first) = rule_ids.insert(&rule.id, &rule.location) {
+                out.push(rule.location.diagnostic(format!(
+                    "duplicate rule id `{}` (first defined at {}:{})",
+                    rule.id, first.file, first.line
+                )));
+            }
+        }
+        for spec in &pack.programs {
+            if let Some(first) = programs.insert(&spec.name, &spec.location) {
+                out.push(spec.location.diagnostic(format!(
+                    "program `{}` is already described at {}:{}",
+                    spec.name, first.file, first.line
+                )));
+            }
+        }
+    }
+    out
+}
