@@ -16,7 +16,7 @@ const EVENTS: &[(&str, &str)] = &[
 
 fn stages(c: &mut Criterion) {
     let ctx = Context::example();
-    let gate = Gate::load(None, ctx.clone()).expect("built-in packs load");
+    let gate = Gate::load(None, ctx.clone(), false).expect("built-in packs load");
     for (name, json) in EVENTS {
         c.bench_function(&format!("decode/{name}"), |b| b.iter(|| protocol::decode(black_box(json.as_bytes())).unwrap()));
         let event = protocol::decode(json.as_bytes()).unwrap();
@@ -24,11 +24,11 @@ fn stages(c: &mut Criterion) {
         let subject = normalize::normalize(&event, &ctx);
         c.bench_function(&format!("evaluate/{name}"), |b| b.iter(|| gate.engine.evaluate(black_box(&subject)).unwrap()));
     }
-    c.bench_function("load_builtin_packs", |b| b.iter(|| Gate::load(None, ctx.clone()).unwrap()));
+    c.bench_function("load_builtin_packs", |b| b.iter(|| Gate::load(None, ctx.clone(), false).unwrap()));
     let (_, deny) = EVENTS[2];
     c.bench_function("whole/load+decide bash_deny", |b| {
         b.iter(|| {
-            let gate = Gate::load(None, ctx.clone()).unwrap();
+            let gate = Gate::load(None, ctx.clone(), false).unwrap();
             let event = protocol::decode(deny.as_bytes()).unwrap();
             gate.decide(&event).1
         })

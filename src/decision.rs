@@ -53,8 +53,7 @@ impl Verdict {
             Decision::Ask => "wants confirmation for",
             Decision::Allow => "allowed",
         };
-        let mut deciding = self.deciding();
-        let Some(first) = deciding.next() else { return String::new() };
+        let Some(first) = self.deciding().next() else { return String::new() };
         let mut out = format!(
             "toolgate {verb} this {} call. Rule {} matched {}: {}",
             sanitize::safe(tool),
@@ -72,7 +71,12 @@ impl Verdict {
         if !first.remediation.is_empty() {
             out.push_str(&format!(" Instead: {}", first.remediation.trim_end()));
         }
-        let others: Vec<&str> = deciding.map(|h| h.rule.as_str()).collect();
+        let others: Vec<String> = self
+            .hits
+            .iter()
+            .filter(|h| h.rule != first.rule)
+            .filter_map(|h| h.effective().map(|d| format!("{} ({})", h.rule, d.name())))
+            .collect();
         if !others.is_empty() {
             out.push_str(&format!(" Also matched: {}.", others.join(", ")));
         }

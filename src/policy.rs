@@ -7,6 +7,7 @@
 
 use crate::decision::Verdict;
 use crate::engine::Engine;
+use crate::normalize::shell::NoteKind;
 use crate::normalize::{self, Context, Subject};
 use crate::pack::schema::{self, Doc, Table};
 use crate::pack::{BUILTIN, Diagnostic, Location, Pack};
@@ -62,7 +63,7 @@ pub fn read_policy(file: &Path, text: &str) -> (Policy, Vec<Diagnostic>) {
     let mut doc = Doc::new(&name, text);
     let mut policy = Policy { file: Some(file.to_path_buf()), ..Default::default() };
     let Some(root) = doc.parse() else { return (policy, doc.diagnostics) };
-    let mut top = Table::new(root.get_ref(), root.span(), "the policy file");
+    let mut top = Table::new(root.get_ref(), root.span(), "the top level");
     let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
     if let Some(mut packs) = top.table(&mut doc, "packs") {
         let span = doc.location(&packs.span());
@@ -121,7 +122,8 @@ pub struct Gate {
 impl Gate {
     /// Load the policy at `policy_path` (if any) and every pack it turns on. All problems are
     /// returned together.
-    pub fn load(policy_path: Option<&Path>, ctx: Context) -> Result<Gate, Vec<Diagnostic>> {
+    /// `strict` compiles every pattern now (lint, test); the hook compiles what it reaches.
+    pub fn load(policy_path: Option<&Path>, ctx: Context, strict: bool) -> Result<Gate, Vec<Diagnostic>> {
         let mut diagnostics = Vec::new();
         let policy = match policy_path {
             Some(path) => match std::fs::read_to_string(path) {
@@ -141,7 +143,7 @@ impl Gate {
             },
             None => Policy::default(),
         };
-        let options = schema::Options { ctx: &ctx, vars: &policy.vars };
+        let options = schema::Options { ctx: &ctx, vars: &policy.vars, strict };
         let mut packs = Vec::new();
         let disabled: HashSet<&str> = policy.disabled_packs.iter().map(|(p, _)| p.as_str()).collect();
         let mut known_packs = HashSet::new();
@@ -195,6 +197,13 @@ impl Gate {
         let subject = normalize::normalize(event, self.engine.context());
         if !matches!(event.kind, EventKind::PreToolUse | EventKind::UserPromptSubmit) {
             return (subject, Verdict::from_hits(Vec::new()));
+        }
+        let parser_failure = subject
+            .shell
+            .as_ref()
+            .and_then(|a| a.notes.iter().find(|n| n.kind == NoteKind::ParserFailure));
+        if let Some(note) = parser_failure {
+            return (subject.clone(), Verdict::error(note.detail.clone()));
         }
         let verdict = match self.engine.evaluate(&subject) {
             Ok(hits) => Verdict::from_hits(hits),

@@ -48,7 +48,7 @@ fn safety_net_corpus_scores_beat_the_peer() {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("policy.toml");
     std::fs::write(&policy, "[packs]\ndisable_rules = [\"git.push\"]\n").unwrap();
-    let gate = Gate::load(Some(&policy), Context::example()).expect("policy loads");
+    let gate = Gate::load(Some(&policy), Context::example(), true).expect("policy loads");
     let rows = rows();
     let (mut blocks, mut caught, mut allows, mut false_stops) = (0, 0, 0, 0);
     let mut report = Vec::new();

@@ -16,7 +16,7 @@ const MAX_REASON: usize = 4000;
 
 pub fn run(policy: Option<&Path>) -> u8 {
     let env_deadline = std::env::var("TOOLGATE_DEADLINE_MS").ok().and_then(|v| v.parse::<u64>().ok());
-    let gate = Gate::load(policy::locate(policy).as_deref(), Context::from_env());
+    let gate = Gate::load(policy::locate(policy).as_deref(), Context::from_env(), false);
     let limits = gate.as_ref().map(|g| g.policy.limits).unwrap_or_default();
     let deadline = env_deadline.unwrap_or(limits.deadline_ms).clamp(1, 600_000);
     failsafe::start_watchdog(Duration::from_millis(deadline));

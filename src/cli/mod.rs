@@ -98,7 +98,7 @@ pub fn run() -> ExitCode {
 
 /// Load the gate for a human-facing command, printing diagnostics on failure.
 fn load_gate(policy: Option<&std::path::Path>, ctx: Context) -> Result<Gate, u8> {
-    Gate::load(policy::locate(policy).as_deref(), ctx).map_err(|diagnostics| {
+    Gate::load(policy::locate(policy).as_deref(), ctx, true).map_err(|diagnostics| {
         print_diagnostics(&diagnostics);
         exit::FAILURE
     })

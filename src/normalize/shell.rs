@@ -133,13 +133,10 @@ pub enum NoteKind {
 }
 
 impl NoteKind {
-    pub const ALL: [NoteKind; 5] = [
-        Self::ParseError,
-        Self::DynamicProgram,
-        Self::HiddenCode,
-        Self::TooComplex,
-        Self::ParserFailure,
-    ];
+    /// The notes rules can name. A parser failure is not among them: it always blocks
+    /// (fail closed, see `policy::Gate::decide`).
+    pub const RULE_NOTES: [NoteKind; 4] =
+        [Self::ParseError, Self::DynamicProgram, Self::HiddenCode, Self::TooComplex];
 
     /// The name rules use (`note = ["parse-error"]`).
     pub fn id(self) -> &'static str {
@@ -153,7 +150,7 @@ impl NoteKind {
     }
 
     pub fn from_id(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.id() == id)
+        Self::RULE_NOTES.into_iter().find(|k| k.id() == id)
     }
 }
 

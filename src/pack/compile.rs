@@ -58,16 +58,20 @@ impl Globs {
 pub struct Names {
     exact: Vec<String>,
     globs: Option<Globs>,
+    /// As written, for display.
+    written: Vec<String>,
 }
 
 impl Names {
     pub fn new(names: Vec<String>) -> Self {
+        let written = names.clone();
         let (globbed, exact): (Vec<String>, Vec<String>) =
             names.into_iter().partition(|n| n.contains(['*', '?']) || (n.len() > 1 && n.contains('[') && n.contains(']')));
         Self {
             exact: exact.into_iter().map(|n| n.to_ascii_lowercase()).collect(),
             globs: (!globbed.is_empty())
                 .then(|| Globs::new(globbed.into_iter().map(|g| g.to_ascii_lowercase()).collect())),
+            written,
         }
     }
 
@@ -87,11 +91,7 @@ impl Names {
     }
 
     pub fn display(&self) -> String {
-        let mut all: Vec<&str> = self.exact.iter().map(String::as_str).collect();
-        if let Some(g) = &self.globs {
-            all.extend(g.patterns().iter().map(String::as_str));
-        }
-        all.join(", ")
+        self.written.join(", ")
     }
 }
 
@@ -117,7 +117,11 @@ impl Pattern {
                 .unicode(false)
                 .size_limit(REGEX_SIZE_LIMIT)
                 .build()
-                .map_err(|e| format!("bad regex `{}`: {e}", self.source))
+                .map_err(|e| {
+                    let text = e.to_string();
+                    let detail = text.lines().last().unwrap_or("").trim_start_matches("error: ").to_string();
+                    format!("bad regex `{}`: {detail}", self.source)
+                })
         })
     }
 

@@ -166,6 +166,43 @@ pub enum Block {
     Text(Vec<TextCondition>),
 }
 
+impl Block {
+    /// Compile every name set, glob and regex in the block now; one message per failure.
+    pub fn check(&self) -> Vec<String> {
+        let mut results: Vec<Result<(), String>> = Vec::new();
+        match self {
+            Block::Command(b) => {
+                results.extend(b.program.iter().map(Names::check));
+                results.extend(b.program_except.iter().map(Names::check));
+                results.extend(b.fed_by.iter().map(Names::check));
+                results.extend(b.operand_any.iter().map(Globs::check));
+                results.extend(b.operand_except.iter().map(Globs::check));
+                if let Some(p) = &b.path {
+                    results.extend(p.any.iter().map(Globs::check));
+                    results.extend(p.except.iter().map(Globs::check));
+                }
+                results.extend(b.text.iter().map(|t| t.regex.check()));
+            }
+            Block::File(b) => {
+                results.push(b.any.check());
+                results.extend(b.except.iter().map(Globs::check));
+            }
+            Block::Url(b) => {
+                results.extend(b.host.iter().map(Globs::check));
+                results.extend(b.path.iter().map(Globs::check));
+            }
+            Block::Text(conditions) => {
+                for c in conditions {
+                    results.push(c.regex.check());
+                    results.extend(c.fields.iter().map(Globs::check));
+                }
+            }
+            Block::Note(_) => {}
+        }
+        results.into_iter().filter_map(Result::err).collect()
+    }
+}
+
 /// Conditions on one simple shell command.
 #[derive(Debug, Default)]
 pub struct CommandBlock {

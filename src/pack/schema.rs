@@ -98,6 +98,20 @@ impl<'a, 'i> Table<'a, 'i> {
         strings_of(doc, key, v)
     }
 
+    /// A string that must be one of `allowed`; the error points at the value.
+    pub fn choice(&mut self, doc: &mut Doc, key: &'static str, allowed: &[&'static str]) -> Option<&'static str> {
+        let v = self.get(key)?;
+        let found = match v.get_ref() {
+            DeValue::String(s) => s.to_string(),
+            other => other.type_str().to_string(),
+        };
+        let choice = allowed.iter().find(|a| **a == found).copied();
+        if choice.is_none() {
+            doc.error(&v.span(), format!("`{key}` must be one of {}; found `{found}`", allowed.join(", ")));
+        }
+        choice
+    }
+
     pub fn boolean(&mut self, doc: &mut Doc, key: &'static str) -> Option<bool> {
         let v = self.get(key)?;
         match v.get_ref() {
@@ -164,7 +178,7 @@ impl<'a, 'i> Table<'a, 'i> {
 
     fn prefix(&self) -> String {
         let inner = self.name.trim_matches(|c| c == '[' || c == ']');
-        if inner.is_empty() { String::new() } else { format!("{inner}.") }
+        if inner.is_empty() || inner.contains(' ') { String::new() } else { format!("{inner}.") }
     }
 
     /// Report every key that was never asked for.
@@ -224,6 +238,9 @@ pub fn to_json(v: &DeValue) -> serde_json::Value {
 /// Settings that change how a pack compiles.
 pub struct Options<'c> {
     pub ctx: &'c Context,
+    /// Compile every pattern while reading, so bad ones are reported with the rest (lint,
+    /// test). The hook leaves this off and compiles only what it reaches.
+    pub strict: bool,
     /// `{{name}}` values from the policy, by pack id.
     pub vars: &'c HashMap<String, HashMap<String, String>>,
 }
@@ -232,7 +249,7 @@ pub struct Options<'c> {
 pub fn read_pack(file: &str, text: &str, options: &Options) -> (Option<Pack>, Vec<Diagnostic>) {
     let mut doc = Doc::new(file, text);
     let Some(root) = doc.parse() else { return (None, doc.diagnostics) };
-    let mut top = Table::new(root.get_ref(), root.span(), "the pack file");
+    let mut top = Table::new(root.get_ref(), root.span(), "the top level");
     let mut pack = Pack {
         id: String::new(),
         description: String::new(),
@@ -276,7 +293,7 @@ pub fn read_pack(file: &str, text: &str, options: &Options) -> (Option<Pack>, Ve
             pack.programs.push(read_program(&mut doc, name, table));
         }
     }
-    let reader = RuleReader { pack_id: pack.id.clone(), vars, ctx: options.ctx };
+    let reader = RuleReader { pack_id: pack.id.clone(), vars, ctx: options.ctx, strict: options.strict };
     for table in top.tables(&mut doc, "rule") {
         if let Some(rule) = reader.read(&mut doc, table) {
             pack.rules.push(rule);
@@ -299,17 +316,11 @@ fn read_program(doc: &mut Doc, name: &str, mut t: Table) -> ProgramSpec {
     spec.value_options = t.strings(doc, "value_options").unwrap_or_default();
     spec.subcommands = t.boolean(doc, "subcommands").unwrap_or(false);
     spec.single_dash_long = t.boolean(doc, "single_dash_long").unwrap_or(false);
-    if let Some(w) = t.string(doc, "writes") {
-        spec.writes = match w.as_str() {
-            "none" => Writes::None,
-            "last" => Writes::Last,
-            "all" => Writes::All,
-            other => {
-                doc.error(&t.span(), format!("`writes` must be none, last or all, not `{other}`"));
-                Writes::None
-            }
-        };
-    }
+    spec.writes = match t.choice(doc, "writes", &["none", "last", "all"]) {
+        Some("last") => Writes::Last,
+        Some("all") => Writes::All,
+        _ => Writes::None,
+    };
     if let Some(opt) = t.table(doc, "optional_values") {
         for (option, value) in opt.entries() {
             if let Some(words) = strings_of(doc, option, value) {
@@ -322,6 +333,7 @@ fn read_program(doc: &mut Doc, name: &str, mut t: Table) -> ProgramSpec {
 }
 
 struct RuleReader<'c> {
+    strict: bool,
     pack_id: String,
     vars: HashMap<String, String>,
     ctx: &'c Context,
@@ -336,25 +348,23 @@ impl RuleReader<'_> {
         {
             doc.error(&t.span(), format!("rule name `{n}` must be lower-case letters, digits and `-`"));
         }
-        let decision = match t.required_string(doc, "decision").as_deref() {
+        if !t.entries().any(|(k, _)| k == "decision") {
+            doc.error(&t.span(), "rule is missing `decision`");
+        }
+        let decision = match t.choice(doc, "decision", &["deny", "ask", "allow"]) {
             Some("deny") => Some(Decision::Deny),
             Some("ask") => Some(Decision::Ask),
             Some("allow") => Some(Decision::Allow),
-            Some(other) => {
-                doc.error(&t.span(), format!("`decision` must be deny, ask or allow, not `{other}`"));
-                None
-            }
-            None => None,
+            _ => None,
         };
-        let severity = match t.string(doc, "severity").as_deref() {
-            None | Some("medium") => Some(Severity::Medium),
+        let has_severity = t.entries().any(|(k, _)| k == "severity");
+        let severity = match t.choice(doc, "severity", &["low", "medium", "high", "critical"]) {
             Some("low") => Some(Severity::Low),
             Some("high") => Some(Severity::High),
             Some("critical") => Some(Severity::Critical),
-            Some(other) => {
-                doc.error(&t.span(), format!("`severity` must be low, medium, high or critical, not `{other}`"));
-                None
-            }
+            Some(_) => Some(Severity::Medium),
+            None if !has_severity => Some(Severity::Medium),
+            None => None,
         };
         let tools = t.strings(doc, "tools");
         if tools.is_none() {
@@ -368,7 +378,13 @@ impl RuleReader<'_> {
             doc.error(&t.span(), "rule has no [[rule.match]] block");
         }
         for block in block_tables {
+            let span = block.span();
             if let Some(b) = self.block(doc, block) {
+                if self.strict {
+                    for problem in b.check() {
+                        doc.error(&span, problem);
+                    }
+                }
                 blocks.push(b);
             }
         }
@@ -382,9 +398,11 @@ impl RuleReader<'_> {
         t.finish(doc);
         Some(Rule {
             id: format!("{}.{}", self.pack_id, name?),
-            decision: decision?,
-            severity: severity?,
-            tools: compile::Names::new(tools?),
+            // Placeholders keep the rule for later checks (duplicate ids); the errors above
+            // already stop the pack from loading.
+            decision: decision.unwrap_or(Decision::Deny),
+            severity: severity.unwrap_or(Severity::Medium),
+            tools: compile::Names::new(tools.unwrap_or_default()),
             message,
             remediation,
             blocks,
@@ -418,7 +436,7 @@ impl RuleReader<'_> {
                     Some(k) => kinds_out.push(k),
                     None => doc.error(&t.span(), format!(
                         "unknown shell note `{n}`; expected one of: {}",
-                        NoteKind::ALL.map(|k| k.id()).join(", ")
+                        NoteKind::RULE_NOTES.map(|k| k.id()).join(", ")
                     )),
                 }
             }
@@ -489,11 +507,7 @@ impl RuleReader<'_> {
             text: Vec::new(),
             unknown_maybe: false,
         };
-        match t.string(doc, "unknown").as_deref() {
-            None | Some("ignore") => {}
-            Some("maybe") => b.unknown_maybe = true,
-            Some(other) => doc.error(&t.span(), format!("`unknown` must be ignore or maybe, not `{other}`")),
-        }
+        b.unknown_maybe = t.choice(doc, "unknown", &["ignore", "maybe"]) == Some("maybe");
         for flag in b.flags_any.iter().chain(b.flags_none.iter()).chain(b.flags_all.iter().flatten()) {
             if !flag.starts_with('-') {
                 doc.error(&t.span(), format!("flag `{flag}` must start with `-`"));
@@ -502,14 +516,10 @@ impl RuleReader<'_> {
         let any = t.strings(doc, "path_any").map(|g| self.globs(g));
         let except = t.strings(doc, "path_except").map(|g| self.globs(g));
         let outside_cwd = t.boolean(doc, "path_outside_cwd").unwrap_or(false);
-        let access = match t.string(doc, "path_access").as_deref() {
-            None | Some("any") => PathAccess::Any,
+        let access = match t.choice(doc, "path_access", &["any", "read", "write"]) {
             Some("read") => PathAccess::Read,
             Some("write") => PathAccess::Write,
-            Some(other) => {
-                doc.error(&t.span(), format!("`path_access` must be any, read or write, not `{other}`"));
-                PathAccess::Any
-            }
+            _ => PathAccess::Any,
         };
         if any.is_some() || except.is_some() || outside_cwd {
             b.path = Some(PathCondition { any, except, outside_cwd, access });

@@ -1,55 +1,9 @@
-//! Checks over a loaded set of packs that go beyond reading them: every pattern compiles,
-//! and every rule's examples behave as written when run through the whole pipeline (decode,
-//! normalise, match, decide), exactly as a hook call would.
+//! Every rule's examples, run through the whole pipeline (decode, normalise, match, decide)
+//! exactly as a hook call would. (Patterns are compiled while reading, in strict mode.)
 
-use super::{Block, Diagnostic, Example, Rule};
+use super::{Example, Rule};
 use crate::policy::Gate;
 use crate::protocol;
-
-/// Compile every name set, glob and regex now, reporting each one that fails.
-pub fn check_patterns(gate: &Gate) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for rule in gate.engine.rules() {
-        let mut results = vec![rule.tools.check()];
-        for block in &rule.blocks {
-            match block {
-                Block::Command(b) => {
-                    results.extend(b.program.iter().map(|n| n.check()));
-                    results.extend(b.program_except.iter().map(|n| n.check()));
-                    results.extend(b.fed_by.iter().map(|n| n.check()));
-                    results.extend(b.operand_any.iter().map(|g| g.check()));
-                    results.extend(b.operand_except.iter().map(|g| g.check()));
-                    if let Some(p) = &b.path {
-                        results.extend(p.any.iter().map(|g| g.check()));
-                        results.extend(p.except.iter().map(|g| g.check()));
-                    }
-                    results.extend(b.text.iter().map(|t| t.regex.check()));
-                }
-                Block::File(b) => {
-                    results.push(b.any.check());
-                    results.extend(b.except.iter().map(|g| g.check()));
-                }
-                Block::Url(b) => {
-                    results.extend(b.host.iter().map(|g| g.check()));
-                    results.extend(b.path.iter().map(|g| g.check()));
-                }
-                Block::Text(conditions) => {
-                    for c in conditions {
-                        results.push(c.regex.check());
-                        results.extend(c.fields.iter().map(|g| g.check()));
-                    }
-                }
-                Block::Note(_) => {}
-            }
-        }
-        for r in results {
-            if let Err(e) = r {
-                out.push(rule.location.diagnostic(format!("rule `{}`: {e}", rule.id)));
-            }
-        }
-    }
-    out
-}
 
 /// What happened to one example.
 #[derive(Debug, Clone)]

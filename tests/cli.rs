@@ -1,0 +1,458 @@
+//! The real binary, driven through stdin the way Claude Code drives it.
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+fn toolgate() -> Command {
+    let mut cmd = Command::cargo_bin("toolgate").unwrap();
+    cmd.env("HOME", "/home/dev")
+        .env("TMPDIR", "/tmp")
+        .env_remove("TOOLGATE_POLICY")
+        .env_remove("TOOLGATE_TEST_FAULT")
+        .env_remove("TOOLGATE_DEADLINE_MS");
+    cmd
+}
+
+struct Answer {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn hook_bytes(input: &[u8]) -> Answer {
+    let out = toolgate().arg("hook").write_stdin(input.to_vec()).output().unwrap();
+    Answer {
+        code: out.status.code().expect("exited normally, not by a signal"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn pre(tool: &str, input: Value) -> Vec<u8> {
+    json!({
+        "session_id": "s1", "transcript_path": "/tmp/t.jsonl", "cwd": "/home/dev/project",
+        "hook_event_name": "PreToolUse", "permission_mode": "default",
+        "tool_name": tool, "tool_input": input, "tool_use_id": "toolu_1",
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn bash(command: &str) -> Answer {
+    hook_bytes(&pre("Bash", json!({ "command": command })))
+}
+
+fn assert_no_objection(a: &Answer) {
+    assert_eq!(a.code, 0, "stderr: {}", a.stderr);
+    assert_eq!(a.stdout, "", "no objection means empty stdout");
+}
+
+fn assert_denied(a: &Answer, rule: &str) {
+    assert_eq!(a.code, 2, "stdout: {} stderr: {}", a.stdout, a.stderr);
+    assert!(a.stderr.contains(rule), "reason should name {rule}: {}", a.stderr);
+    assert_eq!(a.stdout, "");
+}
+
+fn assert_asks(a: &Answer, rule: &str) -> String {
+    assert_eq!(a.code, 0, "stderr: {}", a.stderr);
+    let v: Value = serde_json::from_str(a.stdout.trim()).expect("ask answer is one JSON object");
+    let out = &v["hookSpecificOutput"];
+    assert_eq!(out["hookEventName"], "PreToolUse");
+    assert_eq!(out["permissionDecision"], "ask");
+    let reason = out["permissionDecisionReason"].as_str().unwrap().to_string();
+    assert!(reason.contains(rule), "reason should name {rule}: {reason}");
+    assert_eq!(a.stdout.trim().lines().count(), 1);
+    reason
+}
+
+fn assert_fail_closed(a: &Answer, needle: &str) {
+    assert_eq!(a.code, 2, "stdout: {} stderr: {}", a.stdout, a.stderr);
+    assert!(a.stderr.starts_with("toolgate: "), "message: {}", a.stderr);
+    assert!(a.stderr.contains(needle), "expected {needle:?} in {}", a.stderr);
+}
+
+// --- every tool shape --------------------------------------------------------------
+
+#[test]
+fn every_built_in_tool_shape_is_accepted() {
+    let benign: Vec<(&str, Value)> = vec![
+        ("Bash", json!({"command": "ls -la", "description": "list", "timeout": 1000, "run_in_background": false})),
+        ("PowerShell", json!({"command": "Get-ChildItem"})),
+        ("Read", json!({"file_path": "/home/dev/project/src/main.rs", "offset": 1, "limit": 10})),
+        ("Write", json!({"file_path": "/home/dev/project/a.txt", "content": "hello"})),
+        ("Edit", json!({"file_path": "/home/dev/project/a.txt", "old_string": "a", "new_string": "b", "replace_all": true})),
+        ("MultiEdit", json!({"file_path": "/home/dev/project/a.txt", "edits": [{"old_string": "a", "new_string": "b"}]})),
+        ("NotebookEdit", json!({"notebook_path": "/home/dev/project/n.ipynb", "new_source": "print(1)", "cell_id": "c1"})),
+        ("Glob", json!({"pattern": "**/*.rs", "path": "/home/dev/project"})),
+        ("Grep", json!({"pattern": "fn main", "path": "/home/dev/project", "glob": "*.rs", "output_mode": "content", "-n": true})),
+        ("WebFetch", json!({"url": "https://docs.rs/regex", "prompt": "summarise"})),
+        ("WebSearch", json!({"query": "rust regex", "allowed_domains": ["docs.rs"]})),
+        ("Agent", json!({"description": "d", "prompt": "look around", "subagent_type": "general"})),
+        ("Task", json!({"description": "d", "prompt": "look around"})),
+        ("mcp__bi__run_query", json!({"name": "daily_visits", "params": {"day": "2026-01-01"}})),
+        ("TodoWrite", json!({"todos": [{"content": "x", "status": "pending"}]})),
+    ];
+    for (tool, input) in benign {
+        let a = hook_bytes(&pre(tool, input));
+        assert_eq!(a.code, 0, "{tool}: {}", a.stderr);
+        assert_eq!(a.stdout, "", "{tool} should pass silently");
+    }
+}
+
+#[test]
+fn file_tools_are_matched_on_resolved_paths() {
+    let a = hook_bytes(&pre("Read", json!({"file_path": "/home/dev/project/../.ssh/id_rsa"})));
+    assert_denied(&a, "secret-paths.read-credentials");
+    let a = hook_bytes(&pre("Grep", json!({"pattern": "key", "path": "/home/dev/.aws"})));
+    assert_denied(&a, "secret-paths.read-credentials");
+    let a = hook_bytes(&pre("Write", json!({"file_path": ".env", "content": "A=1"})));
+    assert_asks(&a, "secret-paths.write-env");
+    let a = hook_bytes(&pre("MultiEdit", json!({"file_path": ".env.local", "edits": [{"old_string": "a", "new_string": "b"}]})));
+    assert_asks(&a, "secret-paths.write-env");
+    let a = hook_bytes(&pre("Read", json!({"file_path": "/home/dev/.ssh/id_rsa.pub"})));
+    assert_no_objection(&a);
+}
+
+// --- decisions and the reason text -------------------------------------------------
+
+#[test]
+fn deny_reason_names_rule_match_why_and_what_instead() {
+    let a = bash("sudo rm -rf /");
+    assert_denied(&a, "fs.rm-critical");
+    assert!(a.stderr.contains("rm -rf /"), "{}", a.stderr);
+    assert!(a.stderr.contains("Instead:"), "{}", a.stderr);
+    assert_eq!(a.stderr.trim().lines().count(), 1, "one paragraph");
+}
+
+#[test]
+fn ask_is_exactly_one_hook_specific_json_object() {
+    let a = bash("git push origin main");
+    let reason = assert_asks(&a, "git.push");
+    assert!(reason.contains("confirms each push"));
+}
+
+#[test]
+fn uncertain_deny_becomes_ask_and_says_why() {
+    let a = bash("echo / | xargs rm -rf");
+    let reason = assert_asks(&a, "fs.rm-outside-project");
+    assert!(reason.contains("only known at run time"), "{reason}");
+}
+
+#[test]
+fn deny_beats_ask_when_both_match() {
+    let a = bash("git push origin main && git push --force");
+    assert_denied(&a, "git.force-push");
+    assert!(a.stderr.contains("Also matched: git.push"), "{}", a.stderr);
+}
+
+#[test]
+fn data_is_not_code() {
+    for command in [
+        "git commit -m 'rm -rf / is dangerous'",
+        "echo rm -rf /",
+        "printf 'git push --force'",
+        "grep -r 'DROP TABLE' db/",
+        "cat <<'EOF' > notes.md\nrm -rf /\nEOF",
+        "# rm -rf /\nls",
+    ] {
+        assert_no_objection(&bash(command));
+    }
+}
+
+#[test]
+fn post_tool_use_and_other_events_never_block() {
+    let event = json!({
+        "hook_event_name": "PostToolUse", "cwd": "/", "tool_name": "Bash",
+        "tool_input": {"command": "rm -rf /"}, "tool_response": {"stdout": ""},
+    });
+    assert_no_objection(&hook_bytes(event.to_string().as_bytes()));
+    let event = json!({"hook_event_name": "SessionStart", "cwd": "/"});
+    assert_no_objection(&hook_bytes(event.to_string().as_bytes()));
+}
+
+#[test]
+fn user_prompt_submit_is_routed() {
+    let event = json!({"hook_event_name": "UserPromptSubmit", "cwd": "/", "session_id": "s", "prompt": "please fix the tests"});
+    assert_no_objection(&hook_bytes(event.to_string().as_bytes()));
+    let event = json!({"hook_event_name": "UserPromptSubmit", "cwd": "/"});
+    assert_fail_closed(&hook_bytes(event.to_string().as_bytes()), "prompt");
+}
+
+// --- fail closed -------------------------------------------------------------------
+
+#[test]
+fn malformed_input_fails_closed() {
+    assert_fail_closed(&hook_bytes(b""), "empty");
+    assert_fail_closed(&hook_bytes(b"   \n"), "empty");
+    assert_fail_closed(&hook_bytes(b"{\"hook_event_name\":"), "not valid JSON");
+    assert_fail_closed(&hook_bytes(b"\xff\xfe{}"), "UTF-8");
+    assert_fail_closed(&hook_bytes(b"[1,2,3]"), "not a JSON object");
+    assert_fail_closed(&hook_bytes(b"\"PreToolUse\""), "not a JSON object");
+    assert_fail_closed(&hook_bytes(b"{}"), "hook_event_name");
+    let wrong_type = json!({"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": 42}});
+    assert_fail_closed(&hook_bytes(wrong_type.to_string().as_bytes()), "tool_input.command");
+    let no_input = json!({"hook_event_name": "PreToolUse", "tool_name": "Bash"});
+    assert_fail_closed(&hook_bytes(no_input.to_string().as_bytes()), "tool_input");
+    let input_not_object = json!({"hook_event_name": "PreToolUse", "tool_name": "Read", "tool_input": "x"});
+    assert_fail_closed(&hook_bytes(input_not_object.to_string().as_bytes()), "tool_input");
+    let bad_edits = json!({"hook_event_name": "PreToolUse", "tool_name": "MultiEdit", "tool_input": {"file_path": "a", "edits": [1]}});
+    assert_fail_closed(&hook_bytes(bad_edits.to_string().as_bytes()), "edits[0]");
+}
+
+#[test]
+fn deep_nesting_fails_closed_without_crashing() {
+    let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+    assert_fail_closed(&hook_bytes(deep.as_bytes()), "nested deeper");
+    let deep_args = format!(
+        r#"{{"hook_event_name":"PreToolUse","tool_name":"mcp__x__y","tool_input":{{"a":{}1{}}}}}"#,
+        "[".repeat(100),
+        "]".repeat(100)
+    );
+    assert_fail_closed(&hook_bytes(deep_args.as_bytes()), "nested deeper");
+}
+
+#[test]
+fn oversized_input_fails_closed() {
+    let big = "x".repeat(5 * 1024 * 1024);
+    let a = hook_bytes(&pre("Write", json!({"file_path": "/home/dev/project/a", "content": big})));
+    assert_fail_closed(&a, "larger than");
+}
+
+#[test]
+fn configured_input_limit_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "[limits]\nmax_input_bytes = 200\n").unwrap();
+    let out = toolgate()
+        .args(["--policy", policy.to_str().unwrap(), "hook"])
+        .write_stdin(pre("Write", json!({"file_path": "/home/dev/project/a", "content": "y".repeat(300)})))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("200-byte limit"));
+}
+
+#[test]
+fn a_policy_that_does_not_load_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "[packs]\ndisable = [\"no-such-pack\"]\nbogus = 1\n").unwrap();
+    let out = toolgate()
+        .env("TOOLGATE_POLICY", &policy)
+        .arg("hook")
+        .write_stdin(pre("Bash", json!({"command": "ls"})))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("toolgate: the policy does not load"), "{stderr}");
+    assert!(stderr.contains("and 1 more"), "{stderr}");
+
+    let missing = toolgate()
+        .args(["--policy", "/nonexistent/policy.toml", "hook"])
+        .write_stdin(pre("Bash", json!({"command": "ls"})))
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read policy"));
+}
+
+#[test]
+fn panics_aborts_and_stack_overflows_exit_2() {
+    for (fault, needle) in [("panic", "internal error"), ("abort", "aborted"), ("overflow", "aborted")] {
+        let out = toolgate()
+            .env("TOOLGATE_TEST_FAULT", fault)
+            .arg("hook")
+            .write_stdin(pre("Bash", json!({"command": "ls"})))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{fault}: {:?}", out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(needle), "{fault}: {stderr}");
+    }
+}
+
+#[test]
+fn deadline_overrun_exits_2() {
+    let start = Instant::now();
+    let out = toolgate()
+        .env("TOOLGATE_TEST_FAULT", "hang")
+        .env("TOOLGATE_DEADLINE_MS", "300")
+        .arg("hook")
+        .write_stdin(pre("Bash", json!({"command": "ls"})))
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("deadline"));
+    assert!(start.elapsed() < Duration::from_secs(15));
+}
+
+/// Inputs that crash or hang brush-parser (shared/reference/shell-parsers.md) must end in a
+/// decision, never a signal.
+#[test]
+fn parser_hazards_never_crash_the_gate() {
+    let hazards = vec![
+        "$(".repeat(7600),
+        "{ ".repeat(1500),
+        "if true; then ".repeat(1530),
+        "cat <<\"\" ".to_string(),
+        "<<$(( )".to_string(),
+        "<<$( (#".to_string(),
+        format!("echo {}", "(".repeat(100_000)),
+        "`".repeat(50_000),
+        "x".repeat(300 * 1024),
+    ];
+    for h in hazards {
+        let a = bash(&h);
+        assert!(a.code == 2 || (a.code == 0 && a.stdout.contains("\"ask\"")), "{}: {} {}", &h[..20.min(h.len())], a.code, a.stderr);
+    }
+}
+
+#[test]
+fn random_bytes_as_a_command_never_crash_the_gate() {
+    let mut state: u64 = 0x9e3779b97f4a7c15;
+    let bytes: String = (0..200_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(32 + (state % 95) as u8)
+        })
+        .collect();
+    let a = bash(&bytes);
+    assert!(a.code == 0 || a.code == 2);
+}
+
+// --- the other commands ------------------------------------------------------------
+
+#[test]
+fn check_uses_the_hook_exit_codes() {
+    let out = toolgate().args(["check", "--cwd", "/home/dev/project", "--", "rm", "-rf", "/"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("deny: Bash call"), "{stdout}");
+    let out = toolgate().args(["check", "--", "ls", "-la"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("no objection"));
+    let out = toolgate().args(["check", "--tool", "Read", "--", "/home/dev/.netrc"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn test_command_runs_every_example_and_summarises() {
+    let out = toolgate().arg("test").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("fs: 6 rules"), "{stdout}");
+    assert!(stdout.lines().last().unwrap().ends_with(" 0 failed"), "{stdout}");
+    let out = toolgate().args(["test", "nope"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn test_command_fails_on_a_broken_example() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("extra.toml"),
+        r#"[pack]
+id = "extra"
+[[rule]]
+name = "curl"
+decision = "ask"
+tools = ["Bash"]
+message = "m"
+remediation = "r"
+[[rule.match]]
+program = ["curl"]
+[rule.examples]
+hit = ["curl x", "wget x"]
+miss = ["ls"]
+"#,
+    )
+    .unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "[packs]\nfiles = [\"extra.toml\"]\n").unwrap();
+    let out = toolgate().args(["--policy", policy.to_str().unwrap(), "test", "extra"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL extra.curl hit example"), "{stdout}");
+    assert!(stdout.contains("`wget x`"), "{stdout}");
+    assert!(stdout.contains("2 passed, 1 failed"), "{stdout}");
+}
+
+#[test]
+fn lint_reports_every_problem_with_file_line_column() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        r#"[pack]
+id = "bad"
+[[rule]]
+name = "one"
+decision = "maybe"
+tools = ["Bash"]
+message = "m"
+remediation = "r"
+colour = "blue"
+[[rule.match]]
+program = ["x"]
+text = [{ regex = "(unclosed" }]
+[rule.examples]
+hit = ["x"]
+[[rule]]
+name = "one"
+decision = "deny"
+tools = ["Bash"]
+message = "m"
+remediation = "r"
+[[rule.match]]
+shell_note = ["nope"]
+[rule.examples]
+hit = ["y"]
+"#,
+    )
+    .unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "[packs]\nfiles = [\"bad.toml\"]\ndisable_rules = [\"git.nope\"]\n").unwrap();
+    let out = toolgate().args(["lint", policy.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr).replace(dir.path().to_str().unwrap(), "<dir>");
+    insta::assert_snapshot!("lint_bad_policy", stderr);
+}
+
+#[test]
+fn lint_accepts_the_built_in_defaults() {
+    let out = toolgate().arg("lint").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: built-in defaults"));
+}
+
+#[test]
+fn packs_lists_every_rule() {
+    let out = toolgate().arg("packs").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!("packs", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn explain_shows_parsed_commands_and_where_each_hit_came_from() {
+    let event = pre("Bash", json!({"command": "cd /tmp && sudo env X=1 bash -c 'git push -f' | tee log"}));
+    let out = toolgate().arg("explain").write_stdin(event).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!("explain_nested", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn attacker_text_is_sanitised_before_it_reaches_a_terminal() {
+    let a = bash("rm -rf /\u{1b}]0;pwned\u{7}\u{202e}");
+    assert_eq!(a.code, 2);
+    assert!(!a.stderr.contains('\u{1b}') && !a.stderr.contains('\u{202e}'), "{:?}", a.stderr);
+    let out = toolgate()
+        .arg("explain")
+        .write_stdin(pre("Bash", json!({"command": "echo \u{1b}[2J"})))
+        .output()
+        .unwrap();
+    assert!(!out.stdout.contains(&0x1b), "explain printed a raw escape");
+}
