@@ -8,23 +8,43 @@ use toolgate::policy::Gate;
 use toolgate::protocol;
 
 const EVENTS: &[(&str, &str)] = &[
-    ("bash_simple", r#"{"hook_event_name":"PreToolUse","cwd":"/home/dev/project","tool_name":"Bash","tool_input":{"command":"ls -la"}}"#),
-    ("bash_compound", r#"{"hook_event_name":"PreToolUse","cwd":"/home/dev/project","tool_name":"Bash","tool_input":{"command":"cd src && git status && cargo build --release 2>&1 | tail -20; echo done"}}"#),
-    ("bash_deny", r#"{"hook_event_name":"PreToolUse","cwd":"/home/dev/project","tool_name":"Bash","tool_input":{"command":"sudo env X=1 bash -c 'rm -rf /'"}}"#),
-    ("read", r#"{"hook_event_name":"PreToolUse","cwd":"/home/dev/project","tool_name":"Read","tool_input":{"file_path":"/home/dev/project/src/main.rs"}}"#),
+    (
+        "bash_simple",
+        r#"{"hook_event_name":"PreToolUse","cwd":"/home/dev/project","tool_name":"Bash","tool_input":{"command":"ls -la"}}"#,
+    ),
+    (
+        "bash_compound",
+        r#"{"hook_event_name":"PreToolUse","cwd":"/home/dev/project","tool_name":"Bash","tool_input":{"command":"cd src && git status && cargo build --release 2>&1 | tail -20; echo done"}}"#,
+    ),
+    (
+        "bash_deny",
+        r#"{"hook_event_name":"PreToolUse","cwd":"/home/dev/project","tool_name":"Bash","tool_input":{"command":"sudo env X=1 bash -c 'rm -rf /'"}}"#,
+    ),
+    (
+        "read",
+        r#"{"hook_event_name":"PreToolUse","cwd":"/home/dev/project","tool_name":"Read","tool_input":{"file_path":"/home/dev/project/src/main.rs"}}"#,
+    ),
 ];
 
 fn stages(c: &mut Criterion) {
     let ctx = Context::example();
     let gate = Gate::load(None, ctx.clone(), false).expect("built-in packs load");
     for (name, json) in EVENTS {
-        c.bench_function(&format!("decode/{name}"), |b| b.iter(|| protocol::decode(black_box(json.as_bytes())).unwrap()));
+        c.bench_function(&format!("decode/{name}"), |b| {
+            b.iter(|| protocol::decode(black_box(json.as_bytes())).unwrap())
+        });
         let event = protocol::decode(json.as_bytes()).unwrap();
-        c.bench_function(&format!("normalize/{name}"), |b| b.iter(|| normalize::normalize(black_box(&event), &ctx)));
+        c.bench_function(&format!("normalize/{name}"), |b| {
+            b.iter(|| normalize::normalize(black_box(&event), &ctx))
+        });
         let subject = normalize::normalize(&event, &ctx);
-        c.bench_function(&format!("evaluate/{name}"), |b| b.iter(|| gate.engine.evaluate(black_box(&subject)).unwrap()));
+        c.bench_function(&format!("evaluate/{name}"), |b| {
+            b.iter(|| gate.engine.evaluate(black_box(&subject)).unwrap())
+        });
     }
-    c.bench_function("load_builtin_packs", |b| b.iter(|| Gate::load(None, ctx.clone(), false).unwrap()));
+    c.bench_function("load_builtin_packs", |b| {
+        b.iter(|| Gate::load(None, ctx.clone(), false).unwrap())
+    });
     let (_, deny) = EVENTS[2];
     c.bench_function("whole/load+decide bash_deny", |b| {
         b.iter(|| {

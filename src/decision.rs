@@ -27,23 +27,35 @@ impl Verdict {
                 .then(b.certain.cmp(&a.certain))
         });
         let decision = hits.iter().filter_map(Hit::effective).max();
-        Self { decision, hits, error: None }
+        Self {
+            decision,
+            hits,
+            error: None,
+        }
     }
 
     /// Fail closed: anything that stops toolgate from deciding blocks the call.
     pub fn error(message: impl Into<String>) -> Self {
-        Self { decision: Some(Decision::Deny), hits: Vec::new(), error: Some(message.into()) }
+        Self {
+            decision: Some(Decision::Deny),
+            hits: Vec::new(),
+            error: Some(message.into()),
+        }
     }
 
     /// The rules that produced the decision.
     pub fn deciding(&self) -> impl Iterator<Item = &Hit> {
-        self.hits.iter().filter(move |h| h.effective() == self.decision && self.decision.is_some())
+        self.hits
+            .iter()
+            .filter(move |h| h.effective() == self.decision && self.decision.is_some())
     }
 
     /// One paragraph: which rule, what matched, why, what to do instead.
     pub fn reason(&self, tool: &str) -> String {
         if let Some(error) = &self.error {
-            return format!("toolgate: {error}. The call was blocked because toolgate could not check it (it fails closed).");
+            return format!(
+                "toolgate: {error}. The call was blocked because toolgate could not check it (it fails closed)."
+            );
         }
         let Some(decision) = self.decision else {
             return String::new();
@@ -53,7 +65,9 @@ impl Verdict {
             Decision::Ask => "wants confirmation for",
             Decision::Allow => "allowed",
         };
-        let Some(first) = self.deciding().next() else { return String::new() };
+        let Some(first) = self.deciding().next() else {
+            return String::new();
+        };
         let mut out = format!(
             "toolgate {verb} this {} call. Rule {} matched {}: {}",
             sanitize::safe(tool),
@@ -109,8 +123,14 @@ mod tests {
             hit("a.deny", Decision::Deny, true),
         ]);
         assert_eq!(v.decision, Some(Decision::Deny));
-        assert_eq!(v.deciding().map(|h| h.rule.as_str()).collect::<Vec<_>>(), ["a.deny"]);
-        let v = Verdict::from_hits(vec![hit("a.allow", Decision::Allow, true), hit("a.ask", Decision::Ask, true)]);
+        assert_eq!(
+            v.deciding().map(|h| h.rule.as_str()).collect::<Vec<_>>(),
+            ["a.deny"]
+        );
+        let v = Verdict::from_hits(vec![
+            hit("a.allow", Decision::Allow, true),
+            hit("a.ask", Decision::Ask, true),
+        ]);
         assert_eq!(v.decision, Some(Decision::Ask));
     }
 

@@ -84,10 +84,16 @@ impl Engine {
         let mut programs = HashMap::new();
         for pack in &packs {
             for spec in &pack.programs {
-                programs.entry(spec.name.clone()).or_insert_with(|| spec.clone());
+                programs
+                    .entry(spec.name.clone())
+                    .or_insert_with(|| spec.clone());
             }
         }
-        Self { packs, programs, ctx }
+        Self {
+            packs,
+            programs,
+            ctx,
+        }
     }
 
     pub fn context(&self) -> &Context {
@@ -121,7 +127,11 @@ impl Engine {
     pub fn trace(&self, subject: &Subject) -> Result<Vec<Trace>, String> {
         let mut traces = Vec::new();
         self.walk(subject, |rule, outcome, matched| {
-            traces.push(Trace { rule: rule.id.clone(), outcome, matched });
+            traces.push(Trace {
+                rule: rule.id.clone(),
+                outcome,
+                matched,
+            });
         })?;
         Ok(traces)
     }
@@ -133,7 +143,12 @@ impl Engine {
     ) -> Result<(), String> {
         let commands: &[Command] = subject.shell.as_ref().map_or(&[], |a| &a.commands);
         let parsed: Vec<OnceCell<ParsedArgs>> = commands.iter().map(|_| OnceCell::new()).collect();
-        let eval = Eval { engine: self, subject, commands, parsed: &parsed };
+        let eval = Eval {
+            engine: self,
+            subject,
+            commands,
+            parsed: &parsed,
+        };
         for rule in self.rules() {
             if !rule.tools.matches(&subject.tool)? {
                 continue;
@@ -157,7 +172,8 @@ impl Engine {
     pub fn parse_args(&self, cmd: &Command) -> ParsedArgs {
         let default = ProgramSpec::default();
         let root = self.programs.get(&cmd.program).unwrap_or(&default);
-        let (mut flags, operands, dashdash, positions) = read_args(&cmd.args, root, root.subcommands);
+        let (mut flags, operands, dashdash, positions) =
+            read_args(&cmd.args, root, root.subcommands);
         let mut out = ParsedArgs::default();
         let mut spec = root;
         let mut operands = operands;
@@ -170,7 +186,8 @@ impl Engine {
                 .programs
                 .get(&format!("{} {sub}", cmd.program))
                 .unwrap_or(&default);
-            let (sub_flags, sub_operands, sub_dashdash, _) = read_args(&cmd.args[pos + 1..], spec, false);
+            let (sub_flags, sub_operands, sub_dashdash, _) =
+                read_args(&cmd.args[pos + 1..], spec, false);
             flags.extend(sub_flags);
             operands = sub_operands;
             after_dashdash = sub_dashdash;
@@ -224,7 +241,8 @@ fn read_args(
             if !inline {
                 if takes_value(name) {
                     i += 1;
-                } else if let (Some(words), Some(next)) = (spec.optional_values.get(name), args.get(i + 1))
+                } else if let (Some(words), Some(next)) =
+                    (spec.optional_values.get(name), args.get(i + 1))
                     && words.contains(&next.text)
                 {
                     i += 1;
@@ -281,7 +299,10 @@ impl Eval<'_> {
                 if let Some(analysis) = &self.subject.shell {
                     for note in &analysis.notes {
                         if kinds.contains(&note.kind)
-                            && consider(Tri::Yes, format!("shell: {}", sanitize::safe(&note.detail)))
+                            && consider(
+                                Tri::Yes,
+                                format!("shell: {}", sanitize::safe(&note.detail)),
+                            )
                         {
                             break;
                         }
@@ -292,8 +313,14 @@ impl Eval<'_> {
                 for file in &self.subject.files {
                     if b.access.contains(&file.access)
                         && b.any.is_match(&file.path)?
-                        && !b.except.as_ref().map_or(Ok(false), |e| e.is_match(&file.path))?
-                        && consider(Tri::Yes, format!("{}: {}", file.field, sanitize::safe(&file.path)))
+                        && !b
+                            .except
+                            .as_ref()
+                            .map_or(Ok(false), |e| e.is_match(&file.path))?
+                        && consider(
+                            Tri::Yes,
+                            format!("{}: {}", file.field, sanitize::safe(&file.path)),
+                        )
                     {
                         break;
                     }
@@ -310,7 +337,13 @@ impl Eval<'_> {
                         None => true,
                         Some(g) => g.is_match(&url.path)?,
                     };
-                    if host_ok && path_ok && consider(Tri::Yes, format!("{}: {}", url.field, sanitize::safe(&url.raw))) {
+                    if host_ok
+                        && path_ok
+                        && consider(
+                            Tri::Yes,
+                            format!("{}: {}", url.field, sanitize::safe(&url.raw)),
+                        )
+                    {
                         break;
                     }
                 }
@@ -343,7 +376,11 @@ impl Eval<'_> {
             };
             if field_ok && let Some(range) = c.regex.find(&t.text)? {
                 let excerpt = t.text.get(range).unwrap_or("");
-                return Ok(Some(format!("{}: {}", t.field, sanitize::excerpt(excerpt, 80))));
+                return Ok(Some(format!(
+                    "{}: {}",
+                    t.field,
+                    sanitize::excerpt(excerpt, 80)
+                )));
             }
         }
         Ok(None)
@@ -380,7 +417,9 @@ impl Eval<'_> {
             let matches = b.subcommand.iter().any(|alt| {
                 args.subcommand.as_deref() == alt.first().map(String::as_str)
                     && alt[1..].iter().enumerate().all(|(i, w)| {
-                        args.operands.get(i).is_some_and(|o| o.text.eq_ignore_ascii_case(w))
+                        args.operands
+                            .get(i)
+                            .is_some_and(|o| o.text.eq_ignore_ascii_case(w))
                     })
             });
             if !matches {
@@ -398,7 +437,11 @@ impl Eval<'_> {
             return Ok(Tri::No);
         }
         let unknown = if b.unknown_maybe { Tri::Maybe } else { Tri::No };
-        let from_stdin = if cmd.args_from_stdin { unknown } else { Tri::No };
+        let from_stdin = if cmd.args_from_stdin {
+            unknown
+        } else {
+            Tri::No
+        };
         if let Some(min) = b.operands_min
             && args.operands.len() < min
         {
@@ -423,7 +466,10 @@ impl Eval<'_> {
                 if op.dynamic {
                     outcome = outcome.max(unknown);
                 } else if any.is_match(&op.text)?
-                    && !b.operand_except.as_ref().map_or(Ok(false), |e| e.is_match(&op.text))?
+                    && !b
+                        .operand_except
+                        .as_ref()
+                        .map_or(Ok(false), |e| e.is_match(&op.text))?
                 {
                     outcome = Tri::Yes;
                     break;
@@ -469,7 +515,11 @@ impl Eval<'_> {
                 candidates.push(&r.target);
             }
         }
-        let mut outcome = if cmd.args_from_stdin && p.access != PathAccess::Write { unknown } else { Tri::No };
+        let mut outcome = if cmd.args_from_stdin && p.access != PathAccess::Write {
+            unknown
+        } else {
+            Tri::No
+        };
         for arg in candidates {
             let Some(resolved) = shell::resolve_arg(arg, cmd.cwd.as_deref(), home) else {
                 outcome = outcome.max(unknown);
@@ -495,7 +545,12 @@ impl Eval<'_> {
 fn command_text(c: &TextCondition, cmd: &Command) -> Result<bool, String> {
     for source in &c.on {
         let text = match source {
-            TextSource::Args => cmd.args.iter().map(|a| a.text.as_str()).collect::<Vec<_>>().join(" "),
+            TextSource::Args => cmd
+                .args
+                .iter()
+                .map(|a| a.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
             TextSource::Env => cmd
                 .assignments
                 .iter()

@@ -34,7 +34,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_input_bytes: protocol::DEFAULT_MAX_INPUT_BYTES, deadline_ms: 2000 }
+        Self {
+            max_input_bytes: protocol::DEFAULT_MAX_INPUT_BYTES,
+            deadline_ms: 2000,
+        }
     }
 }
 
@@ -61,8 +64,13 @@ pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
 pub fn read_policy(file: &Path, text: &str) -> (Policy, Vec<Diagnostic>) {
     let name = file.display().to_string();
     let mut doc = Doc::new(&name, text);
-    let mut policy = Policy { file: Some(file.to_path_buf()), ..Default::default() };
-    let Some(root) = doc.parse() else { return (policy, doc.diagnostics) };
+    let mut policy = Policy {
+        file: Some(file.to_path_buf()),
+        ..Default::default()
+    };
+    let Some(root) = doc.parse() else {
+        return (policy, doc.diagnostics);
+    };
     let mut top = Table::new(root.get_ref(), root.span(), "the top level");
     let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
     if let Some(mut packs) = top.table(&mut doc, "packs") {
@@ -123,7 +131,11 @@ impl Gate {
     /// Load the policy at `policy_path` (if any) and every pack it turns on. All problems are
     /// returned together.
     /// `strict` compiles every pattern now (lint, test); the hook compiles what it reaches.
-    pub fn load(policy_path: Option<&Path>, ctx: Context, strict: bool) -> Result<Gate, Vec<Diagnostic>> {
+    pub fn load(
+        policy_path: Option<&Path>,
+        ctx: Context,
+        strict: bool,
+    ) -> Result<Gate, Vec<Diagnostic>> {
         let mut diagnostics = Vec::new();
         let policy = match policy_path {
             Some(path) => match std::fs::read_to_string(path) {
@@ -143,9 +155,17 @@ impl Gate {
             },
             None => Policy::default(),
         };
-        let options = schema::Options { ctx: &ctx, vars: &policy.vars, strict };
+        let options = schema::Options {
+            ctx: &ctx,
+            vars: &policy.vars,
+            strict,
+        };
         let mut packs = Vec::new();
-        let disabled: HashSet<&str> = policy.disabled_packs.iter().map(|(p, _)| p.as_str()).collect();
+        let disabled: HashSet<&str> = policy
+            .disabled_packs
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .collect();
         let mut known_packs = HashSet::new();
         for (file, text) in BUILTIN {
             let (pack, d) = schema::read_pack(file, text, &options);
@@ -167,35 +187,55 @@ impl Gate {
                         packs.push(pack);
                     }
                 }
-                Err(e) => diagnostics.push(location.diagnostic(format!("cannot read pack file {}: {e}", file.display()))),
+                Err(e) => diagnostics.push(
+                    location.diagnostic(format!("cannot read pack file {}: {e}", file.display())),
+                ),
             }
         }
         for (id, location) in &policy.disabled_packs {
             if !known_packs.contains(id) {
-                diagnostics.push(location.diagnostic(format!("`disable` names pack `{id}`, which does not exist")));
+                diagnostics.push(
+                    location
+                        .diagnostic(format!("`disable` names pack `{id}`, which does not exist")),
+                );
             }
         }
         diagnostics.extend(check_unique(&packs));
-        let all_rules: HashSet<String> = packs.iter().flat_map(|p| p.rules.iter().map(|r| r.id.clone())).collect();
+        let all_rules: HashSet<String> = packs
+            .iter()
+            .flat_map(|p| p.rules.iter().map(|r| r.id.clone()))
+            .collect();
         for (id, location) in &policy.disabled_rules {
             if !all_rules.contains(id) {
-                diagnostics.push(location.diagnostic(format!("`disable_rules` names rule `{id}`, which does not exist")));
+                diagnostics.push(location.diagnostic(format!(
+                    "`disable_rules` names rule `{id}`, which does not exist"
+                )));
             }
         }
-        let off: HashSet<&str> = policy.disabled_rules.iter().map(|(r, _)| r.as_str()).collect();
+        let off: HashSet<&str> = policy
+            .disabled_rules
+            .iter()
+            .map(|(r, _)| r.as_str())
+            .collect();
         for pack in &mut packs {
             pack.rules.retain(|r| !off.contains(r.id.as_str()));
         }
         if !diagnostics.is_empty() {
             return Err(diagnostics);
         }
-        Ok(Gate { engine: Engine::new(packs, ctx), policy })
+        Ok(Gate {
+            engine: Engine::new(packs, ctx),
+            policy,
+        })
     }
 
     /// Normalise and evaluate one event. Events that are never blocked get no verdict.
     pub fn decide(&self, event: &HookEvent) -> (Subject, Verdict) {
         let subject = normalize::normalize(event, self.engine.context());
-        if !matches!(event.kind, EventKind::PreToolUse | EventKind::UserPromptSubmit) {
+        if !matches!(
+            event.kind,
+            EventKind::PreToolUse | EventKind::UserPromptSubmit
+        ) {
             return (subject, Verdict::from_hits(Vec::new()));
         }
         let parser_failure = subject

@@ -19,12 +19,19 @@ pub const MAX_JSON_DEPTH: usize = 64;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProtocolError {
     Empty,
-    TooLarge { limit: usize },
+    TooLarge {
+        limit: usize,
+    },
     NotUtf8,
-    TooDeep { limit: usize },
+    TooDeep {
+        limit: usize,
+    },
     Json(String),
     NotAnObject,
-    Field { field: String, expected: &'static str },
+    Field {
+        field: String,
+        expected: &'static str,
+    },
     Io(String),
 }
 
@@ -104,21 +111,61 @@ pub enum ShellKind {
 /// `tool_input`, by tool. Optional fields toolgate does not look at are not kept.
 #[derive(Debug, Clone)]
 pub enum ToolInput {
-    Shell { shell: ShellKind, command: String, description: Option<String> },
-    Read { file_path: String },
-    Write { file_path: String, content: String },
-    Edit { file_path: String, old_string: String, new_string: String },
-    MultiEdit { file_path: String, edits: Vec<(String, String)> },
-    NotebookEdit { notebook_path: String, new_source: String },
-    Glob { pattern: String, path: Option<String> },
-    Grep { pattern: String, path: Option<String>, glob: Option<String> },
-    WebFetch { url: String, prompt: Option<String> },
-    WebSearch { query: String },
-    Agent { description: Option<String>, prompt: String },
+    Shell {
+        shell: ShellKind,
+        command: String,
+        description: Option<String>,
+    },
+    Read {
+        file_path: String,
+    },
+    Write {
+        file_path: String,
+        content: String,
+    },
+    Edit {
+        file_path: String,
+        old_string: String,
+        new_string: String,
+    },
+    MultiEdit {
+        file_path: String,
+        edits: Vec<(String, String)>,
+    },
+    NotebookEdit {
+        notebook_path: String,
+        new_source: String,
+    },
+    Glob {
+        pattern: String,
+        path: Option<String>,
+    },
+    Grep {
+        pattern: String,
+        path: Option<String>,
+        glob: Option<String>,
+    },
+    WebFetch {
+        url: String,
+        prompt: Option<String>,
+    },
+    WebSearch {
+        query: String,
+    },
+    Agent {
+        description: Option<String>,
+        prompt: String,
+    },
     /// `mcp__<server>__<tool>` with whatever object the server defines.
-    Mcp { server: String, tool: String, arguments: Value },
+    Mcp {
+        server: String,
+        tool: String,
+        arguments: Value,
+    },
     /// A tool toolgate has no shape for: its strings are still scanned.
-    Other { input: Value },
+    Other {
+        input: Value,
+    },
 }
 
 /// Read one event from `reader`, refusing more than `max_bytes`.
@@ -189,7 +236,11 @@ fn from_object(root: Map<String, Value>) -> Result<HookEvent, ProtocolError> {
         Some(cwd) => cwd,
         None => std::env::var("CLAUDE_PROJECT_DIR")
             .ok()
-            .or_else(|| std::env::current_dir().ok().map(|p| p.display().to_string()))
+            .or_else(|| {
+                std::env::current_dir()
+                    .ok()
+                    .map(|p| p.display().to_string())
+            })
             .unwrap_or_else(|| "/".to_string()),
     };
     let tool = match kind {
@@ -224,36 +275,61 @@ fn tool_call(root: &Map<String, Value>) -> Result<ToolCall, ProtocolError> {
     let o = |key: &str| opt_str(input, key, p);
     let typed = match name.as_str() {
         "Bash" | "PowerShell" => ToolInput::Shell {
-            shell: if name == "Bash" { ShellKind::Bash } else { ShellKind::PowerShell },
+            shell: if name == "Bash" {
+                ShellKind::Bash
+            } else {
+                ShellKind::PowerShell
+            },
             command: s("command")?,
             description: o("description")?,
         },
-        "Read" => ToolInput::Read { file_path: s("file_path")? },
-        "Write" => ToolInput::Write { file_path: s("file_path")?, content: s("content")? },
+        "Read" => ToolInput::Read {
+            file_path: s("file_path")?,
+        },
+        "Write" => ToolInput::Write {
+            file_path: s("file_path")?,
+            content: s("content")?,
+        },
         "Edit" => ToolInput::Edit {
             file_path: s("file_path")?,
             old_string: o("old_string")?.unwrap_or_default(),
             new_string: s("new_string")?,
         },
-        "MultiEdit" => ToolInput::MultiEdit { file_path: s("file_path")?, edits: edits(input)? },
+        "MultiEdit" => ToolInput::MultiEdit {
+            file_path: s("file_path")?,
+            edits: edits(input)?,
+        },
         "NotebookEdit" => ToolInput::NotebookEdit {
             notebook_path: s("notebook_path")?,
             new_source: o("new_source")?.unwrap_or_default(),
         },
-        "Glob" => ToolInput::Glob { pattern: s("pattern")?, path: o("path")? },
-        "Grep" => ToolInput::Grep { pattern: s("pattern")?, path: o("path")?, glob: o("glob")? },
-        "WebFetch" => ToolInput::WebFetch { url: s("url")?, prompt: o("prompt")? },
+        "Glob" => ToolInput::Glob {
+            pattern: s("pattern")?,
+            path: o("path")?,
+        },
+        "Grep" => ToolInput::Grep {
+            pattern: s("pattern")?,
+            path: o("path")?,
+            glob: o("glob")?,
+        },
+        "WebFetch" => ToolInput::WebFetch {
+            url: s("url")?,
+            prompt: o("prompt")?,
+        },
         "WebSearch" => ToolInput::WebSearch { query: s("query")? },
-        "Agent" | "Task" => {
-            ToolInput::Agent { description: o("description")?, prompt: s("prompt")? }
-        }
+        "Agent" | "Task" => ToolInput::Agent {
+            description: o("description")?,
+            prompt: s("prompt")?,
+        },
         _ => match parse_mcp_name(&name) {
             Some((server, tool)) => ToolInput::Mcp {
                 server,
                 tool,
                 arguments: Value::Object(input.clone()),
             },
-            None => ToolInput::Other { input: Value::Object(input.clone()) },
+            None => ToolInput::Other {
+                input: Value::Object(input.clone()),
+            },
         },
     };
     Ok(ToolCall { name, input: typed })
@@ -268,7 +344,11 @@ fn edits(input: &Map<String, Value>) -> Result<Vec<(String, String)>, ProtocolEr
         .enumerate()
         .map(|(i, item)| {
             let Value::Object(edit) = item else {
-                return Err(field_error("tool_input.", &format!("edits[{i}]"), "an object"));
+                return Err(field_error(
+                    "tool_input.",
+                    &format!("edits[{i}]"),
+                    "an object",
+                ));
             };
             let prefix = format!("tool_input.edits[{i}].");
             Ok((
@@ -290,7 +370,10 @@ pub fn parse_mcp_name(name: &str) -> Option<(String, String)> {
 }
 
 fn field_error(prefix: &str, key: &str, expected: &'static str) -> ProtocolError {
-    ProtocolError::Field { field: format!("{prefix}{key}"), expected }
+    ProtocolError::Field {
+        field: format!("{prefix}{key}"),
+        expected,
+    }
 }
 
 fn req_str(map: &Map<String, Value>, key: &str, prefix: &str) -> Result<String, ProtocolError> {
@@ -340,12 +423,18 @@ mod tests {
     #[test]
     fn wrong_typed_command_is_an_error() {
         let err = event(r#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":["rm","-rf","/"]}}"#).unwrap_err();
-        assert_eq!(err.to_string(), "hook input field `tool_input.command` must be a string");
+        assert_eq!(
+            err.to_string(),
+            "hook input field `tool_input.command` must be a string"
+        );
     }
 
     #[test]
     fn mcp_names_split_on_first_double_underscore() {
-        assert_eq!(parse_mcp_name("mcp__bi__run__query"), Some(("bi".into(), "run__query".into())));
+        assert_eq!(
+            parse_mcp_name("mcp__bi__run__query"),
+            Some(("bi".into(), "run__query".into()))
+        );
         assert_eq!(parse_mcp_name("mcp____x"), None);
         assert_eq!(parse_mcp_name("Read"), None);
     }
@@ -353,7 +442,10 @@ mod tests {
     #[test]
     fn depth_is_bounded_and_strings_do_not_count() {
         let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
-        assert_eq!(check_depth(deep.as_bytes(), 64), Err(ProtocolError::TooDeep { limit: 64 }));
+        assert_eq!(
+            check_depth(deep.as_bytes(), 64),
+            Err(ProtocolError::TooDeep { limit: 64 })
+        );
         let in_string = format!("\"{}\"", "[".repeat(100));
         assert_eq!(check_depth(in_string.as_bytes(), 64), Ok(()));
     }

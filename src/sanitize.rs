@@ -99,6 +99,9 @@ mod tests {
             safe("psql postgres://admin:hunter2@db.prod/x -c 1"),
             "psql postgres://admin:***@db.prod/x -c 1"
         );
-        assert_eq!(safe("https://example.com/a:b@c"), "https://example.com/a:b@c");
+        assert_eq!(
+            safe("https://example.com/a:b@c"),
+            "https://example.com/a:b@c"
+        );
     }
 }

@@ -21,7 +21,11 @@ struct Answer {
 }
 
 fn hook_bytes(input: &[u8]) -> Answer {
-    let out = toolgate().arg("hook").write_stdin(input.to_vec()).output().unwrap();
+    let out = toolgate()
+        .arg("hook")
+        .write_stdin(input.to_vec())
+        .output()
+        .unwrap();
     Answer {
         code: out.status.code().expect("exited normally, not by a signal"),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -50,7 +54,11 @@ fn assert_no_objection(a: &Answer) {
 
 fn assert_denied(a: &Answer, rule: &str) {
     assert_eq!(a.code, 2, "stdout: {} stderr: {}", a.stdout, a.stderr);
-    assert!(a.stderr.contains(rule), "reason should name {rule}: {}", a.stderr);
+    assert!(
+        a.stderr.contains(rule),
+        "reason should name {rule}: {}",
+        a.stderr
+    );
     assert_eq!(a.stdout, "");
 }
 
@@ -60,7 +68,10 @@ fn assert_asks(a: &Answer, rule: &str) -> String {
     let out = &v["hookSpecificOutput"];
     assert_eq!(out["hookEventName"], "PreToolUse");
     assert_eq!(out["permissionDecision"], "ask");
-    let reason = out["permissionDecisionReason"].as_str().unwrap().to_string();
+    let reason = out["permissionDecisionReason"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(reason.contains(rule), "reason should name {rule}: {reason}");
     assert_eq!(a.stdout.trim().lines().count(), 1);
     reason
@@ -69,7 +80,11 @@ fn assert_asks(a: &Answer, rule: &str) -> String {
 fn assert_fail_closed(a: &Answer, needle: &str) {
     assert_eq!(a.code, 2, "stdout: {} stderr: {}", a.stdout, a.stderr);
     assert!(a.stderr.starts_with("toolgate: "), "message: {}", a.stderr);
-    assert!(a.stderr.contains(needle), "expected {needle:?} in {}", a.stderr);
+    assert!(
+        a.stderr.contains(needle),
+        "expected {needle:?} in {}",
+        a.stderr
+    );
 }
 
 // --- every tool shape --------------------------------------------------------------
@@ -77,21 +92,60 @@ fn assert_fail_closed(a: &Answer, needle: &str) {
 #[test]
 fn every_built_in_tool_shape_is_accepted() {
     let benign: Vec<(&str, Value)> = vec![
-        ("Bash", json!({"command": "ls -la", "description": "list", "timeout": 1000, "run_in_background": false})),
+        (
+            "Bash",
+            json!({"command": "ls -la", "description": "list", "timeout": 1000, "run_in_background": false}),
+        ),
         ("PowerShell", json!({"command": "Get-ChildItem"})),
-        ("Read", json!({"file_path": "/home/dev/project/src/main.rs", "offset": 1, "limit": 10})),
-        ("Write", json!({"file_path": "/home/dev/project/a.txt", "content": "hello"})),
-        ("Edit", json!({"file_path": "/home/dev/project/a.txt", "old_string": "a", "new_string": "b", "replace_all": true})),
-        ("MultiEdit", json!({"file_path": "/home/dev/project/a.txt", "edits": [{"old_string": "a", "new_string": "b"}]})),
-        ("NotebookEdit", json!({"notebook_path": "/home/dev/project/n.ipynb", "new_source": "print(1)", "cell_id": "c1"})),
-        ("Glob", json!({"pattern": "**/*.rs", "path": "/home/dev/project"})),
-        ("Grep", json!({"pattern": "fn main", "path": "/home/dev/project", "glob": "*.rs", "output_mode": "content", "-n": true})),
-        ("WebFetch", json!({"url": "https://docs.rs/regex", "prompt": "summarise"})),
-        ("WebSearch", json!({"query": "rust regex", "allowed_domains": ["docs.rs"]})),
-        ("Agent", json!({"description": "d", "prompt": "look around", "subagent_type": "general"})),
+        (
+            "Read",
+            json!({"file_path": "/home/dev/project/src/main.rs", "offset": 1, "limit": 10}),
+        ),
+        (
+            "Write",
+            json!({"file_path": "/home/dev/project/a.txt", "content": "hello"}),
+        ),
+        (
+            "Edit",
+            json!({"file_path": "/home/dev/project/a.txt", "old_string": "a", "new_string": "b", "replace_all": true}),
+        ),
+        (
+            "MultiEdit",
+            json!({"file_path": "/home/dev/project/a.txt", "edits": [{"old_string": "a", "new_string": "b"}]}),
+        ),
+        (
+            "NotebookEdit",
+            json!({"notebook_path": "/home/dev/project/n.ipynb", "new_source": "print(1)", "cell_id": "c1"}),
+        ),
+        (
+            "Glob",
+            json!({"pattern": "**/*.rs", "path": "/home/dev/project"}),
+        ),
+        (
+            "Grep",
+            json!({"pattern": "fn main", "path": "/home/dev/project", "glob": "*.rs", "output_mode": "content", "-n": true}),
+        ),
+        (
+            "WebFetch",
+            json!({"url": "https://docs.rs/regex", "prompt": "summarise"}),
+        ),
+        (
+            "WebSearch",
+            json!({"query": "rust regex", "allowed_domains": ["docs.rs"]}),
+        ),
+        (
+            "Agent",
+            json!({"description": "d", "prompt": "look around", "subagent_type": "general"}),
+        ),
         ("Task", json!({"description": "d", "prompt": "look around"})),
-        ("mcp__bi__run_query", json!({"name": "daily_visits", "params": {"day": "2026-01-01"}})),
-        ("TodoWrite", json!({"todos": [{"content": "x", "status": "pending"}]})),
+        (
+            "mcp__bi__run_query",
+            json!({"name": "daily_visits", "params": {"day": "2026-01-01"}}),
+        ),
+        (
+            "TodoWrite",
+            json!({"todos": [{"content": "x", "status": "pending"}]}),
+        ),
     ];
     for (tool, input) in benign {
         let a = hook_bytes(&pre(tool, input));
@@ -102,15 +156,30 @@ fn every_built_in_tool_shape_is_accepted() {
 
 #[test]
 fn file_tools_are_matched_on_resolved_paths() {
-    let a = hook_bytes(&pre("Read", json!({"file_path": "/home/dev/project/../.ssh/id_rsa"})));
+    let a = hook_bytes(&pre(
+        "Read",
+        json!({"file_path": "/home/dev/project/../.ssh/id_rsa"}),
+    ));
     assert_denied(&a, "secret-paths.read-credentials");
-    let a = hook_bytes(&pre("Grep", json!({"pattern": "key", "path": "/home/dev/.aws"})));
+    let a = hook_bytes(&pre(
+        "Grep",
+        json!({"pattern": "key", "path": "/home/dev/.aws"}),
+    ));
     assert_denied(&a, "secret-paths.read-credentials");
-    let a = hook_bytes(&pre("Write", json!({"file_path": ".env", "content": "A=1"})));
+    let a = hook_bytes(&pre(
+        "Write",
+        json!({"file_path": ".env", "content": "A=1"}),
+    ));
     assert_asks(&a, "secret-paths.write-env");
-    let a = hook_bytes(&pre("MultiEdit", json!({"file_path": ".env.local", "edits": [{"old_string": "a", "new_string": "b"}]})));
+    let a = hook_bytes(&pre(
+        "MultiEdit",
+        json!({"file_path": ".env.local", "edits": [{"old_string": "a", "new_string": "b"}]}),
+    ));
     assert_asks(&a, "secret-paths.write-env");
-    let a = hook_bytes(&pre("Read", json!({"file_path": "/home/dev/.ssh/id_rsa.pub"})));
+    let a = hook_bytes(&pre(
+        "Read",
+        json!({"file_path": "/home/dev/.ssh/id_rsa.pub"}),
+    ));
     assert_no_objection(&a);
 }
 
@@ -191,11 +260,18 @@ fn malformed_input_fails_closed() {
     assert_fail_closed(&hook_bytes(b"\"PreToolUse\""), "not a JSON object");
     assert_fail_closed(&hook_bytes(b"{}"), "hook_event_name");
     let wrong_type = json!({"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": 42}});
-    assert_fail_closed(&hook_bytes(wrong_type.to_string().as_bytes()), "tool_input.command");
+    assert_fail_closed(
+        &hook_bytes(wrong_type.to_string().as_bytes()),
+        "tool_input.command",
+    );
     let no_input = json!({"hook_event_name": "PreToolUse", "tool_name": "Bash"});
     assert_fail_closed(&hook_bytes(no_input.to_string().as_bytes()), "tool_input");
-    let input_not_object = json!({"hook_event_name": "PreToolUse", "tool_name": "Read", "tool_input": "x"});
-    assert_fail_closed(&hook_bytes(input_not_object.to_string().as_bytes()), "tool_input");
+    let input_not_object =
+        json!({"hook_event_name": "PreToolUse", "tool_name": "Read", "tool_input": "x"});
+    assert_fail_closed(
+        &hook_bytes(input_not_object.to_string().as_bytes()),
+        "tool_input",
+    );
     let bad_edits = json!({"hook_event_name": "PreToolUse", "tool_name": "MultiEdit", "tool_input": {"file_path": "a", "edits": [1]}});
     assert_fail_closed(&hook_bytes(bad_edits.to_string().as_bytes()), "edits[0]");
 }
@@ -215,7 +291,10 @@ fn deep_nesting_fails_closed_without_crashing() {
 #[test]
 fn oversized_input_fails_closed() {
     let big = "x".repeat(5 * 1024 * 1024);
-    let a = hook_bytes(&pre("Write", json!({"file_path": "/home/dev/project/a", "content": big})));
+    let a = hook_bytes(&pre(
+        "Write",
+        json!({"file_path": "/home/dev/project/a", "content": big}),
+    ));
     assert_fail_closed(&a, "larger than");
 }
 
@@ -226,7 +305,10 @@ fn configured_input_limit_applies() {
     std::fs::write(&policy, "[limits]\nmax_input_bytes = 200\n").unwrap();
     let out = toolgate()
         .args(["--policy", policy.to_str().unwrap(), "hook"])
-        .write_stdin(pre("Write", json!({"file_path": "/home/dev/project/a", "content": "y".repeat(300)})))
+        .write_stdin(pre(
+            "Write",
+            json!({"file_path": "/home/dev/project/a", "content": "y".repeat(300)}),
+        ))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -237,7 +319,11 @@ fn configured_input_limit_applies() {
 fn a_policy_that_does_not_load_fails_closed() {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("policy.toml");
-    std::fs::write(&policy, "[packs]\ndisable = [\"no-such-pack\"]\nbogus = 1\n").unwrap();
+    std::fs::write(
+        &policy,
+        "[packs]\ndisable = [\"no-such-pack\"]\nbogus = 1\n",
+    )
+    .unwrap();
     let out = toolgate()
         .env("TOOLGATE_POLICY", &policy)
         .arg("hook")
@@ -246,7 +332,10 @@ fn a_policy_that_does_not_load_fails_closed() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("toolgate: the policy does not load"), "{stderr}");
+    assert!(
+        stderr.starts_with("toolgate: the policy does not load"),
+        "{stderr}"
+    );
     assert!(stderr.contains("and 1 more"), "{stderr}");
 
     let missing = toolgate()
@@ -260,7 +349,11 @@ fn a_policy_that_does_not_load_fails_closed() {
 
 #[test]
 fn panics_aborts_and_stack_overflows_exit_2() {
-    for (fault, needle) in [("panic", "internal error"), ("abort", "aborted"), ("overflow", "aborted")] {
+    for (fault, needle) in [
+        ("panic", "internal error"),
+        ("abort", "aborted"),
+        ("overflow", "aborted"),
+    ] {
         let out = toolgate()
             .env("TOOLGATE_TEST_FAULT", fault)
             .arg("hook")
@@ -306,7 +399,13 @@ fn parser_hazards_never_crash_the_gate() {
     ];
     for h in hazards {
         let a = bash(&h);
-        assert!(a.code == 2 || (a.code == 0 && a.stdout.contains("\"ask\"")), "{}: {} {}", &h[..20.min(h.len())], a.code, a.stderr);
+        assert!(
+            a.code == 2 || (a.code == 0 && a.stdout.contains("\"ask\"")),
+            "{}: {} {}",
+            &h[..20.min(h.len())],
+            a.code,
+            a.stderr
+        );
     }
 }
 
@@ -329,14 +428,31 @@ fn random_bytes_as_a_command_never_crash_the_gate() {
 
 #[test]
 fn check_uses_the_hook_exit_codes() {
-    let out = toolgate().args(["check", "--cwd", "/home/dev/project", "--", "rm", "-rf", "/"]).output().unwrap();
+    let out = toolgate()
+        .args([
+            "check",
+            "--cwd",
+            "/home/dev/project",
+            "--",
+            "rm",
+            "-rf",
+            "/",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with("deny: Bash call"), "{stdout}");
-    let out = toolgate().args(["check", "--", "ls", "-la"]).output().unwrap();
+    let out = toolgate()
+        .args(["check", "--", "ls", "-la"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("no objection"));
-    let out = toolgate().args(["check", "--tool", "Read", "--", "/home/dev/.netrc"]).output().unwrap();
+    let out = toolgate()
+        .args(["check", "--tool", "Read", "--", "/home/dev/.netrc"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -346,7 +462,10 @@ fn test_command_runs_every_example_and_summarises() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("fs: 6 rules"), "{stdout}");
-    assert!(stdout.lines().last().unwrap().ends_with(" 0 failed"), "{stdout}");
+    assert!(
+        stdout.lines().last().unwrap().ends_with(" 0 failed"),
+        "{stdout}"
+    );
     let out = toolgate().args(["test", "nope"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
@@ -374,7 +493,10 @@ miss = ["ls"]
     .unwrap();
     let policy = dir.path().join("policy.toml");
     std::fs::write(&policy, "[packs]\nfiles = [\"extra.toml\"]\n").unwrap();
-    let out = toolgate().args(["--policy", policy.to_str().unwrap(), "test", "extra"]).output().unwrap();
+    let out = toolgate()
+        .args(["--policy", policy.to_str().unwrap(), "test", "extra"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("FAIL extra.curl hit example"), "{stdout}");
@@ -415,17 +537,30 @@ hit = ["y"]
     )
     .unwrap();
     let policy = dir.path().join("policy.toml");
-    std::fs::write(&policy, "[packs]\nfiles = [\"bad.toml\"]\ndisable_rules = [\"git.nope\"]\n").unwrap();
-    let out = toolgate().args(["lint", policy.to_str().unwrap()]).output().unwrap();
+    std::fs::write(
+        &policy,
+        "[packs]\nfiles = [\"bad.toml\"]\ndisable_rules = [\"git.nope\"]\n",
+    )
+    .unwrap();
+    let out = toolgate()
+        .args(["lint", policy.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr).replace(dir.path().to_str().unwrap(), "<dir>");
+    let stderr =
+        String::from_utf8_lossy(&out.stderr).replace(dir.path().to_str().unwrap(), "<dir>");
     insta::assert_snapshot!("lint_bad_policy", stderr);
 }
 
 #[test]
 fn lint_accepts_the_built_in_defaults() {
     let out = toolgate().arg("lint").output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: built-in defaults"));
 }
 
@@ -438,8 +573,15 @@ fn packs_lists_every_rule() {
 
 #[test]
 fn explain_shows_parsed_commands_and_where_each_hit_came_from() {
-    let event = pre("Bash", json!({"command": "cd /tmp && sudo env X=1 bash -c 'git push -f' | tee log"}));
-    let out = toolgate().arg("explain").write_stdin(event).output().unwrap();
+    let event = pre(
+        "Bash",
+        json!({"command": "cd /tmp && sudo env X=1 bash -c 'git push -f' | tee log"}),
+    );
+    let out = toolgate()
+        .arg("explain")
+        .write_stdin(event)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     insta::assert_snapshot!("explain_nested", String::from_utf8_lossy(&out.stdout));
 }
@@ -448,7 +590,11 @@ fn explain_shows_parsed_commands_and_where_each_hit_came_from() {
 fn attacker_text_is_sanitised_before_it_reaches_a_terminal() {
     let a = bash("rm -rf /\u{1b}]0;pwned\u{7}\u{202e}");
     assert_eq!(a.code, 2);
-    assert!(!a.stderr.contains('\u{1b}') && !a.stderr.contains('\u{202e}'), "{:?}", a.stderr);
+    assert!(
+        !a.stderr.contains('\u{1b}') && !a.stderr.contains('\u{202e}'),
+        "{:?}",
+        a.stderr
+    );
     let out = toolgate()
         .arg("explain")
         .write_stdin(pre("Bash", json!({"command": "echo \u{1b}[2J"})))

@@ -23,13 +23,25 @@ fn rows() -> Vec<Row> {
         .skip(1)
         .filter_map(|line| {
             let cols: Vec<&str> = line.splitn(4, '\t').collect();
-            let [_, expected, category, command] = cols[..] else { return None };
-            let tagged = ["[cwd-specific]", "[env:", "[custom-rules-config]"].iter().any(|t| category.contains(t));
+            let [_, expected, category, command] = cols[..] else {
+                return None;
+            };
+            let tagged = ["[cwd-specific]", "[env:", "[custom-rules-config]"]
+                .iter()
+                .any(|t| category.contains(t));
             if tagged {
                 return None;
             }
-            let command = if category.contains("[escaped]") { command.replace("\\n", "\n") } else { command.to_string() };
-            Some(Row { expected_block: expected == "block", category: category.to_string(), command })
+            let command = if category.contains("[escaped]") {
+                command.replace("\\n", "\n")
+            } else {
+                command.to_string()
+            };
+            Some(Row {
+                expected_block: expected == "block",
+                category: category.to_string(),
+                command,
+            })
         })
         .collect()
 }
@@ -40,7 +52,10 @@ fn stopped(gate: &Gate, command: &str) -> bool {
         "tool_input": { "command": command },
     });
     let event = protocol::decode(event.to_string().as_bytes()).expect("valid event");
-    gate.decide(&event).1.decision.is_some_and(|d| d != toolgate::pack::Decision::Allow)
+    gate.decide(&event)
+        .1
+        .decision
+        .is_some_and(|d| d != toolgate::pack::Decision::Allow)
 }
 
 #[test]
@@ -65,7 +80,10 @@ fn safety_net_corpus_scores_beat_the_peer() {
             allows += 1;
             if stop {
                 false_stops += 1;
-                report.push(format!("STOPPED allow [{}] {:?}", row.category, row.command));
+                report.push(format!(
+                    "STOPPED allow [{}] {:?}",
+                    row.category, row.command
+                ));
             }
         }
     }
@@ -77,7 +95,80 @@ fn safety_net_corpus_scores_beat_the_peer() {
         recall * 100.0,
         false_rate * 100.0
     );
-    assert!(blocks > 200 && allows > 100, "corpus rows went missing: {blocks} block, {allows} allow");
-    assert!(recall >= 0.97, "caught only {:.1}% of block rows", recall * 100.0);
-    assert!(false_rate <= 0.03, "stopped {:.1}% of allow rows", false_rate * 100.0);
+    assert!(
+        blocks > 200 && allows > 100,
+        "corpus rows went missing: {blocks} block, {allows} allow"
+    );
+    assert!(
+        recall >= 0.97,
+        "caught only {:.1}% of block rows",
+        recall * 100.0
+    );
+    assert!(
+        false_rate <= 0.03,
+        "stopped {:.1}% of allow rows",
+        false_rate * 100.0
+    );
+}
+
+/// Decode the corpus escapes: `\\` is a backslash, `\n` a newline.
+fn unescape(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// tests/corpus/evasions.tsv: every evasion technique toolgate claims to see through, and
+/// data that must not be mistaken for code. `deny` must deny, `stop` must deny or ask,
+/// `pass` must pass silently. Built-in packs, default policy.
+#[test]
+fn evasion_corpus() {
+    let gate = Gate::load(None, Context::example(), true).expect("built-in packs load");
+    let text = include_str!("corpus/evasions.tsv");
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.splitn(3, '\t').collect();
+        let [expect, technique, command] = cols[..] else {
+            panic!("bad corpus line: {line}")
+        };
+        let command = unescape(command);
+        let event = serde_json::json!({
+            "hook_event_name": "PreToolUse", "cwd": "/home/dev/project", "tool_name": "Bash",
+            "tool_input": { "command": command },
+        });
+        let event = protocol::decode(event.to_string().as_bytes()).unwrap();
+        let decision = gate.decide(&event).1.decision;
+        use toolgate::pack::Decision::*;
+        let ok = match expect {
+            "deny" => decision == Some(Deny),
+            "stop" => matches!(decision, Some(Deny | Ask)),
+            "pass" => decision.is_none() || decision == Some(Allow),
+            other => panic!("unknown expectation {other}"),
+        };
+        count += 1;
+        if !ok {
+            failures.push(format!(
+                "{expect:>4} got {decision:?} [{technique}] {command:?}"
+            ));
+        }
+    }
+    assert!(count >= 150, "the evasion corpus shrank to {count} cases");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} evasion cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

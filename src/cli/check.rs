@@ -14,7 +14,9 @@ pub fn run(policy: Option<&Path>, tool: &str, cwd: Option<String>, args: &[Strin
         Err(status) => return status,
     };
     let cwd = cwd.unwrap_or_else(|| {
-        std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| "/".into())
+        std::env::current_dir()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| "/".into())
     });
     let event = match build_event(tool, &cwd, args) {
         Ok(e) => e,
@@ -39,7 +41,12 @@ pub fn run(policy: Option<&Path>, tool: &str, cwd: Option<String>, args: &[Strin
     println!("{label}: {} call", sanitize::safe(&subject.tool));
     for hit in &verdict.hits {
         let certainty = if hit.certain { "" } else { " (uncertain)" };
-        println!("  {} [{}{certainty}] {}", hit.rule, hit.decision.name(), hit.matched);
+        println!(
+            "  {} [{}{certainty}] {}",
+            hit.rule,
+            hit.decision.name(),
+            hit.matched
+        );
     }
     if verdict.decision.is_some() {
         println!("{}", verdict.reason(&subject.tool));
@@ -67,7 +74,9 @@ pub fn build_event(tool: &str, cwd: &str, args: &[String]) -> Result<serde_json:
         "WebSearch" => json!({ "query": joined }),
         "Agent" | "Task" => json!({ "prompt": joined }),
         "UserPromptSubmit" => {
-            return Ok(json!({ "hook_event_name": "UserPromptSubmit", "cwd": cwd, "prompt": joined }));
+            return Ok(
+                json!({ "hook_event_name": "UserPromptSubmit", "cwd": cwd, "prompt": joined }),
+            );
         }
         other if other.starts_with("mcp__") => serde_json::from_str(&joined)
             .map_err(|e| format!("for an MCP tool, ARGS is its arguments as a JSON object: {e}"))?,

@@ -16,7 +16,10 @@ pub fn run(policy: Option<&Path>, file: &str) -> u8 {
     };
     let bytes = if file == "-" {
         let mut buf = Vec::new();
-        if let Err(e) = std::io::stdin().take(protocol::DEFAULT_MAX_INPUT_BYTES as u64 + 1).read_to_end(&mut buf) {
+        if let Err(e) = std::io::stdin()
+            .take(protocol::DEFAULT_MAX_INPUT_BYTES as u64 + 1)
+            .read_to_end(&mut buf)
+        {
             eprintln!("toolgate explain: cannot read stdin: {e}");
             return exit::FAILURE;
         }
@@ -54,7 +57,17 @@ pub fn run(policy: Option<&Path>, file: &str) -> u8 {
                 facts.push(format!("flags={}", safe(&parsed.flags.join(","))));
             }
             if !parsed.operands.is_empty() {
-                let ops: Vec<String> = parsed.operands.iter().map(|o| if o.dynamic { format!("{}(dynamic)", o.text) } else { o.text.clone() }).collect();
+                let ops: Vec<String> = parsed
+                    .operands
+                    .iter()
+                    .map(|o| {
+                        if o.dynamic {
+                            format!("{}(dynamic)", o.text)
+                        } else {
+                            o.text.clone()
+                        }
+                    })
+                    .collect();
                 facts.push(format!("operands={}", safe(&ops.join(","))));
             }
             if !cmd.wrappers.is_empty() {
@@ -86,7 +99,12 @@ pub fn run(policy: Option<&Path>, file: &str) -> u8 {
         println!("file {} ({}): {}", f.field, f.access.name(), safe(&f.path));
     }
     for u in &subject.urls {
-        println!("url {}: host={} path={}", u.field, safe(u.host.as_deref().unwrap_or("?")), safe(&u.path));
+        println!(
+            "url {}: host={} path={}",
+            u.field,
+            safe(u.host.as_deref().unwrap_or("?")),
+            safe(&u.path)
+        );
     }
     for t in &subject.texts {
         println!("text {}: {} bytes", safe(&t.field), t.text.len());

@@ -14,7 +14,10 @@ const DEADLINE_MESSAGE: &[u8] =
 /// Install the panic hook and the abort handler. Call once, first thing on the hook path.
 pub fn install() {
     std::panic::set_hook(Box::new(|info| {
-        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         let _ = writeln!(
             std::io::stderr(),
             "toolgate: internal error{place}; the call was blocked because toolgate fails closed."
@@ -37,15 +40,17 @@ extern "C" fn on_abort(_signal: libc::c_int) {
 
 /// End the process with exit 2 if it is still running after `deadline`.
 pub fn start_watchdog(deadline: Duration) {
-    let _ = std::thread::Builder::new().name("toolgate-watchdog".into()).spawn(move || {
-        std::thread::sleep(deadline);
-        // SAFETY: write and _exit are safe to call from any thread; _exit skips destructors
-        // that could block on locks the stuck thread holds.
-        unsafe {
-            libc::write(2, DEADLINE_MESSAGE.as_ptr().cast(), DEADLINE_MESSAGE.len());
-            libc::_exit(exit::BLOCK as i32);
-        }
-    });
+    let _ = std::thread::Builder::new()
+        .name("toolgate-watchdog".into())
+        .spawn(move || {
+            std::thread::sleep(deadline);
+            // SAFETY: write and _exit are safe to call from any thread; _exit skips destructors
+            // that could block on locks the stuck thread holds.
+            unsafe {
+                libc::write(2, DEADLINE_MESSAGE.as_ptr().cast(), DEADLINE_MESSAGE.len());
+                libc::_exit(exit::BLOCK as i32);
+            }
+        });
 }
 
 /// Debug builds only: `TOOLGATE_TEST_FAULT` makes the hook fail on purpose, so the tests can
@@ -61,7 +66,11 @@ pub fn inject_test_fault() {
             fn recurse(n: u64) -> u64 {
                 let buf = [n; 64];
                 std::hint::black_box(&buf);
-                if n == u64::MAX { 0 } else { recurse(n + 1) + buf[0] }
+                if n == u64::MAX {
+                    0
+                } else {
+                    recurse(n + 1) + buf[0]
+                }
             }
             std::hint::black_box(recurse(0));
         }

@@ -15,8 +15,14 @@ use std::time::Duration;
 const MAX_REASON: usize = 4000;
 
 pub fn run(policy: Option<&Path>) -> u8 {
-    let env_deadline = std::env::var("TOOLGATE_DEADLINE_MS").ok().and_then(|v| v.parse::<u64>().ok());
-    let gate = Gate::load(policy::locate(policy).as_deref(), Context::from_env(), false);
+    let env_deadline = std::env::var("TOOLGATE_DEADLINE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok());
+    let gate = Gate::load(
+        policy::locate(policy).as_deref(),
+        Context::from_env(),
+        false,
+    );
     let limits = gate.as_ref().map(|g| g.policy.limits).unwrap_or_default();
     let deadline = env_deadline.unwrap_or(limits.deadline_ms).clamp(1, 600_000);
     failsafe::start_watchdog(Duration::from_millis(deadline));
@@ -24,9 +30,16 @@ pub fn run(policy: Option<&Path>) -> u8 {
     let gate = match gate {
         Ok(gate) => gate,
         Err(diagnostics) => {
-            let first = diagnostics.first().map(|d| d.to_string()).unwrap_or_default();
+            let first = diagnostics
+                .first()
+                .map(|d| d.to_string())
+                .unwrap_or_default();
             let more = diagnostics.len().saturating_sub(1);
-            let extra = if more > 0 { format!(" (and {more} more; run `toolgate lint`)") } else { String::new() };
+            let extra = if more > 0 {
+                format!(" (and {more} more; run `toolgate lint`)")
+            } else {
+                String::new()
+            };
             return block(&format!(
                 "toolgate: the policy does not load: {first}{extra}. The call was blocked because toolgate fails closed."
             ));
@@ -50,7 +63,11 @@ fn decide(gate: &Gate, limits: Limits) -> u8 {
         (EventKind::PreToolUse, Some(Decision::Deny)) => block(&reason),
         (EventKind::PreToolUse, Some(Decision::Ask)) => {
             let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{}", protocol::ask_json(&sanitize::excerpt(&reason, MAX_REASON)));
+            let _ = writeln!(
+                out,
+                "{}",
+                protocol::ask_json(&sanitize::excerpt(&reason, MAX_REASON))
+            );
             let _ = out.flush();
             exit::NO_OBJECTION
         }

@@ -23,7 +23,13 @@ pub fn run(policy_file: Option<&Path>) -> u8 {
                 file: r.location.file.clone(),
                 line: r.location.line,
                 column: r.location.column,
-                message: format!("rule `{}`: {} example `{}`: {}", r.rule, r.kind, crate::sanitize::safe(&r.summary), r.detail),
+                message: format!(
+                    "rule `{}`: {} example `{}`: {}",
+                    r.rule,
+                    r.kind,
+                    crate::sanitize::safe(&r.summary),
+                    r.detail
+                ),
             });
         }
     }
@@ -32,7 +38,12 @@ pub fn run(policy_file: Option<&Path>) -> u8 {
         return exit::FAILURE;
     }
     let rules: usize = gate.engine.packs.iter().map(|p| p.rules.len()).sum();
-    let source = path.map(|p| p.display().to_string()).unwrap_or_else(|| "built-in defaults".into());
-    println!("ok: {source}: {} packs, {rules} rules", gate.engine.packs.len());
+    let source = path
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "built-in defaults".into());
+    println!(
+        "ok: {source}: {} packs, {rules} rules",
+        gate.engine.packs.len()
+    );
     exit::NO_OBJECTION
 }

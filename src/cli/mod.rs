@@ -81,10 +81,16 @@ pub fn run() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return exit::code(if e.use_stderr() { exit::BLOCK } else { exit::NO_OBJECTION });
+            return exit::code(if e.use_stderr() {
+                exit::BLOCK
+            } else {
+                exit::NO_OBJECTION
+            });
         }
     };
-    let policy = cli.policy.or_else(|| std::env::var_os("TOOLGATE_POLICY").map(PathBuf::from));
+    let policy = cli
+        .policy
+        .or_else(|| std::env::var_os("TOOLGATE_POLICY").map(PathBuf::from));
     let status = match cli.command {
         Command::Hook => hook::run(policy.as_deref()),
         Command::Check { tool, cwd, args } => check::run(policy.as_deref(), &tool, cwd, &args),

@@ -15,7 +15,12 @@ pub fn run(policy: Option<&Path>) -> u8 {
         }
         println!("{} ({}): {}", pack.id, pack.file, pack.description.trim());
         for rule in &pack.rules {
-            let summary = rule.message.split(". ").next().unwrap_or("").trim_end_matches('.');
+            let summary = rule
+                .message
+                .split(". ")
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('.');
             println!(
                 "  {:<34} {:<5} {:<8} {:<18} {}",
                 rule.id,

@@ -14,8 +14,17 @@ pub fn run(policy: Option<&Path>, only: &[String]) -> u8 {
     };
     let known: Vec<&str> = gate.engine.packs.iter().map(|p| p.id.as_str()).collect();
     for o in only {
-        if !gate.engine.packs.iter().any(|p| p.id == *o || p.file.ends_with(o.as_str())) {
-            eprintln!("toolgate test: no pack `{}` (packs: {})", safe(o), known.join(", "));
+        if !gate
+            .engine
+            .packs
+            .iter()
+            .any(|p| p.id == *o || p.file.ends_with(o.as_str()))
+        {
+            eprintln!(
+                "toolgate test: no pack `{}` (packs: {})",
+                safe(o),
+                known.join(", ")
+            );
             return exit::FAILURE;
         }
     }
@@ -29,7 +38,12 @@ pub fn run(policy: Option<&Path>, only: &[String]) -> u8 {
             entry.1 += 1;
             println!(
                 "FAIL {} {} example at {}:{}: `{}`: {}",
-                r.rule, r.kind, r.location.file, r.location.line, safe(&r.summary), r.detail
+                r.rule,
+                r.kind,
+                r.location.file,
+                r.location.line,
+                safe(&r.summary),
+                r.detail
             );
         }
         if r.kind == "known miss" {
@@ -37,11 +51,22 @@ pub fn run(policy: Option<&Path>, only: &[String]) -> u8 {
         }
     }
     for (pack, (passed, failed, known_miss)) in &per_pack {
-        let rules = gate.engine.packs.iter().find(|p| p.id == *pack).map_or(0, |p| p.rules.len());
-        println!("{pack}: {rules} rules, {passed} passed, {failed} failed, {known_miss} known misses");
+        let rules = gate
+            .engine
+            .packs
+            .iter()
+            .find(|p| p.id == *pack)
+            .map_or(0, |p| p.rules.len());
+        println!(
+            "{pack}: {rules} rules, {passed} passed, {failed} failed, {known_miss} known misses"
+        );
     }
     let passed = results.iter().filter(|r| r.passed).count();
     let failed = results.len() - passed;
     println!("{passed} passed, {failed} failed");
-    if failed > 0 { exit::FAILURE } else { exit::NO_OBJECTION }
+    if failed > 0 {
+        exit::FAILURE
+    } else {
+        exit::NO_OBJECTION
+    }
 }

@@ -23,12 +23,18 @@ impl Context {
             .filter(|t| t.starts_with('/'))
             .map(|t| path::lexical(&t))
             .unwrap_or_else(|| "/tmp".to_string());
-        Self { home: home.map(|h| path::lexical(&h)), tmpdir }
+        Self {
+            home: home.map(|h| path::lexical(&h)),
+            tmpdir,
+        }
     }
 
     /// The fixed environment that rule examples run in.
     pub fn example() -> Self {
-        Self { home: Some("/home/dev".into()), tmpdir: "/tmp".into() }
+        Self {
+            home: Some("/home/dev".into()),
+            tmpdir: "/tmp".into(),
+        }
     }
 }
 
@@ -91,7 +97,8 @@ const MAX_TEXT_LEAVES: usize = 4096;
 
 /// Normalise an event. PostToolUse and other events yield an empty subject.
 pub fn normalize(event: &HookEvent, ctx: &Context) -> Subject {
-    let cwd = path::resolve(&event.cwd, Some("/"), ctx.home.as_deref()).unwrap_or_else(|| "/".into());
+    let cwd =
+        path::resolve(&event.cwd, Some("/"), ctx.home.as_deref()).unwrap_or_else(|| "/".into());
     let mut subject = Subject {
         tool: String::new(),
         cwd: cwd.clone(),
@@ -120,15 +127,26 @@ pub fn normalize(event: &HookEvent, ctx: &Context) -> Subject {
 impl Subject {
     fn text(&mut self, field: &str, text: &str) {
         if !text.is_empty() {
-            self.texts.push(TextRef { field: field.to_string(), text: text.to_string() });
+            self.texts.push(TextRef {
+                field: field.to_string(),
+                text: text.to_string(),
+            });
         }
     }
 
     fn file(&mut self, field: &'static str, raw: &str, access: Access, ctx: &Context) {
         // Windows paths arrive with backslashes; compare them in one form.
-        let unified = if raw.contains('\\') && !raw.starts_with('/') { raw.replace('\\', "/") } else { raw.to_string() };
+        let unified = if raw.contains('\\') && !raw.starts_with('/') {
+            raw.replace('\\', "/")
+        } else {
+            raw.to_string()
+        };
         if let Some(path) = path::resolve(&unified, Some(&self.cwd), ctx.home.as_deref()) {
-            self.files.push(FileRef { field, path, access });
+            self.files.push(FileRef {
+                field,
+                path,
+                access,
+            });
         }
     }
 
@@ -151,7 +169,11 @@ impl Subject {
                 self.file("file_path", file_path, Access::Write, ctx);
                 self.text("content", content);
             }
-            ToolInput::Edit { file_path, new_string, .. } => {
+            ToolInput::Edit {
+                file_path,
+                new_string,
+                ..
+            } => {
                 self.file("file_path", file_path, Access::Write, ctx);
                 self.text("new_string", new_string);
             }
@@ -161,7 +183,10 @@ impl Subject {
                     self.text("new_string", new);
                 }
             }
-            ToolInput::NotebookEdit { notebook_path, new_source } => {
+            ToolInput::NotebookEdit {
+                notebook_path,
+                new_source,
+            } => {
                 self.file("notebook_path", notebook_path, Access::Write, ctx);
                 self.text("new_source", new_source);
             }
@@ -175,7 +200,11 @@ impl Subject {
                 self.file("path", &base, Access::Search, ctx);
                 self.file("pattern", &joined, Access::Search, ctx);
             }
-            ToolInput::Grep { pattern, path, glob } => {
+            ToolInput::Grep {
+                pattern,
+                path,
+                glob,
+            } => {
                 let base = path.clone().unwrap_or_else(|| self.cwd.clone());
                 self.file("path", &base, Access::Search, ctx);
                 if let Some(glob) = glob {
@@ -192,7 +221,10 @@ impl Subject {
                 }
             }
             ToolInput::WebSearch { query } => self.text("query", query),
-            ToolInput::Agent { description, prompt } => {
+            ToolInput::Agent {
+                description,
+                prompt,
+            } => {
                 self.text("prompt", prompt);
                 if let Some(d) = description {
                     self.text("description", d);
@@ -208,8 +240,13 @@ impl Subject {
         self.urls.push(UrlRef {
             field,
             raw: raw.to_string(),
-            host: parsed.as_ref().and_then(|u| u.host_str().map(|h| h.to_ascii_lowercase())),
-            path: parsed.as_ref().map(|u| u.path().to_string()).unwrap_or_default(),
+            host: parsed
+                .as_ref()
+                .and_then(|u| u.host_str().map(|h| h.to_ascii_lowercase())),
+            path: parsed
+                .as_ref()
+                .map(|u| u.path().to_string())
+                .unwrap_or_default(),
         });
     }
 

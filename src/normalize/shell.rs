@@ -52,7 +52,10 @@ pub struct Arg {
 
 impl Arg {
     pub fn literal(text: impl Into<String>) -> Self {
-        Self { text: text.into(), dynamic: false }
+        Self {
+            text: text.into(),
+            dynamic: false,
+        }
     }
 }
 
@@ -101,7 +104,11 @@ impl Command {
         for (name, value) in &self.assignments {
             out.push_str(&format!("{name}={} ", value.text));
         }
-        out.push_str(if self.program.is_empty() { "(redirection)" } else { &self.program });
+        out.push_str(if self.program.is_empty() {
+            "(redirection)"
+        } else {
+            &self.program
+        });
         for arg in &self.args {
             out.push(' ');
             out.push_str(&arg.text);
@@ -135,8 +142,12 @@ pub enum NoteKind {
 impl NoteKind {
     /// The notes rules can name. A parser failure is not among them: it always blocks
     /// (fail closed, see `policy::Gate::decide`).
-    pub const RULE_NOTES: [NoteKind; 4] =
-        [Self::ParseError, Self::DynamicProgram, Self::HiddenCode, Self::TooComplex];
+    pub const RULE_NOTES: [NoteKind; 4] = [
+        Self::ParseError,
+        Self::DynamicProgram,
+        Self::HiddenCode,
+        Self::TooComplex,
+    ];
 
     /// The name rules use (`note = ["parse-error"]`).
     pub fn id(self) -> &'static str {
@@ -170,7 +181,10 @@ pub struct Analysis {
 /// Analyse a bash command string within the time budget.
 pub fn analyze(script: &str, env: &Env) -> Analysis {
     if let Some(note) = refuse_before_parsing(script) {
-        return Analysis { commands: Vec::new(), notes: vec![note] };
+        return Analysis {
+            commands: Vec::new(),
+            notes: vec![note],
+        };
     }
     let (tx, rx) = mpsc::channel();
     let owned_script = script.to_string();
@@ -183,7 +197,10 @@ pub fn analyze(script: &str, env: &Env) -> Analysis {
         });
     let failure = |detail: &str| Analysis {
         commands: Vec::new(),
-        notes: vec![Note { kind: NoteKind::ParserFailure, detail: detail.to_string() }],
+        notes: vec![Note {
+            kind: NoteKind::ParserFailure,
+            detail: detail.to_string(),
+        }],
     };
     if spawned.is_err() {
         return failure("could not start the parser thread");
@@ -200,7 +217,10 @@ pub fn analyze(script: &str, env: &Env) -> Analysis {
 pub fn analyze_now(script: &str, env: &Env) -> Analysis {
     let mut analyzer = Analyzer::new(env);
     analyzer.script(script, None, false);
-    Analysis { commands: analyzer.commands, notes: analyzer.notes }
+    Analysis {
+        commands: analyzer.commands,
+        notes: analyzer.notes,
+    }
 }
 
 /// Split a PowerShell command line into commands without a real parser: enough for
@@ -209,19 +229,32 @@ pub fn analyze_powershell(script: &str, env: &Env) -> Analysis {
     let mut analyzer = Analyzer::new(env);
     analyzer.via.push("powershell".into());
     for words in rough_split(script) {
-        analyzer.emit(Command { args: words, ..Default::default() });
+        analyzer.emit(Command {
+            args: words,
+            ..Default::default()
+        });
     }
-    Analysis { commands: analyzer.commands, notes: analyzer.notes }
+    Analysis {
+        commands: analyzer.commands,
+        notes: analyzer.notes,
+    }
 }
 
 fn refuse_before_parsing(script: &str) -> Option<Note> {
-    let too_complex = |detail: String| Some(Note { kind: NoteKind::TooComplex, detail });
+    let too_complex = |detail: String| {
+        Some(Note {
+            kind: NoteKind::TooComplex,
+            detail,
+        })
+    };
     if script.len() > MAX_SCRIPT_BYTES {
         return too_complex(format!("command is longer than {MAX_SCRIPT_BYTES} bytes"));
     }
     let depth = nesting_depth(script);
     if depth > MAX_NESTING {
-        return too_complex(format!("command nests {depth} levels deep (limit {MAX_NESTING})"));
+        return too_complex(format!(
+            "command nests {depth} levels deep (limit {MAX_NESTING})"
+        ));
     }
     if has_hazardous_heredoc(script) {
         return too_complex("heredoc delimiter that the parser cannot handle safely".into());
@@ -309,10 +342,8 @@ pub fn nesting_depth(script: &str) -> usize {
                             "if" | "while" | "until" | "for" | "case" | "select" => {
                                 stack.push(b'k')
                             }
-                            "fi" | "done" | "esac" => {
-                                if stack.last() == Some(&b'k') {
-                                    stack.pop();
-                                }
+                            "fi" | "done" | "esac" if stack.last() == Some(&b'k') => {
+                                stack.pop();
                             }
                             _ => {}
                         }
@@ -406,7 +437,10 @@ impl Analyzer {
         if self.quiet && kind == NoteKind::ParseError {
             return;
         }
-        let note = Note { kind, detail: detail.into() };
+        let note = Note {
+            kind,
+            detail: detail.into(),
+        };
         if !self.notes.contains(&note) && self.notes.len() < 64 {
             self.notes.push(note);
         }
@@ -415,7 +449,10 @@ impl Analyzer {
     /// Parse and walk `code`. Returns the programs it runs (for `fed_by`).
     fn script(&mut self, code: &str, via: Option<&str>, quiet: bool) -> Vec<String> {
         if self.depth >= MAX_RECURSION {
-            self.note(NoteKind::TooComplex, "code nested inside code too many times");
+            self.note(
+                NoteKind::TooComplex,
+                "code nested inside code too many times",
+            );
             return Vec::new();
         }
         if self.depth > 0
@@ -426,7 +463,12 @@ impl Analyzer {
         }
         let before = self.commands.len();
         // Code run by another shell or a substitution cannot change our directory or vars.
-        let saved = (self.cwd.clone(), self.vars.clone(), self.pipe.take(), self.quiet);
+        let saved = (
+            self.cwd.clone(),
+            self.vars.clone(),
+            self.pipe.take(),
+            self.quiet,
+        );
         self.depth += 1;
         self.quiet |= quiet;
         if let Some(via) = via {
@@ -440,7 +482,10 @@ impl Analyzer {
                     Some(program) => self.program(&program),
                     None => {
                         for words in rough_split(code) {
-                            self.emit(Command { args: words, ..Default::default() });
+                            self.emit(Command {
+                                args: words,
+                                ..Default::default()
+                            });
                         }
                     }
                 }
@@ -513,14 +558,40 @@ impl Analyzer {
         let stage = &self.commands[before.min(self.commands.len())..];
         let [cmd] = stage else { return None };
         match cmd.program.as_str() {
-            "echo" | "printf" => {
+            "echo" => {
                 let words: Vec<&str> = cmd
                     .args
                     .iter()
-                    .filter(|a| !(cmd.program == "echo" && matches!(a.text.as_str(), "-n" | "-e" | "-E")))
+                    .filter(|a| !matches!(a.text.as_str(), "-n" | "-e" | "-E"))
                     .map(|a| a.text.as_str())
                     .collect();
                 Some(words.join(" ").replace("\\n", "\n"))
+            }
+            "printf" => {
+                // `printf '%s' 'rm -rf /'`: apply the format crudely (each %s, %b, %d takes
+                // the next argument).
+                let mut args = cmd.args.iter().map(|a| a.text.as_str());
+                let format = args.next()?;
+                let mut text = String::new();
+                let mut rest = format;
+                while let Some(pos) = rest.find('%') {
+                    text.push_str(&rest[..pos]);
+                    let spec = rest[pos + 1..].chars().next();
+                    match spec {
+                        Some('%') => text.push('%'),
+                        Some(_) => text.push_str(args.next().unwrap_or("")),
+                        None => {}
+                    }
+                    rest = rest
+                        .get(pos + 1 + spec.map_or(0, char::len_utf8)..)
+                        .unwrap_or("");
+                }
+                text.push_str(rest);
+                for extra in args {
+                    text.push(' ');
+                    text.push_str(extra);
+                }
+                Some(text.replace("\\n", "\n"))
             }
             "cat" if cmd.args.is_empty() && !cmd.stdin_text.is_empty() => {
                 Some(cmd.stdin_text.clone())
@@ -531,7 +602,10 @@ impl Analyzer {
 
     fn command(&mut self, command: &ast::Command) {
         if self.commands.len() >= MAX_COMMANDS {
-            self.note(NoteKind::TooComplex, "more simple commands than toolgate analyses");
+            self.note(
+                NoteKind::TooComplex,
+                "more simple commands than toolgate analyses",
+            );
             return;
         }
         match command {
@@ -556,10 +630,17 @@ impl Analyzer {
         use ast::CompoundCommand as C;
         match compound {
             C::Arithmetic(a) => {
-                self.hidden_substitutions(&a.expr.value.clone());
+                // brush-parser reads `( ( cmd ) )` as `(( arithmetic ))`; bash reads nested
+                // subshells. Read the text as code too, quietly, so neither reading hides it.
+                let text = a.expr.value.clone();
+                self.hidden_substitutions(&text);
+                self.script(&text, Some("(( ))"), true);
             }
             C::ArithmeticForClause(f) => {
-                for e in [&f.initializer, &f.condition, &f.updater].into_iter().flatten() {
+                for e in [&f.initializer, &f.condition, &f.updater]
+                    .into_iter()
+                    .flatten()
+                {
                     self.hidden_substitutions(&e.value.clone());
                 }
                 self.compound_list(&f.body.list);
@@ -630,7 +711,10 @@ impl Analyzer {
                             for (_, w) in items {
                                 self.expand(w);
                             }
-                            Arg { text: word.value.clone(), dynamic: true }
+                            Arg {
+                                text: word.value.clone(),
+                                dynamic: true,
+                            }
                         }
                     };
                     let name = match &assignment.name {
@@ -645,13 +729,16 @@ impl Analyzer {
         // A prefix assignment (`X=1 cmd $X`) does not change how this command's own words
         // expand; what they hold is the environment's value, unknown here.
         let shadow: Vec<(String, Option<Option<String>>)> = if simple.word_or_name.is_some() {
-            prefix_vars.iter().map(|(n, _)| (n.clone(), self.vars.insert(n.clone(), None))).collect()
+            prefix_vars
+                .iter()
+                .map(|(n, _)| (n.clone(), self.vars.insert(n.clone(), None)))
+                .collect()
         } else {
             Vec::new()
         };
         if let Some(w) = &simple.word_or_name {
-            let arg = self.expand(w);
-            words.push(arg);
+            let args = self.expand_words(w);
+            words.extend(args);
         }
         for item in simple.suffix.iter().flat_map(|s| s.0.iter()) {
             self.item(item, &mut cmd, &mut words);
@@ -682,14 +769,19 @@ impl Analyzer {
         self.emit(cmd);
     }
 
-    fn item(&mut self, item: &ast::CommandPrefixOrSuffixItem, cmd: &mut Command, words: &mut Vec<Arg>) {
+    fn item(
+        &mut self,
+        item: &ast::CommandPrefixOrSuffixItem,
+        cmd: &mut Command,
+        words: &mut Vec<Arg>,
+    ) {
         use ast::CommandPrefixOrSuffixItem as Item;
         match item {
             Item::IoRedirect(r) => self.redirect(r, cmd),
             // `echo a=b`: an assignment-shaped argument is just an argument.
             Item::Word(w) | Item::AssignmentWord(_, w) => {
-                let arg = self.expand(w);
-                words.push(arg);
+                let args = self.expand_words(w);
+                words.extend(args);
             }
             Item::ProcessSubstitution(kind, sub) => {
                 let via = match kind {
@@ -698,7 +790,10 @@ impl Analyzer {
                 };
                 let programs = self.subshell_code(&sub.list, via);
                 cmd.fed_by.extend(programs);
-                words.push(Arg { text: via.to_string(), dynamic: true });
+                words.push(Arg {
+                    text: via.to_string(),
+                    dynamic: true,
+                });
             }
         }
     }
@@ -745,7 +840,10 @@ impl Analyzer {
             }
             ast::IoRedirect::OutputAndError(w, _) => {
                 let target = self.expand(w);
-                cmd.redirects.push(Redirect { kind: RedirectKind::Write, target });
+                cmd.redirects.push(Redirect {
+                    kind: RedirectKind::Write,
+                    target,
+                });
             }
             ast::IoRedirect::HereDocument(_, doc) => {
                 let body = if doc.requires_expansion {
@@ -766,9 +864,12 @@ impl Analyzer {
     fn expand_heredoc(&mut self, body: &str) -> String {
         match word::parse_heredoc(body, &parser_options()) {
             Ok(pieces) => {
-                let mut arg = Arg::literal("");
-                self.pieces(body, &pieces, &mut arg);
-                arg.text
+                let mut out = vec![Arg::literal("")];
+                self.pieces(body, &pieces, &mut out, true);
+                out.into_iter()
+                    .map(|a| a.text)
+                    .collect::<Vec<_>>()
+                    .join(" ")
             }
             Err(_) => {
                 self.hidden_substitutions(body);
@@ -777,86 +878,137 @@ impl Analyzer {
         }
     }
 
-    /// Expand one word: quote removal and the expansions toolgate can know.
+    /// Expand one word where a single value is needed (assignments, redirection targets).
     /// Programs run by substitutions go to `word_fed`.
     fn expand(&mut self, word: &ast::Word) -> Arg {
         self.expand_text(&word.value)
     }
 
     fn expand_text(&mut self, raw: &str) -> Arg {
-        let mut arg = Arg::literal("");
+        let args = self.expand_split(raw);
+        let dynamic = args.iter().any(|a| a.dynamic);
+        let text = args
+            .into_iter()
+            .map(|a| a.text)
+            .collect::<Vec<_>>()
+            .join(" ");
+        Arg { text, dynamic }
+    }
+
+    /// Expand a command word as bash does: brace expansion, then quote removal and the
+    /// expansions toolgate can know, then splitting of unquoted expansions on blanks.
+    fn expand_words(&mut self, word: &ast::Word) -> Vec<Arg> {
+        let mut out = Vec::new();
+        for variant in brace_expand(&word.value) {
+            out.extend(self.expand_split(&variant));
+        }
+        out
+    }
+
+    fn expand_split(&mut self, raw: &str) -> Vec<Arg> {
+        let mut args = vec![Arg::literal("")];
         match word::parse(raw, &parser_options()) {
-            Ok(pieces) => self.pieces(raw, &pieces, &mut arg),
+            Ok(pieces) => self.pieces(raw, &pieces, &mut args, false),
             Err(_) => {
                 let programs = self.hidden_substitutions(raw);
                 self.word_fed.extend(programs);
-                arg = Arg { text: raw.to_string(), dynamic: true };
+                args = vec![Arg {
+                    text: raw.to_string(),
+                    dynamic: true,
+                }];
             }
         }
-        if self.placeholders && arg.text.contains('{') && arg.text.contains('}') {
-            arg.dynamic = true;
+        for arg in &mut args {
+            if self.placeholders && arg.text.contains('{') && arg.text.contains('}') {
+                arg.dynamic = true;
+            }
         }
-        arg
+        // An unquoted expansion to nothing leaves no word; `''` is an empty word.
+        args.retain(|a| !a.text.is_empty() || a.dynamic || raw.contains(['\'', '"']));
+        if args.is_empty() {
+            args.push(Arg::literal(""));
+        }
+        args
     }
 
-    fn pieces(&mut self, raw: &str, pieces: &[WordPieceWithSource], arg: &mut Arg) {
+    /// Append pieces to `out.last()`; unquoted known expansions split into more words.
+    fn pieces(
+        &mut self,
+        raw: &str,
+        pieces: &[WordPieceWithSource],
+        out: &mut Vec<Arg>,
+        quoted: bool,
+    ) {
         for piece in pieces {
             let source = raw.get(piece.start_index..piece.end_index).unwrap_or("");
-            match &piece.piece {
-                WordPiece::Text(s) | WordPiece::SingleQuotedText(s) => arg.text.push_str(s),
-                WordPiece::AnsiCQuotedText(s) => arg.text.push_str(&decode_ansi_c(s)),
-                WordPiece::EscapeSequence(s) => {
-                    arg.text.push_str(s.strip_prefix('\\').unwrap_or(s));
+            let push = |out: &mut Vec<Arg>, text: &str, dynamic: bool| {
+                if let Some(last) = out.last_mut() {
+                    last.text.push_str(text);
+                    last.dynamic |= dynamic;
                 }
+            };
+            match &piece.piece {
+                WordPiece::Text(s) | WordPiece::SingleQuotedText(s) => push(out, s, false),
+                WordPiece::AnsiCQuotedText(s) => push(out, &decode_ansi_c(s), false),
+                WordPiece::EscapeSequence(s) => push(out, s.strip_prefix('\\').unwrap_or(s), false),
                 WordPiece::DoubleQuotedSequence(inner)
                 | WordPiece::GettextDoubleQuotedSequence(inner) => {
-                    self.pieces(raw, inner, arg);
+                    self.pieces(raw, inner, out, true);
                 }
                 WordPiece::TildeExpansion(tilde) => match (tilde, &self.home) {
-                    (word::TildeExpr::Home, Some(home)) => arg.text.push_str(home),
+                    (word::TildeExpr::Home, Some(home)) => push(out, &home.clone(), false),
                     (word::TildeExpr::WorkingDir, _) if self.cwd.is_some() => {
-                        arg.text.push_str(self.cwd.as_deref().unwrap_or_default());
+                        let cwd = self.cwd.clone().unwrap_or_default();
+                        push(out, &cwd, false);
                     }
-                    _ => {
-                        arg.text.push_str(source);
-                        arg.dynamic = true;
-                    }
+                    _ => push(out, source, true),
                 },
-                WordPiece::ParameterExpansion(expr) => {
-                    match self.known_parameter(expr) {
-                        Some(value) => arg.text.push_str(&value),
-                        None => {
-                            arg.text.push_str(source);
-                            arg.dynamic = true;
-                            // `${x:-$(cmd)}` hides a substitution in the expansion's text.
-                            let programs = self.hidden_substitutions(source);
-                            self.word_fed.extend(programs);
+                WordPiece::ParameterExpansion(expr) => match self.known_parameter(expr) {
+                    Some(value) if !quoted && value.contains([' ', '\t', '\n']) => {
+                        // Field splitting: `x="rm -rf /"; $x` runs rm with two arguments.
+                        let mut parts = value.split([' ', '\t', '\n']).filter(|p| !p.is_empty());
+                        if let Some(first) = parts.next() {
+                            push(out, first, false);
+                        }
+                        for part in parts {
+                            out.push(Arg::literal(part));
                         }
                     }
-                }
+                    Some(value) => push(out, &value, false),
+                    None => {
+                        push(out, source, true);
+                        // `${x:-$(cmd)}` hides a substitution in the expansion's text.
+                        let programs = self.hidden_substitutions(source);
+                        self.word_fed.extend(programs);
+                    }
+                },
                 WordPiece::CommandSubstitution(code)
                 | WordPiece::BackquotedCommandSubstitution(code) => {
                     let programs = self.script(code, Some("$(...)"), false);
                     self.word_fed.extend(programs);
-                    arg.text.push_str(source);
-                    arg.dynamic = true;
+                    push(out, source, true);
                 }
                 WordPiece::ArithmeticExpression(expr) => {
                     let programs = self.hidden_substitutions(&expr.value.clone());
                     self.word_fed.extend(programs);
-                    arg.text.push_str(source);
-                    arg.dynamic = true;
+                    push(out, source, true);
                 }
             }
         }
     }
 
     fn known_parameter(&self, expr: &word::ParameterExpr) -> Option<String> {
-        let word::ParameterExpr::Parameter { parameter: word::Parameter::Named(name), indirect: false } =
-            expr
+        let word::ParameterExpr::Parameter {
+            parameter: word::Parameter::Named(name),
+            indirect: false,
+        } = expr
         else {
             return None;
         };
+        // Once IFS is changed, how any expansion splits is beyond this analysis.
+        if self.vars.contains_key("IFS") {
+            return None;
+        }
         if let Some(assigned) = self.vars.get(name) {
             return assigned.clone();
         }
@@ -912,12 +1064,123 @@ fn rough_split(code: &str) -> Vec<Vec<Arg>> {
             .split_whitespace()
             .map(|w| Arg::literal(w.replace(['\'', '"'], "")))
             .filter(|a| !a.text.is_empty())
+            .skip_while(|a| {
+                matches!(
+                    a.text.as_str(),
+                    "do" | "then" | "else" | "elif" | "if" | "while" | "until" | "!" | "time"
+                )
+            })
             .collect();
         if !words.is_empty() {
             commands.push(words);
         }
     }
     commands
+}
+
+/// Most words one brace expansion may produce before it is left unexpanded.
+const MAX_BRACE_WORDS: usize = 256;
+
+/// Bash brace expansion on a raw word (`{rm,-rf,/}`, `/{etc,usr}`, `{1..3}`), skipping
+/// quoted text and `${...}`. Returns the word itself when there is nothing to expand.
+pub fn brace_expand(raw: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    expand_into(raw, &mut out, 0);
+    if out.len() > MAX_BRACE_WORDS || out.is_empty() {
+        return vec![raw.to_string()];
+    }
+    out
+}
+
+fn expand_into(raw: &str, out: &mut Vec<String>, depth: usize) {
+    if depth > 8 || out.len() > MAX_BRACE_WORDS {
+        out.push(raw.to_string());
+        return;
+    }
+    let Some((open, close, alternatives)) = find_brace(raw) else {
+        out.push(raw.to_string());
+        return;
+    };
+    let (prefix, suffix) = (&raw[..open], &raw[close + 1..]);
+    for alt in alternatives {
+        expand_into(&format!("{prefix}{alt}{suffix}"), out, depth + 1);
+    }
+}
+
+/// The first unquoted `{...}` holding a top-level comma or a `a..b` sequence.
+fn find_brace(raw: &str) -> Option<(usize, usize, Vec<String>)> {
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    let (mut single, mut double) = (false, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\\' if !single => i += 1,
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'{' if !single && !double && (i == 0 || bytes[i - 1] != b'$') => {
+                let mut depth = 0;
+                let mut commas = Vec::new();
+                let mut j = i;
+                while j < bytes.len() {
+                    match bytes[j] {
+                        b'\\' => j += 1,
+                        b'{' => depth += 1,
+                        b'}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        b',' if depth == 1 => commas.push(j),
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                if j < bytes.len() {
+                    let inner = &raw[i + 1..j];
+                    if !commas.is_empty() {
+                        let mut parts = Vec::new();
+                        let mut start = i + 1;
+                        for c in commas {
+                            parts.push(raw[start..c].to_string());
+                            start = c + 1;
+                        }
+                        parts.push(raw[start..j].to_string());
+                        return Some((i, j, parts));
+                    }
+                    if let Some(seq) = sequence(inner) {
+                        return Some((i, j, seq));
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `1..5`, `a..e` (small ranges only).
+fn sequence(inner: &str) -> Option<Vec<String>> {
+    let (a, b) = inner.split_once("..")?;
+    if let (Ok(x), Ok(y)) = (a.parse::<i64>(), b.parse::<i64>()) {
+        if (x - y).abs() >= MAX_BRACE_WORDS as i64 {
+            return None;
+        }
+        let range: Vec<i64> = if x <= y {
+            (x..=y).collect()
+        } else {
+            (y..=x).rev().collect()
+        };
+        return Some(range.into_iter().map(|n| n.to_string()).collect());
+    }
+    let (x, y) = (a.chars().next()?, b.chars().next()?);
+    if a.len() == 1 && b.len() == 1 && x.is_ascii_alphabetic() && y.is_ascii_alphabetic() {
+        let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
+        return Some((lo..=hi).map(String::from).collect());
+    }
+    None
 }
 
 /// Bodies of `$(...)` and backticks inside opaque text, outermost first.
@@ -1039,7 +1302,10 @@ pub fn decode_ansi_c(s: &str) -> String {
 pub fn program_name(word: &str) -> String {
     let base = word.rsplit(['/', '\\']).next().unwrap_or(word);
     let lower = base.to_ascii_lowercase();
-    lower.strip_suffix(".exe").map(str::to_string).unwrap_or(lower)
+    lower
+        .strip_suffix(".exe")
+        .map(str::to_string)
+        .unwrap_or(lower)
 }
 
 pub(crate) fn resolve_arg(arg: &Arg, cwd: Option<&str>, home: Option<&str>) -> Option<String> {
@@ -1050,3 +1316,113 @@ pub(crate) fn resolve_arg(arg: &Arg, cwd: Option<&str>, home: Option<&str>) -> O
 }
 
 mod wrappers;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> Env {
+        Env {
+            cwd: Some("/home/dev/project".into()),
+            home: Some("/home/dev".into()),
+            tmpdir: "/tmp".into(),
+        }
+    }
+
+    fn commands(script: &str) -> Vec<String> {
+        analyze_now(script, &env())
+            .commands
+            .iter()
+            .map(Command::display)
+            .collect()
+    }
+
+    #[test]
+    fn braces_expand_like_bash_and_quotes_stop_them() {
+        assert_eq!(brace_expand("{rm,-rf,/}"), ["rm", "-rf", "/"]);
+        assert_eq!(brace_expand("/{etc,usr}/x"), ["/etc/x", "/usr/x"]);
+        assert_eq!(brace_expand("a{1..3}"), ["a1", "a2", "a3"]);
+        assert_eq!(brace_expand("'{a,b}'"), ["'{a,b}'"]);
+        assert_eq!(brace_expand("${x}"), ["${x}"]);
+        assert_eq!(brace_expand("{}"), ["{}"]);
+        assert_eq!(brace_expand("{1..100000}"), ["{1..100000}"]);
+    }
+
+    #[test]
+    fn ansi_c_strings_decode() {
+        assert_eq!(decode_ansi_c("\\x72m"), "rm");
+        assert_eq!(decode_ansi_c("\\162m"), "rm");
+        assert_eq!(decode_ansi_c("a\\nb\\u0041"), "a\nbA");
+    }
+
+    #[test]
+    fn nesting_is_estimated_through_quotes() {
+        assert_eq!(nesting_depth("echo ')))' ((( x )))"), 3);
+        assert_eq!(nesting_depth("if a; then if b; then c; fi; fi"), 2);
+        assert_eq!(nesting_depth("echo fi fi fi"), 0);
+        assert!(nesting_depth(&"$(".repeat(100)) > MAX_NESTING);
+        assert!(nesting_depth(&"{ ".repeat(100)) > MAX_NESTING);
+    }
+
+    #[test]
+    fn hazardous_heredocs_are_refused_before_parsing() {
+        assert!(has_hazardous_heredoc("cat <<\"\" "));
+        assert!(has_hazardous_heredoc("x <<$( (#"));
+        assert!(!has_hazardous_heredoc("cat <<EOF\nx\nEOF"));
+        assert!(!has_hazardous_heredoc("cat <<< 'x'"));
+    }
+
+    #[test]
+    fn substitutions_inside_opaque_text_are_found() {
+        assert_eq!(
+            extract_substitutions("1 + $(rm -rf /) + `ls`"),
+            ["rm -rf /", "ls"]
+        );
+        assert!(extract_substitutions("$(( 1 + 2 ))").is_empty());
+    }
+
+    #[test]
+    fn wrappers_strip_and_nested_code_is_followed() {
+        assert_eq!(
+            commands("sudo -u root env A=1 nice -n 5 rm -rf /x"),
+            ["A=1 rm -rf /x"]
+        );
+        assert_eq!(
+            commands("bash -c 'git status; ls'"),
+            ["bash -c git status; ls", "git status", "ls"]
+        );
+        assert_eq!(commands("echo $(whoami)"), ["whoami", "echo $(whoami)"]);
+        assert_eq!(
+            commands("find . -exec rm {} \\;"),
+            ["rm {}", "find . -exec"]
+        );
+    }
+
+    #[test]
+    fn cd_and_assignments_are_tracked() {
+        let a = analyze_now("cd /srv && x=rm && $x -rf app", &env());
+        let last = a.commands.last().unwrap();
+        assert_eq!(last.program, "rm");
+        assert_eq!(last.cwd.as_deref(), Some("/srv"));
+        let a = analyze_now("(cd /srv); pwd", &env());
+        assert_eq!(
+            a.commands.last().unwrap().cwd.as_deref(),
+            Some("/home/dev/project")
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_known_is_noted() {
+        let kinds = |s: &str| {
+            analyze_now(s, &env())
+                .notes
+                .iter()
+                .map(|n| n.kind)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(kinds("$X -rf /"), [NoteKind::DynamicProgram]);
+        assert_eq!(kinds("eval \"$CODE\""), [NoteKind::HiddenCode]);
+        assert_eq!(kinds("echo 'open"), [NoteKind::ParseError]);
+        assert!(kinds("echo ok").is_empty());
+    }
+}

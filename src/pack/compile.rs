@@ -18,7 +18,10 @@ pub struct Globs {
 
 impl Globs {
     pub fn new(patterns: Vec<String>) -> Self {
-        Self { patterns, set: OnceLock::new() }
+        Self {
+            patterns,
+            set: OnceLock::new(),
+        }
     }
 
     pub fn patterns(&self) -> &[String] {
@@ -65,12 +68,19 @@ pub struct Names {
 impl Names {
     pub fn new(names: Vec<String>) -> Self {
         let written = names.clone();
-        let (globbed, exact): (Vec<String>, Vec<String>) =
-            names.into_iter().partition(|n| n.contains(['*', '?']) || (n.len() > 1 && n.contains('[') && n.contains(']')));
+        let (globbed, exact): (Vec<String>, Vec<String>) = names.into_iter().partition(|n| {
+            n.contains(['*', '?']) || (n.len() > 1 && n.contains('[') && n.contains(']'))
+        });
         Self {
             exact: exact.into_iter().map(|n| n.to_ascii_lowercase()).collect(),
-            globs: (!globbed.is_empty())
-                .then(|| Globs::new(globbed.into_iter().map(|g| g.to_ascii_lowercase()).collect())),
+            globs: (!globbed.is_empty()).then(|| {
+                Globs::new(
+                    globbed
+                        .into_iter()
+                        .map(|g| g.to_ascii_lowercase())
+                        .collect(),
+                )
+            }),
             written,
         }
     }
@@ -81,7 +91,7 @@ impl Names {
 
     pub fn matches(&self, name: &str) -> Result<bool, String> {
         let lower = name.to_ascii_lowercase();
-        if self.exact.iter().any(|n| *n == lower) {
+        if self.exact.contains(&lower) {
             return Ok(true);
         }
         match &self.globs {
@@ -104,7 +114,10 @@ pub struct Pattern {
 
 impl Pattern {
     pub fn new(source: String) -> Self {
-        Self { source, regex: OnceLock::new() }
+        Self {
+            source,
+            regex: OnceLock::new(),
+        }
     }
 
     pub fn source(&self) -> &str {
@@ -119,7 +132,12 @@ impl Pattern {
                 .build()
                 .map_err(|e| {
                     let text = e.to_string();
-                    let detail = text.lines().last().unwrap_or("").trim_start_matches("error: ").to_string();
+                    let detail = text
+                        .lines()
+                        .last()
+                        .unwrap_or("")
+                        .trim_start_matches("error: ")
+                        .to_string();
                     format!("bad regex `{}`: {detail}", self.source)
                 })
         })

@@ -19,14 +19,29 @@ use std::fmt;
 
 /// The packs compiled into the binary: (file name, text).
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("rules/programs.toml", include_str!("../../rules/programs.toml")),
+    (
+        "rules/programs.toml",
+        include_str!("../../rules/programs.toml"),
+    ),
     ("rules/shell.toml", include_str!("../../rules/shell.toml")),
     ("rules/fs.toml", include_str!("../../rules/fs.toml")),
     ("rules/git.toml", include_str!("../../rules/git.toml")),
-    ("rules/remote-exec.toml", include_str!("../../rules/remote-exec.toml")),
-    ("rules/publish.toml", include_str!("../../rules/publish.toml")),
-    ("rules/db-prod.toml", include_str!("../../rules/db-prod.toml")),
-    ("rules/secret-paths.toml", include_str!("../../rules/secret-paths.toml")),
+    (
+        "rules/remote-exec.toml",
+        include_str!("../../rules/remote-exec.toml"),
+    ),
+    (
+        "rules/publish.toml",
+        include_str!("../../rules/publish.toml"),
+    ),
+    (
+        "rules/db-prod.toml",
+        include_str!("../../rules/db-prod.toml"),
+    ),
+    (
+        "rules/secret-paths.toml",
+        include_str!("../../rules/secret-paths.toml"),
+    ),
 ];
 
 /// One problem in a pack or policy file.
@@ -40,7 +55,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: error: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: error: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 
@@ -145,9 +164,16 @@ pub struct Example {
 impl Example {
     /// A short human form: the command, path or first field.
     pub fn summary(&self) -> String {
-        let field = ["command", "file_path", "notebook_path", "url", "pattern", "prompt"]
-            .iter()
-            .find_map(|k| self.input.get(*k).and_then(|v| v.as_str()));
+        let field = [
+            "command",
+            "file_path",
+            "notebook_path",
+            "url",
+            "pattern",
+            "prompt",
+        ]
+        .iter()
+        .find_map(|k| self.input.get(*k).and_then(|v| v.as_str()));
         match field {
             Some(text) if self.tool == "Bash" => text.to_string(),
             Some(text) => format!("{}: {text}", self.tool),
@@ -159,7 +185,7 @@ impl Example {
 /// One matcher block: every condition given must hold.
 #[derive(Debug)]
 pub enum Block {
-    Command(CommandBlock),
+    Command(Box<CommandBlock>),
     Note(Vec<NoteKind>),
     File(FileBlock),
     Url(UrlBlock),

@@ -20,14 +20,26 @@ impl<'t> Doc<'t> {
     pub fn new(file: &str, text: &'t str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Self { file: file.to_string(), text, line_starts, diagnostics: Vec::new() }
+        Self {
+            file: file.to_string(),
+            text,
+            line_starts,
+            diagnostics: Vec::new(),
+        }
     }
 
     pub fn location(&self, span: &Range<usize>) -> Location {
         let offset = span.start.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset);
-        let column = self.text[self.line_starts[line - 1]..offset].chars().count() + 1;
-        Location { file: self.file.clone(), line, column }
+        let column = self.text[self.line_starts[line - 1]..offset]
+            .chars()
+            .count()
+            + 1;
+        Location {
+            file: self.file.clone(),
+            line,
+            column,
+        }
     }
 
     pub fn error(&mut self, span: &Range<usize>, message: impl Into<String>) {
@@ -59,7 +71,12 @@ pub type Value<'a, 'i> = &'a Spanned<DeValue<'i>>;
 
 impl<'a, 'i> Table<'a, 'i> {
     pub fn new(table: &'a DeTable<'i>, span: Range<usize>, name: impl Into<String>) -> Self {
-        Self { table, span, name: name.into(), asked: Vec::new() }
+        Self {
+            table,
+            span,
+            name: name.into(),
+            asked: Vec::new(),
+        }
     }
 
     pub fn span(&self) -> Range<usize> {
@@ -68,7 +85,10 @@ impl<'a, 'i> Table<'a, 'i> {
 
     pub fn get(&mut self, key: &'static str) -> Option<Value<'a, 'i>> {
         self.asked.push(key);
-        self.table.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(_, v)| v)
+        self.table
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == key)
+            .map(|(_, v)| v)
     }
 
     pub fn string(&mut self, doc: &mut Doc, key: &'static str) -> Option<String> {
@@ -76,7 +96,10 @@ impl<'a, 'i> Table<'a, 'i> {
         match v.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
             other => {
-                doc.error(&v.span(), format!("`{key}` must be a string, found {}", other.type_str()));
+                doc.error(
+                    &v.span(),
+                    format!("`{key}` must be a string, found {}", other.type_str()),
+                );
                 None
             }
         }
@@ -99,7 +122,12 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 
     /// A string that must be one of `allowed`; the error points at the value.
-    pub fn choice(&mut self, doc: &mut Doc, key: &'static str, allowed: &[&'static str]) -> Option<&'static str> {
+    pub fn choice(
+        &mut self,
+        doc: &mut Doc,
+        key: &'static str,
+        allowed: &[&'static str],
+    ) -> Option<&'static str> {
         let v = self.get(key)?;
         let found = match v.get_ref() {
             DeValue::String(s) => s.to_string(),
@@ -107,7 +135,13 @@ impl<'a, 'i> Table<'a, 'i> {
         };
         let choice = allowed.iter().find(|a| **a == found).copied();
         if choice.is_none() {
-            doc.error(&v.span(), format!("`{key}` must be one of {}; found `{found}`", allowed.join(", ")));
+            doc.error(
+                &v.span(),
+                format!(
+                    "`{key}` must be one of {}; found `{found}`",
+                    allowed.join(", ")
+                ),
+            );
         }
         choice
     }
@@ -117,7 +151,10 @@ impl<'a, 'i> Table<'a, 'i> {
         match v.get_ref() {
             DeValue::Boolean(b) => Some(*b),
             other => {
-                doc.error(&v.span(), format!("`{key}` must be true or false, found {}", other.type_str()));
+                doc.error(
+                    &v.span(),
+                    format!("`{key}` must be true or false, found {}", other.type_str()),
+                );
                 None
             }
         }
@@ -126,7 +163,9 @@ impl<'a, 'i> Table<'a, 'i> {
     pub fn integer(&mut self, doc: &mut Doc, key: &'static str) -> Option<u64> {
         let v = self.get(key)?;
         let parsed = match v.get_ref() {
-            DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok(),
+            DeValue::Integer(i) => {
+                i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()
+            }
             _ => None,
         };
         match parsed {
@@ -143,7 +182,10 @@ impl<'a, 'i> Table<'a, 'i> {
         match v.get_ref() {
             DeValue::Table(t) => Some(Table::new(t, v.span(), format!("[{}{key}]", self.prefix()))),
             other => {
-                doc.error(&v.span(), format!("`{key}` must be a table, found {}", other.type_str()));
+                doc.error(
+                    &v.span(),
+                    format!("`{key}` must be a table, found {}", other.type_str()),
+                );
                 None
             }
         }
@@ -151,7 +193,9 @@ impl<'a, 'i> Table<'a, 'i> {
 
     /// `[[key]]`: an array of tables.
     pub fn tables(&mut self, doc: &mut Doc, key: &'static str) -> Vec<Table<'a, 'i>> {
-        let Some(v) = self.get(key) else { return Vec::new() };
+        let Some(v) = self.get(key) else {
+            return Vec::new();
+        };
         let name = format!("[[{}{key}]]", self.prefix());
         match v.get_ref() {
             DeValue::Array(items) => items
@@ -159,13 +203,22 @@ impl<'a, 'i> Table<'a, 'i> {
                 .filter_map(|item| match item.get_ref() {
                     DeValue::Table(t) => Some(Table::new(t, item.span(), name.clone())),
                     other => {
-                        doc.error(&item.span(), format!("each `{key}` must be a table, found {}", other.type_str()));
+                        doc.error(
+                            &item.span(),
+                            format!("each `{key}` must be a table, found {}", other.type_str()),
+                        );
                         None
                     }
                 })
                 .collect(),
             other => {
-                doc.error(&v.span(), format!("`{key}` must be an array of tables, found {}", other.type_str()));
+                doc.error(
+                    &v.span(),
+                    format!(
+                        "`{key}` must be an array of tables, found {}",
+                        other.type_str()
+                    ),
+                );
                 Vec::new()
             }
         }
@@ -178,7 +231,11 @@ impl<'a, 'i> Table<'a, 'i> {
 
     fn prefix(&self) -> String {
         let inner = self.name.trim_matches(|c| c == '[' || c == ']');
-        if inner.is_empty() || inner.contains(' ') { String::new() } else { format!("{inner}.") }
+        if inner.is_empty() || inner.contains(' ') {
+            String::new()
+        } else {
+            format!("{inner}.")
+        }
     }
 
     /// Report every key that was never asked for.
@@ -190,7 +247,11 @@ impl<'a, 'i> Table<'a, 'i> {
                 allowed.dedup();
                 doc.error(
                     &key.span(),
-                    format!("unknown key `{k}` in {}; expected one of: {}", self.name, allowed.join(", ")),
+                    format!(
+                        "unknown key `{k}` in {}; expected one of: {}",
+                        self.name,
+                        allowed.join(", ")
+                    ),
                 );
             }
         }
@@ -205,13 +266,22 @@ pub fn strings_of(doc: &mut Doc, key: &str, v: Value) -> Option<Vec<String>> {
             for item in items.iter() {
                 match item.get_ref() {
                     DeValue::String(s) => out.push(s.to_string()),
-                    other => doc.error(&item.span(), format!("`{key}` must hold strings, found {}", other.type_str())),
+                    other => doc.error(
+                        &item.span(),
+                        format!("`{key}` must hold strings, found {}", other.type_str()),
+                    ),
                 }
             }
             Some(out)
         }
         other => {
-            doc.error(&v.span(), format!("`{key}` must be a string or an array of strings, found {}", other.type_str()));
+            doc.error(
+                &v.span(),
+                format!(
+                    "`{key}` must be a string or an array of strings, found {}",
+                    other.type_str()
+                ),
+            );
             None
         }
     }
@@ -230,7 +300,9 @@ pub fn to_json(v: &DeValue) -> serde_json::Value {
         DeValue::Datetime(d) => J::String(d.to_string()),
         DeValue::Array(items) => J::Array(items.iter().map(|i| to_json(i.get_ref())).collect()),
         DeValue::Table(t) => J::Object(
-            t.iter().map(|(k, v)| (k.get_ref().to_string(), to_json(v.get_ref()))).collect(),
+            t.iter()
+                .map(|(k, v)| (k.get_ref().to_string(), to_json(v.get_ref())))
+                .collect(),
         ),
     }
 }
@@ -248,7 +320,9 @@ pub struct Options<'c> {
 /// Read one pack file. `None` if it could not be read at all; diagnostics either way.
 pub fn read_pack(file: &str, text: &str, options: &Options) -> (Option<Pack>, Vec<Diagnostic>) {
     let mut doc = Doc::new(file, text);
-    let Some(root) = doc.parse() else { return (None, doc.diagnostics) };
+    let Some(root) = doc.parse() else {
+        return (None, doc.diagnostics);
+    };
     let mut top = Table::new(root.get_ref(), root.span(), "the top level");
     let mut pack = Pack {
         id: String::new(),
@@ -261,7 +335,13 @@ pub fn read_pack(file: &str, text: &str, options: &Options) -> (Option<Pack>, Ve
         pack.id = header.required_string(&mut doc, "id").unwrap_or_default();
         pack.description = header.string(&mut doc, "description").unwrap_or_default();
         if !pack.id.is_empty() && !is_id(&pack.id) {
-            doc.error(&header.span(), format!("pack id `{}` must be lower-case letters, digits and `-`", pack.id));
+            doc.error(
+                &header.span(),
+                format!(
+                    "pack id `{}` must be lower-case letters, digits and `-`",
+                    pack.id
+                ),
+            );
         }
         header.finish(&mut doc);
     } else {
@@ -286,14 +366,22 @@ pub fn read_pack(file: &str, text: &str, options: &Options) -> (Option<Pack>, Ve
     if let Some(programs) = top.table(&mut doc, "programs") {
         for (name, value) in programs.entries() {
             let DeValue::Table(t) = value.get_ref() else {
-                doc.error(&value.span(), format!("[programs.\"{name}\"] must be a table"));
+                doc.error(
+                    &value.span(),
+                    format!("[programs.\"{name}\"] must be a table"),
+                );
                 continue;
             };
             let table = Table::new(t, value.span(), format!("[programs.\"{name}\"]"));
             pack.programs.push(read_program(&mut doc, name, table));
         }
     }
-    let reader = RuleReader { pack_id: pack.id.clone(), vars, ctx: options.ctx, strict: options.strict };
+    let reader = RuleReader {
+        pack_id: pack.id.clone(),
+        vars,
+        ctx: options.ctx,
+        strict: options.strict,
+    };
     for table in top.tables(&mut doc, "rule") {
         if let Some(rule) = reader.read(&mut doc, table) {
             pack.rules.push(rule);
@@ -304,7 +392,9 @@ pub fn read_pack(file: &str, text: &str, options: &Options) -> (Option<Pack>, Ve
 }
 
 fn is_id(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn read_program(doc: &mut Doc, name: &str, mut t: Table) -> ProgramSpec {
@@ -346,7 +436,10 @@ impl RuleReader<'_> {
         if let Some(n) = &name
             && !is_id(n)
         {
-            doc.error(&t.span(), format!("rule name `{n}` must be lower-case letters, digits and `-`"));
+            doc.error(
+                &t.span(),
+                format!("rule name `{n}` must be lower-case letters, digits and `-`"),
+            );
         }
         if !t.entries().any(|(k, _)| k == "decision") {
             doc.error(&t.span(), "rule is missing `decision`");
@@ -368,7 +461,10 @@ impl RuleReader<'_> {
         };
         let tools = t.strings(doc, "tools");
         if tools.is_none() {
-            doc.error(&t.span(), "rule is missing `tools` (the tool names it applies to)");
+            doc.error(
+                &t.span(),
+                "rule is missing `tools` (the tool names it applies to)",
+            );
         }
         let message = t.required_string(doc, "message").unwrap_or_default();
         let remediation = t.required_string(doc, "remediation").unwrap_or_default();
@@ -393,7 +489,10 @@ impl RuleReader<'_> {
             Some(_) if !self.strict => Examples::default(),
             Some(e) => read_examples(doc, e),
             None => {
-                doc.error(&t.span(), "rule has no [rule.examples]: every rule ships hit and miss examples");
+                doc.error(
+                    &t.span(),
+                    "rule has no [rule.examples]: every rule ships hit and miss examples",
+                );
                 Examples::default()
             }
         };
@@ -415,9 +514,24 @@ impl RuleReader<'_> {
 
     fn block(&self, doc: &mut Doc, mut t: Table) -> Option<Block> {
         const COMMAND_KEYS: &[&str] = &[
-            "program", "program_except", "subcommand", "flags_any", "flags_all", "flags_none",
-            "operands_min", "operands_max", "dashdash_operands", "operand_any", "operand_except",
-            "path_any", "path_except", "path_outside_cwd", "path_access", "fed_by", "text", "unknown",
+            "program",
+            "program_except",
+            "subcommand",
+            "flags_any",
+            "flags_all",
+            "flags_none",
+            "operands_min",
+            "operands_max",
+            "dashdash_operands",
+            "operand_any",
+            "operand_except",
+            "path_any",
+            "path_except",
+            "path_outside_cwd",
+            "path_access",
+            "fed_by",
+            "text",
+            "unknown",
         ];
         let present: Vec<&str> = t.entries().map(|(k, _)| k).collect();
         let kinds = [
@@ -436,10 +550,13 @@ impl RuleReader<'_> {
             for n in notes {
                 match NoteKind::from_id(&n) {
                     Some(k) => kinds_out.push(k),
-                    None => doc.error(&t.span(), format!(
-                        "unknown shell note `{n}`; expected one of: {}",
-                        NoteKind::RULE_NOTES.map(|k| k.id()).join(", ")
-                    )),
+                    None => doc.error(
+                        &t.span(),
+                        format!(
+                            "unknown shell note `{n}`; expected one of: {}",
+                            NoteKind::RULE_NOTES.map(|k| k.id()).join(", ")
+                        ),
+                    ),
                 }
             }
             Block::Note(kinds_out)
@@ -447,12 +564,18 @@ impl RuleReader<'_> {
             let any = t.strings(doc, "file_any").map(|g| self.globs(g));
             let except = t.strings(doc, "file_except").map(|g| self.globs(g));
             let mut access = Vec::new();
-            for a in t.strings(doc, "file_access").unwrap_or_else(|| vec!["read".into(), "write".into(), "search".into()]) {
+            for a in t
+                .strings(doc, "file_access")
+                .unwrap_or_else(|| vec!["read".into(), "write".into(), "search".into()])
+            {
                 match a.as_str() {
                     "read" => access.push(Access::Read),
                     "write" => access.push(Access::Write),
                     "search" => access.push(Access::Search),
-                    other => doc.error(&t.span(), format!("`file_access` entries are read, write or search, not `{other}`")),
+                    other => doc.error(
+                        &t.span(),
+                        format!("`file_access` entries are read, write or search, not `{other}`"),
+                    ),
                 }
             }
             let Some(any) = any else {
@@ -460,10 +583,16 @@ impl RuleReader<'_> {
                 t.finish(doc);
                 return None;
             };
-            Block::File(FileBlock { any, except, access })
+            Block::File(FileBlock {
+                any,
+                except,
+                access,
+            })
         } else if kinds[3] {
             Block::Url(UrlBlock {
-                host: t.strings(doc, "url_host").map(|h| Globs::new(h.iter().map(|s| s.to_ascii_lowercase()).collect())),
+                host: t
+                    .strings(doc, "url_host")
+                    .map(|h| Globs::new(h.iter().map(|s| s.to_ascii_lowercase()).collect())),
                 path: t.strings(doc, "url_path").map(Globs::new),
             })
         } else if kinds[4] {
@@ -475,7 +604,7 @@ impl RuleReader<'_> {
             }
             Block::Text(conditions)
         } else {
-            Block::Command(self.command_block(doc, &mut t))
+            Block::Command(Box::new(self.command_block(doc, &mut t)))
         };
         t.finish(doc);
         Some(block)
@@ -489,7 +618,11 @@ impl RuleReader<'_> {
                 .strings(doc, "subcommand")
                 .unwrap_or_default()
                 .iter()
-                .map(|s| s.split_whitespace().map(|w| w.to_ascii_lowercase()).collect())
+                .map(|s| {
+                    s.split_whitespace()
+                        .map(|w| w.to_ascii_lowercase())
+                        .collect()
+                })
                 .collect(),
             flags_any: t.strings(doc, "flags_any").unwrap_or_default(),
             flags_all: t
@@ -510,7 +643,12 @@ impl RuleReader<'_> {
             unknown_maybe: false,
         };
         b.unknown_maybe = t.choice(doc, "unknown", &["ignore", "maybe"]) == Some("maybe");
-        for flag in b.flags_any.iter().chain(b.flags_none.iter()).chain(b.flags_all.iter().flatten()) {
+        for flag in b
+            .flags_any
+            .iter()
+            .chain(b.flags_none.iter())
+            .chain(b.flags_all.iter().flatten())
+        {
             if !flag.starts_with('-') {
                 doc.error(&t.span(), format!("flag `{flag}` must start with `-`"));
             }
@@ -524,7 +662,12 @@ impl RuleReader<'_> {
             _ => PathAccess::Any,
         };
         if any.is_some() || except.is_some() || outside_cwd {
-            b.path = Some(PathCondition { any, except, outside_cwd, access });
+            b.path = Some(PathCondition {
+                any,
+                except,
+                outside_cwd,
+                access,
+            });
         }
         for c in t.tables(doc, "text") {
             if let Some(c) = self.text_condition(doc, c, false) {
@@ -540,7 +683,10 @@ impl RuleReader<'_> {
         let condition = if field {
             let fields = t.strings(doc, "fields");
             if fields.is_none() {
-                doc.error(&t.span(), "a field_text condition needs `fields` (e.g. [\"content\", \"new_string\"])");
+                doc.error(
+                    &t.span(),
+                    "a field_text condition needs `fields` (e.g. [\"content\", \"new_string\"])",
+                );
             }
             TextCondition {
                 on: vec![TextSource::Field],
@@ -554,10 +700,17 @@ impl RuleReader<'_> {
                     "args" => on.push(TextSource::Args),
                     "env" => on.push(TextSource::Env),
                     "stdin" => on.push(TextSource::Stdin),
-                    other => doc.error(&t.span(), format!("`on` entries are args, env or stdin, not `{other}`")),
+                    other => doc.error(
+                        &t.span(),
+                        format!("`on` entries are args, env or stdin, not `{other}`"),
+                    ),
                 }
             }
-            TextCondition { on, fields: None, regex: Pattern::new(regex.clone().unwrap_or_default()) }
+            TextCondition {
+                on,
+                fields: None,
+                regex: Pattern::new(regex.clone().unwrap_or_default()),
+            }
         };
         t.finish(doc);
         regex.map(|_| condition)
@@ -576,7 +729,10 @@ impl RuleReader<'_> {
             let name = after[..end].trim();
             match self.vars.get(name) {
                 Some(value) => out.push_str(value),
-                None => doc.error(span, format!("regex uses `{{{{{name}}}}}` but the pack has no such var")),
+                None => doc.error(
+                    span,
+                    format!("regex uses `{{{{{name}}}}}` but the pack has no such var"),
+                ),
             }
             rest = &after[end + 2..];
         }
@@ -622,7 +778,10 @@ fn read_examples(doc: &mut Doc, mut t: Table) -> Examples {
             DeValue::Array(items) => {
                 for item in items.iter() {
                     let DeValue::Table(entry) = item.get_ref() else {
-                        doc.error(&item.span(), "a known_miss is { example = ..., why = \"...\" }");
+                        doc.error(
+                            &item.span(),
+                            "a known_miss is { example = ..., why = \"...\" }",
+                        );
                         continue;
                     };
                     let mut e = Table::new(entry, item.span(), "known_miss");
@@ -665,16 +824,29 @@ fn read_example(doc: &mut Doc, v: Value) -> Option<Example> {
                 match (k.get_ref().as_ref(), val.get_ref()) {
                     ("tool", DeValue::String(s)) => tool = s.to_string(),
                     ("cwd", DeValue::String(s)) => cwd = Some(s.to_string()),
-                    ("tool" | "cwd", _) => doc.error(&val.span(), "`tool` and `cwd` must be strings"),
+                    ("tool" | "cwd", _) => {
+                        doc.error(&val.span(), "`tool` and `cwd` must be strings")
+                    }
                     (key, value) => {
                         input.insert(key.to_string(), to_json(value));
                     }
                 }
             }
-            Some(Example { tool, input: serde_json::Value::Object(input), cwd, location })
+            Some(Example {
+                tool,
+                input: serde_json::Value::Object(input),
+                cwd,
+                location,
+            })
         }
         other => {
-            doc.error(&v.span(), format!("an example is a command string or a table, found {}", other.type_str()));
+            doc.error(
+                &v.span(),
+                format!(
+                    "an example is a command string or a table, found {}",
+                    other.type_str()
+                ),
+            );
             None
         }
     }

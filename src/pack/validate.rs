@@ -22,7 +22,9 @@ pub fn run_examples(gate: &Gate, only: &[String]) -> Vec<ExampleResult> {
     let mut out = Vec::new();
     for pack in &gate.engine.packs {
         let selected = only.is_empty()
-            || only.iter().any(|o| *o == pack.id || pack.file.ends_with(o.as_str()));
+            || only
+                .iter()
+                .any(|o| *o == pack.id || pack.file.ends_with(o.as_str()));
         if !selected {
             continue;
         }
@@ -34,7 +36,15 @@ pub fn run_examples(gate: &Gate, only: &[String]) -> Vec<ExampleResult> {
                 out.push(check(gate, &pack.id, rule, e, "miss", false, None));
             }
             for (e, why) in &rule.examples.known_miss {
-                out.push(check(gate, &pack.id, rule, e, "known miss", false, Some(why)));
+                out.push(check(
+                    gate,
+                    &pack.id,
+                    rule,
+                    e,
+                    "known miss",
+                    false,
+                    Some(why),
+                ));
             }
         }
     }
@@ -67,7 +77,10 @@ fn check(
 ) -> ExampleResult {
     let bytes = example_event(e).to_string();
     let (passed, detail) = match protocol::decode(bytes.as_bytes()) {
-        Err(err) => (false, format!("the example is not a valid hook event: {err}")),
+        Err(err) => (
+            false,
+            format!("the example is not a valid hook event: {err}"),
+        ),
         Ok(event) => {
             let (_, verdict) = gate.decide(&event);
             let hit = verdict.hits.iter().find(|h| h.rule == rule.id);

@@ -13,7 +13,11 @@ struct Opts {
     long_value: &'static [&'static str],
 }
 
-const NO_OPTS: Opts = Opts { short_value: "", short_optional: "", long_value: &[] };
+const NO_OPTS: Opts = Opts {
+    short_value: "",
+    short_optional: "",
+    long_value: &[],
+};
 
 /// One option seen while skipping: its name (`-u`, `--user`) and value.
 type SeenOption = (String, Option<String>);
@@ -54,7 +58,10 @@ fn skip_options(args: &[Arg], opts: &Opts) -> (usize, Vec<SeenOption>) {
                 break;
             }
             if opts.short_optional.contains(c) {
-                seen.push((format!("-{c}"), (!rest.is_empty()).then(|| rest.to_string())));
+                seen.push((
+                    format!("-{c}"),
+                    (!rest.is_empty()).then(|| rest.to_string()),
+                ));
                 break;
             }
             seen.push((format!("-{c}"), None));
@@ -68,7 +75,9 @@ fn has(seen: &[SeenOption], names: &[&str]) -> bool {
     seen.iter().any(|(n, _)| names.contains(&n.as_str()))
 }
 
-const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "rbash"];
+const SHELLS: &[&str] = &[
+    "sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "rbash",
+];
 
 /// What stripping one wrapper did.
 enum Strip {
@@ -91,10 +100,15 @@ impl Analyzer {
             }
         }
         for _ in 0..32 {
-            let Some(first) = cmd.args.first() else { return };
+            let Some(first) = cmd.args.first() else {
+                return;
+            };
             if first.dynamic {
                 let shown = first.text.clone();
-                self.note(NoteKind::DynamicProgram, format!("the program name `{shown}` is only known at run time"));
+                self.note(
+                    NoteKind::DynamicProgram,
+                    format!("the program name `{shown}` is only known at run time"),
+                );
                 cmd.program = shown;
                 cmd.args.remove(0);
                 cmd.cwd = self.cwd.clone();
@@ -128,26 +142,65 @@ impl Analyzer {
     fn strip(&mut self, name: &str, cmd: &mut Command) -> Strip {
         let args = &cmd.args[1..];
         let (start, seen) = match name {
-            "sudo" => skip_options(args, &Opts {
-                short_value: "ugCDhprtTU",
-                short_optional: "",
-                long_value: &["user", "group", "chdir", "prompt", "role", "type", "host",
-                    "close-from", "command-timeout", "other-user", "login-class", "auth-type"],
-            }),
-            "doas" => skip_options(args, &Opts { short_value: "uC", ..NO_OPTS }),
-            "command" | "builtin" | "nohup" | "setsid" | "noglob" | "exec" | "time" | "nice"
-            | "stdbuf" | "ionice" => skip_options(args, &match name {
-                "exec" => Opts { short_value: "a", ..NO_OPTS },
-                "time" => Opts { short_value: "fo", long_value: &["format", "output"], ..NO_OPTS },
-                "nice" => Opts { short_value: "n", long_value: &["adjustment"], ..NO_OPTS },
-                "stdbuf" => Opts {
-                    short_value: "ioe",
-                    long_value: &["input", "output", "error"],
+            "sudo" => skip_options(
+                args,
+                &Opts {
+                    short_value: "ugCDhprtTU",
+                    short_optional: "",
+                    long_value: &[
+                        "user",
+                        "group",
+                        "chdir",
+                        "prompt",
+                        "role",
+                        "type",
+                        "host",
+                        "close-from",
+                        "command-timeout",
+                        "other-user",
+                        "login-class",
+                        "auth-type",
+                    ],
+                },
+            ),
+            "doas" => skip_options(
+                args,
+                &Opts {
+                    short_value: "uC",
                     ..NO_OPTS
                 },
-                "ionice" => Opts { short_value: "cnp", long_value: &["class", "classdata"], ..NO_OPTS },
-                _ => NO_OPTS,
-            }),
+            ),
+            "command" | "builtin" | "nohup" | "setsid" | "noglob" | "exec" | "time" | "nice"
+            | "stdbuf" | "ionice" => skip_options(
+                args,
+                &match name {
+                    "exec" => Opts {
+                        short_value: "a",
+                        ..NO_OPTS
+                    },
+                    "time" => Opts {
+                        short_value: "fo",
+                        long_value: &["format", "output"],
+                        ..NO_OPTS
+                    },
+                    "nice" => Opts {
+                        short_value: "n",
+                        long_value: &["adjustment"],
+                        ..NO_OPTS
+                    },
+                    "stdbuf" => Opts {
+                        short_value: "ioe",
+                        long_value: &["input", "output", "error"],
+                        ..NO_OPTS
+                    },
+                    "ionice" => Opts {
+                        short_value: "cnp",
+                        long_value: &["class", "classdata"],
+                        ..NO_OPTS
+                    },
+                    _ => NO_OPTS,
+                },
+            ),
             "timeout" | "chrt" | "taskset" => {
                 let opts = match name {
                     "timeout" => Opts {
@@ -169,11 +222,14 @@ impl Analyzer {
             "xargs" => return self.strip_xargs(cmd),
             "parallel" => return self.strip_parallel(cmd),
             "watch" => {
-                let (start, _) = skip_options(args, &Opts {
-                    short_value: "nqd",
-                    long_value: &["interval"],
-                    ..NO_OPTS
-                });
+                let (start, _) = skip_options(
+                    args,
+                    &Opts {
+                        short_value: "nqd",
+                        long_value: &["interval"],
+                        ..NO_OPTS
+                    },
+                );
                 let code = join_args(&args[start.min(args.len())..]);
                 if code.0.is_empty() {
                     return Strip::Program;
@@ -192,7 +248,13 @@ impl Analyzer {
             let mut at = start;
             while at < args.len() && is_assignment(&args[at].text) {
                 let (n, v) = args[at].text.split_once('=').unwrap_or_default();
-                cmd.assignments.push((n.to_string(), Arg { text: v.to_string(), dynamic: args[at].dynamic }));
+                cmd.assignments.push((
+                    n.to_string(),
+                    Arg {
+                        text: v.to_string(),
+                        dynamic: args[at].dynamic,
+                    },
+                ));
                 at += 1;
             }
             if at >= args.len() {
@@ -222,13 +284,25 @@ impl Analyzer {
             if text == "--" {
                 i += 1;
                 break;
-            } else if text == "-" || text == "-i" || text == "-0" || text == "-v" || text == "--ignore-environment" {
+            } else if text == "-"
+                || text == "-i"
+                || text == "-0"
+                || text == "-v"
+                || text == "--ignore-environment"
+            {
                 i += 1;
-            } else if let Some(rest) = text.strip_prefix("--chdir=").or_else(|| text.strip_prefix("-C")) {
+            } else if let Some(rest) = text
+                .strip_prefix("--chdir=")
+                .or_else(|| text.strip_prefix("-C"))
+            {
                 let dir = value_of(rest, &mut i, &args);
-                self.cwd = dir.and_then(|d| path::resolve(&d, self.cwd.as_deref(), self.home.as_deref()));
+                self.cwd =
+                    dir.and_then(|d| path::resolve(&d, self.cwd.as_deref(), self.home.as_deref()));
                 i += 1;
-            } else if let Some(rest) = text.strip_prefix("--split-string=").or_else(|| text.strip_prefix("-S")) {
+            } else if let Some(rest) = text
+                .strip_prefix("--split-string=")
+                .or_else(|| text.strip_prefix("-S"))
+            {
                 let split = value_of(rest, &mut i, &args).unwrap_or_default();
                 let words: Vec<Arg> = split.split_whitespace().map(Arg::literal).collect();
                 args.splice(i + 1..i + 1, words);
@@ -245,7 +319,13 @@ impl Analyzer {
                 i += 1;
             } else if is_assignment(&text) {
                 let (n, v) = text.split_once('=').unwrap_or_default();
-                cmd.assignments.push((n.to_string(), Arg { text: v.to_string(), dynamic: args[i].dynamic }));
+                cmd.assignments.push((
+                    n.to_string(),
+                    Arg {
+                        text: v.to_string(),
+                        dynamic: args[i].dynamic,
+                    },
+                ));
                 i += 1;
             } else {
                 break;
@@ -259,18 +339,31 @@ impl Analyzer {
     }
 
     fn strip_xargs(&mut self, cmd: &mut Command) -> Strip {
-        let (start, seen) = skip_options(&cmd.args[1..], &Opts {
-            short_value: "aEILnPsdJR",
-            short_optional: "iel",
-            long_value: &["arg-file", "delimiter", "max-args", "max-procs", "max-chars",
-                "process-slot-var"],
-        });
+        let (start, seen) = skip_options(
+            &cmd.args[1..],
+            &Opts {
+                short_value: "aEILnPsdJR",
+                short_optional: "iel",
+                long_value: &[
+                    "arg-file",
+                    "delimiter",
+                    "max-args",
+                    "max-procs",
+                    "max-chars",
+                    "process-slot-var",
+                ],
+            },
+        );
         let start = 1 + start;
         if start >= cmd.args.len() {
             return Strip::Program;
         }
         let replace: Option<String> = seen.iter().find_map(|(n, v)| match n.as_str() {
-            "-I" | "-J" | "--replace" => Some(v.clone().filter(|v| !v.is_empty()).unwrap_or_else(|| "{}".into())),
+            "-I" | "-J" | "--replace" => Some(
+                v.clone()
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| "{}".into()),
+            ),
             "-i" => Some(v.clone().unwrap_or_else(|| "{}".into())),
             _ => None,
         });
@@ -286,14 +379,38 @@ impl Analyzer {
     }
 
     fn strip_parallel(&mut self, cmd: &mut Command) -> Strip {
-        let (start, _) = skip_options(&cmd.args[1..], &Opts {
-            short_value: "jSaCdIENnL",
-            short_optional: "",
-            long_value: &["jobs", "sshlogin", "arg-file", "colsep", "delimiter", "results",
-                "joblog", "timeout", "delay", "max-args", "max-lines", "workdir", "tmpdir", "env",
-                "memfree", "load", "basefile", "return", "tag-string", "halt", "retries",
-                "sshloginfile", "replace"],
-        });
+        let (start, _) = skip_options(
+            &cmd.args[1..],
+            &Opts {
+                short_value: "jSaCdIENnL",
+                short_optional: "",
+                long_value: &[
+                    "jobs",
+                    "sshlogin",
+                    "arg-file",
+                    "colsep",
+                    "delimiter",
+                    "results",
+                    "joblog",
+                    "timeout",
+                    "delay",
+                    "max-args",
+                    "max-lines",
+                    "workdir",
+                    "tmpdir",
+                    "env",
+                    "memfree",
+                    "load",
+                    "basefile",
+                    "return",
+                    "tag-string",
+                    "halt",
+                    "retries",
+                    "sshloginfile",
+                    "replace",
+                ],
+            },
+        );
         let rest: Vec<Arg> = cmd.args[1 + start.min(cmd.args.len() - 1)..].to_vec();
         let separator = rest.iter().position(|a| a.text.starts_with(":::"));
         let (words, inputs, inputs_known) = match separator {
@@ -316,13 +433,20 @@ impl Analyzer {
                 }
             } else if let Some(text) = self.pipe.as_ref().and_then(|p| p.text.clone()) {
                 self.code_or_hidden(&(text, false), "parallel");
-            } else if (separator.is_some() && !inputs.is_empty()) || (separator.is_none() && self.pipe.is_some()) {
-                self.note(NoteKind::HiddenCode, "parallel runs command lines that arrive at run time");
+            } else if (separator.is_some() && !inputs.is_empty())
+                || (separator.is_none() && self.pipe.is_some())
+            {
+                self.note(
+                    NoteKind::HiddenCode,
+                    "parallel runs command lines that arrive at run time",
+                );
             }
             return Strip::Done;
         }
         let mut words = words;
-        let placeholder = words.iter().any(|a| a.text.contains('{') && a.text.contains('}'));
+        let placeholder = words
+            .iter()
+            .any(|a| a.text.contains('{') && a.text.contains('}'));
         for arg in &mut words {
             if arg.text.contains('{') && arg.text.contains('}') {
                 arg.dynamic = true;
@@ -350,7 +474,10 @@ impl Analyzer {
                         break;
                     }
                     let dynamic = inner.dynamic || inner.text.contains("{}");
-                    segment.push(Arg { text: inner.text, dynamic });
+                    segment.push(Arg {
+                        text: inner.text,
+                        dynamic,
+                    });
                 }
                 // Keep the predicate itself so rules can see that find runs commands.
                 kept.push(arg);
@@ -364,7 +491,10 @@ impl Analyzer {
         self.via.push("find -exec".into());
         for segment in segments {
             if !segment.is_empty() {
-                self.emit(Command { args: segment, ..Default::default() });
+                self.emit(Command {
+                    args: segment,
+                    ..Default::default()
+                });
             }
         }
         self.via.pop();
@@ -377,7 +507,10 @@ impl Analyzer {
         let program = cmd.program.as_str();
         match program {
             "cd" | "pushd" => {
-                let target = cmd.args.iter().find(|a| !a.text.starts_with('-') || a.text == "-");
+                let target = cmd
+                    .args
+                    .iter()
+                    .find(|a| !a.text.starts_with('-') || a.text == "-");
                 self.cwd = match target {
                     None => self.home.clone(),
                     Some(a) if a.dynamic || a.text == "-" => None,
@@ -390,23 +523,32 @@ impl Analyzer {
                 self.code_or_hidden(&code, "eval");
             }
             "su" => {
-                let (_, seen) = skip_options(&cmd.args, &Opts {
-                    short_value: "cgGsw",
-                    long_value: &["command", "group", "shell", "session-command"],
-                    ..NO_OPTS
-                });
-                if let Some((_, Some(code))) =
-                    seen.iter().find(|(n, _)| n == "-c" || n == "--command" || n == "--session-command")
-                {
-                    let dynamic = cmd.args.iter().any(|a| a.dynamic && &a.text == code);
-                    self.code_or_hidden(&(code.clone(), dynamic), "su -c");
+                // su takes options before and after the user name: look at every word.
+                let mut i = 0;
+                while i < cmd.args.len() {
+                    let text = cmd.args[i].text.as_str();
+                    let code = if matches!(text, "-c" | "--command" | "--session-command") {
+                        i += 1;
+                        cmd.args.get(i).map(|a| (a.text.clone(), a.dynamic))
+                    } else if let Some(v) = text.strip_prefix("--command=") {
+                        Some((v.to_string(), cmd.args[i].dynamic))
+                    } else {
+                        None
+                    };
+                    if let Some(code) = code {
+                        self.code_or_hidden(&code, "su -c");
+                    }
+                    i += 1;
                 }
             }
             "ssh" => {
-                let (start, _) = skip_options(&cmd.args, &Opts {
-                    short_value: "bcDEeFIiJLlmOopQRSWw",
-                    ..NO_OPTS
-                });
+                let (start, _) = skip_options(
+                    &cmd.args,
+                    &Opts {
+                        short_value: "bcDEeFIiJLlmOopQRSWw",
+                        ..NO_OPTS
+                    },
+                );
                 if start + 1 < cmd.args.len() {
                     let code = join_args(&cmd.args[start + 1..]);
                     let saved = self.cwd.take();
@@ -441,7 +583,10 @@ impl Analyzer {
                 i += 1;
                 break;
             }
-            if (text.starts_with('-') || text.starts_with('+')) && text.len() > 1 && !cmd.args[i].dynamic {
+            if (text.starts_with('-') || text.starts_with('+'))
+                && text.len() > 1
+                && !cmd.args[i].dynamic
+            {
                 if text.starts_with("--") {
                     if matches!(text, "--rcfile" | "--init-file") {
                         i += 1;
@@ -465,7 +610,10 @@ impl Analyzer {
             match operand {
                 Some(script) => self.code_or_hidden(&(script.text.clone(), script.dynamic), &via),
                 None if cmd.args_from_stdin => {
-                    self.note(NoteKind::HiddenCode, format!("`{via}` runs code that arrives at run time"));
+                    self.note(
+                        NoteKind::HiddenCode,
+                        format!("`{via}` runs code that arrives at run time"),
+                    );
                 }
                 None => {}
             }
@@ -480,7 +628,10 @@ impl Analyzer {
         } else if !cmd.fed_by.is_empty() || cmd.args_from_stdin {
             self.note(
                 NoteKind::HiddenCode,
-                format!("`{}` runs code from a pipe whose contents are not visible", cmd.program),
+                format!(
+                    "`{}` runs code from a pipe whose contents are not visible",
+                    cmd.program
+                ),
             );
         }
     }
@@ -520,7 +671,10 @@ impl Analyzer {
     fn code_or_hidden(&mut self, code: &(String, bool), via: &str) {
         let (text, dynamic) = code;
         if *dynamic {
-            self.note(NoteKind::HiddenCode, format!("`{via}` runs code that is only known at run time"));
+            self.note(
+                NoteKind::HiddenCode,
+                format!("`{via}` runs code that is only known at run time"),
+            );
             return;
         }
         self.script(text, Some(via), false);
@@ -529,7 +683,10 @@ impl Analyzer {
 
 fn is_interpreter(program: &str) -> bool {
     program.starts_with("python")
-        || matches!(program, "perl" | "ruby" | "node" | "nodejs" | "php" | "deno" | "bun" | "lua")
+        || matches!(
+            program,
+            "perl" | "ruby" | "node" | "nodejs" | "php" | "deno" | "bun" | "lua"
+        )
 }
 
 fn is_assignment(text: &str) -> bool {
@@ -545,7 +702,11 @@ fn is_assignment(text: &str) -> bool {
 
 /// Join words into one command line; dynamic if any word is.
 fn join_args(args: &[Arg]) -> (String, bool) {
-    let text = args.iter().map(|a| a.text.as_str()).collect::<Vec<_>>().join(" ");
+    let text = args
+        .iter()
+        .map(|a| a.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     (text, args.iter().any(|a| a.dynamic))
 }
 
