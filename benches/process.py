@@ -9,15 +9,16 @@ not unit-tested.
 import json, statistics, subprocess, sys, time
 
 EVENTS = {
-    "bash ls": {"command": "ls -la"},
-    "bash compound": {"command": "cd src && git status && cargo build --release 2>&1 | tail -20; echo done"},
-    "bash deny": {"command": "sudo env X=1 bash -c 'rm -rf /'"},
+    "read (no shell parsing)": ("Read", {"file_path": "/home/dev/project/src/main.rs"}),
+    "bash ls": ("Bash", {"command": "ls -la"}),
+    "bash compound": ("Bash", {"command": "cd src && git status && cargo build --release 2>&1 | tail -20; echo done"}),
+    "bash deny": ("Bash", {"command": "sudo env X=1 bash -c 'rm -rf /'"}),
 }
 ROUNDS = 300
 
-def event(tool_input):
+def event(tool, tool_input):
     return json.dumps({"hook_event_name": "PreToolUse", "cwd": "/home/dev/project",
-                       "tool_name": "Bash", "tool_input": tool_input}).encode()
+                       "tool_name": tool, "tool_input": tool_input}).encode()
 
 def once(argv, stdin):
     start = time.perf_counter()
@@ -26,8 +27,8 @@ def once(argv, stdin):
 
 def main():
     binaries = sys.argv[1:] or ["target/release/toolgate"]
-    for name, tool_input in EVENTS.items():
-        payload = event(tool_input)
+    for name, (tool, tool_input) in EVENTS.items():
+        payload = event(tool, tool_input)
         samples = {"/bin/true": []}
         samples.update({b: [] for b in binaries})
         for _ in range(ROUNDS):

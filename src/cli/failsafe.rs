@@ -38,19 +38,38 @@ extern "C" fn on_abort(_signal: libc::c_int) {
     }
 }
 
-/// End the process with exit 2 if it is still running after `deadline`.
+/// End the process with exit 2 if it is still running after `deadline`. A real-time
+/// interval timer and a SIGALRM handler, not a thread: starting a thread costs more than the
+/// rest of a typical call.
 pub fn start_watchdog(deadline: Duration) {
-    let _ = std::thread::Builder::new()
-        .name("toolgate-watchdog".into())
-        .spawn(move || {
-            std::thread::sleep(deadline);
-            // SAFETY: write and _exit are safe to call from any thread; _exit skips destructors
-            // that could block on locks the stuck thread holds.
-            unsafe {
-                libc::write(2, DEADLINE_MESSAGE.as_ptr().cast(), DEADLINE_MESSAGE.len());
-                libc::_exit(exit::BLOCK as i32);
-            }
-        });
+    let timer = libc::itimerval {
+        it_interval: libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+        it_value: libc::timeval {
+            tv_sec: deadline.as_secs() as libc::time_t,
+            tv_usec: deadline.subsec_micros() as libc::suseconds_t,
+        },
+    };
+    // SAFETY: the handler only calls async-signal-safe functions; setitimer with a valid
+    // struct has no other preconditions.
+    unsafe {
+        libc::signal(
+            libc::SIGALRM,
+            on_deadline as *const () as libc::sighandler_t,
+        );
+        libc::setitimer(libc::ITIMER_REAL, &timer, std::ptr::null_mut());
+    }
+}
+
+extern "C" fn on_deadline(_signal: libc::c_int) {
+    // SAFETY: write(2) and _exit(2) are async-signal-safe; _exit skips destructors that
+    // could block on locks the stuck code holds.
+    unsafe {
+        libc::write(2, DEADLINE_MESSAGE.as_ptr().cast(), DEADLINE_MESSAGE.len());
+        libc::_exit(exit::BLOCK as i32);
+    }
 }
 
 /// Debug builds only: `TOOLGATE_TEST_FAULT` makes the hook fail on purpose, so the tests can

@@ -26,6 +26,7 @@ pub fn run(policy: Option<&Path>) -> u8 {
     let limits = gate.as_ref().map(|g| g.policy.limits).unwrap_or_default();
     let deadline = env_deadline.unwrap_or(limits.deadline_ms).clamp(1, 600_000);
     failsafe::start_watchdog(Duration::from_millis(deadline));
+    crate::normalize::shell::parse_inline();
     failsafe::inject_test_fault();
     let gate = match gate {
         Ok(gate) => gate,

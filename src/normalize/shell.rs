@@ -19,6 +19,7 @@ use super::path;
 use brush_parser::ast;
 use brush_parser::word::{self, WordPiece, WordPieceWithSource};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -178,6 +179,15 @@ pub struct Analysis {
     pub notes: Vec<Note>,
 }
 
+static INLINE: AtomicBool = AtomicBool::new(false);
+
+/// Parse on the calling thread from now on. For the hook process only: its watchdog ends a
+/// runaway parse with exit 2, and the nesting bound keeps the stack use to a few MB, so the
+/// parser thread (about 0.2 ms per call, measured) is not needed there.
+pub fn parse_inline() {
+    INLINE.store(true, Ordering::Relaxed);
+}
+
 /// Analyse a bash command string within the time budget.
 pub fn analyze(script: &str, env: &Env) -> Analysis {
     if let Some(note) = refuse_before_parsing(script) {
@@ -185,6 +195,9 @@ pub fn analyze(script: &str, env: &Env) -> Analysis {
             commands: Vec::new(),
             notes: vec![note],
         };
+    }
+    if INLINE.load(Ordering::Relaxed) {
+        return analyze_now(script, env);
     }
     let (tx, rx) = mpsc::channel();
     let owned_script = script.to_string();
