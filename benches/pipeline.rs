@@ -42,6 +42,29 @@ fn stages(c: &mut Criterion) {
             b.iter(|| gate.engine.evaluate(black_box(&subject)).unwrap())
         });
     }
+    // A 1 MiB Write of source-like text, with a token at the end: every content detector
+    // (secrets and PHI) runs over it.
+    let line =
+        "    let total = items.iter().map(|i| i.price * i.quantity).sum::<u64>(); // order 4821\n";
+    let mut content = line.repeat((1 << 20) / line.len());
+    content.push_str("GITHUB_TOKEN=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\n");
+    let big = serde_json::json!({
+        "hook_event_name": "PreToolUse", "cwd": "/home/dev/project", "tool_name": "Write",
+        "tool_input": { "file_path": "/home/dev/project/src/big.rs", "content": content },
+    });
+    let event = protocol::decode(big.to_string().as_bytes()).unwrap();
+    let subject = normalize::normalize(&event, &ctx);
+    assert!(
+        gate.engine
+            .evaluate(&subject)
+            .unwrap()
+            .iter()
+            .any(|h| h.rule == "secrets.github-token")
+    );
+    c.bench_function("evaluate/write_1MiB", |b| {
+        b.iter(|| gate.engine.evaluate(black_box(&subject)).unwrap())
+    });
+
     c.bench_function("load_builtin_packs", |b| {
         b.iter(|| Gate::load(None, ctx.clone(), false).unwrap())
     });

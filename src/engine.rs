@@ -3,6 +3,7 @@
 //! arguments that xargs supplies) answers "maybe"; a rule that matches only through a maybe
 //! is an uncertain hit, which the decision step turns into ask, never into silence.
 
+use crate::detect::{mask, phi};
 use crate::normalize::shell::{self, Arg, Command, RedirectKind};
 use crate::normalize::{Context, Subject, path};
 use crate::pack::{
@@ -66,6 +67,9 @@ pub struct Engine {
     pub packs: Vec<Pack>,
     programs: HashMap<String, ProgramSpec>,
     ctx: Context,
+    /// Every secret detector's keywords in one automaton: one pass over a large text tells
+    /// which detectors need to look at it at all.
+    secret_keywords: std::sync::OnceLock<Option<(aho_corasick::AhoCorasick, Vec<String>)>>,
 }
 
 /// A command's arguments read with its program's spec.
@@ -93,7 +97,43 @@ impl Engine {
             packs,
             programs,
             ctx,
+            secret_keywords: std::sync::OnceLock::new(),
         }
+    }
+
+    fn secret_keywords(&self) -> Option<&(aho_corasick::AhoCorasick, Vec<String>)> {
+        self.secret_keywords
+            .get_or_init(|| {
+                let mut words: Vec<String> = self
+                    .rules()
+                    .flat_map(|r| r.blocks.iter())
+                    .filter_map(|b| match b {
+                        Block::Secret(d, _) => Some(d.keywords.iter().cloned()),
+                        _ => None,
+                    })
+                    .flatten()
+                    .filter(|k| !k.is_empty())
+                    .collect();
+                words.sort();
+                words.dedup();
+                let ac = aho_corasick::AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .build(&words)
+                    .ok()?;
+                Some((ac, words))
+            })
+            .as_ref()
+    }
+
+    /// Which secret keywords occur in `text` (lower-case).
+    fn keywords_in(&self, text: &str) -> std::collections::HashSet<String> {
+        let mut present = std::collections::HashSet::new();
+        if let Some((ac, words)) = self.secret_keywords() {
+            for m in ac.find_overlapping_iter(text) {
+                present.insert(words[m.pattern().as_usize()].clone());
+            }
+        }
+        present
     }
 
     pub fn context(&self) -> &Context {
@@ -143,11 +183,17 @@ impl Engine {
     ) -> Result<(), String> {
         let commands: &[Command] = subject.shell.as_ref().map_or(&[], |a| &a.commands);
         let parsed: Vec<OnceCell<ParsedArgs>> = commands.iter().map(|_| OnceCell::new()).collect();
+        let phi_cache: Vec<OnceCell<Vec<phi::Finding>>> =
+            subject.texts.iter().map(|_| OnceCell::new()).collect();
+        let keyword_cache: Vec<OnceCell<std::collections::HashSet<String>>> =
+            subject.texts.iter().map(|_| OnceCell::new()).collect();
         let eval = Eval {
             engine: self,
             subject,
             commands,
             parsed: &parsed,
+            phi: &phi_cache,
+            keywords: &keyword_cache,
         };
         for rule in self.rules() {
             if !rule.tools.matches(&subject.tool)? {
@@ -273,6 +319,10 @@ struct Eval<'a> {
     subject: &'a Subject,
     commands: &'a [Command],
     parsed: &'a [OnceCell<ParsedArgs>],
+    /// PHI findings per text field, computed once for all PHI rules.
+    phi: &'a [OnceCell<Vec<phi::Finding>>],
+    /// Secret keywords present per text field, computed once for all secret rules.
+    keywords: &'a [OnceCell<std::collections::HashSet<String>>],
 }
 
 type Outcome = Result<(Tri, Option<String>), String>;
@@ -344,6 +394,61 @@ impl Eval<'_> {
                             format!("{}: {}", url.field, sanitize::safe(&url.raw)),
                         )
                     {
+                        break;
+                    }
+                }
+            }
+            Block::Secret(detector, fields) => {
+                for (i, t) in self.subject.texts.iter().enumerate() {
+                    if let Some(g) = fields
+                        && !g.is_match(&t.field)?
+                    {
+                        continue;
+                    }
+                    let present = self.keywords[i].get_or_init(|| self.engine.keywords_in(&t.text));
+                    if !detector.keywords.iter().any(|k| present.contains(k)) {
+                        continue;
+                    }
+                    let found = detector.find(&t.text)?;
+                    if let Some(first) = found.first() {
+                        let value = t.text.get(first.secret.clone()).unwrap_or("");
+                        consider(
+                            Tri::Yes,
+                            format!(
+                                "{}: {}",
+                                sanitize::safe(&t.field),
+                                sanitize::safe(&mask(value))
+                            ),
+                        );
+                        break;
+                    }
+                }
+            }
+            Block::Phi(kinds, fields) => {
+                for (i, t) in self.subject.texts.iter().enumerate() {
+                    if let Some(g) = fields
+                        && !g.is_match(&t.field)?
+                    {
+                        continue;
+                    }
+                    let findings = self.phi[i].get_or_init(|| phi::scan(&t.text));
+                    let mut hit: Vec<&str> = findings
+                        .iter()
+                        .filter(|f| kinds.is_empty() || kinds.contains(&f.kind))
+                        .map(|f| f.kind.id())
+                        .collect();
+                    hit.sort();
+                    hit.dedup();
+                    if !hit.is_empty() {
+                        // Never the values themselves: only which kinds were seen.
+                        consider(
+                            Tri::Yes,
+                            format!(
+                                "{}: patient data ({})",
+                                sanitize::safe(&t.field),
+                                hit.join(", ")
+                            ),
+                        );
                         break;
                     }
                 }

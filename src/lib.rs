@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod decision;
+pub mod detect;
 pub mod engine;
 pub mod exit;
 pub mod normalize;

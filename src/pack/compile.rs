@@ -105,6 +105,9 @@ impl Names {
     }
 }
 
+/// A match's whole range and its secret's range.
+pub type WholeAndSecret = (std::ops::Range<usize>, std::ops::Range<usize>);
+
 /// A regex over bytes.
 #[derive(Debug)]
 pub struct Pattern {
@@ -145,6 +148,23 @@ impl Pattern {
 
     pub fn check(&self) -> Result<(), String> {
         self.compiled().as_ref().map(|_| ()).map_err(Clone::clone)
+    }
+
+    /// Every match: (whole match, the secret) where the secret is the group named `secret`,
+    /// else group 1, else the whole match.
+    pub fn captures(&self, text: &[u8]) -> Result<Vec<WholeAndSecret>, String> {
+        let re = match self.compiled() {
+            Ok(re) => re,
+            Err(e) => return Err(e.clone()),
+        };
+        Ok(re
+            .captures_iter(text)
+            .filter_map(|c| {
+                let whole = c.get(0)?;
+                let secret = c.name("secret").or_else(|| c.get(1)).unwrap_or(whole);
+                Some((whole.range(), secret.range()))
+            })
+            .collect())
     }
 
     /// The first match, as a byte range.

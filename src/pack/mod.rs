@@ -11,6 +11,8 @@ pub mod compile;
 pub mod schema;
 pub mod validate;
 
+use crate::detect::phi::PhiKind;
+use crate::detect::secrets::SecretBlock;
 use crate::normalize::Access;
 use crate::normalize::shell::NoteKind;
 use compile::{Globs, Names, Pattern};
@@ -42,6 +44,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "rules/secret-paths.toml",
         include_str!("../../rules/secret-paths.toml"),
     ),
+    (
+        "rules/secrets.toml",
+        include_str!("../../rules/secrets.toml"),
+    ),
+    ("rules/phi.toml", include_str!("../../rules/phi.toml")),
 ];
 
 /// One problem in a pack or policy file.
@@ -190,6 +197,10 @@ pub enum Block {
     File(FileBlock),
     Url(UrlBlock),
     Text(Vec<TextCondition>),
+    /// A secret detector over text fields (`fields`: which ones; all when absent).
+    Secret(Box<SecretBlock>, Option<Globs>),
+    /// Patient data in text fields: any of these kinds (empty: any PHI at all).
+    Phi(Vec<PhiKind>, Option<Globs>),
 }
 
 impl Block {
@@ -223,6 +234,11 @@ impl Block {
                     results.extend(c.fields.iter().map(Globs::check));
                 }
             }
+            Block::Secret(b, fields) => {
+                results.extend(b.check().into_iter().map(Err));
+                results.extend(fields.iter().map(Globs::check));
+            }
+            Block::Phi(_, fields) => results.extend(fields.iter().map(Globs::check)),
             Block::Note(_) => {}
         }
         results.into_iter().filter_map(Result::err).collect()

@@ -3,6 +3,7 @@
 //! are errors that list the keys allowed there.
 
 use super::*;
+use crate::detect::secrets::Validator;
 use crate::normalize::Context;
 use std::ops::Range;
 use toml::Spanned;
@@ -158,6 +159,19 @@ impl<'a, 'i> Table<'a, 'i> {
                 None
             }
         }
+    }
+
+    pub fn number(&mut self, doc: &mut Doc, key: &'static str) -> Option<f64> {
+        let v = self.get(key)?;
+        let parsed = match v.get_ref() {
+            DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
+            DeValue::Integer(i) => i.as_str().parse::<f64>().ok(),
+            _ => None,
+        };
+        if parsed.is_none() {
+            doc.error(&v.span(), format!("`{key}` must be a number"));
+        }
+        parsed
     }
 
     pub fn integer(&mut self, doc: &mut Doc, key: &'static str) -> Option<u64> {
@@ -540,11 +554,68 @@ impl RuleReader<'_> {
             present.iter().any(|k| k.starts_with("file_")),
             present.iter().any(|k| k.starts_with("url_")),
             present.contains(&"field_text"),
+            present.iter().any(|k| k.starts_with("secret_")),
+            present.contains(&"phi"),
         ];
         if kinds.iter().filter(|k| **k).count() > 1 {
-            doc.error(&t.span(), "a match block looks at one kind of subject: shell command keys, `shell_note`, `file_*`, `url_*` or `field_text`, not a mix");
+            doc.error(&t.span(), "a match block looks at one kind of subject: shell command keys, `shell_note`, `file_*`, `url_*`, `field_text`, `secret_*` or `phi`, not a mix");
         }
-        let block = if kinds[1] {
+        let block = if kinds[5] {
+            let regex = t.required_string(doc, "secret_regex");
+            let keywords = t.strings(doc, "secret_keywords");
+            if keywords.is_none() {
+                doc.error(
+                    &t.span(),
+                    "a secret block needs `secret_keywords` (the prefilter)",
+                );
+            }
+            let entropy = t.number(doc, "secret_entropy");
+            let validate = t
+                .choice(doc, "secret_validate", Validator::NAMES)
+                .and_then(Validator::from_name);
+            let allow = t.strings(doc, "secret_allow").unwrap_or_default();
+            let match_allow = t.strings(doc, "secret_match_allow").unwrap_or_default();
+            let fields = t.strings(doc, "fields").map(Globs::new);
+            let block = SecretBlock::new(
+                keywords
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|k| k.to_ascii_lowercase())
+                    .collect(),
+                Pattern::new(
+                    regex
+                        .map(|r| self.substitute_vars(doc, &t.span(), &r))
+                        .unwrap_or_default(),
+                ),
+                entropy,
+                validate,
+                allow
+                    .iter()
+                    .map(|a| Pattern::new(self.substitute_vars(doc, &t.span(), a)))
+                    .collect(),
+                match_allow
+                    .iter()
+                    .map(|a| Pattern::new(self.substitute_vars(doc, &t.span(), a)))
+                    .collect(),
+            );
+            Block::Secret(Box::new(block), fields)
+        } else if kinds[6] {
+            let mut phi_kinds = Vec::new();
+            for k in t.strings(doc, "phi").unwrap_or_default() {
+                match PhiKind::from_id(&k) {
+                    Some(kind) => phi_kinds.push(kind),
+                    None if k == "any" => {}
+                    None => doc.error(
+                        &t.span(),
+                        format!(
+                            "unknown PHI kind `{k}`; expected any or one of: {}",
+                            PhiKind::ALL.map(|k| k.id()).join(", ")
+                        ),
+                    ),
+                }
+            }
+            Block::Phi(phi_kinds, t.strings(doc, "fields").map(Globs::new))
+        } else if kinds[1] {
             let notes = t.strings(doc, "shell_note").unwrap_or_default();
             let mut kinds_out = Vec::new();
             for n in notes {

@@ -1,0 +1,767 @@
+//! Patient health information (PHI): validated identifiers scored with their context.
+//!
+//! In the spirit of Presidio (pattern, validator, context window) but stricter: text counts
+//! as PHI when it holds one validated strong identifier (an SSN that passes the SSA rules,
+//! an MRN or member id with its label, a Medicare MBI with its label, a patient record
+//! container), or a weak identifier plus a second, different signal (a patient name, a date
+//! of birth, a diagnosis code, another identifier). Code that handles PHI (regexes, masks
+//! like XXX-XX-XXXX, invalid test values, value sets, placeholders like "John Doe") is not.
+
+use regex::bytes::{Regex, RegexBuilder};
+use std::ops::Range;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PhiKind {
+    Ssn,
+    Mbi,
+    Npi,
+    Dea,
+    Mrn,
+    Dob,
+    Age,
+    Name,
+    Contact,
+    Diagnosis,
+    Hl7,
+    Fhir,
+    X12,
+    Dicom,
+}
+
+impl PhiKind {
+    pub const ALL: [PhiKind; 14] = [
+        Self::Ssn,
+        Self::Mbi,
+        Self::Npi,
+        Self::Dea,
+        Self::Mrn,
+        Self::Dob,
+        Self::Age,
+        Self::Name,
+        Self::Contact,
+        Self::Diagnosis,
+        Self::Hl7,
+        Self::Fhir,
+        Self::X12,
+        Self::Dicom,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Ssn => "ssn",
+            Self::Mbi => "mbi",
+            Self::Npi => "npi",
+            Self::Dea => "dea",
+            Self::Mrn => "mrn",
+            Self::Dob => "dob",
+            Self::Age => "age",
+            Self::Name => "name",
+            Self::Contact => "contact",
+            Self::Diagnosis => "diagnosis",
+            Self::Hl7 => "hl7",
+            Self::Fhir => "fhir",
+            Self::X12 => "x12",
+            Self::Dicom => "dicom",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.id() == id)
+    }
+}
+
+/// One piece of PHI evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub kind: PhiKind,
+    /// The identifier or record itself (what redaction masks).
+    pub range: Range<usize>,
+    /// Enough on its own; weak findings need a second, different signal.
+    pub strong: bool,
+}
+
+/// The findings that make `text` PHI, or nothing when it is not.
+pub fn scan(text: &str) -> Vec<Finding> {
+    let all = candidates(text);
+    let has_strong = all.iter().any(|f| f.strong);
+    let mut kinds: Vec<PhiKind> = all.iter().map(|f| f.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    if has_strong || kinds.len() >= 2 {
+        all
+    } else {
+        Vec::new()
+    }
+}
+
+/// Every identifier and signal, before scoring (redaction masks strong identifiers even
+/// when the text as a whole is not PHI).
+pub fn candidates(text: &str) -> Vec<Finding> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    // One keyword pass decides which labelled detectors run at all; the digit patterns
+    // (SSN, MBI) always run. This keeps a 1 MiB text to a few milliseconds.
+    let present = keywords_present(bytes);
+    let has = |group: Group| present & (1 << group as u32) != 0;
+    ssn(bytes, &mut out);
+    mbi(bytes, &mut out);
+    if has(Group::Labels) {
+        labelled_numbers(bytes, &mut out);
+    }
+    if has(Group::Record) {
+        mrn(bytes, &mut out);
+    }
+    if has(Group::Birth) {
+        dob(bytes, &mut out);
+    }
+    if has(Group::Age) {
+        age(bytes, &mut out);
+    }
+    if has(Group::Name) {
+        names(bytes, &mut out);
+    }
+    if has(Group::Diagnosis) {
+        diagnosis(bytes, &mut out);
+    }
+    if has(Group::Container) {
+        containers(bytes, &mut out);
+    }
+    if !out.is_empty()
+        && re(&PATIENT_WORD, r"(?i)\b(patient|member|beneficiary|pt)\b").is_match(bytes)
+    {
+        contact(bytes, &mut out);
+    }
+    out
+}
+
+/// Keyword groups that gate the labelled detectors.
+#[derive(Clone, Copy)]
+enum Group {
+    Labels,
+    Record,
+    Birth,
+    Age,
+    Name,
+    Diagnosis,
+    Container,
+}
+
+const KEYWORDS: &[(&str, Group)] = &[
+    ("npi", Group::Labels),
+    ("dea", Group::Labels),
+    ("mrn", Group::Record),
+    ("medical record", Group::Record),
+    ("patient", Group::Record),
+    ("member", Group::Record),
+    ("subscriber", Group::Record),
+    ("account", Group::Record),
+    ("acct", Group::Record),
+    ("dob", Group::Birth),
+    ("d.o.b", Group::Birth),
+    ("birth", Group::Birth),
+    ("born", Group::Birth),
+    ("age", Group::Age),
+    ("year", Group::Age),
+    ("y/o", Group::Age),
+    ("yo", Group::Age),
+    ("patient", Group::Name),
+    ("pt", Group::Name),
+    ("name", Group::Name),
+    ("member", Group::Name),
+    ("subscriber", Group::Name),
+    ("dx", Group::Diagnosis),
+    ("diagnos", Group::Diagnosis),
+    ("icd", Group::Diagnosis),
+    ("pid|", Group::Container),
+    ("resourcetype", Group::Container),
+    ("nm1*", Group::Container),
+    ("(0010,", Group::Container),
+];
+
+fn keywords_present(b: &[u8]) -> u32 {
+    static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        aho_corasick::AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(KEYWORDS.iter().map(|(k, _)| k))
+            .expect("built-in PHI keywords compile")
+    });
+    let mut present = 0u32;
+    for m in ac.find_overlapping_iter(b) {
+        present |= 1 << KEYWORDS[m.pattern().as_usize()].1 as u32;
+        if present == (1 << 7) - 1 {
+            break;
+        }
+    }
+    present
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| {
+        RegexBuilder::new(pattern)
+            .unicode(false)
+            .build()
+            .expect("built-in PHI regex compiles")
+    })
+}
+
+static PATIENT_WORD: OnceLock<Regex> = OnceLock::new();
+static SSN_RE: OnceLock<Regex> = OnceLock::new();
+static SSN_BARE_RE: OnceLock<Regex> = OnceLock::new();
+static MBI_RE: OnceLock<Regex> = OnceLock::new();
+static LABELLED_RE: OnceLock<Regex> = OnceLock::new();
+static MRN_RE: OnceLock<Regex> = OnceLock::new();
+static DOB_RE: OnceLock<Regex> = OnceLock::new();
+static AGE_RE: OnceLock<Regex> = OnceLock::new();
+static NAME_RE: OnceLock<Regex> = OnceLock::new();
+static DX_RE: OnceLock<Regex> = OnceLock::new();
+static PHONE_RE: OnceLock<Regex> = OnceLock::new();
+static EMAIL_RE: OnceLock<Regex> = OnceLock::new();
+static HL7_RE: OnceLock<Regex> = OnceLock::new();
+static FHIR_RE: OnceLock<Regex> = OnceLock::new();
+static FHIR_FIELD_RE: OnceLock<Regex> = OnceLock::new();
+static X12_RE: OnceLock<Regex> = OnceLock::new();
+static DICOM_RE: OnceLock<Regex> = OnceLock::new();
+
+fn digits(b: &[u8]) -> Vec<u32> {
+    b.iter()
+        .filter(|c| c.is_ascii_digit())
+        .map(|c| (c - b'0') as u32)
+        .collect()
+}
+
+/// Numbers the Social Security Administration never issues, and well-known specimens.
+pub fn ssn_valid(nine: &[u32]) -> bool {
+    if nine.len() != 9 {
+        return false;
+    }
+    let area = nine[0] * 100 + nine[1] * 10 + nine[2];
+    let group = nine[3] * 10 + nine[4];
+    let serial = nine[5] * 1000 + nine[6] * 100 + nine[7] * 10 + nine[8];
+    let all_same = nine.iter().all(|d| *d == nine[0]);
+    let text: String = nine
+        .iter()
+        .map(|d| char::from_digit(*d, 10).unwrap_or('0'))
+        .collect();
+    const SPECIMENS: &[&str] = &[
+        "078051120",
+        "219099999",
+        "457555462",
+        "123456789",
+        "987654320",
+    ];
+    area != 0
+        && area != 666
+        && area < 900
+        && group != 0
+        && serial != 0
+        && !all_same
+        && !SPECIMENS.contains(&text.as_str())
+}
+
+const SSN_CONTEXT: &[&str] = &[
+    "ssn",
+    "social",
+    "security",
+    "ss#",
+    "taxpayer",
+    "tin",
+    "patient",
+    "member",
+    "claim",
+    "beneficiar",
+    "insured",
+    "dob",
+];
+
+fn ssn(b: &[u8], out: &mut Vec<Finding>) {
+    // Dashed or spaced 3-2-4 with one separator kind, not inside a longer number.
+    for m in re(&SSN_RE, r"\d{3}([- ])\d{2}[- ]\d{4}").find_iter(b) {
+        let s = m.as_bytes();
+        let consistent = s[3] == s[6];
+        let before = m.start().checked_sub(1).map(|i| b[i]);
+        let after = b.get(m.end()).copied();
+        let bounded = !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.')
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'-');
+        if consistent && bounded && ssn_valid(&digits(s)) {
+            // A valid 3-2-4 number is strong next to a word that says what it is; alone it
+            // could be a part or flight number, so it needs a second signal.
+            let around = &b[m.start().saturating_sub(60)..(m.end() + 60).min(b.len())];
+            let strong = contains_ci(around, SSN_CONTEXT);
+            out.push(Finding {
+                kind: PhiKind::Ssn,
+                range: m.range(),
+                strong,
+            });
+        }
+    }
+    // Nine bare digits only right after an SSN label.
+    for c in re(
+        &SSN_BARE_RE,
+        r"(?i)\b(?:ssn|social security(?: number| no\.?| #)?|ss#)\s*[:#=]?\s*(\d{9})\b",
+    )
+    .captures_iter(b)
+    {
+        if let Some(m) = c.get(1)
+            && ssn_valid(&digits(m.as_bytes()))
+        {
+            out.push(Finding {
+                kind: PhiKind::Ssn,
+                range: m.range(),
+                strong: true,
+            });
+        }
+    }
+}
+
+/// Medicare Beneficiary Identifier: 11 positions with a restricted alphabet. Strong with
+/// its label or its printed dashes; weak otherwise (random upper-case ids can look alike).
+fn mbi(b: &[u8], out: &mut Vec<Finding>) {
+    const L: &str = "[AC-HJKMNP-RT-Y]";
+    const A: &str = "[AC-HJKMNP-RT-Y0-9]";
+    let pattern = format!(r"\b[1-9]{L}{A}[0-9]-?{L}{A}[0-9]-?{L}{L}[0-9]{{2}}\b");
+    // CMS's published sample MBI.
+    const SPECIMENS: &[&[u8]] = &[b"1EG4-TE5-MK73", b"1EG4TE5MK73"];
+    for m in re(&MBI_RE, &pattern).find_iter(b) {
+        if SPECIMENS.contains(&m.as_bytes()) {
+            continue;
+        }
+        let dashed = m.as_bytes().contains(&b'-');
+        let context = window_before(b, m.start(), 40);
+        let labelled = contains_ci(context, &["mbi", "medicare", "beneficiary"]);
+        out.push(Finding {
+            kind: PhiKind::Mbi,
+            range: m.range(),
+            strong: labelled || dashed,
+        });
+    }
+}
+
+/// NPI (Luhn over 80840 + the number) and DEA (checksum) numbers, only after their labels.
+/// They identify providers, so they are weak: PHI only with a patient signal.
+fn labelled_numbers(b: &[u8], out: &mut Vec<Finding>) {
+    let r = re(
+        &LABELLED_RE,
+        r"(?i)\b(npi|dea)(?:\s*(?:number|no\.?|#))?\s*[:#=]?\s*([A-Z0-9]{9,10})\b",
+    );
+    for c in r.captures_iter(b) {
+        let (Some(label), Some(value)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        let v = value.as_bytes();
+        let is_npi = label.as_bytes().eq_ignore_ascii_case(b"npi");
+        if is_npi && v.len() == 10 && v.iter().all(u8::is_ascii_digit) && npi_valid(&digits(v)) {
+            out.push(Finding {
+                kind: PhiKind::Npi,
+                range: value.range(),
+                strong: false,
+            });
+        } else if !is_npi && dea_valid(v) {
+            out.push(Finding {
+                kind: PhiKind::Dea,
+                range: value.range(),
+                strong: false,
+            });
+        }
+    }
+}
+
+/// Luhn over the digits `80840` followed by the NPI.
+pub fn npi_valid(ten: &[u32]) -> bool {
+    if ten.len() != 10 {
+        return false;
+    }
+    let mut all = vec![8, 0, 8, 4, 0];
+    all.extend_from_slice(ten);
+    luhn(&all)
+}
+
+pub fn luhn(d: &[u32]) -> bool {
+    let sum: u32 = d
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &x)| {
+            if i % 2 == 1 {
+                let y = x * 2;
+                if y > 9 { y - 9 } else { y }
+            } else {
+                x
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// Two letters and seven digits; the last digit checks the other six.
+pub fn dea_valid(v: &[u8]) -> bool {
+    if v.len() != 9 || !v[0].is_ascii_uppercase() || !(v[1].is_ascii_uppercase() || v[1] == b'9') {
+        return false;
+    }
+    if !b"ABCDEFGHJKLMPRSTUX".contains(&v[0]) || !v[2..].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let d = digits(&v[2..]);
+    let check = (d[0] + d[2] + d[4]) + 2 * (d[1] + d[3] + d[5]);
+    check % 10 == d[6]
+}
+
+fn is_placeholder_id(v: &[u8]) -> bool {
+    let distinct = {
+        let mut s: Vec<u8> = v
+            .iter()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(u8::to_ascii_uppercase)
+            .collect();
+        s.sort();
+        s.dedup();
+        s.len()
+    };
+    distinct <= 1
+        || !v.iter().any(u8::is_ascii_digit)
+        || contains_ci(v, &["xxxx", "1234567", "example", "sample"])
+}
+
+/// Record numbers with their labels: MRN and patient or member ids are strong; account
+/// numbers are weak.
+fn mrn(b: &[u8], out: &mut Vec<Finding>) {
+    let r = re(
+        &MRN_RE,
+        r"(?i)\b(mrn|medical record (?:number|no\.?|#)|patient (?:id|number|no\.?|#)|member (?:id|number|no\.?|#)|subscriber id|account (?:number|no\.?|#)|acct\.? ?#?)\s*[:#=]?\s*([A-Z0-9][A-Z0-9-]{4,19})\b",
+    );
+    for c in r.captures_iter(b) {
+        let (Some(label), Some(value)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        if is_placeholder_id(value.as_bytes()) {
+            continue;
+        }
+        let weak = contains_ci(label.as_bytes(), &["acc"]);
+        out.push(Finding {
+            kind: PhiKind::Mrn,
+            range: value.range(),
+            strong: !weak,
+        });
+    }
+}
+
+fn plausible_date(d: &[u8]) -> bool {
+    let parts: Vec<u32> = d
+        .split(|c| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| std::str::from_utf8(p).ok()?.parse().ok())
+        .collect();
+    let (y, m, day) = match parts[..] {
+        [y, m, day] if y > 1000 => (y, m, day),
+        [m, day, y] => (if y < 100 { 1900 + y } else { y }, m, day),
+        [day, y] => (y, 1, day),
+        _ => return false,
+    };
+    (1900..=2030).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&day)
+}
+
+fn dob(b: &[u8], out: &mut Vec<Finding>) {
+    let r = re(
+        &DOB_RE,
+        r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?)\s*[:=]?\s*(\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4})",
+    );
+    for c in r.captures_iter(b) {
+        if let Some(v) = c.get(1)
+            && plausible_date(v.as_bytes())
+        {
+            out.push(Finding {
+                kind: PhiKind::Dob,
+                range: v.range(),
+                strong: false,
+            });
+        }
+    }
+}
+
+/// HIPAA names ages over 89 as identifying.
+fn age(b: &[u8], out: &mut Vec<Finding>) {
+    let r = re(
+        &AGE_RE,
+        r"(?i)\b(?:aged?\s*[:=]?\s*(9\d|1[01]\d)\b|(9\d|1[01]\d)[- ]?(?:years?[- ]old|y/?o)\b)",
+    );
+    for c in r.captures_iter(b) {
+        if let Some(v) = c.get(1).or_else(|| c.get(2)) {
+            out.push(Finding {
+                kind: PhiKind::Age,
+                range: v.range(),
+                strong: false,
+            });
+        }
+    }
+}
+
+const PLACEHOLDER_NAMES: &[&str] = &[
+    "john doe",
+    "jane doe",
+    "doe",
+    "test patient",
+    "patient test",
+    "first last",
+    "firstname lastname",
+    "foo bar",
+    "john smith",
+    "jane smith",
+    "example patient",
+    "sample patient",
+    "lorem ipsum",
+    "redacted",
+];
+
+fn names(b: &[u8], out: &mut Vec<Finding>) {
+    let r = re(
+        &NAME_RE,
+        r"(?:(?i:patient(?:'s)? name|patient|pt name|pt|name|member name|subscriber)\s*[:=]?\s*)([A-Z][a-z]+(?:[ ,]+[A-Z]\.?)?(?:[ ,]+[A-Z][a-z]+){1,2})\b",
+    );
+    for c in r.captures_iter(b) {
+        let Some(v) = c.get(1) else { continue };
+        let Some(whole) = c.get(0) else { continue };
+        // "name" alone needs a colon (`name: Ann Lee`); "patient" may run on (`patient Ann Lee`).
+        let label = &b[whole.start()..v.start()];
+        let has_colon = label.contains(&b':') || label.contains(&b'=');
+        if contains_ci(label, &["name"])
+            && !contains_ci(label, &["patient", "pt", "member", "subscriber"])
+            && !has_colon
+        {
+            continue;
+        }
+        let lower = String::from_utf8_lossy(v.as_bytes())
+            .to_ascii_lowercase()
+            .replace(',', "");
+        let lower = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+        if PLACEHOLDER_NAMES
+            .iter()
+            .any(|p| lower == *p || lower.ends_with(" doe"))
+        {
+            continue;
+        }
+        out.push(Finding {
+            kind: PhiKind::Name,
+            range: v.range(),
+            strong: false,
+        });
+    }
+}
+
+fn diagnosis(b: &[u8], out: &mut Vec<Finding>) {
+    let r = re(
+        &DX_RE,
+        r"(?i:\b(?:dx|diagnos[ie]s|icd-?10(?:-cm)?|icd)\b)[^\n]{0,40}?\b([A-TV-Z][0-9][0-9AB](?:\.[0-9A-TV-Z]{1,4})?)\b",
+    );
+    for c in r.captures_iter(b) {
+        if let Some(v) = c.get(1) {
+            out.push(Finding {
+                kind: PhiKind::Diagnosis,
+                range: v.range(),
+                strong: false,
+            });
+        }
+    }
+}
+
+/// Phone numbers and e-mail addresses, counted only in text about a patient.
+fn contact(b: &[u8], out: &mut Vec<Finding>) {
+    for m in re(&PHONE_RE, r"\(?\b\d{3}\)?[-. ]\d{3}[-.]\d{4}\b").find_iter(b) {
+        if ssn_valid(&digits(m.as_bytes())) && m.as_bytes().len() == 11 {
+            continue; // an SSN, already counted
+        }
+        out.push(Finding {
+            kind: PhiKind::Contact,
+            range: m.range(),
+            strong: false,
+        });
+    }
+    for m in re(
+        &EMAIL_RE,
+        r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b",
+    )
+    .find_iter(b)
+    {
+        if !contains_ci(m.as_bytes(), &["example.", "@test.", "noreply"]) {
+            out.push(Finding {
+                kind: PhiKind::Contact,
+                range: m.range(),
+                strong: false,
+            });
+        }
+    }
+}
+
+const PLACEHOLDER_VALUES: &[&str] = &[
+    "anonymous",
+    "anonymized",
+    "redacted",
+    "xxxx",
+    "doe^john",
+    "doe^jane",
+    "test^patient",
+    "patient^test",
+];
+
+fn placeholder_value(v: &[u8]) -> bool {
+    let trimmed: Vec<u8> = v
+        .iter()
+        .copied()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    trimmed.iter().all(|c| !c.is_ascii_alphanumeric()) || contains_ci(&trimmed, PLACEHOLDER_VALUES)
+}
+
+/// Patient record formats: HL7 v2 PID segments, FHIR Patient resources, X12 member loops,
+/// DICOM patient tags. Strong when they carry a real value.
+fn containers(b: &[u8], out: &mut Vec<Finding>) {
+    // Segments end in \r (or \n in pasted text); a PID may also sit inside a sentence.
+    for m in re(&HL7_RE, r"(?:^|[^A-Za-z0-9])PID\|[^\r\n]*").find_iter(b) {
+        let fields: Vec<&[u8]> = m.as_bytes().split(|c| *c == b'|').collect();
+        let id = fields
+            .get(3)
+            .is_some_and(|f| f.iter().any(u8::is_ascii_digit) && !placeholder_value(f));
+        let name = fields
+            .get(5)
+            .is_some_and(|f| f.iter().any(u8::is_ascii_alphabetic) && !placeholder_value(f));
+        if id || name {
+            out.push(Finding {
+                kind: PhiKind::Hl7,
+                range: m.range(),
+                strong: true,
+            });
+        }
+    }
+    if let Some(m) = re(&FHIR_RE, r#""resourceType"\s*:\s*"Patient""#).find(b) {
+        let field = re(
+            &FHIR_FIELD_RE,
+            r#""(?:birthDate|family|value)"\s*:\s*"([^"]{2,})""#,
+        );
+        let real = field.captures_iter(b).filter_map(|c| c.get(1)).any(|v| {
+            !placeholder_value(v.as_bytes()) && !contains_ci(v.as_bytes(), &["example", "<", "{{"])
+        });
+        if real {
+            out.push(Finding {
+                kind: PhiKind::Fhir,
+                range: m.range(),
+                strong: true,
+            });
+        }
+    }
+    for m in re(
+        &X12_RE,
+        r"NM1\*(?:IL|QC)\*1\*[A-Za-z][A-Za-z' -]*\*[A-Za-z][^~*\r\n]*",
+    )
+    .find_iter(b)
+    {
+        if !placeholder_value(m.as_bytes()) && !contains_ci(m.as_bytes(), &["*DOE*", "*TEST*"]) {
+            out.push(Finding {
+                kind: PhiKind::X12,
+                range: m.range(),
+                strong: true,
+            });
+        }
+    }
+    for c in re(
+        &DICOM_RE,
+        r"\(0010,00(10|20|30)\)[^\r\n]*?(?:\[([^\]\r\n]*)\]|\s(?:PN|LO|DA)\s+([^\r\n]+))",
+    )
+    .captures_iter(b)
+    {
+        let Some(value) = c.get(2).or_else(|| c.get(3)) else {
+            continue;
+        };
+        let tag = c.get(1).map(|t| t.as_bytes()).unwrap_or_default();
+        if placeholder_value(value.as_bytes()) || value.as_bytes().trim_ascii().is_empty() {
+            continue;
+        }
+        let strong = tag != b"30";
+        out.push(Finding {
+            kind: if strong { PhiKind::Dicom } else { PhiKind::Dob },
+            range: value.range(),
+            strong,
+        });
+    }
+}
+
+fn window_before(b: &[u8], at: usize, len: usize) -> &[u8] {
+    &b[at.saturating_sub(len)..at]
+}
+
+fn contains_ci(haystack: &[u8], needles: &[&str]) -> bool {
+    needles.iter().any(|n| {
+        let n = n.as_bytes();
+        n.len() <= haystack.len() && haystack.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<PhiKind> {
+        let mut k: Vec<PhiKind> = scan(text).iter().map(|f| f.kind).collect();
+        k.sort();
+        k.dedup();
+        k
+    }
+
+    #[test]
+    fn ssn_rules_follow_the_ssa() {
+        assert!(ssn_valid(&digits(b"234-56-7891")));
+        for bad in [
+            "000-12-3456",
+            "666-12-3456",
+            "912-12-3456",
+            "234-00-3456",
+            "234-56-0000",
+            "078-05-1120",
+            "123-45-6789",
+            "111-11-1111",
+        ] {
+            assert!(!ssn_valid(&digits(bad.as_bytes())), "{bad}");
+        }
+        assert_eq!(kinds("SSN on file: 234-56-7891"), [PhiKind::Ssn]);
+        assert!(kinds("order 234567891 shipped").is_empty());
+        assert_eq!(kinds("ssn: 234567891"), [PhiKind::Ssn]);
+        assert!(kinds("let re = /\\d{3}-\\d{2}-\\d{4}/; mask = 'XXX-XX-XXXX'").is_empty());
+        assert!(kinds("version 1.234-56-7891").is_empty());
+    }
+
+    #[test]
+    fn checksums_for_npi_and_dea() {
+        assert!(npi_valid(&digits(b"1234567893")));
+        assert!(!npi_valid(&digits(b"1234567890")));
+        assert!(dea_valid(b"AB1234563"));
+        assert!(!dea_valid(b"AB1234567"));
+    }
+
+    #[test]
+    fn weak_signals_need_a_second_kind() {
+        assert!(kinds("DOB: 1984-03-12").is_empty());
+        assert_eq!(
+            kinds("Patient: Maria Lopez, DOB: 03/12/1984"),
+            [PhiKind::Dob, PhiKind::Name]
+        );
+        assert!(kinds("Patient: John Doe, DOB: 03/12/1984").is_empty());
+        assert!(kinds("ICD-10 codes: E11.9, I10, J45.909").is_empty());
+    }
+
+    #[test]
+    fn record_containers_are_strong() {
+        assert_eq!(
+            kinds("PID|1||483921^^^HOSP^MR||Lopez^Maria||19840312|F"),
+            [PhiKind::Hl7]
+        );
+        assert!(kinds("PID|1||||||").is_empty());
+        assert_eq!(
+            kinds(r#"{"resourceType":"Patient","birthDate":"1984-03-12"}"#),
+            [PhiKind::Fhir]
+        );
+        assert_eq!(
+            kinds("NM1*IL*1*LOPEZ*MARIA****MI*W123456789~"),
+            [PhiKind::X12]
+        );
+        assert_eq!(kinds("(0010,0010) PN [Lopez^Maria]"), [PhiKind::Dicom]);
+    }
+}

@@ -1,0 +1,121 @@
+//! The content detectors against a labelled corpus (tests/corpus/content.tsv, synthetic
+//! values made by tests/corpus/make_content.py): precision and recall per kind, through the
+//! whole pipeline. Targets (issue 5): at least 0.95 precision and 0.95 recall overall.
+
+use std::collections::{BTreeMap, BTreeSet};
+use toolgate::normalize::Context;
+use toolgate::policy::Gate;
+use toolgate::protocol;
+
+fn unescape(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+fn event(tool: &str, text: &str) -> serde_json::Value {
+    match tool {
+        "Prompt" => {
+            serde_json::json!({ "hook_event_name": "UserPromptSubmit", "cwd": "/home/dev/project", "prompt": text })
+        }
+        "Bash" => serde_json::json!({
+            "hook_event_name": "PreToolUse", "cwd": "/home/dev/project", "tool_name": "Bash",
+            "tool_input": { "command": text },
+        }),
+        _ => serde_json::json!({
+            "hook_event_name": "PreToolUse", "cwd": "/home/dev/project", "tool_name": "Write",
+            "tool_input": { "file_path": "/home/dev/project/notes.txt", "content": text },
+        }),
+    }
+}
+
+/// The detector kinds a verdict reports: secret rule names, and PHI kinds from the
+/// evidence text `patient data (ssn, name)`.
+fn detected(hits: &[toolgate::engine::Hit]) -> BTreeSet<String> {
+    let mut kinds = BTreeSet::new();
+    for h in hits {
+        if let Some(name) = h.rule.strip_prefix("secrets.") {
+            kinds.insert(name.to_string());
+        } else if h.rule.starts_with("phi.")
+            && let Some(list) = h.matched.split("patient data (").nth(1)
+        {
+            for k in list.trim_end_matches(')').split(", ") {
+                kinds.insert(k.to_string());
+            }
+        }
+    }
+    kinds
+}
+
+#[test]
+fn content_corpus_precision_and_recall() {
+    let gate = Gate::load(None, Context::example(), true).expect("built-in packs load");
+    let text = include_str!("corpus/content.tsv");
+    let mut per_kind: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new(); // tp, fp, fn
+    let mut problems = Vec::new();
+    let mut rows = 0;
+    for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
+        let cols: Vec<&str> = line.splitn(3, '\t').collect();
+        let [labels, tool, body] = cols[..] else {
+            panic!("bad row: {line}")
+        };
+        rows += 1;
+        let body = unescape(body);
+        let expected: BTreeSet<String> = labels
+            .split(',')
+            .filter(|l| *l != "none")
+            .map(str::to_string)
+            .collect();
+        let decoded = protocol::decode(event(tool, &body).to_string().as_bytes()).unwrap();
+        let found = detected(&gate.decide(&decoded).1.hits);
+        for k in expected.union(&found) {
+            let entry = per_kind.entry(k.clone()).or_default();
+            match (expected.contains(k), found.contains(k)) {
+                (true, true) => entry.0 += 1,
+                (false, true) => {
+                    entry.1 += 1;
+                    problems.push(format!("false positive {k}: {body:?}"));
+                }
+                (true, false) => {
+                    entry.2 += 1;
+                    problems.push(format!("missed {k}: {body:?}"));
+                }
+                (false, false) => {}
+            }
+        }
+    }
+    let (mut tp, mut fp, mut fneg) = (0, 0, 0);
+    let mut table = String::from("kind                        tp  fp  fn  precision  recall\n");
+    for (kind, (t, f, n)) in &per_kind {
+        tp += t;
+        fp += f;
+        fneg += n;
+        let p = *t as f64 / (t + f).max(1) as f64;
+        let r = *t as f64 / (t + n).max(1) as f64;
+        table.push_str(&format!(
+            "{kind:<26} {t:>4} {f:>3} {n:>3}  {p:>9.3} {r:>7.3}\n"
+        ));
+    }
+    let precision = tp as f64 / (tp + fp) as f64;
+    let recall = tp as f64 / (tp + fneg) as f64;
+    eprintln!(
+        "{}\n{table}overall: {rows} rows, precision {precision:.3}, recall {recall:.3}",
+        problems.join("\n")
+    );
+    assert!(rows >= 200, "corpus shrank to {rows} rows");
+    assert!(precision >= 0.95, "precision {precision:.3} < 0.95");
+    assert!(recall >= 0.95, "recall {recall:.3} < 0.95");
+}
