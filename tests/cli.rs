@@ -612,15 +612,29 @@ fn a_prompt_with_patient_data_is_blocked_and_the_value_is_not_echoed() {
     let a = hook_bytes(event.to_string().as_bytes());
     assert_eq!(a.code, 2, "{}", a.stderr);
     assert!(a.stderr.contains("phi.patient-identifiers"), "{}", a.stderr);
-    assert!(!a.stderr.contains("332-20-6469") && !a.stderr.contains("Lopez"), "reason leaked the values: {}", a.stderr);
+    assert!(
+        !a.stderr.contains("332-20-6469") && !a.stderr.contains("Lopez"),
+        "reason leaked the values: {}",
+        a.stderr
+    );
 }
 
 #[test]
 fn a_live_credential_written_to_a_file_is_denied_and_masked() {
     let token = "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";
-    let a = hook_bytes(&pre("Write", json!({"file_path": "/home/dev/project/.github/t", "content": format!("TOKEN={token}")})));
+    let a = hook_bytes(&pre(
+        "Write",
+        json!({"file_path": "/home/dev/project/.github/t", "content": format!("TOKEN={token}")}),
+    ));
     assert_denied(&a, "secrets.github-token");
-    assert!(!a.stderr.contains(token), "reason leaked the token: {}", a.stderr);
-    let a = hook_bytes(&pre("Write", json!({"file_path": "/home/dev/project/README.md", "content": "export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE"})));
+    assert!(
+        !a.stderr.contains(token),
+        "reason leaked the token: {}",
+        a.stderr
+    );
+    let a = hook_bytes(&pre(
+        "Write",
+        json!({"file_path": "/home/dev/project/README.md", "content": "export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE"}),
+    ));
     assert_no_objection(&a);
 }

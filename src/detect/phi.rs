@@ -218,6 +218,7 @@ static NAME_RE: OnceLock<Regex> = OnceLock::new();
 static DX_RE: OnceLock<Regex> = OnceLock::new();
 static PHONE_RE: OnceLock<Regex> = OnceLock::new();
 static EMAIL_RE: OnceLock<Regex> = OnceLock::new();
+static ADDRESS_RE: OnceLock<Regex> = OnceLock::new();
 static HL7_RE: OnceLock<Regex> = OnceLock::new();
 static FHIR_RE: OnceLock<Regex> = OnceLock::new();
 static FHIR_FIELD_RE: OnceLock<Regex> = OnceLock::new();
@@ -564,12 +565,20 @@ fn diagnosis(b: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
-/// Phone numbers and e-mail addresses, counted only in text about a patient.
+/// Phone numbers, e-mail and street addresses, counted only in text about a patient.
 fn contact(b: &[u8], out: &mut Vec<Finding>) {
     for m in re(&PHONE_RE, r"\(?\b\d{3}\)?[-. ]\d{3}[-.]\d{4}\b").find_iter(b) {
         if ssn_valid(&digits(m.as_bytes())) && m.as_bytes().len() == 11 {
             continue; // an SSN, already counted
         }
+        out.push(Finding {
+            kind: PhiKind::Contact,
+            range: m.range(),
+            strong: false,
+        });
+    }
+    let street = r"\b\d{1,5} (?:[A-Z][a-z]+ ){1,3}(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Ln|Lane|Dr|Drive|Ct|Court|Way|Pl|Place|Ter|Terrace)\b";
+    for m in re(&ADDRESS_RE, street).find_iter(b) {
         out.push(Finding {
             kind: PhiKind::Contact,
             range: m.range(),

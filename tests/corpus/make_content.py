@@ -120,6 +120,9 @@ for i in range(2):
     add("dea,name", "Write", f"Patient: {name(i + 8)}, prescriber DEA {S.dea()}")
 for i in range(3):
     add("contact,name", "Prompt", f"Patient: {name(i + 1)}, call back at (555) 01{i}-20{i}1 or {first[i].lower()}.{last[i].lower()}@mailbox.org")
+for i in range(3):
+    add("contact,name", "Write", f"Patient: {name(i + 4)}\nAddress: {120 + i * 7} {['Maple', 'Harbor View', 'Oak'][i]} {['Street', 'Ave', 'Dr'][i]}, Springfield")
+add("none", "Write", "Our office moved to 200 Harbor View Ave, Suite 4")
 for i in range(5):
     add("hl7", "Write", f"MSH|^~\\&|EPIC|HOSP|||2024010{i}1200||ADT^A01|{i}|P|2.5\rPID|1||{S.rand('0123456789', 6)}^^^HOSP^MR||{last[i]}^{first[i]}||19{50 + i}0{i + 1}1{i}|F")
 for i in range(4):
