@@ -101,6 +101,18 @@ impl Engine {
         }
     }
 
+    /// Every secret detector with its rule id (the journal's redaction uses them).
+    pub fn secret_detectors(
+        &self,
+    ) -> impl Iterator<Item = (&str, &crate::detect::secrets::SecretBlock)> {
+        self.rules().flat_map(|r| {
+            r.blocks.iter().filter_map(move |b| match b {
+                Block::Secret(d, _) => Some((r.id.as_str(), d.as_ref())),
+                _ => None,
+            })
+        })
+    }
+
     fn secret_keywords(&self) -> Option<&(aho_corasick::AhoCorasick, Vec<String>)> {
         self.secret_keywords
             .get_or_init(|| {

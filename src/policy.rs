@@ -41,8 +41,21 @@ impl Default for Limits {
     }
 }
 
+/// How decisions are recorded.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JournalSettings {
+    /// A call that cannot be recorded anywhere (journal or spool) is denied.
+    pub required: bool,
+    /// Sync every record to disk before answering (survives power loss; slower).
+    pub fsync: bool,
+}
+
 #[derive(Debug, Default)]
 pub struct Policy {
+    pub journal: JournalSettings,
+    /// What the policy file and its pack files hash to; built-in packs are fixed by the
+    /// toolgate version.
+    pub revision: String,
     pub file: Option<PathBuf>,
     pub disabled_packs: Vec<(String, Location)>,
     pub disabled_rules: Vec<(String, Location)>,
@@ -104,6 +117,11 @@ pub fn read_policy(file: &Path, text: &str) -> (Policy, Vec<Diagnostic>) {
             policy.vars.insert(pack.to_string(), map);
         }
     }
+    if let Some(mut journal) = top.table(&mut doc, "journal") {
+        policy.journal.required = journal.boolean(&mut doc, "required").unwrap_or(false);
+        policy.journal.fsync = journal.boolean(&mut doc, "fsync").unwrap_or(false);
+        journal.finish(&mut doc);
+    }
     if let Some(mut limits) = top.table(&mut doc, "limits") {
         if let Some(n) = limits.integer(&mut doc, "max_input_bytes") {
             policy.limits.max_input_bytes = n as usize;
@@ -137,7 +155,7 @@ impl Gate {
         strict: bool,
     ) -> Result<Gate, Vec<Diagnostic>> {
         let mut diagnostics = Vec::new();
-        let policy = match policy_path {
+        let mut policy = match policy_path {
             Some(path) => match std::fs::read_to_string(path) {
                 Ok(text) => {
                     let (policy, d) = read_policy(path, &text);
@@ -155,6 +173,12 @@ impl Gate {
             },
             None => Policy::default(),
         };
+        let mut revision_input = format!("toolgate {}\n", env!("CARGO_PKG_VERSION")).into_bytes();
+        if let Some(path) = policy_path
+            && let Ok(text) = std::fs::read(path)
+        {
+            revision_input.extend_from_slice(&text);
+        }
         let options = schema::Options {
             ctx: &ctx,
             vars: &policy.vars,
@@ -180,6 +204,7 @@ impl Gate {
         for (file, location) in &policy.pack_files {
             match std::fs::read_to_string(file) {
                 Ok(text) => {
+                    revision_input.extend_from_slice(text.as_bytes());
                     let (pack, d) = schema::read_pack(&file.display().to_string(), &text, &options);
                     diagnostics.extend(d);
                     if let Some(pack) = pack {
@@ -223,6 +248,7 @@ impl Gate {
         if !diagnostics.is_empty() {
             return Err(diagnostics);
         }
+        policy.revision = crate::journal::sha256_hex(&revision_input)[..16].to_string();
         Ok(Gate {
             engine: Engine::new(packs, ctx),
             policy,

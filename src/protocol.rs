@@ -92,6 +92,8 @@ pub struct HookEvent {
     pub tool: Option<ToolCall>,
     /// Present for UserPromptSubmit.
     pub prompt: Option<String>,
+    /// The tool input as sent (`{"prompt": ...}` for a prompt), for the journal.
+    pub input: Value,
 }
 
 /// A tool call: its name and its typed input.
@@ -251,7 +253,14 @@ fn from_object(root: Map<String, Value>) -> Result<HookEvent, ProtocolError> {
         EventKind::UserPromptSubmit => Some(req_str(&root, "prompt", "")?),
         _ => None,
     };
+    let input = match &kind {
+        EventKind::UserPromptSubmit => {
+            serde_json::json!({ "prompt": prompt.clone().unwrap_or_default() })
+        }
+        _ => root.get("tool_input").cloned().unwrap_or(Value::Null),
+    };
     Ok(HookEvent {
+        input,
         session_id: opt_str(&root, "session_id", "")?,
         transcript_path: opt_str(&root, "transcript_path", "")?,
         permission_mode: opt_str(&root, "permission_mode", "")?,

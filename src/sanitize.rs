@@ -11,7 +11,7 @@ pub const MAX_EXCERPT: usize = 200;
 /// Escape control and bidi characters and cut to `max` characters (with a visible marker).
 pub fn excerpt(text: &str, max: usize) -> String {
     let masked = mask_url_passwords(text);
-    let mut out = String::with_capacity(masked.len().min(max + 16));
+    let mut out = String::with_capacity(masked.len().min(max.saturating_add(16)));
     for (count, ch) in masked.chars().enumerate() {
         if count >= max {
             out.push_str("…[cut]");
@@ -84,6 +84,11 @@ mod tests {
         assert_eq!(safe("a\x1b[31mb"), "a\\u{1b}[31mb");
         assert_eq!(safe("x\u{202e}y"), "x\\u{202e}y");
         assert_eq!(safe("l1\nl2"), "l1\\nl2");
+    }
+
+    #[test]
+    fn unbounded_excerpts_do_not_overflow() {
+        assert_eq!(excerpt("a\nb", usize::MAX), "a\\nb");
     }
 
     #[test]

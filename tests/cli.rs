@@ -4,9 +4,16 @@ use assert_cmd::Command;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
+/// One scratch journal for this test binary, so hooks never write under the fake HOME.
+fn scratch_journal() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
+}
+
 fn toolgate() -> Command {
     let mut cmd = Command::cargo_bin("toolgate").unwrap();
-    cmd.env("HOME", "/home/dev")
+    cmd.env("TOOLGATE_JOURNAL", scratch_journal().join("journal.db"))
+        .env("HOME", "/home/dev")
         .env("TMPDIR", "/tmp")
         .env_remove("TOOLGATE_POLICY")
         .env_remove("TOOLGATE_TEST_FAULT")

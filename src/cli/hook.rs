@@ -1,20 +1,26 @@
-//! `toolgate hook`: one hook event in, one answer out. Every path ends in exit 0 or 2.
+//! `toolgate hook`: one hook event in, one answer out, one journal record. Every path ends
+//! in exit 0 or 2.
 
 use super::failsafe;
+use crate::decision::Verdict;
 use crate::exit;
+use crate::journal::record::{Record, now_us};
+use crate::journal::store::{self, Outcome};
+use crate::journal::{Paths, hmac_sha256_hex, redact};
 use crate::normalize::Context;
 use crate::pack::Decision;
-use crate::policy::{self, Gate, Limits};
-use crate::protocol::{self, EventKind};
+use crate::policy::{self, Gate};
+use crate::protocol::{self, EventKind, HookEvent};
 use crate::sanitize;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Longest reason written to stderr.
 const MAX_REASON: usize = 4000;
 
-pub fn run(policy: Option<&Path>) -> u8 {
+pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
+    let started = Instant::now();
     let env_deadline = std::env::var("TOOLGATE_DEADLINE_MS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok());
@@ -28,6 +34,7 @@ pub fn run(policy: Option<&Path>) -> u8 {
     failsafe::start_watchdog(Duration::from_millis(deadline));
     crate::normalize::shell::parse_inline();
     failsafe::inject_test_fault();
+    let journal = Paths::locate(journal);
     let gate = match gate {
         Ok(gate) => gate,
         Err(diagnostics) => {
@@ -41,42 +48,198 @@ pub fn run(policy: Option<&Path>) -> u8 {
             } else {
                 String::new()
             };
-            return block(&format!(
+            let reason = format!(
                 "toolgate: the policy does not load: {first}{extra}. The call was blocked because toolgate fails closed."
-            ));
+            );
+            let bytes = read_stdin(limits.max_input_bytes);
+            record_failure(journal.as_ref(), &bytes, &reason, started);
+            return block(&reason);
         }
     };
-    decide(&gate, limits)
-}
-
-fn decide(gate: &Gate, limits: Limits) -> u8 {
-    let event = match protocol::read_event(&mut std::io::stdin().lock(), limits.max_input_bytes) {
+    let bytes = read_stdin(limits.max_input_bytes);
+    let event = match bytes
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|b| protocol::decode(b))
+    {
         Ok(event) => event,
         Err(e) => {
-            return block(&format!(
+            let reason = format!(
                 "toolgate: {e}. The call was blocked because toolgate could not check it (it fails closed)."
-            ));
+            );
+            record_failure(journal.as_ref(), &bytes, &reason, started);
+            return block(&reason);
         }
     };
     let (subject, verdict) = gate.decide(&event);
-    let reason = verdict.reason(&subject.tool);
+    let mut reason = verdict.reason(&subject.tool);
+    if let Some(paths) = &journal {
+        let record = build_record(&gate, paths, &event, &verdict, &reason, started);
+        match store::append(paths, record, gate.policy.journal.fsync) {
+            Outcome::Written(seq) if !reason.is_empty() => {
+                reason.push_str(&format!(" (journal #{seq})"))
+            }
+            Outcome::Lost(why) if gate.policy.journal.required => {
+                return block(&format!(
+                    "toolgate: this call could not be recorded ({why}) and the policy requires every call to be journaled. Fix the journal location or permissions."
+                ));
+            }
+            _ => {}
+        }
+    }
+    answer(&event, &verdict, &reason)
+}
+
+fn answer(event: &HookEvent, verdict: &Verdict, reason: &str) -> u8 {
     match (&event.kind, verdict.decision) {
-        (EventKind::PreToolUse, Some(Decision::Deny)) => block(&reason),
+        (EventKind::PreToolUse, Some(Decision::Deny)) => block(reason),
         (EventKind::PreToolUse, Some(Decision::Ask)) => {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(
                 out,
                 "{}",
-                protocol::ask_json(&sanitize::excerpt(&reason, MAX_REASON))
+                protocol::ask_json(&sanitize::excerpt(reason, MAX_REASON))
             );
             let _ = out.flush();
             exit::NO_OBJECTION
         }
         // A prompt cannot be "asked" about: when in doubt it is held back, with the reason
         // shown to the user, who can rephrase.
-        (EventKind::UserPromptSubmit, Some(Decision::Deny | Decision::Ask)) => block(&reason),
+        (EventKind::UserPromptSubmit, Some(Decision::Deny | Decision::Ask)) => block(reason),
         _ => exit::NO_OBJECTION,
     }
+}
+
+fn read_stdin(max: usize) -> Result<Vec<u8>, protocol::ProtocolError> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| protocol::ProtocolError::Io(e.to_string()))?;
+    if bytes.len() > max {
+        return Err(protocol::ProtocolError::TooLarge { limit: max });
+    }
+    Ok(bytes)
+}
+
+/// The per-journal key for input hashes, created on first use.
+fn journal_key(paths: &Paths) -> Vec<u8> {
+    if let Ok(key) = std::fs::read(&paths.key)
+        && key.len() >= 32
+    {
+        return key;
+    }
+    let mut key = vec![0u8; 32];
+    if let Ok(mut random) = std::fs::File::open("/dev/urandom") {
+        let _ = random.read_exact(&mut key);
+    }
+    if store::ensure_dir(&paths.dir).is_ok() {
+        use std::os::unix::fs::OpenOptionsExt;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create_new(true)
+            .write(true)
+            .mode(0o600)
+            .open(&paths.key)
+        {
+            let _ = f.write_all(&key);
+        } else if let Ok(existing) = std::fs::read(&paths.key) {
+            return existing; // another hook created it first
+        }
+    }
+    key
+}
+
+fn who() -> (Option<String>, Option<String>) {
+    // SAFETY: getuid has no preconditions.
+    let uid = unsafe { libc::getuid() };
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| format!("uid:{uid}"));
+    let user = Some(user);
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success.
+    let host = (unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0).then(|| {
+        String::from_utf8_lossy(&buf[..buf.iter().position(|b| *b == 0).unwrap_or(0)]).into_owned()
+    });
+    (user, host)
+}
+
+fn build_record(
+    gate: &Gate,
+    paths: &Paths,
+    event: &HookEvent,
+    verdict: &Verdict,
+    reason: &str,
+    started: Instant,
+) -> Record {
+    let (input_redacted, redactions) = redact::redact_json(&gate.engine, &event.input);
+    let original = serde_json::to_vec(&event.input).unwrap_or_default();
+    let decision = match (verdict.error.is_some(), verdict.decision) {
+        (true, _) => "error",
+        (_, Some(Decision::Deny)) => "deny",
+        (_, Some(Decision::Ask)) => "ask",
+        _ => "allow",
+    };
+    let mut rules: Vec<String> = verdict.deciding().map(|h| h.rule.clone()).collect();
+    if rules.is_empty() {
+        rules = verdict
+            .hits
+            .iter()
+            .filter(|h| h.decision == Decision::Allow)
+            .map(|h| h.rule.clone())
+            .collect();
+    }
+    let (user, host) = who();
+    Record {
+        time_us: now_us(),
+        event: event.kind.name().to_string(),
+        session_id: event.session_id.clone(),
+        tool_use_id: event.tool_use_id.clone(),
+        agent_id: event.agent_id.clone(),
+        permission_mode: event.permission_mode.clone(),
+        user,
+        host,
+        cwd: Some(event.cwd.clone()),
+        tool_name: event.tool.as_ref().map(|t| t.name.clone()),
+        decision: decision.into(),
+        rules,
+        reason: reason.to_string(),
+        policy_revision: gate.policy.revision.clone(),
+        toolgate_version: env!("CARGO_PKG_VERSION").into(),
+        input_redacted: input_redacted.to_string(),
+        input_sha256: hmac_sha256_hex(&journal_key(paths), &original),
+        redactions,
+        eval_us: started.elapsed().as_micros() as i64,
+        ..Default::default()
+    }
+}
+
+/// Record a call that could not be decided (bad input, policy that does not load). The
+/// input itself is not stored: it could not be checked, so it cannot be redacted.
+fn record_failure(
+    paths: Option<&Paths>,
+    bytes: &Result<Vec<u8>, protocol::ProtocolError>,
+    reason: &str,
+    started: Instant,
+) {
+    let Some(paths) = paths else { return };
+    let (user, host) = who();
+    let raw: &[u8] = bytes.as_deref().unwrap_or(&[]);
+    let record = Record {
+        time_us: now_us(),
+        event: "unknown".into(),
+        user,
+        host,
+        decision: "error".into(),
+        reason: reason.to_string(),
+        toolgate_version: env!("CARGO_PKG_VERSION").into(),
+        input_redacted: "null".into(),
+        input_sha256: hmac_sha256_hex(&journal_key(paths), raw),
+        eval_us: started.elapsed().as_micros() as i64,
+        ..Default::default()
+    };
+    let _ = store::append(paths, record, false);
 }
 
 fn block(reason: &str) -> u8 {

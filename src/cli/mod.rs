@@ -5,6 +5,7 @@ mod check;
 mod explain;
 pub mod failsafe;
 mod hook;
+mod journal;
 mod lint;
 mod packs;
 mod test;
@@ -29,6 +30,10 @@ pub struct Cli {
     /// Also TOOLGATE_POLICY.
     #[arg(long, global = true, value_name = "PATH")]
     pub policy: Option<PathBuf>,
+
+    /// Journal database (default: $XDG_STATE_HOME/toolgate/journal.db). Also TOOLGATE_JOURNAL.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -68,6 +73,11 @@ pub enum Command {
     },
     /// List packs and their rules.
     Packs,
+    /// Query, export, verify and prune the decision journal.
+    Journal {
+        #[command(subcommand)]
+        command: journal::JournalCommand,
+    },
 }
 
 /// Parse arguments and run. Errors in the arguments exit 2 (clap's usage status), which on
@@ -92,12 +102,13 @@ pub fn run() -> ExitCode {
         .policy
         .or_else(|| std::env::var_os("TOOLGATE_POLICY").map(PathBuf::from));
     let status = match cli.command {
-        Command::Hook => hook::run(policy.as_deref()),
+        Command::Hook => hook::run(policy.as_deref(), cli.journal.as_deref()),
         Command::Check { tool, cwd, args } => check::run(policy.as_deref(), &tool, cwd, &args),
         Command::Explain { file } => explain::run(policy.as_deref(), &file),
         Command::Test { packs } => test::run(policy.as_deref(), &packs),
         Command::Lint { policy_file } => lint::run(policy_file.as_deref().or(policy.as_deref())),
         Command::Packs => packs::run(policy.as_deref()),
+        Command::Journal { command } => journal::run(cli.journal.as_deref(), command),
     };
     exit::code(status)
 }

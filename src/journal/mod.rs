@@ -1,0 +1,133 @@
+//! The decision journal: every hook call is one record, hash-chained, redacted, in a local
+//! SQLite file that compliance staff can query (docs/journal.md documents the schema).
+//!
+//! The hook path never opens SQLite in the common case: it appends one line to a segment
+//! file under an exclusive lock (about 0.1 ms) and advances the chain head. Whoever reads
+//! the journal next (or a hook whose append crosses the size threshold) folds the segment
+//! into SQLite with `BEGIN IMMEDIATE`. If the journal cannot be locked or written in time,
+//! the record goes to a spool that the next fold imports; nothing is dropped silently.
+//!
+//! - [`record`]: the record, its canonical encoding and hash.
+//! - [`store`]: locking, the segment, the spool, folding into SQLite, corruption recovery.
+//! - [`redact`]: masking secrets and patient identifiers before anything reaches disk.
+//! - [`query`]: filters, listing, stats, export.
+//! - [`verify`]: checking the chain and anchors.
+
+pub mod query;
+pub mod record;
+pub mod redact;
+pub mod store;
+pub mod verify;
+
+use std::path::{Path, PathBuf};
+
+/// Where the journal lives: the SQLite file and the files beside it.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub db: PathBuf,
+    pub dir: PathBuf,
+    pub segment: PathBuf,
+    pub head: PathBuf,
+    pub lock: PathBuf,
+    pub key: PathBuf,
+    pub spool: PathBuf,
+}
+
+impl Paths {
+    pub fn new(db: &Path) -> Self {
+        let dir = db
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+        let name = db
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "journal.db".into());
+        let beside = |suffix: &str| dir.join(format!("{name}.{suffix}"));
+        // SAFETY: getuid has no preconditions.
+        let uid = unsafe { libc::getuid() };
+        let tmp = std::env::var_os("TMPDIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/tmp"));
+        Self {
+            segment: beside("segment"),
+            head: beside("head"),
+            lock: beside("lock"),
+            key: beside("key"),
+            spool: tmp.join(format!("toolgate-spool-{uid}")),
+            db: db.to_path_buf(),
+            dir,
+        }
+    }
+
+    /// `--journal`, else `TOOLGATE_JOURNAL`, else `$XDG_STATE_HOME/toolgate/journal.db`
+    /// (`~/.local/state/toolgate/journal.db`).
+    pub fn locate(explicit: Option<&Path>) -> Option<Self> {
+        if let Some(p) = explicit {
+            return Some(Self::new(p));
+        }
+        if let Some(p) = std::env::var_os("TOOLGATE_JOURNAL").filter(|p| !p.is_empty()) {
+            return Some(Self::new(Path::new(&p)));
+        }
+        let state = std::env::var_os("XDG_STATE_HOME")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+        Some(Self::new(&state.join("toolgate/journal.db")))
+    }
+}
+
+/// Hex of a byte slice.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 as hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(data))
+}
+
+/// HMAC-SHA256 (RFC 2104) as hex.
+pub fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> String {
+    use sha2::Digest;
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(&sha2::Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = sha2::Sha256::new();
+    inner.update(k.map(|b| b ^ 0x36));
+    inner.update(data);
+    let mut outer = sha2::Sha256::new();
+    outer.update(k.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    hex(&outer.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_match_published_vectors() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        // RFC 4231 test case 2.
+        assert_eq!(
+            hmac_sha256_hex(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn side_files_sit_beside_the_database() {
+        let p = Paths::new(Path::new("/x/j.db"));
+        assert_eq!(p.segment, Path::new("/x/j.db.segment"));
+        assert_eq!(p.dir, Path::new("/x"));
+    }
+}

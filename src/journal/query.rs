@@ -1,0 +1,223 @@
+//! Reading the journal: filters, listing, statistics.
+
+use super::record::{Record, now_us};
+use super::store::Error;
+use rusqlite::{Connection, ToSql};
+use std::collections::BTreeMap;
+
+/// Which records to read. Times are UTC microseconds.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub since_us: Option<i64>,
+    pub until_us: Option<i64>,
+    pub decision: Option<String>,
+    pub tool: Option<String>,
+    pub rule: Option<String>,
+    pub session: Option<String>,
+    pub user: Option<String>,
+    pub grep: Option<String>,
+    /// Most recent N (in time order); `None` for all.
+    pub limit: Option<usize>,
+}
+
+/// `2026-11-25T10:00:00Z` (RFC 3339), `2026-11-25` (midnight UTC), or a span back from now:
+/// `30m`, `24h`, `7d`, `2w`.
+pub fn parse_time(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    if let Some((number, unit)) = t.split_at_checked(t.len().saturating_sub(1))
+        && let Ok(n) = number.parse::<i64>()
+    {
+        let seconds = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            "w" => 604_800,
+            _ => return Err(format!("unknown time unit in `{t}`: use s, m, h, d or w")),
+        };
+        return Ok(now_us() - n * seconds * 1_000_000);
+    }
+    if let Ok(dt) = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339) {
+        return Ok((dt.unix_timestamp_nanos() / 1000) as i64);
+    }
+    if let Ok(date) = time::Date::parse(
+        t,
+        &time::macros::format_description!("[year]-[month]-[day]"),
+    ) {
+        return Ok(date.midnight().assume_utc().unix_timestamp() * 1_000_000);
+    }
+    Err(format!(
+        "cannot read `{t}` as a time: use RFC 3339 (2026-11-25T10:00:00Z), a date (2026-11-25) or a span (24h, 7d)"
+    ))
+}
+
+fn where_clause(f: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut values: Vec<Box<dyn ToSql>> = Vec::new();
+    if let Some(v) = f.since_us {
+        clauses.push("time_us >= ?");
+        values.push(Box::new(v));
+    }
+    if let Some(v) = f.until_us {
+        clauses.push("time_us < ?");
+        values.push(Box::new(v));
+    }
+    if let Some(v) = &f.decision {
+        clauses.push("decision = ?");
+        values.push(Box::new(v.clone()));
+    }
+    if let Some(v) = &f.tool {
+        clauses.push("tool_name = ?");
+        values.push(Box::new(v.clone()));
+    }
+    if let Some(v) = &f.rule {
+        clauses.push("EXISTS (SELECT 1 FROM json_each(decisions.rules) WHERE value = ?)");
+        values.push(Box::new(v.clone()));
+    }
+    if let Some(v) = &f.session {
+        clauses.push("session_id = ?");
+        values.push(Box::new(v.clone()));
+    }
+    if let Some(v) = &f.user {
+        clauses.push("user = ?");
+        values.push(Box::new(v.clone()));
+    }
+    if let Some(v) = &f.grep {
+        clauses.push("(instr(input_redacted, ?) > 0 OR instr(reason, ?) > 0)");
+        values.push(Box::new(v.clone()));
+        values.push(Box::new(v.clone()));
+    }
+    let sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    (sql, values)
+}
+
+const COLUMNS: &str = "seq, time_us, event, session_id, tool_use_id, agent_id, permission_mode, user, host, cwd,
+    tool_name, decision, rules, reason, policy_revision, toolgate_version, input_redacted, input_sha256,
+    redactions, eval_us, prev_hash, hash";
+
+pub fn row_to_record(row: &rusqlite::Row) -> rusqlite::Result<Record> {
+    let json_list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
+    Ok(Record {
+        seq: row.get(0)?,
+        time_us: row.get(1)?,
+        event: row.get(2)?,
+        session_id: row.get(3)?,
+        tool_use_id: row.get(4)?,
+        agent_id: row.get(5)?,
+        permission_mode: row.get(6)?,
+        user: row.get(7)?,
+        host: row.get(8)?,
+        cwd: row.get(9)?,
+        tool_name: row.get(10)?,
+        decision: row.get(11)?,
+        rules: json_list(row.get(12)?),
+        reason: row.get(13)?,
+        policy_revision: row.get(14)?,
+        toolgate_version: row.get(15)?,
+        input_redacted: row.get(16)?,
+        input_sha256: row.get(17)?,
+        redactions: json_list(row.get(18)?),
+        eval_us: row.get(19)?,
+        prev_hash: row.get(20)?,
+        hash: row.get(21)?,
+    })
+}
+
+/// Matching records in time order (the most recent `limit` of them).
+pub fn query(conn: &Connection, f: &Filter) -> Result<Vec<Record>, Error> {
+    let (clause, values) = where_clause(f);
+    let limit = f.limit.map(|n| format!("LIMIT {n}")).unwrap_or_default();
+    let sql = format!(
+        "SELECT * FROM (SELECT {COLUMNS} FROM decisions {clause} ORDER BY time_us DESC, seq DESC {limit}) ORDER BY time_us, seq"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let params: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref()).collect();
+    let rows = stmt.query_map(params.as_slice(), row_to_record)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Every record in sequence order, for verification.
+pub fn all_in_order(conn: &Connection, mut visit: impl FnMut(Record)) -> Result<(), Error> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM decisions ORDER BY seq"))?;
+    let rows = stmt.query_map([], row_to_record)?;
+    for r in rows {
+        visit(r?);
+    }
+    Ok(())
+}
+
+/// Counts for `journal stats`.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Stats {
+    pub total: i64,
+    pub by_decision: BTreeMap<String, i64>,
+    pub by_rule: BTreeMap<String, i64>,
+    pub by_tool: BTreeMap<String, i64>,
+    pub by_user: BTreeMap<String, i64>,
+    pub by_day: BTreeMap<String, i64>,
+    /// `spooled`, `lost`, `restarts`.
+    pub counters: BTreeMap<String, i64>,
+}
+
+pub fn stats(conn: &Connection, f: &Filter) -> Result<Stats, Error> {
+    let (clause, values) = where_clause(f);
+    let params: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref()).collect();
+    let mut out = Stats::default();
+    let group = |sql: String| -> Result<BTreeMap<String, i64>, Error> {
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map(params.as_slice(), |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?
+                    .unwrap_or_else(|| "(none)".into()),
+                r.get::<_, i64>(1)?,
+            ))
+        })?;
+        Ok(rows.collect::<Result<BTreeMap<_, _>, _>>()?)
+    };
+    out.by_decision = group(format!(
+        "SELECT decision, count(*) FROM decisions {clause} GROUP BY 1"
+    ))?;
+    out.by_tool = group(format!(
+        "SELECT tool_name, count(*) FROM decisions {clause} GROUP BY 1"
+    ))?;
+    out.by_user = group(format!(
+        "SELECT user, count(*) FROM decisions {clause} GROUP BY 1"
+    ))?;
+    out.by_day = group(format!(
+        "SELECT substr(time, 1, 10), count(*) FROM decisions {clause} GROUP BY 1"
+    ))?;
+    out.by_rule = group(format!(
+        "SELECT j.value, count(*) FROM decisions, json_each(decisions.rules) AS j {clause} GROUP BY 1"
+    ))?;
+    out.total = out.by_decision.values().sum();
+    let mut stmt = conn.prepare("SELECT name, value FROM counters")?;
+    out.counters = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<BTreeMap<_, _>, _>>()?;
+    for name in ["spooled", "lost", "restarts"] {
+        out.counters.entry(name.into()).or_insert(0);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_parse_in_three_forms() {
+        assert_eq!(
+            parse_time("2026-11-25T00:00:00Z"),
+            Ok(1_795_564_800_000_000)
+        );
+        assert_eq!(parse_time("2026-11-25"), Ok(1_795_564_800_000_000));
+        let day = parse_time("1d").unwrap();
+        assert!((now_us() - day - 86_400_000_000).abs() < 5_000_000);
+        assert!(parse_time("yesterday").unwrap_err().contains("cannot read"));
+        assert!(parse_time("5y").unwrap_err().contains("unit"));
+    }
+}

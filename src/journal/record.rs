@@ -1,0 +1,158 @@
+//! One journal record and its place in the hash chain.
+//!
+//! A record's hash is SHA-256 over the previous record's hash and a canonical encoding of
+//! every other field (`name=<byte length>:<value>\n`, absent values as `name=-\n`), so any
+//! edited field, removed record or inserted record breaks the chain at a known place.
+
+use serde::{Deserialize, Serialize};
+
+/// The hash before the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Decisions as stored: no objection is `allow`; a failure to decide is `error`.
+pub const DECISIONS: [&str; 4] = ["allow", "ask", "deny", "error"];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub seq: i64,
+    /// UTC, microseconds since the Unix epoch.
+    pub time_us: i64,
+    pub event: String,
+    pub session_id: Option<String>,
+    pub tool_use_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub permission_mode: Option<String>,
+    pub user: Option<String>,
+    pub host: Option<String>,
+    pub cwd: Option<String>,
+    pub tool_name: Option<String>,
+    pub decision: String,
+    /// Every rule id that decided it.
+    pub rules: Vec<String>,
+    pub reason: String,
+    pub policy_revision: String,
+    pub toolgate_version: String,
+    /// The tool input as JSON, with secrets and patient identifiers masked.
+    pub input_redacted: String,
+    /// Keyed SHA-256 (HMAC, per-journal key) of the original tool input: proves which
+    /// input it was to whoever holds the key, without letting a copy of the database be
+    /// used to guess masked values.
+    pub input_sha256: String,
+    /// What kinds were masked (`secret:github-token`, `phi:ssn`, ...).
+    pub redactions: Vec<String>,
+    pub eval_us: i64,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Record {
+    /// The canonical bytes the hash covers (everything but `hash`).
+    pub fn canonical(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512 + self.input_redacted.len());
+        let mut field = |name: &str, value: Option<&str>| {
+            out.extend_from_slice(name.as_bytes());
+            match value {
+                Some(v) => {
+                    out.extend_from_slice(format!("={}:", v.len()).as_bytes());
+                    out.extend_from_slice(v.as_bytes());
+                }
+                None => out.extend_from_slice(b"=-"),
+            }
+            out.push(b'\n');
+        };
+        field("prev_hash", Some(&self.prev_hash));
+        field("seq", Some(&self.seq.to_string()));
+        field("time_us", Some(&self.time_us.to_string()));
+        field("event", Some(&self.event));
+        field("session_id", self.session_id.as_deref());
+        field("tool_use_id", self.tool_use_id.as_deref());
+        field("agent_id", self.agent_id.as_deref());
+        field("permission_mode", self.permission_mode.as_deref());
+        field("user", self.user.as_deref());
+        field("host", self.host.as_deref());
+        field("cwd", self.cwd.as_deref());
+        field("tool_name", self.tool_name.as_deref());
+        field("decision", Some(&self.decision));
+        field(
+            "rules",
+            Some(&serde_json::to_string(&self.rules).unwrap_or_default()),
+        );
+        field("reason", Some(&self.reason));
+        field("policy_revision", Some(&self.policy_revision));
+        field("toolgate_version", Some(&self.toolgate_version));
+        field("input_redacted", Some(&self.input_redacted));
+        field("input_sha256", Some(&self.input_sha256));
+        field(
+            "redactions",
+            Some(&serde_json::to_string(&self.redactions).unwrap_or_default()),
+        );
+        field("eval_us", Some(&self.eval_us.to_string()));
+        out
+    }
+
+    pub fn compute_hash(&self) -> String {
+        super::sha256_hex(&self.canonical())
+    }
+
+    /// Put the record after (`seq`, `hash`) in the chain.
+    pub fn chain_after(&mut self, seq: i64, hash: &str) {
+        self.seq = seq + 1;
+        self.prev_hash = hash.to_string();
+        self.hash = self.compute_hash();
+    }
+}
+
+/// Now, as UTC microseconds.
+pub fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+/// RFC 3339 with microseconds, UTC.
+pub fn rfc3339(time_us: i64) -> String {
+    let nanos = time_us as i128 * 1000;
+    match time::OffsetDateTime::from_unix_timestamp_nanos(nanos) {
+        Ok(t) => t
+            .format(&time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+            ))
+            .unwrap_or_default(),
+        Err(_) => time_us.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_changes_the_hash() {
+        let mut r = Record {
+            event: "PreToolUse".into(),
+            decision: "deny".into(),
+            ..Default::default()
+        };
+        r.chain_after(0, GENESIS);
+        let base = r.hash.clone();
+        let mut edited = r.clone();
+        edited.reason = "x".into();
+        assert_ne!(edited.compute_hash(), base);
+        let mut edited = r.clone();
+        edited.session_id = Some(String::new());
+        assert_ne!(edited.compute_hash(), base, "absent and empty differ");
+        let mut edited = r.clone();
+        edited.prev_hash = "1".repeat(64);
+        assert_ne!(edited.compute_hash(), base);
+        assert_eq!(r.compute_hash(), base);
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(
+            rfc3339(1_764_095_000_123_456),
+            "2025-11-25T18:23:20.123456Z"
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! Masking before anything reaches disk. The same detectors as the content rules (one
+//! implementation): every secret detector of the loaded packs, the PHI identifiers, and
+//! passwords inside URLs. Each masked span becomes `[REDACTED:<kind>]`.
+
+use crate::detect::phi;
+use crate::engine::Engine;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+/// Redact every string in `value`; returns the masked value and the kinds masked.
+pub fn redact_json(engine: &Engine, value: &Value) -> (Value, Vec<String>) {
+    let mut kinds = BTreeSet::new();
+    let out = walk(engine, value, &mut kinds, 0);
+    (out, kinds.into_iter().collect())
+}
+
+fn walk(engine: &Engine, value: &Value, kinds: &mut BTreeSet<String>, depth: usize) -> Value {
+    match value {
+        Value::String(s) => Value::String(redact_text(engine, s, kinds)),
+        Value::Array(items) if depth < 64 => Value::Array(
+            items
+                .iter()
+                .map(|v| walk(engine, v, kinds, depth + 1))
+                .collect(),
+        ),
+        Value::Object(map) if depth < 64 => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), walk(engine, v, kinds, depth + 1)))
+                .collect(),
+        ),
+        Value::Array(_) | Value::Object(_) => Value::String("[REDACTED:too-deep]".into()),
+        other => other.clone(),
+    }
+}
+
+/// Mask secrets and patient identifiers in one string.
+pub fn redact_text(engine: &Engine, text: &str, kinds: &mut BTreeSet<String>) -> String {
+    let mut spans: Vec<(Range<usize>, String)> = Vec::new();
+    for (rule, detector) in engine.secret_detectors() {
+        if let Ok(found) = detector.find(text) {
+            for f in found {
+                spans.push((
+                    f.secret,
+                    format!("secret:{}", rule.rsplit('.').next().unwrap_or(rule)),
+                ));
+            }
+        }
+    }
+    for f in phi::candidates(text) {
+        spans.push((f.range, format!("phi:{}", f.kind.id())));
+    }
+    url_passwords(text, &mut spans);
+    if spans.is_empty() {
+        return text.to_string();
+    }
+    spans.sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, kind) in spans {
+        if range.end <= at
+            || !text.is_char_boundary(range.start.max(at))
+            || !text.is_char_boundary(range.end)
+        {
+            continue;
+        }
+        let start = range.start.max(at);
+        out.push_str(&text[at..start]);
+        out.push_str(&format!("[REDACTED:{kind}]"));
+        kinds.insert(kind);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// `scheme://user:PASSWORD@host`: the password, whatever it looks like.
+fn url_passwords(text: &str, spans: &mut Vec<(Range<usize>, String)>) {
+    let mut from = 0;
+    while let Some(pos) = text[from..].find("://") {
+        let start = from + pos + 3;
+        let end = text[start..]
+            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
+            .map_or(text.len(), |e| start + e);
+        let authority = &text[start..end];
+        if let (Some(colon), Some(at)) = (authority.find(':'), authority.rfind('@'))
+            && colon < at
+        {
+            spans.push((start + colon + 1..start + at, "url-password".into()));
+        }
+        from = end.max(start);
+    }
+}

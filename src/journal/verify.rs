@@ -1,0 +1,155 @@
+//! Checking the chain: every record's hash matches its contents, each record follows the
+//! one before it, no numbers are missing (except where a prune record says so), nothing was
+//! cut from the end (the chain head and an optional off-host anchor say where it ended).
+
+use super::Paths;
+use super::query::all_in_order;
+use super::record::{GENESIS, Record};
+use super::store::Error;
+use rusqlite::Connection;
+
+/// What verification found.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub records: u64,
+    pub first_seq: Option<i64>,
+    pub last: Option<(i64, String)>,
+    /// The first problem, if any.
+    pub problem: Option<String>,
+}
+
+/// The content of a prune record's input: the last record it removed.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct PruneMark {
+    pub before: String,
+    pub through_seq: i64,
+    pub through_hash: String,
+}
+
+pub fn verify(
+    conn: &Connection,
+    paths: &Paths,
+    anchor: Option<(i64, String)>,
+) -> Result<Report, Error> {
+    let mut report = Report::default();
+    let mut previous: Option<Record> = None;
+    let mut first: Option<Record> = None;
+    let mut prune_marks: Vec<PruneMark> = Vec::new();
+    let mut anchor_seen = false;
+    all_in_order(conn, |r| {
+        report.records += 1;
+        if (r.event == "prune" || r.event == "journal-restart")
+            && let Ok(mark) = serde_json::from_str::<PruneMark>(&r.input_redacted)
+        {
+            prune_marks.push(mark);
+        }
+        if let Some((seq, hash)) = &anchor
+            && r.seq == *seq
+        {
+            anchor_seen = true;
+            if r.hash != *hash && report.problem.is_none() {
+                report.problem = Some(format!(
+                    "record #{seq} does not match the anchor's hash (the chain was rewritten)"
+                ));
+            }
+        }
+        if report.problem.is_none() {
+            report.problem = check(&r, previous.as_ref());
+        }
+        if first.is_none() {
+            first = Some(r.clone());
+        }
+        previous = Some(r);
+    })?;
+    report.first_seq = first.as_ref().map(|r| r.seq);
+    report.last = previous.as_ref().map(|r| (r.seq, r.hash.clone()));
+    if let Some(f) = &first
+        && report.problem.is_none()
+    {
+        let explained = (f.seq == 1 && f.prev_hash == GENESIS)
+            || prune_marks
+                .iter()
+                .any(|m| m.through_seq == f.seq - 1 && m.through_hash == f.prev_hash);
+        if !explained {
+            report.problem = Some(format!(
+                "the journal starts at record #{} but no prune record accounts for the records before it (deleted)",
+                f.seq
+            ));
+        }
+    }
+    if report.problem.is_none()
+        && let Some((seq, _)) = &anchor
+        && !anchor_seen
+    {
+        let last = report.last.as_ref().map_or(0, |l| l.0);
+        report.problem = Some(if *seq > last {
+            format!(
+                "the anchor names record #{seq} but the journal ends at #{last}: records were removed from the end"
+            )
+        } else {
+            format!("the anchor's record #{seq} is missing")
+        });
+    }
+    if report.problem.is_none()
+        && let Ok(head) = std::fs::read_to_string(&paths.head)
+        && let Some((seq, hash)) = head.trim().split_once(' ')
+        && let Ok(seq) = seq.parse::<i64>()
+    {
+        match &report.last {
+            Some((last, last_hash)) if *last == seq && last_hash != hash => {
+                report.problem = Some(format!(
+                    "record #{last} does not match the chain head (the last record was replaced)"
+                ));
+            }
+            Some((last, _)) if *last < seq => {
+                report.problem = Some(format!(
+                    "the chain head says record #{seq} was written but the journal ends at #{last}: records were removed from the end"
+                ));
+            }
+            Some((last, _)) if *last > seq => {
+                report.problem = Some(format!(
+                    "the journal holds records after #{seq}, where the chain head ends: #{} to #{last} were added outside toolgate",
+                    seq + 1
+                ));
+            }
+            None if seq > 0 => {
+                report.problem = Some(format!(
+                    "the chain head says record #{seq} was written but the journal is empty"
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(report)
+}
+
+/// The first thing wrong with `r` given the record before it.
+fn check(r: &Record, previous: Option<&Record>) -> Option<String> {
+    if r.compute_hash() != r.hash {
+        return Some(format!(
+            "record #{} was edited: its hash does not match its contents",
+            r.seq
+        ));
+    }
+    let p = previous?;
+    if r.seq != p.seq + 1 && r.prev_hash != p.hash {
+        return Some(format!(
+            "records #{} to #{} are missing (deleted)",
+            p.seq + 1,
+            r.seq - 1
+        ));
+    }
+    if r.prev_hash != p.hash {
+        return Some(format!(
+            "record #{} does not follow record #{} (inserted or reordered)",
+            r.seq, p.seq
+        ));
+    }
+    if r.seq != p.seq + 1 {
+        return Some(format!(
+            "record #{} carries the wrong sequence number after #{}",
+            r.seq, p.seq
+        ));
+    }
+    None
+}
