@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Whole-process cost of one hook call, against /bin/true measured in the same run.
 
-Usage: benches/process.py [BINARY ...]   (default: target/release/toolgate)
-Each binary runs `hook` on a few sample events, interleaved with /bin/true so machine noise
-hits both alike; medians and ratios are printed. Nothing here asserts: speed is measured,
-not unit-tested.
+Usage: benches/process.py [BINARY]   (default: target/release/toolgate; build with --release)
+For each sample event the hook runs without a journal and with one (a fresh temporary
+journal), interleaved with /bin/true so machine noise hits all alike; medians and
+differences are printed. Nothing here asserts: speed is measured, not unit-tested.
 """
-import json, statistics, subprocess, sys, time
+import json, os, statistics, subprocess, sys, tempfile, time
 
 EVENTS = {
     "read (no shell parsing)": ("Read", {"file_path": "/home/dev/project/src/main.rs"}),
@@ -20,26 +20,28 @@ def event(tool, tool_input):
     return json.dumps({"hook_event_name": "PreToolUse", "cwd": "/home/dev/project",
                        "tool_name": tool, "tool_input": tool_input}).encode()
 
-def once(argv, stdin):
+def once(argv, stdin, env):
     start = time.perf_counter()
-    subprocess.run(argv, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(argv, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     return (time.perf_counter() - start) * 1e3
 
 def main():
-    binaries = sys.argv[1:] or ["target/release/toolgate"]
-    for name, (tool, tool_input) in EVENTS.items():
-        payload = event(tool, tool_input)
-        samples = {"/bin/true": []}
-        samples.update({b: [] for b in binaries})
-        for _ in range(ROUNDS):
-            samples["/bin/true"].append(once(["/bin/true"], payload))
-            for b in binaries:
-                samples[b].append(once([b, "hook"], payload))
-        base = statistics.median(samples["/bin/true"])
-        print(f"{name}: /bin/true median {base:.3f} ms")
-        for b in binaries:
-            m = statistics.median(samples[b])
-            print(f"  {b}: median {m:.3f} ms, +{m - base:.3f} ms over /bin/true ({m / base:.2f}x)")
+    binary = sys.argv[1] if len(sys.argv) > 1 else "target/release/toolgate"
+    base_env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_STATE_HOME", "TOOLGATE_JOURNAL", "TOOLGATE_POLICY")}
+    with tempfile.TemporaryDirectory() as tmp:
+        journal_env = dict(base_env, TOOLGATE_JOURNAL=os.path.join(tmp, "journal.db"), TMPDIR=tmp)
+        for name, (tool, tool_input) in EVENTS.items():
+            payload = event(tool, tool_input)
+            runs = {"/bin/true": [], "hook, no journal": [], "hook + journal": []}
+            for _ in range(ROUNDS):
+                runs["/bin/true"].append(once(["/bin/true"], payload, base_env))
+                runs["hook, no journal"].append(once([binary, "hook"], payload, base_env))
+                runs["hook + journal"].append(once([binary, "hook"], payload, journal_env))
+            base = statistics.median(runs["/bin/true"])
+            plain = statistics.median(runs["hook, no journal"])
+            journaled = statistics.median(runs["hook + journal"])
+            print(f"{name}: /bin/true {base:.3f} ms | hook {plain:.3f} ms (+{plain - base:.3f}) | "
+                  f"hook+journal {journaled:.3f} ms (+{journaled - base:.3f}; journal adds {journaled - plain:.3f})")
 
 if __name__ == "__main__":
     main()

@@ -140,6 +140,19 @@ impl Engine {
     /// Which secret keywords occur in `text` (lower-case).
     fn keywords_in(&self, text: &str) -> std::collections::HashSet<String> {
         let mut present = std::collections::HashSet::new();
+        if text.len() <= 8 * 1024 {
+            // Short texts: a direct scan is cheaper than building the shared automaton.
+            for (_, d) in self.secret_detectors() {
+                for k in &d.keywords {
+                    if !present.contains(k)
+                        && crate::detect::secrets::contains_any_ci(text, std::slice::from_ref(k))
+                    {
+                        present.insert(k.clone());
+                    }
+                }
+            }
+            return present;
+        }
         if let Some((ac, words)) = self.secret_keywords() {
             for m in ac.find_overlapping_iter(text) {
                 present.insert(words[m.pattern().as_usize()].clone());

@@ -192,7 +192,12 @@ impl Gate {
             .collect();
         let mut known_packs = HashSet::new();
         for (file, text) in BUILTIN {
-            let (pack, d) = schema::read_pack(file, text, &options);
+            let text = if strict {
+                std::borrow::Cow::Borrowed(*text)
+            } else {
+                strip_examples(text)
+            };
+            let (pack, d) = schema::read_pack(file, &text, &options);
             diagnostics.extend(d);
             if let Some(pack) = pack {
                 known_packs.insert(pack.id.clone());
@@ -279,6 +284,28 @@ impl Gate {
     }
 }
 
+/// A built-in pack without its `[rule.examples]` tables: the hook never runs examples, and
+/// they are over half of the text it would otherwise parse on every call. Each examples
+/// table runs to the next `[[rule]]` (tests check that nothing else is dropped).
+pub fn strip_examples(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("\n[rule.examples]") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() / 2);
+    let mut skipping = false;
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "[rule.examples]" {
+            skipping = true;
+        } else if line.starts_with("[[rule]]") {
+            skipping = false;
+        }
+        if !skipping {
+            out.push_str(line);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Pack ids, rule ids and program specs must each be defined once.
 fn check_unique(packs: &[Pack]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -312,4 +339,30 @@ fn check_unique(packs: &[Pack]) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hook reads the built-in packs without their examples; it must see the same rules.
+    #[test]
+    fn stripping_examples_keeps_every_rule_and_block() {
+        let full = Gate::load(None, Context::example(), true).unwrap();
+        let lean = Gate::load(None, Context::example(), false).unwrap();
+        let shape = |g: &Gate| -> Vec<(String, usize, &'static str)> {
+            g.engine
+                .rules()
+                .map(|r| (r.id.clone(), r.blocks.len(), r.decision.name()))
+                .collect()
+        };
+        assert_eq!(shape(&full), shape(&lean));
+        assert!(lean.engine.rules().all(|r| r.examples.hit.is_empty()));
+        for (file, text) in BUILTIN.iter().filter(|(_, t)| t.contains("[[rule]]")) {
+            assert!(
+                strip_examples(text).len() < text.len() / 2 + 4096,
+                "{file} kept most of its text"
+            );
+        }
+    }
 }

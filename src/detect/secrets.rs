@@ -117,17 +117,25 @@ impl SecretBlock {
             .as_ref()
     }
 
+    /// Does any keyword occur in `text` (ASCII case-insensitive)? For short texts a plain
+    /// scan: building an automaton costs more than the scan.
+    pub fn any_keyword(&self, text: &str) -> bool {
+        contains_any_ci(text, &self.keywords)
+    }
+
     /// Every secret in `text`.
     pub fn find(&self, text: &str) -> Result<Vec<Found>, String> {
+        let mut windows: Vec<Range<usize>> = Vec::new();
+        if text.len() <= WHOLE_TEXT_BYTES {
+            if self.any_keyword(text) {
+                windows.push(0..text.len());
+            }
+            return self.find_in(text, windows);
+        }
         let Some(ac) = self.prefilter() else {
             return Ok(Vec::new());
         };
-        let mut windows: Vec<Range<usize>> = Vec::new();
         for m in ac.find_iter(text) {
-            if text.len() <= WHOLE_TEXT_BYTES {
-                windows = std::iter::once(0..text.len()).collect();
-                break;
-            }
             let start = m.start().saturating_sub(WINDOW_BEFORE);
             let end = (m.end() + WINDOW_AFTER).min(text.len());
             match windows.last_mut() {
@@ -135,6 +143,10 @@ impl SecretBlock {
                 _ => windows.push(start..end),
             }
         }
+        self.find_in(text, windows)
+    }
+
+    fn find_in(&self, text: &str, windows: Vec<Range<usize>>) -> Result<Vec<Found>, String> {
         let mut found: Vec<Found> = Vec::new();
         for window in windows {
             let slice = &text.as_bytes()[window.clone()];
@@ -180,6 +192,17 @@ impl SecretBlock {
         }
         Ok(true)
     }
+}
+
+/// ASCII case-insensitive substring test against lower-case needles.
+pub fn contains_any_ci(text: &str, lower_needles: &[String]) -> bool {
+    let hay = text.as_bytes();
+    lower_needles.iter().any(|n| {
+        let n = n.as_bytes();
+        !n.is_empty()
+            && n.len() <= hay.len()
+            && hay.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    })
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

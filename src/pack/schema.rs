@@ -502,6 +502,7 @@ impl RuleReader<'_> {
         let examples = match t.table(doc, "examples") {
             Some(_) if !self.strict => Examples::default(),
             Some(e) => read_examples(doc, e),
+            None if !self.strict => Examples::default(),
             None => {
                 doc.error(
                     &t.span(),
