@@ -351,7 +351,7 @@ fn print_rows(rows: &[Record], format: Format) {
                     r.decision,
                     excerpt(r.tool_name.as_deref().unwrap_or(&r.event), 14),
                     excerpt(&r.rules.join(","), 28),
-                    excerpt(&what, 60)
+                    excerpt(&what, 40)
                 );
             }
             let _ = writeln!(out, "{} records", rows.len());

@@ -1,0 +1,13 @@
+//! Arbitrary text as a Bash command, through the same guards the hook uses (length and
+//! nesting bounds, hazardous heredocs refused): the analysis must never panic or overflow.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use toolgate::normalize::shell;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(script) = std::str::from_utf8(data) else { return };
+    let env = shell::Env { cwd: Some("/p".into()), home: Some("/h".into()), tmpdir: "/tmp".into() };
+    shell::parse_inline();
+    let _ = shell::analyze(script, &env);
+});
