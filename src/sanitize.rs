@@ -47,32 +47,40 @@ fn is_bidi_or_invisible(c: char) -> bool {
 /// `scheme://user:secret@host` -> `scheme://user:***@host`, so a reason never echoes a
 /// password back (the journal's full redaction uses the content detectors).
 pub fn mask_url_passwords(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains("://") {
+    let spans = url_password_spans(text);
+    if spans.is_empty() {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find("://") {
-        let (head, tail) = rest.split_at(pos + 3);
-        out.push_str(head);
-        // The authority ends at the first '/', whitespace or quote; the password sits between
-        // the first ':' and the last '@' within it.
-        let end = tail
-            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        match (authority.find(':'), authority.rfind('@')) {
-            (Some(colon), Some(at)) if colon < at => {
-                out.push_str(&authority[..=colon]);
-                out.push_str("***");
-                out.push_str(&authority[at..]);
-            }
-            _ => out.push_str(authority),
-        }
-        rest = &tail[end..];
+    let mut at = 0;
+    for span in spans {
+        out.push_str(&text[at..span.start]);
+        out.push_str("***");
+        at = span.end;
     }
-    out.push_str(rest);
+    out.push_str(&text[at..]);
     std::borrow::Cow::Owned(out)
+}
+
+/// Where passwords sit in `scheme://user:PASSWORD@host` URLs: between the first `:` and the
+/// last `@` of the authority (which ends at the first `/`, blank or quote).
+pub fn url_password_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut spans = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = text[from..].find("://") {
+        let start = from + pos + 3;
+        let end = text[start..]
+            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
+            .map_or(text.len(), |e| start + e);
+        let authority = &text[start..end];
+        if let (Some(colon), Some(at)) = (authority.find(':'), authority.rfind('@'))
+            && colon < at
+        {
+            spans.push(start + colon + 1..start + at);
+        }
+        from = end.max(start);
+    }
+    spans
 }
 
 #[cfg(test)]

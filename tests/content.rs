@@ -3,28 +3,11 @@
 //! whole pipeline. Targets (issue 5): at least 0.95 precision and 0.95 recall overall.
 
 use std::collections::{BTreeMap, BTreeSet};
+mod common;
+use common::unescape;
 use toolgate::normalize::Context;
 use toolgate::policy::Gate;
 use toolgate::protocol;
-
-fn unescape(field: &str) -> String {
-    let mut out = String::with_capacity(field.len());
-    let mut chars = field.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('t') => out.push('\t'),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    out
-}
 
 fn event(tool: &str, text: &str) -> serde_json::Value {
     match tool {

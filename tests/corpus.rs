@@ -7,6 +7,8 @@
 //! not a judgement the peer corpus makes (it lets `git push origin main` pass). Rows where
 //! toolgate deliberately differs are listed in the packs' headers and in README.md.
 
+mod common;
+use common::unescape;
 use toolgate::normalize::Context;
 use toolgate::policy::Gate;
 use toolgate::protocol;
@@ -109,24 +111,6 @@ fn safety_net_corpus_scores_beat_the_peer() {
         "stopped {:.1}% of allow rows",
         false_rate * 100.0
     );
-}
-
-/// Decode the corpus escapes: `\\` is a backslash, `\n` a newline.
-fn unescape(field: &str) -> String {
-    let mut out = String::with_capacity(field.len());
-    let mut chars = field.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('n') => out.push('\n'),
-                Some(other) => out.push(other),
-                None => out.push('\\'),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// tests/corpus/evasions.tsv: every evasion technique toolgate claims to see through, and

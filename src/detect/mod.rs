@@ -31,6 +31,15 @@ pub fn entropy(s: &str) -> f64 {
         .sum()
 }
 
+/// Does `haystack` contain `needle`, ignoring ASCII case?
+pub fn contains_ci(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty()
+        && needle.len() <= haystack.len()
+        && haystack
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
 /// Mask a matched value for display: keep a short prefix so a person can tell which value
 /// it was, never enough to use it.
 pub fn mask(value: &str) -> String {

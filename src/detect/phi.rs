@@ -713,10 +713,9 @@ fn window_before(b: &[u8], at: usize, len: usize) -> &[u8] {
 }
 
 fn contains_ci(haystack: &[u8], needles: &[&str]) -> bool {
-    needles.iter().any(|n| {
-        let n = n.as_bytes();
-        n.len() <= haystack.len() && haystack.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
-    })
+    needles
+        .iter()
+        .any(|n| super::contains_ci(haystack, n.as_bytes()))
 }
 
 #[cfg(test)]

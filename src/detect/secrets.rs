@@ -194,15 +194,11 @@ impl SecretBlock {
     }
 }
 
-/// ASCII case-insensitive substring test against lower-case needles.
-pub fn contains_any_ci(text: &str, lower_needles: &[String]) -> bool {
-    let hay = text.as_bytes();
-    lower_needles.iter().any(|n| {
-        let n = n.as_bytes();
-        !n.is_empty()
-            && n.len() <= hay.len()
-            && hay.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
-    })
+/// Does `text` contain any of the needles, ignoring ASCII case?
+pub fn contains_any_ci(text: &str, needles: &[String]) -> bool {
+    needles
+        .iter()
+        .any(|n| super::contains_ci(text.as_bytes(), n.as_bytes()))
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -50,7 +50,12 @@ pub fn redact_text(engine: &Engine, text: &str, kinds: &mut BTreeSet<String>) ->
     for f in phi::candidates(text) {
         spans.push((f.range, format!("phi:{}", f.kind.id())));
     }
-    url_passwords(text, &mut spans);
+    // A password in a URL, whatever it looks like (dev passwords the detector lets pass).
+    spans.extend(
+        crate::sanitize::url_password_spans(text)
+            .into_iter()
+            .map(|r| (r, "url-password".to_string())),
+    );
     if spans.is_empty() {
         return text.to_string();
     }
@@ -72,22 +77,4 @@ pub fn redact_text(engine: &Engine, text: &str, kinds: &mut BTreeSet<String>) ->
     }
     out.push_str(&text[at..]);
     out
-}
-
-/// `scheme://user:PASSWORD@host`: the password, whatever it looks like.
-fn url_passwords(text: &str, spans: &mut Vec<(Range<usize>, String)>) {
-    let mut from = 0;
-    while let Some(pos) = text[from..].find("://") {
-        let start = from + pos + 3;
-        let end = text[start..]
-            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
-            .map_or(text.len(), |e| start + e);
-        let authority = &text[start..end];
-        if let (Some(colon), Some(at)) = (authority.find(':'), authority.rfind('@'))
-            && colon < at
-        {
-            spans.push((start + colon + 1..start + at, "url-password".into()));
-        }
-        from = end.max(start);
-    }
 }
