@@ -349,13 +349,15 @@ pub fn nesting_depth(script: &str) -> usize {
                         command_position = false;
                         continue;
                     }
-                    let word = &script[start..i];
+                    // Bytes, not str: a backslash may have skipped into the middle of a
+                    // multi-byte character (found by fuzzing).
+                    let word = &bytes[start..i];
                     if command_position {
                         match word {
-                            "if" | "while" | "until" | "for" | "case" | "select" => {
+                            b"if" | b"while" | b"until" | b"for" | b"case" | b"select" => {
                                 stack.push(b'k')
                             }
-                            "fi" | "done" | "esac" if stack.last() == Some(&b'k') => {
+                            b"fi" | b"done" | b"esac" if stack.last() == Some(&b'k') => {
                                 stack.pop();
                             }
                             _ => {}
@@ -363,7 +365,15 @@ pub fn nesting_depth(script: &str) -> usize {
                     }
                     command_position = matches!(
                         word,
-                        "then" | "do" | "else" | "elif" | "if" | "while" | "until" | "!" | "time"
+                        b"then"
+                            | b"do"
+                            | b"else"
+                            | b"elif"
+                            | b"if"
+                            | b"while"
+                            | b"until"
+                            | b"!"
+                            | b"time"
                     );
                     max = max.max(stack.len());
                     continue;
@@ -1375,6 +1385,15 @@ mod tests {
         assert_eq!(nesting_depth("echo fi fi fi"), 0);
         assert!(nesting_depth(&"$(".repeat(100)) > MAX_NESTING);
         assert!(nesting_depth(&"{ ".repeat(100)) > MAX_NESTING);
+    }
+
+    /// Regression (found by cargo fuzz): a backslash before a multi-byte character made the
+    /// nesting scan slice a string inside a character and panic.
+    #[test]
+    fn nesting_scan_survives_escaped_multibyte_characters() {
+        let script = String::from_utf8(vec![92, 216, 163, 209, 167, 40, 92]).unwrap();
+        assert_eq!(nesting_depth(&script), 1);
+        let _ = analyze_now(&script, &env());
     }
 
     #[test]
