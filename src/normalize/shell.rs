@@ -27,6 +27,8 @@ use std::time::Duration;
 pub const MAX_SCRIPT_BYTES: usize = 256 * 1024;
 /// Deepest nesting of groups, substitutions and compound commands parsed.
 pub const MAX_NESTING: usize = 64;
+/// Deepest nesting of parentheses parsed (see [`paren_depth`]): about 0.4 ms at this depth.
+pub const MAX_PAREN_NESTING: usize = 12;
 /// How many times code inside code (`bash -c "eval '...'"`) is parsed again.
 pub const MAX_RECURSION: usize = 8;
 /// Most simple commands collected from one call.
@@ -263,6 +265,12 @@ fn refuse_before_parsing(script: &str) -> Option<Note> {
     if script.len() > MAX_SCRIPT_BYTES {
         return too_complex(format!("command is longer than {MAX_SCRIPT_BYTES} bytes"));
     }
+    let parens = paren_depth(script);
+    if parens > MAX_PAREN_NESTING {
+        return too_complex(format!(
+            "command nests parentheses {parens} deep (limit {MAX_PAREN_NESTING})"
+        ));
+    }
     let depth = nesting_depth(script);
     if depth > MAX_NESTING {
         return too_complex(format!(
@@ -272,12 +280,44 @@ fn refuse_before_parsing(script: &str) -> Option<Note> {
     if has_hazardous_heredoc(script) {
         return too_complex("heredoc delimiter that the parser cannot handle safely".into());
     }
+    if has_oversized_fd_number(script) {
+        return too_complex("a redirection's file descriptor number is too large".into());
+    }
     None
+}
+
+/// `99999999999>x`: brush-parser 0.4.0 unwraps the fd number as an i32 and panics (found by
+/// cargo fuzz). Bash itself rejects such numbers.
+fn has_oversized_fd_number(script: &str) -> bool {
+    let bytes = script.as_bytes();
+    let mut run = 0usize;
+    for &b in bytes {
+        if b.is_ascii_digit() {
+            run += 1;
+        } else {
+            if run > 9 && (b == b'<' || b == b'>') {
+                return true;
+            }
+            run = 0;
+        }
+    }
+    false
 }
 
 /// Quote-aware upper estimate of nesting: groups, substitutions and compound commands.
 pub fn nesting_depth(script: &str) -> usize {
+    scan_nesting(script).0
+}
+
+/// Deepest nesting of `(` alone: brush-parser's time grows about twofold per level (it
+/// tries arithmetic and subshell readings; found by cargo fuzz), so this bound is tighter.
+pub fn paren_depth(script: &str) -> usize {
+    scan_nesting(script).1
+}
+
+fn scan_nesting(script: &str) -> (usize, usize) {
     let bytes = script.as_bytes();
+    let mut max_paren = 0usize;
     // Contexts: b'(' paren/substitution, b'{' brace, b'"' double quote, b'`' backtick,
     // b'k' compound keyword (if/while/until/for/case/select).
     let mut stack: Vec<u8> = Vec::new();
@@ -381,9 +421,10 @@ pub fn nesting_depth(script: &str) -> usize {
             }
         }
         max = max.max(stack.len());
+        max_paren = max_paren.max(stack.iter().filter(|c| **c == b'(').count());
         i += 1;
     }
-    max
+    (max, max_paren)
 }
 
 /// `<<""`, `<<''` and `<<$(` make brush-parser 0.4.0 loop forever while allocating.
@@ -404,7 +445,16 @@ fn has_hazardous_heredoc(script: &str) -> bool {
             i += 1;
         }
         let rest = &script[i.min(script.len())..];
-        if rest.starts_with("\"\"") || rest.starts_with("''") || rest.starts_with('$') {
+        if rest.starts_with("\"\"") || rest.starts_with("''") {
+            return true;
+        }
+        // A delimiter is a plain word (`EOF`, `'EOF'`, `"EOF"`, `\EOF`); anything else
+        // (`$(`, control characters, operators, nothing at all) has made the parser loop
+        // forever (found by cargo fuzz: `<<\r<\r#...`).
+        let plain = rest.bytes().next().is_some_and(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'\'' | b'"' | b'\\' | b'-' | b'.')
+        });
+        if !plain {
             return true;
         }
     }
@@ -1387,6 +1437,31 @@ mod tests {
         assert!(nesting_depth(&"{ ".repeat(100)) > MAX_NESTING);
     }
 
+    /// Regression (found by cargo fuzz): nested parentheses take exponential time to parse.
+    #[test]
+    fn deep_parentheses_are_refused_before_parsing() {
+        let fuzzed = "((((((((((((((((((((()((((((\n(()((((((\n>";
+        assert!(paren_depth(fuzzed) > MAX_PAREN_NESTING);
+        assert_eq!(
+            refuse_before_parsing(fuzzed).map(|n| n.kind),
+            Some(NoteKind::TooComplex)
+        );
+        assert_eq!(paren_depth("echo $(( (1 + 2) * 3 )) $(ls)"), 3);
+    }
+
+    /// Regression (found by cargo fuzz): brush-parser panics on an fd number past i32.
+    #[test]
+    fn oversized_fd_numbers_are_refused_before_parsing() {
+        assert!(has_oversized_fd_number("888888888888888>"));
+        assert!(!has_oversized_fd_number("echo 2>/dev/null 123456789>x"));
+        let a = analyze("echo 88888888888888>x", &env());
+        assert_eq!(a.notes[0].kind, NoteKind::TooComplex);
+        assert_eq!(
+            refuse_before_parsing("888888888888888>").map(|n| n.kind),
+            Some(NoteKind::TooComplex)
+        );
+    }
+
     /// Regression (found by cargo fuzz): a backslash before a multi-byte character made the
     /// nesting scan slice a string inside a character and panic.
     #[test]
@@ -1402,6 +1477,11 @@ mod tests {
         assert!(has_hazardous_heredoc("x <<$( (#"));
         assert!(!has_hazardous_heredoc("cat <<EOF\nx\nEOF"));
         assert!(!has_hazardous_heredoc("cat <<< 'x'"));
+        assert!(!has_hazardous_heredoc("echo $((1<<3))"));
+        assert!(!has_hazardous_heredoc("cat <<-'EOF'\nx\nEOF"));
+        // Regression (found by cargo fuzz): this looped forever in brush-parser 0.4.0.
+        assert!(has_hazardous_heredoc("<<\r<\r#\0)#\0-`"));
+        assert!(has_hazardous_heredoc("cat <<"));
     }
 
     #[test]
