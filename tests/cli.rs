@@ -403,6 +403,11 @@ fn parser_hazards_never_crash_the_gate() {
         format!("echo {}", "(".repeat(100_000)),
         "`".repeat(50_000),
         "x".repeat(300 * 1024),
+        // Found by cargo fuzz: a panic, a panic, exponential time, an endless loop.
+        "ls ~5555555555555555555555".to_string(),
+        "echo 888888888888888>x".to_string(),
+        format!("{}true{}", "(".repeat(30), ")".repeat(30)),
+        "cat <<\r<\r#".to_string(),
     ];
     for h in hazards {
         let a = bash(&h);

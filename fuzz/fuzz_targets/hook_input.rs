@@ -7,6 +7,8 @@ use toolgate::normalize::Context;
 use toolgate::policy::Gate;
 
 fuzz_target!(|data: &[u8]| {
+    static GUARD: std::sync::Once = std::sync::Once::new();
+    GUARD.call_once(toolgate::normalize::shell::guard_parser_panics);
     static GATE: OnceLock<Gate> = OnceLock::new();
     let gate = GATE.get_or_init(|| Gate::load(None, Context::example(), false).expect("built-in packs load"));
     if let Ok(event) = toolgate::protocol::decode(data) {

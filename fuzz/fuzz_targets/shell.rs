@@ -6,6 +6,8 @@ use libfuzzer_sys::fuzz_target;
 use toolgate::normalize::shell;
 
 fuzz_target!(|data: &[u8]| {
+    static GUARD: std::sync::Once = std::sync::Once::new();
+    GUARD.call_once(toolgate::normalize::shell::guard_parser_panics);
     let Ok(script) = std::str::from_utf8(data) else { return };
     let env = shell::Env { cwd: Some("/p".into()), home: Some("/h".into()), tmpdir: "/tmp".into() };
     shell::parse_inline();

@@ -87,6 +87,9 @@ pub fn run() -> ExitCode {
     if is_hook {
         failsafe::install();
     }
+    // Panics inside the shell parser are caught and reported as a parser failure (deny);
+    // every other panic still reaches the hook installed above (exit 2) or the default.
+    crate::normalize::shell::guard_parser_panics();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -549,6 +549,7 @@ impl Analyzer {
         }
         match parse(code) {
             Ok(program) => self.program(&program),
+            Err(error) if error == PARSER_PANIC => self.note(NoteKind::ParserFailure, error),
             Err(error) => {
                 self.note(NoteKind::ParseError, error);
                 match repair(code) {
@@ -935,7 +936,11 @@ impl Analyzer {
     }
 
     fn expand_heredoc(&mut self, body: &str) -> String {
-        match word::parse_heredoc(body, &parser_options()) {
+        let parsed = guarded(|| word::parse_heredoc(body, &parser_options()).ok());
+        if parsed.is_none() {
+            self.note(NoteKind::ParserFailure, PARSER_PANIC);
+        }
+        match parsed.flatten().ok_or(()) {
             Ok(pieces) => {
                 let mut out = vec![Arg::literal("")];
                 self.pieces(body, &pieces, &mut out, true);
@@ -980,7 +985,11 @@ impl Analyzer {
 
     fn expand_split(&mut self, raw: &str) -> Vec<Arg> {
         let mut args = vec![Arg::literal("")];
-        match word::parse(raw, &parser_options()) {
+        let parsed = guarded(|| word::parse(raw, &parser_options()).ok());
+        if parsed.is_none() {
+            self.note(NoteKind::ParserFailure, PARSER_PANIC);
+        }
+        match parsed.flatten().ok_or(()) {
             Ok(pieces) => self.pieces(raw, &pieces, &mut args, false),
             Err(_) => {
                 let programs = self.hidden_substitutions(raw);
@@ -1109,8 +1118,44 @@ fn parser_options() -> brush_parser::ParserOptions {
 }
 
 fn parse(code: &str) -> Result<ast::Program, String> {
-    let mut parser = brush_parser::Parser::new(std::io::Cursor::new(code), &parser_options());
-    parser.parse_program().map_err(|e| e.to_string())
+    guarded(|| {
+        let mut parser = brush_parser::Parser::new(std::io::Cursor::new(code), &parser_options());
+        parser.parse_program().map_err(|e| e.to_string())
+    })
+    .unwrap_or_else(|| Err(PARSER_PANIC.to_string()))
+}
+
+/// What a caught parser panic is reported as.
+const PARSER_PANIC: &str = "the shell parser failed on this input";
+
+thread_local! {
+    static IN_PARSER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run a brush-parser call, turning a panic inside it into `None`. brush-parser 0.4.0
+/// unwraps numbers it parsed (`888…8>x`, `~555…5`, found by cargo fuzz); a panic there
+/// must not take the gate down.
+fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    IN_PARSER.with(|flag| flag.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    IN_PARSER.with(|flag| flag.set(false));
+    result.ok()
+}
+
+/// Is this thread inside a guarded parser call? Panic hooks stay quiet then.
+pub fn in_parser() -> bool {
+    IN_PARSER.with(|flag| flag.get())
+}
+
+/// Wrap the current panic hook so panics inside guarded parser calls are left to
+/// `catch_unwind` (no message, no exit). Call after installing any other hook.
+pub fn guard_parser_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !in_parser() {
+            previous(info);
+        }
+    }));
 }
 
 /// A command cut short (an unterminated quote, a missing `fi`) still shows what it would
@@ -1435,6 +1480,21 @@ mod tests {
         assert_eq!(nesting_depth("echo fi fi fi"), 0);
         assert!(nesting_depth(&"$(".repeat(100)) > MAX_NESTING);
         assert!(nesting_depth(&"{ ".repeat(100)) > MAX_NESTING);
+    }
+
+    /// Regression (found by cargo fuzz): brush-parser panics on `~` followed by a number past
+    /// u64; the panic is caught and reported as a parser failure (which denies).
+    #[test]
+    fn parser_panics_are_caught_and_reported() {
+        guard_parser_panics();
+        let a = analyze_now("~5555555555555555555555&%", &env());
+        assert!(
+            a.notes.iter().any(|n| n.kind == NoteKind::ParserFailure),
+            "{:?}",
+            a.notes
+        );
+        let a = analyze_now("echo ok", &env());
+        assert!(a.notes.is_empty());
     }
 
     /// Regression (found by cargo fuzz): nested parentheses take exponential time to parse.
