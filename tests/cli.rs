@@ -408,6 +408,7 @@ fn parser_hazards_never_crash_the_gate() {
         "echo 888888888888888>x".to_string(),
         format!("{}true{}", "(".repeat(30), ")".repeat(30)),
         "cat <<\r<\r#".to_string(),
+        "((((t[-4q[${a4q[${aq[${q[${a[(}}}$".to_string(),
     ];
     for h in hazards {
         let a = bash(&h);

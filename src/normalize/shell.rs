@@ -29,6 +29,8 @@ pub const MAX_SCRIPT_BYTES: usize = 256 * 1024;
 pub const MAX_NESTING: usize = 64;
 /// Deepest nesting of parentheses parsed (see [`paren_depth`]): about 0.4 ms at this depth.
 pub const MAX_PAREN_NESTING: usize = 12;
+/// Commands with this many brackets are parsed under a time budget even in the hook.
+const RISKY_BRACKETS: usize = 6;
 /// How many times code inside code (`bash -c "eval '...'"`) is parsed again.
 pub const MAX_RECURSION: usize = 8;
 /// Most simple commands collected from one call.
@@ -198,7 +200,14 @@ pub fn analyze(script: &str, env: &Env) -> Analysis {
             notes: vec![note],
         };
     }
-    if INLINE.load(Ordering::Relaxed) {
+    // brush-parser can take exponential time on nested brackets well inside the bounds
+    // above (found by cargo fuzz). Commands with few brackets are parsed right here; the
+    // rest get a thread and a time budget, so a crafted command costs 0.4 s, not the deadline.
+    let brackets = script
+        .bytes()
+        .filter(|b| matches!(b, b'(' | b'{' | b'['))
+        .count();
+    if INLINE.load(Ordering::Relaxed) && brackets < RISKY_BRACKETS {
         return analyze_now(script, env);
     }
     let (tx, rx) = mpsc::channel();
@@ -1495,6 +1504,21 @@ mod tests {
         );
         let a = analyze_now("echo ok", &env());
         assert!(a.notes.is_empty());
+    }
+
+    /// Regression (found by cargo fuzz): mixed nesting well inside the bounds still took
+    /// seconds to parse; the time budget ends it with a parser failure.
+    #[test]
+    fn slow_parses_end_at_the_budget() {
+        let fuzzed = "((((t[-4q[${a4q[${aq[${q[${a[(}}}$";
+        let start = std::time::Instant::now();
+        let a = analyze(fuzzed, &env());
+        assert!(
+            start.elapsed() < PARSE_BUDGET * 3,
+            "took {:?}",
+            start.elapsed()
+        );
+        assert!(!a.notes.is_empty());
     }
 
     /// Regression (found by cargo fuzz): nested parentheses take exponential time to parse.
