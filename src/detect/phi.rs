@@ -291,9 +291,42 @@ const SSN_CONTEXT: &[&str] = &[
     "dob",
 ];
 
+/// Is there a `ddd-dd-dddd` / `ddd dd dddd` shape anywhere? A byte scan, so the regex is
+/// only compiled (about 0.1 ms per process) for text that can hold one.
+fn maybe_dashed_ssn(b: &[u8]) -> bool {
+    let d = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    (0..b.len().saturating_sub(10)).any(|i| {
+        let sep = b[i + 3];
+        (sep == b'-' || sep == b' ')
+            && b[i + 6] == sep
+            && d(i)
+            && d(i + 1)
+            && d(i + 2)
+            && d(i + 4)
+            && d(i + 5)
+            && d(i + 7)
+            && d(i + 8)
+            && d(i + 9)
+            && d(i + 10)
+    })
+}
+
+/// A digit 1-9 followed by an upper-case letter: where every MBI starts.
+fn maybe_mbi(b: &[u8]) -> bool {
+    b.windows(2)
+        .any(|w| (b'1'..=b'9').contains(&w[0]) && w[1].is_ascii_uppercase())
+}
+
 fn ssn(b: &[u8], out: &mut Vec<Finding>) {
     // Dashed or spaced 3-2-4 with one separator kind, not inside a longer number.
-    for m in re(&SSN_RE, r"\d{3}([- ])\d{2}[- ]\d{4}").find_iter(b) {
+    let dashed = if maybe_dashed_ssn(b) {
+        re(&SSN_RE, r"\d{3}([- ])\d{2}[- ]\d{4}")
+            .find_iter(b)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for m in dashed {
         let s = m.as_bytes();
         let consistent = s[3] == s[6];
         let before = m.start().checked_sub(1).map(|i| b[i]);
@@ -313,6 +346,9 @@ fn ssn(b: &[u8], out: &mut Vec<Finding>) {
         }
     }
     // Nine bare digits only right after an SSN label.
+    if !contains_ci(b, &["ssn", "social", "ss#"]) {
+        return;
+    }
     for c in re(
         &SSN_BARE_RE,
         r"(?i)\b(?:ssn|social security(?: number| no\.?| #)?|ss#)\s*[:#=]?\s*(\d{9})\b",
@@ -334,6 +370,9 @@ fn ssn(b: &[u8], out: &mut Vec<Finding>) {
 /// Medicare Beneficiary Identifier: 11 positions with a restricted alphabet. Strong with
 /// its label or its printed dashes; weak otherwise (random upper-case ids can look alike).
 fn mbi(b: &[u8], out: &mut Vec<Finding>) {
+    if !maybe_mbi(b) {
+        return;
+    }
     const L: &str = "[AC-HJKMNP-RT-Y]";
     const A: &str = "[AC-HJKMNP-RT-Y0-9]";
     let pattern = format!(r"\b[1-9]{L}{A}[0-9]-?{L}{A}[0-9]-?{L}{L}[0-9]{{2}}\b");
