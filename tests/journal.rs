@@ -407,6 +407,26 @@ fn an_unwritable_journal_still_decides_and_journal_required_denies_when_nothing_
 }
 
 #[test]
+fn a_record_that_can_be_written_nowhere_is_counted_as_lost() {
+    let env = Env::new();
+    populate(&env, 1);
+    let lock = hold_lock(&env);
+    let out = env
+        .cmd()
+        .env("TMPDIR", "/proc/no-such-tmp")
+        .arg("hook")
+        .write_stdin(json!({"hook_event_name": "PreToolUse", "cwd": "/", "tool_name": "Bash", "tool_input": {"command": "ls"}}).to_string())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "the decision does not change");
+    drop(lock);
+    let (_, out, _) = env.journal(&["stats", "--format", "json"]);
+    let stats: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(stats["counters"]["lost"], 1);
+    assert_eq!(stats["total"], 1);
+}
+
+#[test]
 fn a_corrupt_database_is_kept_aside_and_a_fresh_journal_started() {
     let env = Env::new();
     populate(&env, 2);

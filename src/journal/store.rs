@@ -225,9 +225,30 @@ pub fn append(paths: &Paths, mut record: Record, fsync: bool) -> Outcome {
         Ok(seq) => Outcome::Written(seq),
         Err(first) => match spool(paths, &record) {
             Ok(()) => Outcome::Spooled,
-            Err(second) => Outcome::Lost(format!("{first}; spool: {second}")),
+            Err(second) => {
+                note_lost(paths);
+                Outcome::Lost(format!("{first}; spool: {second}"))
+            }
         },
     }
+}
+
+/// Count a record that could be written nowhere: one line appended (no lock needed) to a
+/// file beside the journal, which the next fold adds to `counters.lost`. Best effort: if
+/// even this fails, nothing on this machine can record it.
+fn note_lost(paths: &Paths) {
+    if let Ok(mut f) = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(lost_file(paths))
+    {
+        let _ = f.write_all(b"1\n");
+    }
+}
+
+fn lost_file(paths: &Paths) -> std::path::PathBuf {
+    paths.head.with_extension("lost")
 }
 
 fn spool(paths: &Paths, record: &Record) -> Result<(), Error> {
@@ -441,7 +462,19 @@ fn fold_locked(paths: &Paths) -> Result<Connection, Error> {
             [spooled_files.len() as i64],
         )?;
     }
+    let lost = fs::read(lost_file(paths))
+        .map(|b| b.iter().filter(|c| **c == b'\n').count())
+        .unwrap_or(0);
+    if lost > 0 {
+        tx.execute(
+            "INSERT INTO counters (name, value) VALUES ('lost', ?1) ON CONFLICT(name) DO UPDATE SET value = value + ?1",
+            [lost as i64],
+        )?;
+    }
     tx.commit()?;
+    if lost > 0 {
+        let _ = fs::remove_file(lost_file(paths));
+    }
     if chain_moved {
         write_head(paths, seq, &hash, true)?;
     }
