@@ -14,7 +14,7 @@ use std::path::Path;
 
 #[derive(Subcommand, Debug)]
 pub enum JournalCommand {
-    /// List decisions (most recent first by default limit, shown in time order).
+    /// List decisions: the most recent ones (--limit, default 100), in time order.
     Query {
         #[command(flatten)]
         filter: FilterArgs,

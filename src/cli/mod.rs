@@ -24,7 +24,7 @@ use std::process::ExitCode;
 /// matches it against rule packs and answers: exit 0 (no objection), exit 0 with an `ask`
 /// JSON (the user confirms), or exit 2 (blocked, with the reason on stderr).
 #[derive(Parser, Debug)]
-#[command(name = "toolgate", version, about, long_about = None)]
+#[command(name = "toolgate", version)]
 pub struct Cli {
     /// Policy file to use instead of the managed default (/etc/toolgate/policy.toml).
     /// Also TOOLGATE_POLICY.
