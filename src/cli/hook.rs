@@ -173,7 +173,16 @@ fn build_record(
     reason: &str,
     started: Instant,
 ) -> Record {
-    let (input_redacted, redactions) = redact::redact_json(&gate.engine, &event.input);
+    let (input_redacted, mut redactions) = redact::redact_json(&gate.engine, &event.input);
+    // The reason quotes what matched (a command line can carry a token): mask it too.
+    let mut kinds = std::collections::BTreeSet::new();
+    let reason = redact::redact_text(&gate.engine, reason, &mut kinds);
+    redactions.extend(
+        kinds
+            .into_iter()
+            .filter(|k| !redactions.contains(k))
+            .collect::<Vec<_>>(),
+    );
     let original = serde_json::to_vec(&event.input).unwrap_or_default();
     let decision = match (verdict.error.is_some(), verdict.decision) {
         (true, _) => "error",
@@ -204,7 +213,7 @@ fn build_record(
         tool_name: event.tool.as_ref().map(|t| t.name.clone()),
         decision: decision.into(),
         rules,
-        reason: reason.to_string(),
+        reason,
         policy_revision: gate.policy.revision.clone(),
         toolgate_version: env!("CARGO_PKG_VERSION").into(),
         input_redacted: input_redacted.to_string(),
