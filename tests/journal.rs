@@ -404,6 +404,20 @@ fn an_unwritable_journal_still_decides_and_journal_required_denies_when_nothing_
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("requires every call to be journaled"));
+
+    // No location at all (no HOME, no TOOLGATE_JOURNAL) under the same policy.
+    let out = env
+        .cmd()
+        .env_remove("TOOLGATE_JOURNAL")
+        .env_remove("HOME")
+        .env_remove("XDG_STATE_HOME")
+        .env("TOOLGATE_POLICY", &policy)
+        .arg("hook")
+        .write_stdin(json!({"hook_event_name": "PreToolUse", "cwd": "/", "tool_name": "Bash", "tool_input": {"command": "ls"}}).to_string())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no journal location"));
 }
 
 #[test]

@@ -73,6 +73,11 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
     };
     let (subject, verdict) = gate.decide(&event);
     let mut reason = verdict.reason(&subject.tool);
+    if journal.is_none() && gate.policy.journal.required {
+        return block(
+            "toolgate: this call could not be recorded (no journal location: set TOOLGATE_JOURNAL or HOME) and the policy requires every call to be journaled.",
+        );
+    }
     if let Some(paths) = &journal {
         let record = build_record(&gate, paths, &event, &verdict, &reason, started);
         match store::append(paths, record, gate.policy.journal.fsync) {
