@@ -202,37 +202,41 @@ fn sql(env: &Env, statement: &str) {
     conn.execute_batch(statement).unwrap();
 }
 
-#[test]
-fn an_edited_record_is_named() {
+/// Five verified records, then `statement` run behind toolgate's back: verification must
+/// fail; returns what it said.
+fn verify_after_tampering(statement: &str) -> String {
     let env = Env::new();
     populate(&env, 5);
-    sql(&env, "UPDATE decisions SET decision = 'deny' WHERE seq = 3");
+    sql(&env, statement);
     let (code, out) = env.verify();
-    assert_eq!(code, 1);
+    assert_eq!(code, 1, "{out}");
+    out
+}
+
+/// A harmless Bash call, for tests about where records go rather than what is decided.
+fn ls_event() -> String {
+    json!({"hook_event_name": "PreToolUse", "cwd": "/", "tool_name": "Bash", "tool_input": {"command": "ls"}}).to_string()
+}
+
+#[test]
+fn an_edited_record_is_named() {
+    let out = verify_after_tampering("UPDATE decisions SET decision = 'deny' WHERE seq = 3");
     assert!(out.contains("record #3 was edited"), "{out}");
 }
 
 #[test]
 fn a_deleted_record_is_named() {
-    let env = Env::new();
-    populate(&env, 5);
-    sql(&env, "DELETE FROM decisions WHERE seq = 3");
-    let (code, out) = env.verify();
-    assert_eq!(code, 1);
+    let out = verify_after_tampering("DELETE FROM decisions WHERE seq = 3");
     assert!(out.contains("#3 to #3 are missing"), "{out}");
 }
 
 #[test]
 fn an_inserted_record_is_found() {
-    let env = Env::new();
-    populate(&env, 5);
     // Shift #3.. up by one and slot a copy of #2, re-chained to follow it, in at #3.
-    sql(&env, "UPDATE decisions SET seq = seq + 100 WHERE seq >= 3; UPDATE decisions SET seq = seq - 99 WHERE seq >= 100;
+    let out = verify_after_tampering("UPDATE decisions SET seq = seq + 100 WHERE seq >= 3; UPDATE decisions SET seq = seq - 99 WHERE seq >= 100;
                INSERT INTO decisions SELECT 3, time_us, time, event, session_id, tool_use_id, agent_id, permission_mode, user, host,
                cwd, tool_name, 'allow', rules, reason, policy_revision, toolgate_version, input_redacted, input_sha256, redactions,
                eval_us, hash, hash FROM decisions WHERE seq = 2;");
-    let (code, out) = env.verify();
-    assert_eq!(code, 1);
     assert!(out.contains("record #3"), "{out}");
 }
 
@@ -384,7 +388,7 @@ fn an_unwritable_journal_still_decides_and_journal_required_denies_when_nothing_
         .cmd()
         .env("TOOLGATE_JOURNAL", "/proc/no-such-dir/journal.db")
         .arg("hook")
-        .write_stdin(json!({"hook_event_name": "PreToolUse", "cwd": "/", "tool_name": "Bash", "tool_input": {"command": "ls"}}).to_string())
+        .write_stdin(ls_event())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -399,7 +403,7 @@ fn an_unwritable_journal_still_decides_and_journal_required_denies_when_nothing_
         .env("TMPDIR", "/proc/no-such-tmp")
         .env("TOOLGATE_POLICY", &policy)
         .arg("hook")
-        .write_stdin(json!({"hook_event_name": "PreToolUse", "cwd": "/", "tool_name": "Bash", "tool_input": {"command": "ls"}}).to_string())
+        .write_stdin(ls_event())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -413,7 +417,7 @@ fn an_unwritable_journal_still_decides_and_journal_required_denies_when_nothing_
         .env_remove("XDG_STATE_HOME")
         .env("TOOLGATE_POLICY", &policy)
         .arg("hook")
-        .write_stdin(json!({"hook_event_name": "PreToolUse", "cwd": "/", "tool_name": "Bash", "tool_input": {"command": "ls"}}).to_string())
+        .write_stdin(ls_event())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -429,7 +433,7 @@ fn a_record_that_can_be_written_nowhere_is_counted_as_lost() {
         .cmd()
         .env("TMPDIR", "/proc/no-such-tmp")
         .arg("hook")
-        .write_stdin(json!({"hook_event_name": "PreToolUse", "cwd": "/", "tool_name": "Bash", "tool_input": {"command": "ls"}}).to_string())
+        .write_stdin(ls_event())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "the decision does not change");

@@ -155,21 +155,6 @@ fn journal_key(paths: &Paths) -> Vec<u8> {
     key
 }
 
-fn who() -> (Option<String>, Option<String>) {
-    // SAFETY: getuid has no preconditions.
-    let uid = unsafe { libc::getuid() };
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| format!("uid:{uid}"));
-    let user = Some(user);
-    let mut buf = [0u8; 256];
-    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success.
-    let host = (unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0).then(|| {
-        String::from_utf8_lossy(&buf[..buf.iter().position(|b| *b == 0).unwrap_or(0)]).into_owned()
-    });
-    (user, host)
-}
-
 fn build_record(
     gate: &Gate,
     paths: &Paths,
@@ -204,7 +189,7 @@ fn build_record(
             .map(|h| h.rule.clone())
             .collect();
     }
-    let (user, host) = who();
+    let (user, host) = crate::journal::record::who();
     Record {
         time_us: now_us(),
         event: event.kind.name().to_string(),
@@ -238,7 +223,7 @@ fn record_failure(
     started: Instant,
 ) {
     let Some(paths) = paths else { return };
-    let (user, host) = who();
+    let (user, host) = crate::journal::record::who();
     let raw: &[u8] = bytes.as_deref().unwrap_or(&[]);
     let record = Record {
         time_us: now_us(),

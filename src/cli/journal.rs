@@ -228,10 +228,12 @@ fn prune(paths: &Paths, before: &str) -> u8 {
             through_seq,
             through_hash,
         };
+        let (user, host) = record::who();
         let record = Record {
             time_us: now_us(),
             event: "prune".into(),
-            user: std::env::var("USER").ok(),
+            user,
+            host,
             decision: "allow".into(),
             reason: format!(
                 "pruned records #1 to #{through_seq} (before {})",

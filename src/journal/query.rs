@@ -54,34 +54,29 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
 fn where_clause(f: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
     let mut clauses: Vec<&str> = Vec::new();
     let mut values: Vec<Box<dyn ToSql>> = Vec::new();
-    if let Some(v) = f.since_us {
-        clauses.push("time_us >= ?");
-        values.push(Box::new(v));
+    for (clause, value) in [("time_us >= ?", f.since_us), ("time_us < ?", f.until_us)] {
+        if let Some(v) = value {
+            clauses.push(clause);
+            values.push(Box::new(v));
+        }
     }
-    if let Some(v) = f.until_us {
-        clauses.push("time_us < ?");
-        values.push(Box::new(v));
+    let text_filters = [
+        ("decision = ?", &f.decision),
+        ("tool_name = ?", &f.tool),
+        (
+            "EXISTS (SELECT 1 FROM json_each(decisions.rules) WHERE value = ?)",
+            &f.rule,
+        ),
+        ("session_id = ?", &f.session),
+        ("user = ?", &f.user),
+    ];
+    for (clause, value) in text_filters {
+        if let Some(v) = value {
+            clauses.push(clause);
+            values.push(Box::new(v.clone()));
+        }
     }
-    if let Some(v) = &f.decision {
-        clauses.push("decision = ?");
-        values.push(Box::new(v.clone()));
-    }
-    if let Some(v) = &f.tool {
-        clauses.push("tool_name = ?");
-        values.push(Box::new(v.clone()));
-    }
-    if let Some(v) = &f.rule {
-        clauses.push("EXISTS (SELECT 1 FROM json_each(decisions.rules) WHERE value = ?)");
-        values.push(Box::new(v.clone()));
-    }
-    if let Some(v) = &f.session {
-        clauses.push("session_id = ?");
-        values.push(Box::new(v.clone()));
-    }
-    if let Some(v) = &f.user {
-        clauses.push("user = ?");
-        values.push(Box::new(v.clone()));
-    }
+    // Positional `?` parameters: the text is bound once per use.
     if let Some(v) = &f.grep {
         clauses.push("(instr(input_redacted, ?) > 0 OR instr(reason, ?) > 0)");
         values.push(Box::new(v.clone()));

@@ -102,6 +102,21 @@ impl Record {
     }
 }
 
+/// The OS user and host name a record is attributed to.
+pub fn who() -> (Option<String>, Option<String>) {
+    // SAFETY: getuid has no preconditions.
+    let uid = unsafe { libc::getuid() };
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| format!("uid:{uid}"));
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success.
+    let host = (unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0).then(|| {
+        String::from_utf8_lossy(&buf[..buf.iter().position(|b| *b == 0).unwrap_or(0)]).into_owned()
+    });
+    (Some(user), host)
+}
+
 /// Now, as UTC microseconds.
 pub fn now_us() -> i64 {
     std::time::SystemTime::now()
