@@ -35,9 +35,9 @@ fn stages(c: &mut Criterion) {
         });
         let event = protocol::decode(json.as_bytes()).unwrap();
         c.bench_function(&format!("normalize/{name}"), |b| {
-            b.iter(|| normalize::normalize(black_box(&event), &ctx))
+            b.iter(|| normalize::normalize(black_box(&event), &ctx, &gate.engine.programs))
         });
-        let subject = normalize::normalize(&event, &ctx);
+        let subject = normalize::normalize(&event, &ctx, &gate.engine.programs);
         c.bench_function(&format!("evaluate/{name}"), |b| {
             b.iter(|| gate.engine.evaluate(black_box(&subject)).unwrap())
         });
@@ -53,7 +53,7 @@ fn stages(c: &mut Criterion) {
         "tool_input": { "file_path": "/home/dev/project/src/big.rs", "content": content },
     });
     let event = protocol::decode(big.to_string().as_bytes()).unwrap();
-    let subject = normalize::normalize(&event, &ctx);
+    let subject = normalize::normalize(&event, &ctx, &gate.engine.programs);
     assert!(
         gate.engine
             .evaluate(&subject)

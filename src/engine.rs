@@ -4,15 +4,17 @@
 //! is an uncertain hit, which the decision step turns into ask, never into silence.
 
 use crate::detect::{mask, phi};
+use crate::normalize::effects::{Effect, Kind, Target};
+use crate::normalize::programs::ProgramTable;
 use crate::normalize::shell::{self, Arg, Command, RedirectKind};
 use crate::normalize::{Context, Subject, path};
 use crate::pack::{
-    Block, CommandBlock, Decision, Pack, PathAccess, ProgramSpec, Rule, Severity, TextCondition,
-    TextSource, Writes,
+    Block, CommandBlock, Decision, EffectBlock, EffectKind, Pack, PathAccess, Rule, Severity,
+    TextCondition, TextSource, Writes,
 };
 use crate::sanitize;
 use std::cell::OnceCell;
-use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Three-valued match result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -65,34 +67,33 @@ pub struct Trace {
 /// A set of packs ready to evaluate.
 pub struct Engine {
     pub packs: Vec<Pack>,
-    programs: HashMap<String, ProgramSpec>,
+    /// Every program spec of the packs: how commands read their arguments and what they do.
+    pub programs: Arc<ProgramTable>,
     ctx: Context,
     /// Every secret detector's keywords in one automaton: one pass over a large text tells
     /// which detectors need to look at it at all.
     secret_keywords: std::sync::OnceLock<Option<(aho_corasick::AhoCorasick, Vec<String>)>>,
 }
 
-/// A command's arguments read with its program's spec.
+/// A command's arguments read with its program's spec, plus the operands it writes.
 #[derive(Debug, Clone, Default)]
 pub struct ParsedArgs {
-    pub subcommand: Option<String>,
-    pub flags: Vec<String>,
-    pub operands: Vec<Arg>,
-    /// Operands after `--`.
-    pub after_dashdash: usize,
+    pub args: crate::normalize::programs::ParsedArgs,
     pub written: Vec<Arg>,
+}
+
+impl std::ops::Deref for ParsedArgs {
+    type Target = crate::normalize::programs::ParsedArgs;
+    fn deref(&self) -> &Self::Target {
+        &self.args
+    }
 }
 
 impl Engine {
     pub fn new(packs: Vec<Pack>, ctx: Context) -> Self {
-        let mut programs = HashMap::new();
-        for pack in &packs {
-            for spec in &pack.programs {
-                programs
-                    .entry(spec.name.clone())
-                    .or_insert_with(|| spec.clone());
-            }
-        }
+        let programs = Arc::new(ProgramTable::new(
+            packs.iter().flat_map(|p| p.programs.iter()),
+        ));
         Self {
             packs,
             programs,
@@ -239,103 +240,16 @@ impl Engine {
         Ok(())
     }
 
-    /// Read `cmd`'s arguments with its program's spec (and its subcommand's, if any).
+    /// Read `cmd`'s arguments with its program's spec (and its subcommands', if any).
     pub fn parse_args(&self, cmd: &Command) -> ParsedArgs {
-        let default = ProgramSpec::default();
-        let root = self.programs.get(&cmd.program).unwrap_or(&default);
-        let (mut flags, operands, dashdash, positions) =
-            read_args(&cmd.args, root, root.subcommands);
-        let mut out = ParsedArgs::default();
-        let mut spec = root;
-        let mut operands = operands;
-        let mut after_dashdash = dashdash;
-        if root.subcommands
-            && let (Some(first), Some(&pos)) = (operands.first(), positions.first())
-        {
-            let sub = first.text.to_ascii_lowercase();
-            spec = self
-                .programs
-                .get(&format!("{} {sub}", cmd.program))
-                .unwrap_or(&default);
-            let (sub_flags, sub_operands, sub_dashdash, _) =
-                read_args(&cmd.args[pos + 1..], spec, false);
-            flags.extend(sub_flags);
-            operands = sub_operands;
-            after_dashdash = sub_dashdash;
-            out.subcommand = Some(sub);
-        }
-        out.written = match spec.writes {
+        let args = self.programs.parse(&cmd.program, &cmd.args);
+        let written = match self.programs.spec_of(&args).writes {
             Writes::None => Vec::new(),
-            Writes::Last => operands.last().cloned().into_iter().collect(),
-            Writes::All => operands.clone(),
+            Writes::Last => args.operands.last().cloned().into_iter().collect(),
+            Writes::All => args.operands.clone(),
         };
-        out.flags = flags;
-        out.operands = operands;
-        out.after_dashdash = after_dashdash;
-        out
+        ParsedArgs { args, written }
     }
-}
-
-/// Split args into flags and operands. Returns (flags, operands, operands after `--`,
-/// positions of operands in `args`). With `stop_at_operand`, stop at the first operand (a
-/// subcommand: what follows belongs to it).
-fn read_args(
-    args: &[Arg],
-    spec: &ProgramSpec,
-    stop_at_operand: bool,
-) -> (Vec<String>, Vec<Arg>, usize, Vec<usize>) {
-    let (mut flags, mut operands, mut positions) = (Vec::new(), Vec::new(), Vec::new());
-    let mut after_dashdash = 0;
-    let mut dashdash = false;
-    let mut i = 0;
-    let takes_value = |name: &str| spec.value_options.iter().any(|v| v == name);
-    while i < args.len() {
-        let arg = &args[i];
-        let text = arg.text.as_str();
-        if dashdash || arg.dynamic || text.len() < 2 || !text.starts_with('-') {
-            if dashdash {
-                after_dashdash += 1;
-            }
-            operands.push(arg.clone());
-            positions.push(i);
-            if stop_at_operand {
-                break;
-            }
-        } else if text == "--" {
-            dashdash = true;
-        } else if text.starts_with("--") || spec.single_dash_long {
-            let (name, inline) = match text.split_once('=') {
-                Some((n, _)) => (n, true),
-                None => (text, false),
-            };
-            flags.push(name.to_string());
-            if !inline {
-                if takes_value(name) {
-                    i += 1;
-                } else if let (Some(words), Some(next)) =
-                    (spec.optional_values.get(name), args.get(i + 1))
-                    && words.contains(&next.text)
-                {
-                    i += 1;
-                }
-            }
-        } else {
-            for (pos, c) in text[1..].char_indices() {
-                let flag = format!("-{c}");
-                let rest = &text[1 + pos + c.len_utf8()..];
-                let value = takes_value(&flag);
-                flags.push(flag);
-                if value {
-                    if rest.is_empty() {
-                        i += 1;
-                    }
-                    break;
-                }
-            }
-        }
-        i += 1;
-    }
-    (flags, operands, after_dashdash, positions)
 }
 
 /// One evaluation: the subject plus per-command caches.
@@ -362,6 +276,14 @@ impl Eval<'_> {
             best.0 == Tri::Yes
         };
         match block {
+            Block::Effect(b) => {
+                for effect in self.subject.all_effects() {
+                    let outcome = self.effect(b, effect)?;
+                    if outcome != Tri::No && consider(outcome, self.describe_effect(effect)) {
+                        break;
+                    }
+                }
+            }
             Block::Command(b) => {
                 for (i, cmd) in self.commands.iter().enumerate() {
                     let outcome = self.command(b, cmd, i)?;
@@ -516,6 +438,173 @@ impl Eval<'_> {
         Ok(None)
     }
 
+    fn describe_effect(&self, effect: &Effect) -> String {
+        let mut out = format!("effect: {}", sanitize::safe(&effect.to_string()));
+        if let Some(cmd) = effect.command.and_then(|i| self.commands.get(i)) {
+            out.push_str(&format!(
+                " (in `{}`",
+                sanitize::excerpt(&cmd.display(), 120)
+            ));
+            if !cmd.via.is_empty() {
+                out.push_str(&format!(" via {}", sanitize::safe(&cmd.via.join(" > "))));
+            }
+            out.push(')');
+        }
+        out
+    }
+
+    /// Does `effect` meet every condition of the block?
+    fn effect(&self, b: &EffectBlock, effect: &Effect) -> Result<Tri, String> {
+        let kind_ok = b.kinds.iter().any(|k| match k {
+            EffectKind::Kind(k) => *k == effect.kind,
+            EffectKind::Overwrite => effect.kind == Kind::Write && effect.truncate,
+        });
+        if !kind_ok {
+            return Ok(Tri::No);
+        }
+        if let Some(want) = b.recursive
+            && effect.recursive != want
+        {
+            return Ok(Tri::No);
+        }
+        if let Some(want) = b.send
+            && effect.send != want
+        {
+            return Ok(Tri::No);
+        }
+        if !b.sources.is_empty() && !effect.source.is_some_and(|s| b.sources.contains(&s)) {
+            return Ok(Tri::No);
+        }
+        let unknown = if b.unknown_maybe { Tri::Maybe } else { Tri::No };
+        let mut result = Tri::Yes;
+        if b.name_any.is_some() || b.name_except.is_some() {
+            let Target::Name(name) = &effect.target else {
+                return Ok(Tri::No);
+            };
+            if let Some(any) = &b.name_any
+                && !any.matches(name)?
+            {
+                return Ok(Tri::No);
+            }
+            if let Some(except) = &b.name_except
+                && except.matches(name)?
+            {
+                return Ok(Tri::No);
+            }
+        }
+        if let Some(keys) = &b.key_any
+            && !effect
+                .key
+                .as_deref()
+                .is_some_and(|k| keys.matches(k).unwrap_or(false))
+        {
+            return Ok(Tri::No);
+        }
+        if b.path.is_some() || b.path_except.is_some() || b.outside_cwd {
+            result = result.and(self.effect_path(b, effect, unknown)?);
+        }
+        if !b.sql.is_empty() || b.target.is_some() {
+            result = result.and(self.effect_sql(b, effect, unknown)?);
+        }
+        if !effect.certain {
+            result = result.and(Tri::Maybe);
+        }
+        Ok(result)
+    }
+
+    fn effect_path(&self, b: &EffectBlock, effect: &Effect, unknown: Tri) -> Result<Tri, String> {
+        let (any, except, literal) = match &effect.target {
+            Target::Path(p) => {
+                let any = match &b.path {
+                    Some(g) => g.is_match(p)? || (effect.recursive && g.under(p)),
+                    None => true,
+                };
+                let except = match &b.path_except {
+                    Some(g) => g.is_match(p)?,
+                    None => false,
+                };
+                (any, except, p.clone())
+            }
+            Target::Glob(g) => {
+                let any = match &b.path {
+                    Some(globs) => {
+                        globs.overlaps(g)
+                            || (effect.recursive
+                                && globs.overlaps(&format!("{}/**", g.trim_end_matches('/'))))
+                    }
+                    None => true,
+                };
+                // The exception must cover the glob as written (`/tmp/*` is under /tmp/**).
+                let except = match &b.path_except {
+                    Some(globs) => globs.is_match(g)?,
+                    None => false,
+                };
+                (any, except, glob_base(g))
+            }
+            Target::Unknown(_) => return Ok(unknown),
+            Target::Name(_) | Target::None => return Ok(Tri::No),
+        };
+        if !any || (except && !self.is_home_or_above(&literal)) {
+            return Ok(Tri::No);
+        }
+        if b.outside_cwd && path::is_within(&literal, &self.subject.cwd) {
+            return Ok(Tri::No);
+        }
+        Ok(Tri::Yes)
+    }
+
+    /// HOME itself, or a folder that holds it: no exception list exempts these.
+    fn is_home_or_above(&self, path: &str) -> bool {
+        self.engine
+            .ctx
+            .home
+            .as_deref()
+            .is_some_and(|home| path::is_within(home, path))
+    }
+
+    fn effect_sql(&self, b: &EffectBlock, effect: &Effect, unknown: Tri) -> Result<Tri, String> {
+        let Some(sql) = &effect.sql else {
+            return Ok(Tri::No);
+        };
+        let mut result = Tri::Yes;
+        if !b.sql.is_empty() {
+            if sql.kinds.iter().any(|k| b.sql.contains(k)) {
+            } else if sql
+                .kinds
+                .contains(&crate::normalize::effects::SqlKind::Unknown)
+            {
+                result = unknown;
+            } else {
+                return Ok(Tri::No);
+            }
+        }
+        if let Some(target) = &b.target {
+            let mut best = Tri::No;
+            for t in &sql.targets {
+                if t.dynamic {
+                    best = best.max(unknown);
+                    continue;
+                }
+                // Each part of a target on its own: in `postgres://app@prod-db/app_dev` the
+                // host is production even though the database name says dev.
+                for piece in t.text.split(['/', '@', '?', '&', ' ', '=', ',', ';']) {
+                    let prod = !piece.is_empty()
+                        && target.find(piece)?.is_some()
+                        && !b
+                            .target_except
+                            .as_ref()
+                            .map_or(Ok(false), |e| e.find(piece).map(|m| m.is_some()))?;
+                    if prod {
+                        best = Tri::Yes;
+                        break;
+                    }
+                }
+            }
+            result = result.and(best);
+        }
+        Ok(result)
+    }
+
     fn command(&self, b: &CommandBlock, cmd: &Command, index: usize) -> Result<Tri, String> {
         if let Some(p) = &b.program
             && !p.matches(&cmd.program)?
@@ -544,12 +633,18 @@ impl Eval<'_> {
         let args = self.parsed[index].get_or_init(|| self.engine.parse_args(cmd));
         let mut result = Tri::Yes;
         if !b.subcommand.is_empty() {
+            // `stash drop`: the first word is the subcommand; the rest are the deeper
+            // subcommands the table knows, or else the first operands.
             let matches = b.subcommand.iter().any(|alt| {
-                args.subcommand.as_deref() == alt.first().map(String::as_str)
+                args.subcommand() == alt.first().map(String::as_str)
                     && alt[1..].iter().enumerate().all(|(i, w)| {
-                        args.operands
-                            .get(i)
-                            .is_some_and(|o| o.text.eq_ignore_ascii_case(w))
+                        args.subcommands
+                            .get(i + 1)
+                            .is_some_and(|s| s.eq_ignore_ascii_case(w))
+                            || args
+                                .operands
+                                .get(i)
+                                .is_some_and(|o| o.text.eq_ignore_ascii_case(w))
                     })
             });
             if !matches {
@@ -669,6 +764,15 @@ impl Eval<'_> {
             }
         }
         Ok(outcome)
+    }
+}
+
+/// The folder a glob starts in: `/home/dev/.ss?/id_rsa` -> `/home/dev`.
+fn glob_base(glob: &str) -> String {
+    let fixed = glob.find(['*', '?', '[']).map_or(glob, |i| &glob[..i]);
+    match fixed.rsplit_once('/') {
+        Some(("", _)) | None => "/".to_string(),
+        Some((dir, _)) => dir.to_string(),
     }
 }
 

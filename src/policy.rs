@@ -262,7 +262,7 @@ impl Gate {
 
     /// Normalise and evaluate one event. Events that are never blocked get no verdict.
     pub fn decide(&self, event: &HookEvent) -> (Subject, Verdict) {
-        let subject = normalize::normalize(event, self.engine.context());
+        let subject = normalize::normalize(event, self.engine.context(), &self.engine.programs);
         if !matches!(
             event.kind,
             EventKind::PreToolUse | EventKind::UserPromptSubmit

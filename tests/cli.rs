@@ -210,7 +210,7 @@ fn ask_is_exactly_one_hook_specific_json_object() {
 
 #[test]
 fn uncertain_deny_becomes_ask_and_says_why() {
-    let a = bash("echo / | xargs rm -rf");
+    let a = bash("cat dirs.txt | xargs rm -rf");
     let reason = assert_asks(&a, "fs.rm-outside-project");
     assert!(reason.contains("only known at run time"), "{reason}");
 }
@@ -474,7 +474,7 @@ fn test_command_runs_every_example_and_summarises() {
     let out = toolgate().arg("test").output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("fs: 7 rules"), "{stdout}");
+    assert!(stdout.contains("fs: 5 rules"), "{stdout}");
     assert!(
         stdout.lines().last().unwrap().ends_with(" 0 failed"),
         "{stdout}"

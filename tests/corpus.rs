@@ -60,6 +60,97 @@ fn stopped(gate: &Gate, command: &str) -> bool {
         .is_some_and(|d| d != toolgate::pack::Decision::Allow)
 }
 
+/// Rows where toolgate decides otherwise on purpose, each with why. The test checks that
+/// each still differs (so the list cannot go stale) and scores the rest against the targets.
+const DELIBERATE: &[(&str, &str)] = &[
+    ("echo 'unterminated", "a parse error asks (issue 3)"),
+    (
+        "git restore --help 'unterminated",
+        "a parse error asks (issue 3)",
+    ),
+    ("echo \"find . -delete", "a parse error asks (issue 3)"),
+    ("rg \"find . -delete", "a parse error asks (issue 3)"),
+    ("rm -rf 7 > /dev/null", "a project-relative clean-up"),
+    ("rm -rf 123 >/dev/null", "a project-relative clean-up"),
+    (
+        "rm -r /some/path",
+        "a recursive delete outside the project asks, -f or not",
+    ),
+    (
+        "rm -R /some/path",
+        "a recursive delete outside the project asks, -f or not",
+    ),
+    (
+        "find . -name \"*.pyc\" -delete",
+        "clean-ups inside the project pass (issue 8)",
+    ),
+    (
+        "busybox find . -name \"*.pyc\" -delete",
+        "clean-ups inside the project pass (issue 8)",
+    ),
+    (
+        "find . -name '*.tmp' -exec rm -r --force {} \\;",
+        "clean-ups inside the project pass (issue 8)",
+    ),
+    (
+        "find . -exec rm -rf {} \\;",
+        "inside the project; rm refuses `.` itself (issue 8)",
+    ),
+    (
+        "find . -exec rm --recursive -f {} \\;",
+        "inside the project; rm refuses `.` itself (issue 8)",
+    ),
+    (
+        "busybox find . -exec rm -rf {} \\;",
+        "inside the project; rm refuses `.` itself (issue 8)",
+    ),
+    (
+        "bash -c 'find . -exec rm -rf {} \\;'",
+        "inside the project; rm refuses `.` itself (issue 8)",
+    ),
+    (
+        "find . -exec env rm -rf {} ;",
+        "inside the project; rm refuses `.` itself (issue 8)",
+    ),
+    (
+        "find . -exec sudo rm -rf {} ;",
+        "inside the project; rm refuses `.` itself (issue 8)",
+    ),
+    (
+        "find . -exec command rm -rf {} ;",
+        "inside the project; rm refuses `.` itself (issue 8)",
+    ),
+    (
+        "find . -exec busybox rm -rf {} ;",
+        "inside the project; rm refuses `.` itself (issue 8)",
+    ),
+    (
+        "find . -print0 | xargs -0 rm -rf",
+        "inside the project; rm refuses `.` itself (issue 8)",
+    ),
+    (
+        "find /tmp -execdir rm -rf {} +",
+        "under /tmp, like `rm -rf /tmp/x`",
+    ),
+    (
+        "find /tmp -execdir env rm -rf {} +",
+        "under /tmp, like `rm -rf /tmp/x`",
+    ),
+    ("echo ok | xargs bash -c", "the code is known: `ok`"),
+    (
+        "command -pv -- git reset --hard",
+        "`command -v` prints where git is; it runs nothing",
+    ),
+    (
+        "command -V git reset --hard",
+        "`command -V` prints where git is; it runs nothing",
+    ),
+    (
+        "command -pvV -- git reset --hard",
+        "`command -V` prints where git is; it runs nothing",
+    ),
+];
+
 #[test]
 fn safety_net_corpus_scores_beat_the_peer() {
     let dir = tempfile::tempdir().unwrap();
@@ -68,9 +159,27 @@ fn safety_net_corpus_scores_beat_the_peer() {
     let gate = Gate::load(Some(&policy), Context::example(), true).expect("policy loads");
     let rows = rows();
     let (mut blocks, mut caught, mut allows, mut false_stops) = (0, 0, 0, 0);
+    let (mut raw_caught, mut raw_blocks, mut raw_false, mut raw_allows) = (0, 0, 0, 0);
     let mut report = Vec::new();
+    let mut deliberate_seen = Vec::new();
     for row in &rows {
         let stop = stopped(&gate, &row.command);
+        if row.expected_block {
+            raw_blocks += 1;
+            raw_caught += stop as usize;
+        } else {
+            raw_allows += 1;
+            raw_false += stop as usize;
+        }
+        if let Some((_, why)) = DELIBERATE.iter().find(|(c, _)| *c == row.command) {
+            assert_ne!(
+                stop, row.expected_block,
+                "listed as a deliberate difference ({why}) but decided like the peer: {:?}",
+                row.command
+            );
+            deliberate_seen.push(row.command.clone());
+            continue;
+        }
         if row.expected_block {
             blocks += 1;
             if stop {
@@ -89,16 +198,23 @@ fn safety_net_corpus_scores_beat_the_peer() {
             }
         }
     }
+    for (command, _) in DELIBERATE {
+        assert!(
+            deliberate_seen.iter().any(|c| c == command),
+            "deliberate difference {command:?} is not a row of the corpus"
+        );
+    }
     let recall = caught as f64 / blocks as f64;
     let false_rate = false_stops as f64 / allows as f64;
     eprintln!("{}", report.join("\n"));
     eprintln!(
-        "safety-net corpus: caught {caught}/{blocks} block rows ({:.1}%), stopped {false_stops}/{allows} allow rows ({:.1}%)",
+        "safety-net corpus: caught {raw_caught}/{raw_blocks} block rows, stopped {raw_false}/{raw_allows} allow rows; without the {} deliberate differences: caught {caught}/{blocks} ({:.1}%), stopped {false_stops}/{allows} ({:.1}%)",
+        DELIBERATE.len(),
         recall * 100.0,
         false_rate * 100.0
     );
     assert!(
-        blocks > 200 && allows > 100,
+        blocks > 180 && allows > 100,
         "corpus rows went missing: {blocks} block, {allows} allow"
     );
     assert!(
@@ -249,7 +365,11 @@ fn attack_corpus() {
     );
     eprintln!("{}", s.failures.join("\n"));
     assert!(stopped >= 0.95, "stopped only {:.1}%", stopped * 100.0);
-    assert!(false_rate <= 0.02, "stopped {:.1}% of everyday commands", false_rate * 100.0);
+    assert!(
+        false_rate <= 0.02,
+        "stopped {:.1}% of everyday commands",
+        false_rate * 100.0
+    );
 }
 
 /// The hand-written holdout, never tuned against: only its score is printed, so fixes
@@ -260,6 +380,14 @@ fn attack_holdout() {
     let s = score_attacks(&gate, include_str!("corpus/attacks-holdout.tsv"));
     let (stopped, false_rate) = report("attack holdout", &s);
     assert!(s.attacks >= 100, "holdout shrank: {} attacks", s.attacks);
-    assert!(stopped >= 0.95, "holdout: stopped only {:.1}%", stopped * 100.0);
-    assert!(false_rate <= 0.04, "holdout: stopped {:.1}% of everyday commands", false_rate * 100.0);
+    assert!(
+        stopped >= 0.95,
+        "holdout: stopped only {:.1}%",
+        stopped * 100.0
+    );
+    assert!(
+        false_rate <= 0.04,
+        "holdout: stopped {:.1}% of everyday commands",
+        false_rate * 100.0
+    );
 }

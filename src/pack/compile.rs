@@ -54,6 +54,31 @@ impl Globs {
             Err(e) => Err(e.clone()),
         }
     }
+
+    /// Could the shell glob `glob` (an absolute path with wildcards) expand to a path
+    /// these patterns match? (See [`super::overlap`].)
+    pub fn overlaps(&self, glob: &str) -> bool {
+        self.patterns
+            .iter()
+            .any(|p| super::overlap::overlaps(p, glob))
+    }
+
+    /// Could something under `dir` (a recursive effect) match? Only patterns with a fixed
+    /// start count: `**/.env` would match under every folder.
+    pub fn under(&self, dir: &str) -> bool {
+        let escaped: String = dir
+            .chars()
+            .flat_map(|c| {
+                let esc = matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\');
+                esc.then_some('\\').into_iter().chain(std::iter::once(c))
+            })
+            .collect();
+        let below = format!("{}/**", escaped.trim_end_matches('/'));
+        self.patterns
+            .iter()
+            .filter(|p| !p.starts_with('*'))
+            .any(|p| super::overlap::overlaps(p, &below))
+    }
 }
 
 /// Program or tool names: exact (case-insensitive) or globs (`mkfs.*`, `mcp__*`).

@@ -8,12 +8,14 @@
 //!   program specs defined twice, and every rule's examples through the real pipeline.
 
 pub mod compile;
+pub mod overlap;
 pub mod schema;
 pub mod validate;
 
 use crate::detect::phi::PhiKind;
 use crate::detect::secrets::SecretBlock;
 use crate::normalize::Access;
+use crate::normalize::effects::{Kind, Source, SqlKind};
 use crate::normalize::shell::NoteKind;
 use compile::{Globs, Names, Pattern};
 use std::collections::HashMap;
@@ -45,11 +47,39 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/secret-paths.toml"),
     ),
     (
+        "rules/persistence.toml",
+        include_str!("../../rules/persistence.toml"),
+    ),
+    (
         "rules/secrets.toml",
         include_str!("../../rules/secrets.toml"),
     ),
     ("rules/phi.toml", include_str!("../../rules/phi.toml")),
 ];
+
+/// The program table of the built-in packs alone, for callers without a loaded policy
+/// (tests, benchmarks, fuzzing). Loaded once per process.
+pub fn builtin_programs() -> std::sync::Arc<crate::normalize::programs::ProgramTable> {
+    static TABLE: std::sync::OnceLock<std::sync::Arc<crate::normalize::programs::ProgramTable>> =
+        std::sync::OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            let ctx = crate::normalize::Context::example();
+            let vars = HashMap::new();
+            let options = schema::Options {
+                ctx: &ctx,
+                strict: false,
+                vars: &vars,
+            };
+            let specs: Vec<ProgramSpec> = BUILTIN
+                .iter()
+                .filter_map(|(file, text)| schema::read_pack(file, text, &options).0)
+                .flat_map(|p| p.programs)
+                .collect();
+            std::sync::Arc::new(crate::normalize::programs::ProgramTable::new(specs.iter()))
+        })
+        .clone()
+}
 
 /// One problem in a pack or policy file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,6 +222,8 @@ impl Example {
 /// One matcher block: every condition given must hold.
 #[derive(Debug)]
 pub enum Block {
+    /// What the call does: a delete, read, exec... (see `normalize::effects`).
+    Effect(Box<EffectBlock>),
     Command(Box<CommandBlock>),
     Note(Vec<NoteKind>),
     File(FileBlock),
@@ -208,6 +240,15 @@ impl Block {
     pub fn check(&self) -> Vec<String> {
         let mut results: Vec<Result<(), String>> = Vec::new();
         match self {
+            Block::Effect(b) => {
+                results.extend(b.path.iter().map(Globs::check));
+                results.extend(b.path_except.iter().map(Globs::check));
+                results.extend(b.name_any.iter().map(Names::check));
+                results.extend(b.name_except.iter().map(Names::check));
+                results.extend(b.key_any.iter().map(Names::check));
+                results.extend(b.target.iter().map(Pattern::check));
+                results.extend(b.target_except.iter().map(Pattern::check));
+            }
             Block::Command(b) => {
                 results.extend(b.program.iter().map(Names::check));
                 results.extend(b.program_except.iter().map(Names::check));
@@ -243,6 +284,41 @@ impl Block {
         }
         results.into_iter().filter_map(Result::err).collect()
     }
+}
+
+/// Which effects a block looks at: a kind, or `overwrite` (a write that replaces content).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EffectKind {
+    Kind(Kind),
+    Overwrite,
+}
+
+/// Conditions on one effect; every condition given must hold.
+#[derive(Debug, Default)]
+pub struct EffectBlock {
+    pub kinds: Vec<EffectKind>,
+    pub path: Option<Globs>,
+    /// Never exempts the home directory itself or a folder above it (CI containers set
+    /// `HOME=/tmp`, and a temp-folder exception must not make `rm -rf ~` pass there).
+    pub path_except: Option<Globs>,
+    pub outside_cwd: bool,
+    pub recursive: Option<bool>,
+    /// Exec: where the code comes from.
+    pub sources: Vec<Source>,
+    /// Net hosts, publish registries, credential stores, config tools.
+    pub name_any: Option<Names>,
+    pub name_except: Option<Names>,
+    /// Config keys (globs, case-insensitive).
+    pub key_any: Option<Names>,
+    pub send: Option<bool>,
+    /// Sql: statement kinds.
+    pub sql: Vec<SqlKind>,
+    /// Sql: a connection target (host, database, URL, service, environment) matches this
+    /// and not `target_except`.
+    pub target: Option<Pattern>,
+    pub target_except: Option<Pattern>,
+    /// A target only known at run time may match (the hit is uncertain: deny asks).
+    pub unknown_maybe: bool,
 }
 
 /// Conditions on one simple shell command.
@@ -315,26 +391,4 @@ pub struct UrlBlock {
     pub path: Option<Globs>,
 }
 
-/// How a program reads its arguments: which options take values, where the subcommand is.
-#[derive(Debug, Clone, Default)]
-pub struct ProgramSpec {
-    /// `git` or `git checkout`.
-    pub name: String,
-    pub value_options: Vec<String>,
-    /// Options whose value is taken only when it is one of the listed words.
-    pub optional_values: HashMap<String, Vec<String>>,
-    pub subcommands: bool,
-    /// `find -name x`: options are whole words after one dash.
-    pub single_dash_long: bool,
-    pub writes: Writes,
-    pub location: Location,
-}
-
-/// Which operands a program writes to (the rest it reads).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Writes {
-    #[default]
-    None,
-    Last,
-    All,
-}
+pub use crate::normalize::programs::{ProgramSpec, Writes};

@@ -5,6 +5,7 @@
 use super::*;
 use crate::detect::secrets::Validator;
 use crate::normalize::Context;
+use crate::normalize::programs::{ArgSel, EffectSpec, RunSpec, SqlSpec};
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -412,25 +413,156 @@ fn is_id(s: &str) -> bool {
 }
 
 fn read_program(doc: &mut Doc, name: &str, mut t: Table) -> ProgramSpec {
+    use crate::normalize::effects::Source;
     let mut spec = ProgramSpec {
         name: name.to_ascii_lowercase(),
         location: doc.location(&t.span()),
         ..Default::default()
     };
+    spec.aliases = lower(t.strings(doc, "aliases").unwrap_or_default());
     spec.value_options = t.strings(doc, "value_options").unwrap_or_default();
+    spec.flags = t.strings(doc, "flags").unwrap_or_default();
     spec.subcommands = t.boolean(doc, "subcommands").unwrap_or(false);
     spec.single_dash_long = t.boolean(doc, "single_dash_long").unwrap_or(false);
+    spec.bundled_first = t.boolean(doc, "bundled_first").unwrap_or(false);
+    spec.code_options = t.strings(doc, "code_options").unwrap_or_default();
+    spec.chdir_options = t.strings(doc, "chdir_options").unwrap_or_default();
+    spec.remote_paths = t.boolean(doc, "remote_paths").unwrap_or(false);
     spec.writes = match t.choice(doc, "writes", &["none", "last", "all"]) {
         Some("last") => Writes::Last,
         Some("all") => Writes::All,
         _ => Writes::None,
     };
+    spec.output = t
+        .choice(doc, "output", &["network", "decoded"])
+        .and_then(Source::from_id);
     if let Some(opt) = t.table(doc, "optional_values") {
         for (option, value) in opt.entries() {
             if let Some(words) = strings_of(doc, option, value) {
                 spec.optional_values.insert(option.to_string(), words);
             }
         }
+    }
+    if let Some(v) = t.get("effects") {
+        let mut effects = Vec::new();
+        match v.get_ref() {
+            DeValue::Array(items) => {
+                for item in items.iter() {
+                    match item.get_ref() {
+                        DeValue::Table(e) => {
+                            let table = Table::new(
+                                e,
+                                item.span(),
+                                format!("an effect of [programs.\"{name}\"]"),
+                            );
+                            effects.push(read_effect_spec(doc, table));
+                        }
+                        other => doc.error(
+                            &item.span(),
+                            format!("each effect is a table, found {}", other.type_str()),
+                        ),
+                    }
+                }
+            }
+            other => doc.error(
+                &v.span(),
+                format!(
+                    "`effects` must be an array of tables, found {}",
+                    other.type_str()
+                ),
+            ),
+        }
+        spec.effects = Some(effects);
+    }
+    if let Some(mut r) = t.table(doc, "runs") {
+        spec.runs = Some(RunSpec {
+            skip: r.integer(doc, "skip").unwrap_or(0) as usize,
+            assignments: r.boolean(doc, "assignments").unwrap_or(false),
+            joined: r.boolean(doc, "joined").unwrap_or(false),
+            unless: r.strings(doc, "unless").unwrap_or_default(),
+            remote: r.boolean(doc, "remote").unwrap_or(false),
+        });
+        r.finish(doc);
+    }
+    if let Some(mut q) = t.table(doc, "sql") {
+        let implicit = q.string(doc, "implicit");
+        if let Some(k) = &implicit
+            && crate::normalize::effects::SqlKind::from_id(k).is_none()
+        {
+            doc.error(
+                &q.span(),
+                format!("`implicit` must be a statement kind, not `{k}`"),
+            );
+        }
+        spec.sql = Some(SqlSpec {
+            target_options: q.strings(doc, "target_options").unwrap_or_default(),
+            target_operands: q.boolean(doc, "target_operands").unwrap_or(false),
+            target_env: q.strings(doc, "target_env").unwrap_or_default(),
+            statement_options: q.strings(doc, "statement_options").unwrap_or_default(),
+            statement_operands: q.boolean(doc, "statement_operands").unwrap_or(false),
+            file_options: q.strings(doc, "file_options").unwrap_or_default(),
+            stdin: q.boolean(doc, "stdin").unwrap_or(false),
+            implicit,
+            tasks: q.strings(doc, "tasks").unwrap_or_default(),
+        });
+        q.finish(doc);
+    }
+    t.finish(doc);
+    spec
+}
+
+fn lower(words: Vec<String>) -> Vec<String> {
+    words.into_iter().map(|w| w.to_ascii_lowercase()).collect()
+}
+
+/// `{ kind = "delete", args = "operands", recursive_flags = ["-r"] }`
+fn read_effect_spec(doc: &mut Doc, mut t: Table) -> EffectSpec {
+    use crate::normalize::effects::{Kind, Source};
+    let mut names: Vec<&'static str> = Kind::ALL.iter().map(|k| k.id()).collect();
+    names.push("overwrite");
+    let kind = t.required_string(doc, "kind");
+    let mut spec = EffectSpec::default();
+    match kind.as_deref() {
+        Some("overwrite") => {
+            spec.kind = Some(Kind::Write);
+            spec.truncate = true;
+        }
+        Some(k) => match Kind::from_id(k) {
+            Some(kind) => spec.kind = Some(kind),
+            None => doc.error(
+                &t.span(),
+                format!(
+                    "unknown effect kind `{k}`; expected one of: {}",
+                    names.join(", ")
+                ),
+            ),
+        },
+        None => {}
+    }
+    spec.args = t
+        .choice(doc, "args", ArgSel::NAMES)
+        .and_then(ArgSel::from_name)
+        .unwrap_or_default();
+    spec.options = t.strings(doc, "options").unwrap_or_default();
+    spec.prefix = t.string(doc, "prefix");
+    spec.when = t.strings(doc, "when").unwrap_or_default();
+    spec.unless = t.strings(doc, "unless").unwrap_or_default();
+    spec.when_operand = t.strings(doc, "when_operand").unwrap_or_default();
+    spec.recursive = t.boolean(doc, "recursive").unwrap_or(false);
+    spec.recursive_flags = t.strings(doc, "recursive_flags").unwrap_or_default();
+    spec.source = t
+        .choice(
+            doc,
+            "source",
+            &["literal", "file", "stdin", "decoded", "network"],
+        )
+        .and_then(Source::from_id);
+    spec.send = t.boolean(doc, "send").unwrap_or(false);
+    spec.name = t.string(doc, "name");
+    spec.basename = t.boolean(doc, "basename").unwrap_or(false);
+    if !spec.options.is_empty() && t.entries().all(|(k, _)| k != "args") {
+        // Effects on option values only: `{ kind = "read", options = ["-T"] }`.
+        spec.args = ArgSel::None;
     }
     t.finish(doc);
     spec
@@ -549,6 +681,11 @@ impl RuleReader<'_> {
             "unknown",
         ];
         let present: Vec<&str> = t.entries().map(|(k, _)| k).collect();
+        if present.contains(&"effect") {
+            let block = self.effect_block(doc, &mut t);
+            t.finish(doc);
+            return Some(Block::Effect(Box::new(block)));
+        }
         let kinds = [
             present.iter().any(|k| COMMAND_KEYS.contains(k)),
             present.contains(&"shell_note"),
@@ -680,6 +817,75 @@ impl RuleReader<'_> {
         };
         t.finish(doc);
         Some(block)
+    }
+
+    fn effect_block(&self, doc: &mut Doc, t: &mut Table) -> EffectBlock {
+        use crate::normalize::effects::{Kind, Source, SqlKind};
+        let mut b = EffectBlock::default();
+        let mut names: Vec<&'static str> = Kind::ALL.iter().map(|k| k.id()).collect();
+        names.push("overwrite");
+        for k in t.strings(doc, "effect").unwrap_or_default() {
+            match k.as_str() {
+                "overwrite" => b.kinds.push(EffectKind::Overwrite),
+                other => match Kind::from_id(other) {
+                    Some(kind) => b.kinds.push(EffectKind::Kind(kind)),
+                    None => doc.error(
+                        &t.span(),
+                        format!(
+                            "unknown effect `{other}`; expected one of: {}",
+                            names.join(", ")
+                        ),
+                    ),
+                },
+            }
+        }
+        b.path = t.strings(doc, "path_any").map(|g| self.globs(g));
+        b.path_except = t.strings(doc, "path_except").map(|g| self.globs(g));
+        b.outside_cwd = t.boolean(doc, "path_outside_cwd").unwrap_or(false);
+        b.recursive = t.boolean(doc, "recursive");
+        for src in t.strings(doc, "source").unwrap_or_default() {
+            match Source::from_id(&src) {
+                Some(s) => b.sources.push(s),
+                None => doc.error(
+                    &t.span(),
+                    format!(
+                        "unknown code source `{src}`; expected one of: {}",
+                        Source::ALL.map(|s| s.id()).join(", ")
+                    ),
+                ),
+            }
+        }
+        b.name_any = t.strings(doc, "name_any").map(Names::new);
+        b.name_except = t.strings(doc, "name_except").map(Names::new);
+        b.key_any = t.strings(doc, "key_any").map(Names::new);
+        b.send = t.boolean(doc, "send");
+        for k in t.strings(doc, "sql").unwrap_or_default() {
+            match SqlKind::from_id(&k) {
+                Some(kind) => b.sql.push(kind),
+                None => doc.error(
+                    &t.span(),
+                    format!(
+                        "unknown statement kind `{k}`; expected one of: {}",
+                        SqlKind::ALL.map(|k| k.id()).join(", ")
+                    ),
+                ),
+            }
+        }
+        let span = t.span();
+        b.target = t
+            .string(doc, "target")
+            .map(|r| Pattern::new(format!("(?i){}", self.substitute_vars(doc, &span, &r))));
+        b.target_except = t
+            .string(doc, "target_except")
+            .map(|r| Pattern::new(format!("(?i){}", self.substitute_vars(doc, &span, &r))));
+        b.unknown_maybe = t.choice(doc, "unknown", &["ignore", "maybe"]) == Some("maybe");
+        if b.kinds.is_empty() {
+            doc.error(
+                &span,
+                "an effect block needs `effect` (one or more effect kinds)",
+            );
+        }
+        b
     }
 
     fn command_block(&self, doc: &mut Doc, t: &mut Table) -> CommandBlock {

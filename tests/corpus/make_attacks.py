@@ -379,7 +379,8 @@ def spell(expect, effect, payloads, techniques):
             p = payloads[(i + k) % len(payloads)]
             out = t(p)
             if out is not None:
-                add(expect, effect, t.__name__[2:], out)
+                # An unknown program's arguments are only probably a command: ask (issue 8).
+                add("stop" if t is t_unknown_runner else expect, effect, t.__name__[2:], out)
                 break
         i += 1
 
@@ -398,7 +399,7 @@ for c in [
     "rm -rf ..",
     "rm -rf ../../dev",
     "rm -rf /home/dev/project/../../dev",
-    "rm -rf ~/.",
+    "rm -rf ~/../dev",
     "rm -rf //etc",
     "rm -rf /./usr/lib",
     "rm -rf /e?c",

@@ -1,7 +1,8 @@
 //! Wrappers stripped and code followed: what turns `sudo env X=1 timeout 5 bash -c '...'`
 //! into the commands that actually run.
 
-use super::{Analyzer, Arg, Command, NoteKind, path, program_name};
+use super::{Analyzer, Arg, Command, NoteKind, Written, path, program_name};
+use crate::normalize::effects::{Effect, Kind, Source, Target};
 
 /// How a wrapper's options take values.
 struct Opts {
@@ -12,12 +13,6 @@ struct Opts {
     /// Long names (without `--`) that take the next word when no `=` is given.
     long_value: &'static [&'static str],
 }
-
-const NO_OPTS: Opts = Opts {
-    short_value: "",
-    short_optional: "",
-    long_value: &[],
-};
 
 /// One option seen while skipping: its name (`-u`, `--user`) and value.
 type SeenOption = (String, Option<String>);
@@ -71,12 +66,9 @@ fn skip_options(args: &[Arg], opts: &Opts) -> (usize, Vec<SeenOption>) {
     (i, seen)
 }
 
-fn has(seen: &[SeenOption], names: &[&str]) -> bool {
-    seen.iter().any(|(n, _)| names.contains(&n.as_str()))
-}
-
-const SHELLS: &[&str] = &[
-    "sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "rbash",
+pub(super) const SHELLS: &[&str] = &[
+    "sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "rbash", "csh", "tcsh", "yash",
+    "posh", "oksh", "loksh",
 ];
 
 /// What stripping one wrapper did.
@@ -90,14 +82,17 @@ enum Strip {
 }
 
 impl Analyzer {
-    /// Strip wrappers, record the command, then follow any code it runs.
+    /// Strip wrappers, record the command and its effects, then follow any code it runs.
     pub(super) fn emit(&mut self, mut cmd: Command) {
         cmd.via = self.via.clone();
+        cmd.remote.extend(self.remote.iter().cloned());
+        cmd.speculative |= self.speculative;
         if let Some(pipe) = &self.pipe {
             cmd.fed_by.extend(pipe.programs.iter().cloned());
             if let Some(text) = &pipe.text {
                 cmd.stdin_text.push_str(text);
             }
+            cmd.fed_source = cmd.fed_source.max(pipe.source);
         }
         for _ in 0..32 {
             let Some(first) = cmd.args.first() else {
@@ -130,142 +125,161 @@ impl Analyzer {
         }
         let first = cmd.args.remove(0);
         cmd.program = program_name(&first.text);
+        let url_program = first.text.starts_with("http://") || first.text.starts_with("https://");
+        if first.text.contains('/') {
+            cmd.program_path =
+                path::resolve(&first.text, self.cwd.as_deref(), self.home.as_deref());
+        }
         cmd.cwd = self.cwd.clone();
+        self.script_runner(&mut cmd);
         if cmd.program == "find" {
             self.find_exec(&mut cmd);
         }
+        // xargs' arguments are what the pipe prints, unless it reads them from a file.
+        let from_file = cmd
+            .redirects
+            .iter()
+            .any(|r| r.kind == super::RedirectKind::Read);
+        if cmd.args_from_stdin && cmd.placeholder.is_empty() && !from_file {
+            cmd.placeholder = self
+                .pipe
+                .as_ref()
+                .map(|p| p.paths.clone())
+                .unwrap_or_default();
+        }
         let index = self.commands.len();
         self.commands.push(cmd);
+        if url_program {
+            // `npx https://host/pkg.tgz`: a program fetched and run.
+            let effect = Effect::new(
+                Kind::Exec,
+                Target::Name(first.text.clone()),
+                "run from a URL",
+            )
+            .from_source(Source::Network);
+            self.push_effect(index, effect);
+        }
+        self.command_effects(index);
+        let saved_remote = std::mem::replace(&mut self.remote, self.commands[index].remote.clone());
         self.follow_code(index);
+        self.remote = saved_remote;
+        self.speculate(index);
+    }
+
+    /// `python -m twine upload`, `python manage.py flush`, `php artisan db:wipe`: the module
+    /// or script is the program that matters, when the table knows it.
+    fn script_runner(&self, cmd: &mut Command) {
+        let interpreter = is_interpreter(&cmd.program);
+        if !interpreter {
+            return;
+        }
+        let Some(first) = cmd.args.first() else {
+            return;
+        };
+        if cmd.program.starts_with("python") && first.text == "-m" && cmd.args.len() > 1 {
+            let module = cmd.args[1].text.to_ascii_lowercase();
+            if self.programs.contains(&module) {
+                cmd.wrappers.push(format!("{} -m", cmd.program));
+                cmd.program = module;
+                cmd.args.drain(..2);
+            }
+            return;
+        }
+        let script = program_name(&first.text);
+        // Only script files (`manage.py`, `artisan`): `python3 rm` runs a file named rm.
+        let script_file = script.contains('.') || script == "artisan";
+        if !first.dynamic && script_file && self.programs.contains(&script) {
+            cmd.wrappers.push(cmd.program.clone());
+            cmd.program = script;
+            cmd.args.remove(0);
+        }
     }
 
     fn strip(&mut self, name: &str, cmd: &mut Command) -> Strip {
-        let args = &cmd.args[1..];
-        let (start, seen) = match name {
-            "sudo" => skip_options(
-                args,
-                &Opts {
-                    short_value: "ugCDhprtTU",
-                    short_optional: "",
-                    long_value: &[
-                        "user",
-                        "group",
-                        "chdir",
-                        "prompt",
-                        "role",
-                        "type",
-                        "host",
-                        "close-from",
-                        "command-timeout",
-                        "other-user",
-                        "login-class",
-                        "auth-type",
-                    ],
-                },
-            ),
-            "doas" => skip_options(
-                args,
-                &Opts {
-                    short_value: "uC",
-                    ..NO_OPTS
-                },
-            ),
-            "command" | "builtin" | "nohup" | "setsid" | "noglob" | "exec" | "time" | "nice"
-            | "stdbuf" | "ionice" => skip_options(
-                args,
-                &match name {
-                    "exec" => Opts {
-                        short_value: "a",
-                        ..NO_OPTS
-                    },
-                    "time" => Opts {
-                        short_value: "fo",
-                        long_value: &["format", "output"],
-                        ..NO_OPTS
-                    },
-                    "nice" => Opts {
-                        short_value: "n",
-                        long_value: &["adjustment"],
-                        ..NO_OPTS
-                    },
-                    "stdbuf" => Opts {
-                        short_value: "ioe",
-                        long_value: &["input", "output", "error"],
-                        ..NO_OPTS
-                    },
-                    "ionice" => Opts {
-                        short_value: "cnp",
-                        long_value: &["class", "classdata"],
-                        ..NO_OPTS
-                    },
-                    _ => NO_OPTS,
-                },
-            ),
-            "timeout" | "chrt" | "taskset" => {
-                let opts = match name {
-                    "timeout" => Opts {
-                        short_value: "sk",
-                        long_value: &["signal", "kill-after"],
-                        ..NO_OPTS
-                    },
-                    _ => NO_OPTS,
-                };
-                let (start, seen) = skip_options(args, &opts);
-                if name == "chrt" && has(&seen, &["-p", "--pid"]) {
-                    return Strip::Program;
-                }
-                // The duration, priority or CPU mask comes before the command.
-                (start + 1, seen)
-            }
+        match name {
             "env" => return self.strip_env(cmd),
-            "busybox" => (0, Vec::new()),
             "xargs" => return self.strip_xargs(cmd),
             "parallel" => return self.strip_parallel(cmd),
-            "watch" => {
-                let (start, _) = skip_options(
-                    args,
-                    &Opts {
-                        short_value: "nqd",
-                        long_value: &["interval"],
-                        ..NO_OPTS
-                    },
-                );
-                let code = join_args(&args[start.min(args.len())..]);
-                if code.0.is_empty() {
-                    return Strip::Program;
-                }
-                self.code_or_hidden(&code, "watch");
-                return Strip::Done;
-            }
-            _ => return Strip::Program,
+            _ => {}
+        }
+        let table = self.programs.clone();
+        let Some(runner) = table.runner(name, &cmd.args[1..]) else {
+            return Strip::Program;
         };
-        let start = start.min(args.len());
-        if start >= args.len() {
+        // A runner whose command is one line of code (`ssh host 'cmd'`, `watch 'cmd'`) is a
+        // command of its own; `follow_code` parses the line.
+        if runner.spec.joined {
             return Strip::Program;
         }
-        if name == "sudo" {
-            // `sudo VAR=value cmd`
-            let mut at = start;
-            while at < args.len() && is_assignment(&args[at].text) {
-                let (n, v) = args[at].text.split_once('=').unwrap_or_default();
-                cmd.assignments.push((
-                    n.to_string(),
-                    Arg {
-                        text: v.to_string(),
-                        dynamic: args[at].dynamic,
-                    },
-                ));
-                at += 1;
+        let mut start = 1 + runner.start;
+        if runner.spec.assignments {
+            while start < cmd.args.len() && is_assignment(&cmd.args[start].text) {
+                let (n, v) = cmd.args[start].text.split_once('=').unwrap_or_default();
+                let value = Arg {
+                    text: v.to_string(),
+                    ..cmd.args[start].clone()
+                };
+                cmd.assignments.push((n.to_string(), value));
+                start += 1;
             }
-            if at >= args.len() {
-                return Strip::Program;
-            }
-            cmd.args.drain(..1 + at);
-            return Strip::Unwrapped;
         }
-        let _ = seen;
-        cmd.args.drain(..1 + start);
+        if start >= cmd.args.len() {
+            return Strip::Program;
+        }
+        if runner.spec.remote {
+            // `docker run -v ~:/h img CMD`, `kubectl exec -n prod POD -- CMD`: the runner is a
+            // command of its own (its mounts, its target), and CMD runs there.
+            cmd.remote
+                .push(format!("{name} {}", runner.context.join(" ")));
+            let own = Command {
+                program: name.to_string(),
+                args: cmd.args[1..start].to_vec(),
+                cwd: self.cwd.clone(),
+                via: cmd.via.clone(),
+                speculative: cmd.speculative,
+                ..Default::default()
+            };
+            let index = self.commands.len();
+            self.commands.push(own);
+            self.command_effects(index);
+        }
+        cmd.args.drain(..start);
         Strip::Unwrapped
+    }
+
+    /// An unknown program followed by words that read as a known command (`with-retry rm
+    /// -rf ~`): it may well run them, so they are analysed as a command whose effects are
+    /// uncertain (a deny rule asks).
+    fn speculate(&mut self, index: usize) {
+        let cmd = &self.commands[index];
+        if self.programs.contains(&cmd.program)
+            || BUILTINS.contains(&cmd.program.as_str())
+            || cmd.program.is_empty()
+        {
+            return;
+        }
+        let Some(first) = cmd.args.first() else {
+            return;
+        };
+        if first.dynamic || first.text.starts_with('-') {
+            return;
+        }
+        let next = program_name(&first.text);
+        if !self.programs.contains(&next) {
+            return;
+        }
+        let inner = Command {
+            args: cmd.args.clone(),
+            assignments: cmd.assignments.clone(),
+            speculative: true,
+            ..Default::default()
+        };
+        let saved = (self.pipe.take(), self.speculative);
+        self.speculative = true;
+        self.via.push(format!("{} (unknown program)", cmd.program));
+        self.emit(inner);
+        self.via.pop();
+        (self.pipe, self.speculative) = saved;
     }
 
     fn strip_env(&mut self, cmd: &mut Command) -> Strip {
@@ -324,6 +338,7 @@ impl Analyzer {
                     Arg {
                         text: v.to_string(),
                         dynamic: args[i].dynamic,
+                        glob: false,
                     },
                 ));
                 i += 1;
@@ -358,6 +373,17 @@ impl Analyzer {
         if start >= cmd.args.len() {
             return Strip::Program;
         }
+        // `xargs -a FILE cmd` reads its arguments from FILE, like `xargs cmd < FILE`.
+        for (name, value) in &seen {
+            if matches!(name.as_str(), "-a" | "--arg-file")
+                && let Some(file) = value
+            {
+                cmd.redirects.push(super::Redirect {
+                    kind: super::RedirectKind::Read,
+                    target: Arg::literal(file.clone()),
+                });
+            }
+        }
         let replace: Option<String> = seen.iter().find_map(|(n, v)| match n.as_str() {
             "-I" | "-J" | "--replace" => Some(
                 v.clone()
@@ -372,6 +398,7 @@ impl Analyzer {
         for arg in &mut cmd.args {
             if arg.text.contains(&token) {
                 arg.dynamic = true;
+                arg.text = arg.text.replace(&token, "{}");
             }
         }
         cmd.args_from_stdin = true;
@@ -461,8 +488,10 @@ impl Analyzer {
         Strip::Unwrapped
     }
 
-    /// Move `find -exec CMD ... ;` segments out of find's arguments into commands of their own.
+    /// Move `find -exec CMD ... ;` segments out of find's arguments into commands of their
+    /// own, with `{}` standing for everything under find's starting points.
     fn find_exec(&mut self, cmd: &mut Command) {
+        let starts = super::find_targets(cmd);
         let mut kept = Vec::with_capacity(cmd.args.len());
         let mut segments: Vec<Vec<Arg>> = Vec::new();
         let mut args = std::mem::take(&mut cmd.args).into_iter();
@@ -474,10 +503,7 @@ impl Analyzer {
                         break;
                     }
                     let dynamic = inner.dynamic || inner.text.contains("{}");
-                    segment.push(Arg {
-                        text: inner.text,
-                        dynamic,
-                    });
+                    segment.push(Arg { dynamic, ..inner });
                 }
                 // Keep the predicate itself so rules can see that find runs commands.
                 kept.push(arg);
@@ -493,6 +519,7 @@ impl Analyzer {
             if !segment.is_empty() {
                 self.emit(Command {
                     args: segment,
+                    placeholder: starts.clone(),
                     ..Default::default()
                 });
             }
@@ -501,7 +528,8 @@ impl Analyzer {
         self.pipe = saved_pipe;
     }
 
-    /// Follow code that the command at `index` runs: shells, eval, ssh, interpreters.
+    /// Follow code that the command at `index` runs: shells, eval, ssh, interpreters, and
+    /// the programs that take code in an argument (see `code.rs`).
     fn follow_code(&mut self, index: usize) {
         let cmd = self.commands[index].clone();
         let program = cmd.program.as_str();
@@ -511,16 +539,49 @@ impl Analyzer {
                     .args
                     .iter()
                     .find(|a| !a.text.starts_with('-') || a.text == "-");
+                let cdpath = cmd.assignments.iter().rev().find(|(n, _)| n == "CDPATH");
+                let saved = cdpath.map(|(_, v)| {
+                    let known = (!v.dynamic).then(|| v.text.clone());
+                    self.vars.insert("CDPATH".into(), known)
+                });
                 self.cwd = match target {
                     None => self.home.clone(),
                     Some(a) if a.dynamic || a.text == "-" => None,
-                    Some(a) => path::resolve(&a.text, self.cwd.as_deref(), self.home.as_deref()),
+                    Some(a) => self.cd_target(&a.text),
                 };
+                // `CDPATH=/ cd etc`: the assignment lasts for this command only.
+                match saved {
+                    Some(Some(old)) => {
+                        self.vars.insert("CDPATH".into(), old);
+                    }
+                    Some(None) => {
+                        self.vars.remove("CDPATH");
+                    }
+                    None => {}
+                }
             }
-            p if SHELLS.contains(&p) => self.follow_shell(&cmd),
+            "export" | "declare" | "typeset" | "local" | "readonly" => {
+                for arg in cmd.args.iter().filter(|a| !a.text.starts_with('-')) {
+                    if let Some((name, value)) = arg.text.split_once('=')
+                        && is_assignment(&arg.text)
+                    {
+                        let known = (!arg.dynamic).then(|| value.to_string());
+                        self.vars.insert(name.to_string(), known);
+                    }
+                }
+            }
+            p if SHELLS.contains(&p) => self.follow_shell(&cmd, index),
             "eval" => {
                 let code = join_args(&cmd.args);
+                if code.1 {
+                    self.exec_from_pipe(index, "eval");
+                }
                 self.code_or_hidden(&code, "eval");
+            }
+            "source" | "." => {
+                if let Some(file) = cmd.args.first() {
+                    self.exec_file(index, file, program);
+                }
             }
             "su" => {
                 // su takes options before and after the user name: look at every word.
@@ -541,21 +602,6 @@ impl Analyzer {
                     i += 1;
                 }
             }
-            "ssh" => {
-                let (start, _) = skip_options(
-                    &cmd.args,
-                    &Opts {
-                        short_value: "bcDEeFIiJLlmOopQRSWw",
-                        ..NO_OPTS
-                    },
-                );
-                if start + 1 < cmd.args.len() {
-                    let code = join_args(&cmd.args[start + 1..]);
-                    let saved = self.cwd.take();
-                    self.code_or_hidden(&code, "ssh (remote)");
-                    self.cwd = saved;
-                }
-            }
             "trap" => {
                 if let Some(first) = cmd.args.first().filter(|a| !a.text.starts_with('-')) {
                     self.code_or_hidden(&(first.text.clone(), first.dynamic), "trap");
@@ -568,12 +614,61 @@ impl Analyzer {
                     }
                 }
             }
-            p if is_interpreter(p) => self.follow_interpreter(&cmd),
-            _ => {}
+            p if is_interpreter(p) => self.follow_interpreter(&cmd, index),
+            _ => self.follow_program_code(&cmd, index),
+        }
+        if let Some(path) = cmd.program_path.clone() {
+            self.exec_file(index, &Arg::literal(path), "run");
+        }
+        self.follow_table_code(&cmd);
+    }
+
+    /// Code the table says a program runs: a joined command line (`ssh host CMD`, `watch
+    /// CMD`) and option values that are code (`script -c`, `flock -c`).
+    fn follow_table_code(&mut self, cmd: &Command) {
+        let table = self.programs.clone();
+        if let Some(runner) = table.runner(&cmd.program, &cmd.args)
+            && runner.spec.joined
+        {
+            let code = join_args(&cmd.args[runner.start.min(cmd.args.len())..]);
+            let saved = self.cwd.clone();
+            if runner.spec.remote {
+                self.remote
+                    .push(format!("{} {}", cmd.program, runner.context.join(" ")));
+                self.cwd = None;
+            }
+            self.code_or_hidden(&code, &format!("{} (command line)", cmd.program));
+            if runner.spec.remote {
+                self.remote.pop();
+                self.cwd = saved;
+            }
+        }
+        let parsed = table.parse(&cmd.program, &cmd.args);
+        let spec = table.spec_of(&parsed);
+        if !spec.code_options.is_empty() {
+            let codes: Vec<Arg> = parsed.values_of(&spec.code_options).cloned().collect();
+            for code in codes {
+                self.code_or_hidden(&(code.text, code.dynamic), &format!("{} -c", cmd.program));
+            }
         }
     }
 
-    fn follow_shell(&mut self, cmd: &Command) {
+    /// `cd DIR`, also through CDPATH: a relative name is looked up there first (the first
+    /// entry is taken; the file system is not consulted).
+    fn cd_target(&self, dir: &str) -> Option<String> {
+        let plain = !dir.starts_with(['/', '.', '~']);
+        if plain && let Some(Some(cdpath)) = self.vars.get("CDPATH") {
+            if let Some(first) = cdpath.split(':').find(|p| !p.is_empty()) {
+                let base = path::resolve(first, self.cwd.as_deref(), self.home.as_deref())?;
+                return path::resolve(dir, Some(&base), self.home.as_deref());
+            }
+        } else if plain && matches!(self.vars.get("CDPATH"), Some(None)) {
+            return None;
+        }
+        path::resolve(dir, self.cwd.as_deref(), self.home.as_deref())
+    }
+
+    fn follow_shell(&mut self, cmd: &Command, index: usize) {
         let mut has_c = false;
         let mut reads_stdin = false;
         let mut i = 0;
@@ -608,8 +703,20 @@ impl Analyzer {
         let via = format!("{} -c", cmd.program);
         if has_c {
             match operand {
-                Some(script) => self.code_or_hidden(&(script.text.clone(), script.dynamic), &via),
+                Some(script) if script.dynamic => {
+                    self.exec_from_pipe(index, &via);
+                    self.code_or_hidden(&(script.text.clone(), true), &via);
+                }
+                Some(script) => {
+                    self.script(&script.text, Some(&via), false);
+                }
+                None if cmd.args_from_stdin && !cmd.stdin_text.is_empty() => {
+                    // `echo 'cmd' | xargs -0 sh -c`: the code is the known input.
+                    let text = cmd.stdin_text.clone();
+                    self.script(&text, Some(&via), false);
+                }
                 None if cmd.args_from_stdin => {
+                    self.exec_from_pipe(index, &via);
                     self.note(
                         NoteKind::HiddenCode,
                         format!("`{via}` runs code that arrives at run time"),
@@ -619,13 +726,31 @@ impl Analyzer {
             }
             return;
         }
-        if operand.is_some() && !reads_stdin {
-            return; // a script file: its contents are not visible here
+        let stdin_file =
+            operand.is_some_and(|o| matches!(o.text.as_str(), "/dev/stdin" | "/dev/fd/0"));
+        if let Some(script) = operand
+            && !reads_stdin
+            && !stdin_file
+        {
+            self.exec_file(index, script, &cmd.program);
+            return;
+        }
+        // Code on standard input: a heredoc, a pipe, a redirected file.
+        if let Some(file) = cmd
+            .redirects
+            .iter()
+            .find(|r| r.kind == super::RedirectKind::Read)
+            .map(|r| r.target.clone())
+        {
+            self.exec_file(index, &file, &cmd.program);
         }
         if !cmd.stdin_text.is_empty() {
             let text = cmd.stdin_text.clone();
             self.script(&text, Some(&format!("{} <stdin", cmd.program)), false);
-        } else if !cmd.fed_by.is_empty() || cmd.args_from_stdin {
+            self.exec_from_pipe(index, &cmd.program);
+        } else if (!cmd.fed_by.is_empty() || cmd.args_from_stdin)
+            && !self.exec_from_pipe(index, &cmd.program)
+        {
             self.note(
                 NoteKind::HiddenCode,
                 format!(
@@ -636,39 +761,169 @@ impl Analyzer {
         }
     }
 
-    fn follow_interpreter(&mut self, cmd: &Command) {
+    /// The command at `index` runs code fed to it (a pipe, a substitution, a process
+    /// substitution): an exec effect when that code comes from the network or a decoder.
+    /// Returns whether it did.
+    pub(super) fn exec_from_pipe(&mut self, index: usize, via: &str) -> bool {
+        let cmd = &self.commands[index];
+        let source = cmd.fed_source.max(self.classify(&cmd.fed_by));
+        match source {
+            Some(s @ (Source::Network | Source::Decoded)) => {
+                let effect = Effect::new(Kind::Exec, Target::None, via).from_source(s);
+                self.push_effect(index, effect);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// What the output of these programs is, by the table's `output` (curl: network).
+    pub(super) fn classify(&self, programs: &[String]) -> Option<Source> {
+        programs
+            .iter()
+            .filter_map(|p| self.programs.get(p).and_then(|s| s.output))
+            .max()
+    }
+
+    /// A file the command at `index` runs (`sh f`, `. f`, `./f`): its code is analysed
+    /// when this command line wrote it; otherwise an exec effect records where it came from.
+    pub(super) fn exec_file(&mut self, index: usize, file: &Arg, via: &str) {
+        if file.dynamic {
+            if !self.exec_from_pipe(index, via) {
+                let effect = Effect::new(Kind::Exec, Target::Unknown(file.text.clone()), via)
+                    .from_source(Source::File);
+                self.push_effect(index, effect);
+            }
+            return;
+        }
+        let Some(resolved) = path::resolve(&file.text, self.cwd.as_deref(), self.home.as_deref())
+        else {
+            return;
+        };
+        if matches!(resolved.as_str(), "/dev/stdin" | "/dev/fd/0") {
+            self.exec_from_pipe(index, via);
+            return;
+        }
+        match self.written_at(&resolved) {
+            Some(Written::Text(code)) => {
+                let via = format!("{via} {} (written earlier)", resolved);
+                self.script(&code, Some(&via), false);
+            }
+            Some(Written::From(source)) => {
+                let effect =
+                    Effect::new(Kind::Exec, Target::Path(resolved), via).from_source(source);
+                self.push_effect(index, effect);
+            }
+            None => {
+                let effect =
+                    Effect::new(Kind::Exec, Target::Path(resolved), via).from_source(Source::File);
+                self.push_effect(index, effect);
+            }
+        }
+    }
+
+    /// What this command line wrote at `path` (or into a folder holding it: `git clone`).
+    pub(super) fn written_at(&self, path: &str) -> Option<Written> {
+        if let Some(w) = self.written.get(path) {
+            return Some(w.clone());
+        }
+        self.written.iter().find_map(|(dir, w)| {
+            (matches!(w, Written::From(_)) && path::is_within(path, dir) && path != dir)
+                .then(|| w.clone())
+        })
+    }
+
+    fn follow_interpreter(&mut self, cmd: &Command, index: usize) {
         let flags: &[&str] = match cmd.program.as_str() {
             p if p.starts_with("python") => &["-c"],
             "node" | "nodejs" | "deno" | "bun" => &["-e", "--eval", "-p", "--print"],
             "php" => &["-r"],
+            "lua" | "luajit" => &["-e"],
             _ => &["-e", "-E"],
         };
         let mut code = None;
-        for (i, arg) in cmd.args.iter().enumerate() {
+        let mut script = None;
+        let mut i = 0;
+        while i < cmd.args.len() {
+            let arg = &cmd.args[i];
             let t = arg.text.as_str();
+            // `-Sc`, `-ne`: a cluster of short options ending in the code flag (not
+            // `-MFile::Path=rmtree`, which ends in an e by chance).
             let short_cluster_ends = flags.iter().any(|f| {
-                f.len() == 2 && t.starts_with('-') && !t.starts_with("--") && t.ends_with(&f[1..])
+                f.len() == 2
+                    && t.starts_with('-')
+                    && !t.starts_with("--")
+                    && t.len() <= 5
+                    && t[1..].chars().all(|c| c.is_ascii_alphabetic())
+                    && t.ends_with(&f[1..])
             });
             if flags.contains(&t) || short_cluster_ends {
                 code = cmd.args.get(i + 1);
                 break;
             }
+            if t == "-" || t == "/dev/stdin" {
+                break;
+            }
+            if !t.starts_with('-') || arg.dynamic {
+                script = Some(arg);
+                break;
+            }
+            // Options that take a value: skip it (`-m module`, `-W error`, `-r module`).
+            if matches!(t, "-m" | "-W" | "-X" | "-r" | "-I" | "--require" | "-M") {
+                if t == "-m" {
+                    return;
+                }
+                i += 1;
+            }
+            i += 1;
         }
-        let Some(code) = code.cloned() else { return };
-        if code.dynamic {
-            return;
+        match (code.cloned(), script.cloned()) {
+            (Some(code), _) if code.dynamic => {
+                self.exec_from_pipe(index, &cmd.program);
+            }
+            (Some(code), _) => {
+                let via = format!("{} one-liner", cmd.program);
+                self.interpreter_code(index, &code.text, &via);
+            }
+            (None, Some(script)) => {
+                if matches!(cmd.program.as_str(), "deno" | "bun") && script.text == "run" {
+                    if let Some(target) = cmd
+                        .args
+                        .iter()
+                        .skip(i + 1)
+                        .find(|a| !a.text.starts_with('-'))
+                    {
+                        self.exec_url_or_file(index, target, &cmd.program);
+                    }
+                    return;
+                }
+                self.exec_url_or_file(index, &script, &cmd.program);
+            }
+            (None, None) => {
+                // Code on standard input.
+                if !cmd.stdin_text.is_empty() {
+                    let via = format!("{} <stdin", cmd.program);
+                    let text = cmd.stdin_text.clone();
+                    self.interpreter_code(index, &text, &via);
+                }
+                self.exec_from_pipe(index, &cmd.program);
+            }
         }
-        let via = format!("{} one-liner", cmd.program);
-        // The code itself (a one-liner can be plain shell, e.g. `node -e "rm -rf /"` fails, but
-        // the strings it passes to system()/exec are what would run).
-        self.script(&code.text, Some(&via), true);
-        for literal in string_literals(&code.text) {
-            self.script(&literal, Some(&via), true);
+    }
+
+    /// `deno run https://...`: a script given as a URL is code from the network.
+    fn exec_url_or_file(&mut self, index: usize, target: &Arg, via: &str) {
+        if target.text.starts_with("http://") || target.text.starts_with("https://") {
+            let effect = Effect::new(Kind::Exec, Target::Name(target.text.clone()), via)
+                .from_source(Source::Network);
+            self.push_effect(index, effect);
+        } else {
+            self.exec_file(index, target, via);
         }
     }
 
     /// Parse `code` unless it is only known at run time.
-    fn code_or_hidden(&mut self, code: &(String, bool), via: &str) {
+    pub(super) fn code_or_hidden(&mut self, code: &(String, bool), via: &str) {
         let (text, dynamic) = code;
         if *dynamic {
             self.note(
@@ -681,15 +936,70 @@ impl Analyzer {
     }
 }
 
-fn is_interpreter(program: &str) -> bool {
+/// Shell builtins and keywords: not unknown programs.
+const BUILTINS: &[&str] = &[
+    "if",
+    "then",
+    "else",
+    "fi",
+    "for",
+    "while",
+    "do",
+    "done",
+    "case",
+    "esac",
+    "function",
+    "!",
+    "[[",
+    "]]",
+    "{",
+    "}",
+    ":",
+    "true",
+    "false",
+    "set",
+    "unset",
+    "shift",
+    "return",
+    "break",
+    "continue",
+    "wait",
+    "jobs",
+    "fg",
+    "bg",
+    "disown",
+    "ulimit",
+    "umask",
+    "hash",
+    "type",
+    "getopts",
+    "read",
+    "mapfile",
+    "readarray",
+    "shopt",
+    "let",
+    "popd",
+    "dirs",
+    "history",
+    "kill",
+    "pwd",
+    "exit",
+    "logout",
+    "printf",
+    "echo",
+    "test",
+    "[",
+];
+
+pub(super) fn is_interpreter(program: &str) -> bool {
     program.starts_with("python")
         || matches!(
             program,
-            "perl" | "ruby" | "node" | "nodejs" | "php" | "deno" | "bun" | "lua"
+            "perl" | "ruby" | "node" | "nodejs" | "php" | "deno" | "bun" | "lua" | "luajit"
         )
 }
 
-fn is_assignment(text: &str) -> bool {
+pub(super) fn is_assignment(text: &str) -> bool {
     match text.split_once('=') {
         Some((name, _)) => {
             !name.is_empty()
@@ -701,7 +1011,7 @@ fn is_assignment(text: &str) -> bool {
 }
 
 /// Join words into one command line; dynamic if any word is.
-fn join_args(args: &[Arg]) -> (String, bool) {
+pub(super) fn join_args(args: &[Arg]) -> (String, bool) {
     let text = args
         .iter()
         .map(|a| a.text.as_str())
@@ -711,7 +1021,7 @@ fn join_args(args: &[Arg]) -> (String, bool) {
 }
 
 /// String literals in interpreter code (`'...'`, `"..."`), with simple escapes undone.
-fn string_literals(code: &str) -> Vec<String> {
+pub(super) fn string_literals(code: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut chars = code.chars();
     while let Some(c) = chars.next() {

