@@ -91,9 +91,21 @@ impl std::ops::Deref for ParsedArgs {
 
 impl Engine {
     pub fn new(packs: Vec<Pack>, ctx: Context) -> Self {
-        let programs = Arc::new(ProgramTable::new(
-            packs.iter().flat_map(|p| p.programs.iter()),
-        ));
+        Self::with_programs(packs, ctx, None)
+    }
+
+    /// `lazy_programs`: a trusted table file read entry by entry on first use (the hook's
+    /// built-in table; see [`ProgramTable::with_lazy`]).
+    pub fn with_programs(
+        packs: Vec<Pack>,
+        ctx: Context,
+        lazy_programs: Option<&'static str>,
+    ) -> Self {
+        let mut table = ProgramTable::new(packs.iter().flat_map(|p| p.programs.iter()));
+        if let Some(text) = lazy_programs {
+            table = table.with_lazy(text, crate::pack::schema::read_program_text);
+        }
+        let programs = Arc::new(table);
         Self {
             packs,
             programs,
@@ -513,17 +525,13 @@ impl Eval<'_> {
     }
 
     fn effect_path(&self, b: &EffectBlock, effect: &Effect, unknown: Tri) -> Result<Tri, String> {
-        let (any, except, literal) = match &effect.target {
+        let (any, text, literal) = match &effect.target {
             Target::Path(p) => {
                 let any = match &b.path {
                     Some(g) => g.is_match(p)? || (effect.recursive && g.under(p)),
                     None => true,
                 };
-                let except = match &b.path_except {
-                    Some(g) => g.is_match(p)?,
-                    None => false,
-                };
-                (any, except, p.clone())
+                (any, p.as_str(), p.clone())
             }
             Target::Glob(g) => {
                 let any = match &b.path {
@@ -535,17 +543,23 @@ impl Eval<'_> {
                     None => true,
                 };
                 // The exception must cover the glob as written (`/tmp/*` is under /tmp/**).
-                let except = match &b.path_except {
-                    Some(globs) => globs.is_match(g)?,
-                    None => false,
-                };
-                (any, except, glob_base(g))
+                (any, g.as_str(), glob_base(g))
             }
             Target::Unknown(_) => return Ok(unknown),
             Target::Name(_) | Target::None => return Ok(Tri::No),
         };
-        if !any || (except && !self.is_home_or_above(&literal)) {
+        if !any {
             return Ok(Tri::No);
+        }
+        if let Some(except) = &b.path_except {
+            let exempting: Vec<&str> = except
+                .matching(text)?
+                .into_iter()
+                .filter(|p| !self.area_holding_home(p, &literal))
+                .collect();
+            if !exempting.is_empty() {
+                return Ok(Tri::No);
+            }
         }
         if b.outside_cwd && path::is_within(&literal, &self.subject.cwd) {
             return Ok(Tri::No);
@@ -553,13 +567,20 @@ impl Eval<'_> {
         Ok(Tri::Yes)
     }
 
-    /// HOME itself, or a folder that holds it: no exception list exempts these.
-    fn is_home_or_above(&self, path: &str) -> bool {
-        self.engine
-            .ctx
-            .home
-            .as_deref()
-            .is_some_and(|home| path::is_within(home, path))
+    /// An exception for a whole area (`/tmp/**`) that holds the home directory does not
+    /// exempt the home directory or anything in it: CI containers set `HOME=/tmp`, and
+    /// `rm -rf ~` must not pass there. Name-based exceptions (`**/*.pub`) still apply.
+    fn area_holding_home(&self, pattern: &str, path: &str) -> bool {
+        let Some(home) = self.engine.ctx.home.as_deref() else {
+            return false;
+        };
+        let fixed = pattern
+            .find(['*', '?', '[', '{'])
+            .map_or(pattern, |i| &pattern[..i]);
+        let area = fixed.trim_end_matches('/');
+        !area.is_empty()
+            && path::is_within(home, area)
+            && (path::is_within(path, home) || path::is_within(home, path))
     }
 
     fn effect_sql(&self, b: &EffectBlock, effect: &Effect, unknown: Tri) -> Result<Tri, String> {

@@ -139,6 +139,9 @@ pub fn read_policy(file: &Path, text: &str) -> (Policy, Vec<Diagnostic>) {
     (policy, doc.diagnostics)
 }
 
+/// The built-in program table's file (see [`crate::normalize::programs`]).
+const PROGRAM_TABLE: &str = "rules/programs.toml";
+
 /// Packs, policy and context: everything needed to decide.
 pub struct Gate {
     pub engine: Engine,
@@ -191,7 +194,15 @@ impl Gate {
             .map(|(p, _)| p.as_str())
             .collect();
         let mut known_packs = HashSet::new();
+        let mut lazy_programs = None;
         for (file, text) in BUILTIN {
+            // The hook reads the built-in program table entry by entry, as commands need
+            // them; lint and test read it whole (strict), so every entry is checked.
+            if !strict && *file == PROGRAM_TABLE {
+                lazy_programs = Some(*text);
+                known_packs.insert("programs".to_string());
+                continue;
+            }
             let text = if strict {
                 std::borrow::Cow::Borrowed(*text)
             } else {
@@ -255,7 +266,7 @@ impl Gate {
         }
         policy.revision = crate::journal::sha256_hex(&revision_input)[..16].to_string();
         Ok(Gate {
-            engine: Engine::new(packs, ctx),
+            engine: Engine::with_programs(packs, ctx, lazy_programs),
             policy,
         })
     }

@@ -651,3 +651,74 @@ fn a_live_credential_written_to_a_file_is_denied_and_masked() {
     ));
     assert_no_objection(&a);
 }
+
+/// `check` means what the hook means (issue 12): every Bash example of every built-in rule
+/// gets the same decision from `toolgate check --command` as from `toolgate hook`.
+#[test]
+fn check_and_hook_agree_on_every_pack_example() {
+    let gate = toolgate::policy::Gate::load(None, toolgate::normalize::Context::example(), true)
+        .expect("built-in packs load");
+    let mut compared = 0;
+    for rule in gate.engine.rules() {
+        for example in rule.examples.hit.iter().chain(rule.examples.miss.iter()) {
+            let Some(command) = example.input.get("command").and_then(|c| c.as_str()) else {
+                continue;
+            };
+            if example.tool != "Bash" {
+                continue;
+            }
+            let cwd = example
+                .cwd
+                .clone()
+                .unwrap_or_else(|| "/home/dev/project".into());
+            let mut input = pre("Bash", json!({ "command": command }));
+            input = String::from_utf8(input)
+                .unwrap()
+                .replace(
+                    "\"cwd\":\"/home/dev/project\"",
+                    &format!("\"cwd\":{}", json!(cwd)),
+                )
+                .into_bytes();
+            let hook = hook_bytes(&input);
+            let hook_says = match (hook.code, hook.stdout.contains("\"ask\"")) {
+                (2, _) => "deny",
+                (_, true) => "ask",
+                _ => "no objection",
+            };
+            let out = toolgate()
+                .args(["check", "--cwd", &cwd, "--command", command])
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let check_says = stdout.split(':').next().unwrap_or("").to_string();
+            assert_eq!(
+                check_says, hook_says,
+                "{}: check and hook disagree on {command:?}\ncheck: {stdout}\nhook: {}",
+                rule.id, hook.stderr
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 300, "only {compared} examples compared");
+}
+
+/// HOME is protected wherever it is: CI containers set HOME=/tmp, and the temp-folder
+/// exception must not make `rm -rf ~` pass there (issue 8).
+#[test]
+fn home_under_tmp_is_still_home() {
+    let run = |command: &str| {
+        toolgate()
+            .env("HOME", "/tmp")
+            .arg("hook")
+            .write_stdin(pre("Bash", json!({ "command": command })))
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(run("rm -rf ~"), Some(2));
+    assert_eq!(run("rm -rf ~/*"), Some(2));
+    assert_eq!(run("rm -rf $HOME/.ssh"), Some(2));
+    assert_eq!(run("cat ~/.ssh/id_rsa"), Some(2));
+    assert_eq!(run("cat ~/.ssh/id_rsa.pub"), Some(0));
+}

@@ -8,7 +8,13 @@ use crate::sanitize;
 use serde_json::json;
 use std::path::Path;
 
-pub fn run(policy: Option<&Path>, tool: &str, cwd: Option<String>, args: &[String]) -> u8 {
+pub fn run(
+    policy: Option<&Path>,
+    tool: &str,
+    cwd: Option<String>,
+    command: Option<String>,
+    args: &[String],
+) -> u8 {
     let gate = match super::load_gate(policy, Context::from_env()) {
         Ok(g) => g,
         Err(status) => return status,
@@ -18,7 +24,11 @@ pub fn run(policy: Option<&Path>, tool: &str, cwd: Option<String>, args: &[Strin
             .map(|p| p.display().to_string())
             .unwrap_or_else(|_| "/".into())
     });
-    let event = match build_event(tool, &cwd, args) {
+    let args: Vec<String> = match command {
+        Some(line) => vec![line],
+        None => args.to_vec(),
+    };
+    let event = match build_event(tool, &cwd, &args) {
         Ok(e) => e,
         Err(message) => {
             eprintln!("toolgate check: {message}");
@@ -57,13 +67,24 @@ pub fn run(policy: Option<&Path>, tool: &str, cwd: Option<String>, args: &[Strin
     }
 }
 
-/// The hook event a `check` invocation stands for.
+/// The hook event a `check` invocation stands for. For Bash, one argument is a command
+/// line; several are words (`check -- bash -c "find . -delete"`), quoted back so the shell
+/// reads the same words: joining them with spaces would evaluate another command.
 pub fn build_event(tool: &str, cwd: &str, args: &[String]) -> Result<serde_json::Value, String> {
     let joined = args.join(" ");
+    let command_line = match args {
+        [one] => one.clone(),
+        words => words
+            .iter()
+            .map(|w| shell_quote(w))
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
     let first = args.first().cloned().unwrap_or_default();
     let rest = args.get(1..).map(|r| r.join(" ")).unwrap_or_default();
     let input = match tool {
-        "Bash" | "PowerShell" => json!({ "command": joined }),
+        "Bash" => json!({ "command": command_line }),
+        "PowerShell" => json!({ "command": joined }),
         "Read" => json!({ "file_path": first }),
         "Write" => json!({ "file_path": first, "content": rest }),
         "Edit" => json!({ "file_path": first, "old_string": "", "new_string": rest }),
@@ -86,4 +107,35 @@ pub fn build_event(tool: &str, cwd: &str, args: &[String]) -> Result<serde_json:
         "hook_event_name": "PreToolUse", "cwd": cwd, "tool_name": tool,
         "tool_input": input, "session_id": "check", "tool_use_id": "check",
     }))
+}
+
+/// One word for bash: unchanged when it has no special characters, else single-quoted.
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (issue 12): words were joined without quoting, so `check -- bash -c
+    /// "find . -delete"` evaluated `bash -c find . -delete`, another command.
+    #[test]
+    fn several_words_are_quoted_back_into_one_command_line() {
+        let args = ["bash", "-c", "rm -rf ~/"].map(String::from);
+        let event = build_event("Bash", "/p", &args).unwrap();
+        assert_eq!(event["tool_input"]["command"], "bash -c 'rm -rf ~/'");
+        let one = [String::from("git push --force && ls")];
+        let event = build_event("Bash", "/p", &one).unwrap();
+        assert_eq!(event["tool_input"]["command"], "git push --force && ls");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+    }
 }

@@ -51,8 +51,12 @@ pub enum Command {
         /// Working directory of the call (default: the current directory).
         #[arg(long, value_name = "DIR")]
         cwd: Option<String>,
-        /// The command words (Bash), path (file tools), URL (WebFetch) or text.
-        #[arg(last = true, required = true, value_name = "ARGS")]
+        /// A Bash command line, exactly as the hook would receive it.
+        #[arg(long, value_name = "STRING", conflicts_with = "args")]
+        command: Option<String>,
+        /// Bash: one argument is a command line; several are words, quoted back into one.
+        /// File tools: the path (then content). WebFetch: the URL. Others: the text.
+        #[arg(last = true, required_unless_present = "command", value_name = "ARGS")]
         args: Vec<String>,
     },
     /// Show how a hook event is seen: parsed commands, paths, which rules looked and hit.
@@ -114,7 +118,12 @@ pub fn run() -> ExitCode {
     }
     let status = match cli.command {
         Command::Hook => hook::run(policy.as_deref(), cli.journal.as_deref()),
-        Command::Check { tool, cwd, args } => check::run(policy.as_deref(), &tool, cwd, &args),
+        Command::Check {
+            tool,
+            cwd,
+            command,
+            args,
+        } => check::run(policy.as_deref(), &tool, cwd, command, &args),
         Command::Explain { file } => explain::run(policy.as_deref(), &file),
         Command::Test { packs } => test::run(policy.as_deref(), &packs),
         Command::Lint { policy_file } => lint::run(policy_file.as_deref().or(policy.as_deref())),

@@ -179,7 +179,14 @@ pub struct ProgramTable {
     specs: HashMap<String, ProgramSpec>,
     /// `npm pub` -> `npm publish`.
     aliases: HashMap<String, String>,
+    reader: Option<EntryReader>,
+    /// The built-in table on the hook path: each entry's text, read when first asked for.
+    /// Parsing all of rules/programs.toml costs about 2 ms; a call asks for a handful.
+    lazy: HashMap<String, (&'static str, std::sync::OnceLock<Option<ProgramSpec>>)>,
 }
+
+/// Reads one `[programs."NAME"]` entry's text (see `pack::schema::read_program_text`).
+pub type EntryReader = fn(&str, &str) -> Option<ProgramSpec>;
 
 static DEFAULT_SPEC: std::sync::LazyLock<ProgramSpec> =
     std::sync::LazyLock::new(ProgramSpec::default);
@@ -207,12 +214,40 @@ impl ProgramTable {
         table
     }
 
+    /// Add the entries of a trusted table file (the built-in one, checked by `toolgate
+    /// test`), to be read on first use. Entries already described win.
+    pub fn with_lazy(mut self, text: &'static str, read: EntryReader) -> Self {
+        self.reader = Some(read);
+        for (name, entry) in split_entries(text) {
+            for alias in entry_aliases(entry) {
+                let full = match name.rsplit_once(' ') {
+                    Some((parent, _)) => format!("{parent} {alias}"),
+                    None => alias,
+                };
+                self.aliases.entry(full).or_insert_with(|| name.clone());
+            }
+            if !self.specs.contains_key(&name) {
+                self.lazy.insert(name, (entry, std::sync::OnceLock::new()));
+            }
+        }
+        self
+    }
+
     pub fn get(&self, name: &str) -> Option<&ProgramSpec> {
-        self.specs.get(name).or_else(|| {
+        self.lookup(name).or_else(|| {
             self.aliases
                 .get(name)
-                .and_then(|canonical| self.specs.get(canonical))
+                .and_then(|canonical| self.lookup(canonical))
         })
+    }
+
+    fn lookup(&self, name: &str) -> Option<&ProgramSpec> {
+        if let Some(spec) = self.specs.get(name) {
+            return Some(spec);
+        }
+        let (text, cell) = self.lazy.get(name)?;
+        let read = self.reader?;
+        cell.get_or_init(|| read(name, text)).as_ref()
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -312,6 +347,49 @@ impl ProgramTable {
     pub fn spec_of(&self, parsed: &ParsedArgs) -> &ProgramSpec {
         self.get(&parsed.spec_name).unwrap_or(&DEFAULT_SPEC)
     }
+}
+
+/// `[programs.NAME]` / `[programs."NAME"]` entries of a table file, by lower-case name,
+/// each with its text (header included) up to the next header.
+fn split_entries(text: &'static str) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    let mut current: Option<(String, usize)> = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if trimmed.starts_with('[') {
+            if let Some((name, start)) = current.take() {
+                out.push((name, &text[start..offset]));
+            }
+            if let Some(name) = trimmed
+                .strip_prefix("[programs.")
+                .and_then(|r| r.strip_suffix(']'))
+            {
+                current = Some((name.trim_matches('"').to_ascii_lowercase(), offset));
+            }
+        }
+        offset += line.len();
+    }
+    if let Some((name, start)) = current {
+        out.push((name, &text[start..]));
+    }
+    out
+}
+
+/// The `aliases = [...]` of an entry, without parsing the rest.
+fn entry_aliases(entry: &str) -> Vec<String> {
+    entry
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("aliases"))
+        .filter_map(|r| r.trim_start().strip_prefix('='))
+        .flat_map(|list| {
+            list.split('"')
+                .skip(1)
+                .step_by(2)
+                .map(|w| w.to_ascii_lowercase())
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// A runner found by [`ProgramTable::runner`].

@@ -3,24 +3,27 @@
 //! Regexes are linear-time (the regex crate has no backtracking) and ASCII-only unless a
 //! pattern opts in with `(?u)`, which keeps compilation cheap.
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use super::overlap::Matcher;
+use globset::GlobBuilder;
 use std::sync::OnceLock;
 
 /// Cap on a compiled regex, so a hostile policy cannot make the hook allocate without bound.
 const REGEX_SIZE_LIMIT: usize = 4 * 1024 * 1024;
 
-/// A list of globs (`*` stays within one path component, `**` crosses them).
+/// A list of globs (`*` stays within one path component, `**` crosses them). Matching uses
+/// small automata built once per process ([`super::overlap::Matcher`]); globset checks the
+/// syntax so lint reports bad patterns the way users know them.
 #[derive(Debug)]
 pub struct Globs {
     patterns: Vec<String>,
-    set: OnceLock<Result<GlobSet, String>>,
+    matchers: OnceLock<Vec<Matcher>>,
 }
 
 impl Globs {
     pub fn new(patterns: Vec<String>) -> Self {
         Self {
             patterns,
-            set: OnceLock::new(),
+            matchers: OnceLock::new(),
         }
     }
 
@@ -28,39 +31,43 @@ impl Globs {
         &self.patterns
     }
 
-    fn compiled(&self) -> &Result<GlobSet, String> {
-        self.set.get_or_init(|| {
-            let mut builder = GlobSetBuilder::new();
-            for p in &self.patterns {
-                let glob = GlobBuilder::new(p)
-                    .literal_separator(true)
-                    .backslash_escape(true)
-                    .build()
-                    .map_err(|e| format!("bad glob `{p}`: {}", e.kind()))?;
-                builder.add(glob);
-            }
-            builder.build().map_err(|e| e.to_string())
-        })
+    fn matchers(&self) -> &[Matcher] {
+        self.matchers
+            .get_or_init(|| self.patterns.iter().map(|p| Matcher::new(p)).collect())
     }
 
-    /// Compile now; the error names the bad pattern.
+    /// Check the syntax now; the error names the bad pattern.
     pub fn check(&self) -> Result<(), String> {
-        self.compiled().as_ref().map(|_| ()).map_err(Clone::clone)
+        for p in &self.patterns {
+            GlobBuilder::new(p)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+                .map_err(|e| format!("bad glob `{p}`: {}", e.kind()))?;
+        }
+        Ok(())
     }
 
     pub fn is_match(&self, text: &str) -> Result<bool, String> {
-        match self.compiled() {
-            Ok(set) => Ok(set.is_match(text)),
-            Err(e) => Err(e.clone()),
-        }
+        Ok(self.matchers().iter().any(|m| m.matches(text)))
+    }
+
+    /// The patterns that match `text`.
+    pub fn matching(&self, text: &str) -> Result<Vec<&str>, String> {
+        Ok(self
+            .matchers()
+            .iter()
+            .zip(&self.patterns)
+            .filter(|(m, _)| m.matches(text))
+            .map(|(_, p)| p.as_str())
+            .collect())
     }
 
     /// Could the shell glob `glob` (an absolute path with wildcards) expand to a path
     /// these patterns match? (See [`super::overlap`].)
     pub fn overlaps(&self, glob: &str) -> bool {
-        self.patterns
-            .iter()
-            .any(|p| super::overlap::overlaps(p, glob))
+        let nfa = super::overlap::Nfa::word(glob);
+        self.matchers().iter().any(|m| m.overlaps(glob, &nfa))
     }
 
     /// Could something under `dir` (a recursive effect) match? Only patterns with a fixed
@@ -74,10 +81,12 @@ impl Globs {
             })
             .collect();
         let below = format!("{}/**", escaped.trim_end_matches('/'));
-        self.patterns
+        let nfa = super::overlap::Nfa::word(&below);
+        self.matchers()
             .iter()
-            .filter(|p| !p.starts_with('*'))
-            .any(|p| super::overlap::overlaps(p, &below))
+            .zip(&self.patterns)
+            .filter(|(_, p)| !p.starts_with('*'))
+            .any(|(m, _)| m.overlaps(&below, &nfa))
     }
 }
 
@@ -227,5 +236,98 @@ mod tests {
         assert!(p.check().unwrap_err().contains("(unclosed"));
         let g = Globs::new(vec!["a[".into()]);
         assert!(g.check().unwrap_err().contains("a["));
+    }
+}
+
+#[cfg(test)]
+mod matcher_parity {
+    //! The hand-written matcher must agree with globset (the documented syntax) on every
+    //! path pattern of the built-in packs.
+    use crate::pack::Block;
+    use crate::policy::Gate;
+
+    const PATHS: &[&str] = &[
+        "/",
+        "/etc",
+        "/etc/passwd",
+        "/etc/ssh/sshd_config",
+        "/usr",
+        "/usr/lib",
+        "/usr/lib/x.so",
+        "/home/dev",
+        "/home/dev/project",
+        "/home/dev/project/.env",
+        "/home/dev/project/.env.local",
+        "/home/dev/project/.env.example",
+        "/home/dev/project/src/.env.ts",
+        "/home/dev/project/a/b/.env",
+        "/home/dev/.ssh",
+        "/home/dev/.ssh/id_rsa",
+        "/home/dev/.ssh/id_rsa.pub",
+        "/home/dev/.ssh/config",
+        "/home/dev/.aws",
+        "/home/dev/.aws/credentials",
+        "/home/dev/.bashrc",
+        "/home/dev/.config/fish/config.fish",
+        "/tmp",
+        "/tmp/x",
+        "/tmp/a/b",
+        "/var/tmp/x",
+        "/dev/sda",
+        "/dev/sda1",
+        "/dev/null",
+        "/root/.ssh/id_rsa",
+        "/home/dev/project/certs/ca.pem",
+        "/home/dev/project/server.pem",
+        "/home/dev/project/key.pem",
+        "/home/dev/project/.git",
+        "/home/dev/project/.git/hooks/pre-commit",
+        "/home/dev/project/terraform.tfstate",
+        "/home/dev/.cache/pip/x",
+        "/etc/cron.d/x",
+        "/var/spool/cron/crontabs/dev",
+        "/home/dev/.gnupg/private-keys-v1.d/a.key",
+    ];
+
+    #[test]
+    fn matcher_agrees_with_globset_on_built_in_patterns() {
+        let gate = Gate::load(None, crate::normalize::Context::example(), true).unwrap();
+        let mut patterns: Vec<String> = Vec::new();
+        for rule in gate.engine.rules() {
+            for block in &rule.blocks {
+                match block {
+                    Block::Effect(b) => {
+                        for g in [&b.path, &b.path_except].into_iter().flatten() {
+                            patterns.extend(g.patterns().iter().cloned());
+                        }
+                    }
+                    Block::Command(b) => {
+                        if let Some(p) = &b.path {
+                            for g in [&p.any, &p.except].into_iter().flatten() {
+                                patterns.extend(g.patterns().iter().cloned());
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(patterns.len() > 100, "{}", patterns.len());
+        for pattern in &patterns {
+            let reference = globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+                .unwrap()
+                .compile_matcher();
+            let ours = super::Matcher::new(pattern);
+            for path in PATHS {
+                assert_eq!(
+                    ours.matches(path),
+                    reference.is_match(path),
+                    "pattern {pattern:?} on {path:?}"
+                );
+            }
+        }
     }
 }

@@ -298,8 +298,8 @@ pub enum EffectKind {
 pub struct EffectBlock {
     pub kinds: Vec<EffectKind>,
     pub path: Option<Globs>,
-    /// Never exempts the home directory itself or a folder above it (CI containers set
-    /// `HOME=/tmp`, and a temp-folder exception must not make `rm -rf ~` pass there).
+    /// An exception for an area that holds HOME (`/tmp/**` when `HOME=/tmp`, as in CI
+    /// containers) never exempts HOME or what is in it.
     pub path_except: Option<Globs>,
     pub outside_cwd: bool,
     pub recursive: Option<bool>,

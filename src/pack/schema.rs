@@ -412,6 +412,28 @@ fn is_id(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// One `[programs."NAME"]` entry given as its own text (the hook reads the built-in table
+/// entry by entry, on first use). `None` if it does not read cleanly; `toolgate test` and
+/// `lint` read the whole file strictly, so built-in entries always do.
+pub fn read_program_text(name: &str, text: &str) -> Option<ProgramSpec> {
+    let mut doc = Doc::new("rules/programs.toml", text);
+    let root = doc.parse()?;
+    let (_, programs) = root
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref() == "programs")?;
+    let DeValue::Table(programs) = programs.get_ref() else {
+        return None;
+    };
+    let (key, value) = programs.iter().next()?;
+    let DeValue::Table(t) = value.get_ref() else {
+        return None;
+    };
+    let table = Table::new(t, value.span(), format!("[programs.\"{}\"]", key.get_ref()));
+    let spec = read_program(&mut doc, name, table);
+    doc.diagnostics.is_empty().then_some(spec)
+}
+
 fn read_program(doc: &mut Doc, name: &str, mut t: Table) -> ProgramSpec {
     use crate::normalize::effects::Source;
     let mut spec = ProgramSpec {

@@ -303,11 +303,15 @@ impl Analyzer {
         let dest_target = dest
             .as_ref()
             .and_then(|d| self.target(d, cmd.cwd.as_deref()));
+        let to_null = dest
+            .as_ref()
+            .and_then(|d| self.resolve_path(d, cmd.cwd.as_deref()))
+            .is_some_and(|p| p == "/dev/null");
         for src in sources {
             let Some(target) = self.target(src, cmd.cwd.as_deref()) else {
                 continue;
             };
-            let effect = if dest_target == Some(Target::Path("/dev/null".into())) {
+            let effect = if to_null {
                 Effect::new(Kind::Delete, target, "mv to /dev/null").recursive(true)
             } else {
                 let mut m = Effect::new(Kind::Move, target, "mv").recursive(true);
@@ -316,9 +320,7 @@ impl Analyzer {
             };
             self.push_effect(index, effect);
         }
-        if let Some(t) = dest_target
-            && t != Target::Path("/dev/null".into())
-        {
+        if let Some(t) = dest_target {
             self.push_effect(index, Effect::new(Kind::Write, t, "mv").truncating(true));
         }
     }
