@@ -199,8 +199,10 @@ impl Gate {
             // The hook reads the built-in program table entry by entry, as commands need
             // them; lint and test read it whole (strict), so every entry is checked.
             if !strict && *file == PROGRAM_TABLE {
-                lazy_programs = Some(*text);
                 known_packs.insert("programs".to_string());
+                if !disabled.contains("programs") {
+                    lazy_programs = Some(*text);
+                }
                 continue;
             }
             let text = if strict {
@@ -355,6 +357,38 @@ fn check_unique(packs: &[Pack]) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hook reads the built-in program table entry by entry; every entry must read the
+    /// same as when the whole file is read (strictly), aliases included.
+    #[test]
+    fn lazy_program_table_reads_every_entry_like_the_whole_file() {
+        let full = Gate::load(None, Context::example(), true).unwrap();
+        let lean = Gate::load(None, Context::example(), false).unwrap();
+        let strip = |spec: &crate::normalize::programs::ProgramSpec| {
+            let mut spec = spec.clone();
+            spec.location = Location::default();
+            format!("{spec:?}")
+        };
+        let mut count = 0;
+        for spec in full.engine.packs.iter().flat_map(|p| p.programs.iter()) {
+            let lazy = lean
+                .engine
+                .programs
+                .get(&spec.name)
+                .unwrap_or_else(|| panic!("{} missing from the lazy table", spec.name));
+            assert_eq!(strip(lazy), strip(spec), "{}", spec.name);
+            for alias in &spec.aliases {
+                let parent = spec.name.rsplit_once(' ').map_or("", |(p, _)| p);
+                let full_alias = format!("{parent} {alias}").trim().to_string();
+                assert_eq!(
+                    lean.engine.programs.get(&full_alias).map(|s| &s.name),
+                    Some(&spec.name)
+                );
+            }
+            count += 1;
+        }
+        assert!(count > 300, "{count}");
+    }
 
     /// The hook reads the built-in packs without their examples; it must see the same rules.
     #[test]

@@ -205,6 +205,21 @@ proptest! {
         let _ = shell::analyze(&script, &env);
     }
 
+    /// The effect model's other readers: PowerShell, planted files, glob overlap, SQL
+    /// classification, interpreter code (issue 8). Arbitrary text, any Unicode.
+    #[test]
+    fn effect_readers_never_panic(text in "\\PC{0,120}", path in "[/a-z.~*?\\[\\]{}!]{0,24}") {
+        let env = shell::Env { cwd: Some("/p".into()), home: Some("/h".into()), tmpdir: "/tmp".into(), programs: toolgate::pack::builtin_programs() };
+        let _ = shell::analyze_powershell(&text, &env);
+        let _ = shell::analyze_planted(&text, "planted in /h/.bashrc", &env);
+        let _ = toolgate::normalize::planted::code_in(&format!("/h/{path}"), &text);
+        let _ = toolgate::normalize::planted::code_in("/p/package.json", &text);
+        let _ = toolgate::normalize::planted::code_in("/etc/cron.d/x", &text);
+        let _ = toolgate::pack::overlap::overlaps(&path, &text);
+        let _ = toolgate::pack::overlap::overlaps(&text, &path);
+        let _ = shell::analyze(&format!("python3 -c {text:?}; awk {text:?}; sed {text:?} f"), &env);
+    }
+
     #[test]
     fn decoding_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
         let _ = protocol::decode(&bytes);

@@ -12,4 +12,11 @@ fuzz_target!(|data: &[u8]| {
     let env = shell::Env { cwd: Some("/p".into()), home: Some("/h".into()), tmpdir: "/tmp".into(), programs: toolgate::pack::builtin_programs() };
     shell::parse_inline();
     let _ = shell::analyze(script, &env);
+    // The effect model's other readers (issue 8).
+    let _ = shell::analyze_powershell(script, &env);
+    let _ = toolgate::normalize::planted::code_in("/h/.git/config", script);
+    let _ = toolgate::normalize::planted::code_in("/p/package.json", script);
+    if let Some((a, b)) = script.split_once('\n') {
+        let _ = toolgate::pack::overlap::overlaps(a, b);
+    }
 });

@@ -136,7 +136,7 @@ pub struct ProgramSpec {
     pub aliases: Vec<String>,
     pub value_options: Vec<String>,
     /// Options whose value is taken only when it is one of the listed words.
-    pub optional_values: HashMap<String, Vec<String>>,
+    pub optional_values: std::collections::BTreeMap<String, Vec<String>>,
     /// Long options that take no value, for GNU-style abbreviations (`--rec`).
     pub flags: Vec<String>,
     pub subcommands: bool,

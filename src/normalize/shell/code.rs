@@ -305,6 +305,31 @@ impl Analyzer {
                 }
             }
             "ztcp" => self.exec_effect(index, "ztcp (shell on a socket)", Source::Network),
+            "sqlite3" => {
+                // Dot-commands read files: `.read FILE`, `.import FILE TABLE`.
+                let cwd = cmd.cwd.clone();
+                let lines: Vec<String> = cmd
+                    .args
+                    .iter()
+                    .skip(1)
+                    .map(|a| a.text.clone())
+                    .chain(cmd.stdin_text.lines().map(str::to_string))
+                    .collect();
+                for line in lines {
+                    let mut words = line.split_whitespace();
+                    if matches!(words.next(), Some(".read" | ".import")) {
+                        if let Some(file) = words.next() {
+                            let file = file.trim_matches(['"', '\'']);
+                            if let Some(t) = self.target(&Arg::literal(file), cwd.as_deref()) {
+                                self.push_effect(
+                                    index,
+                                    Effect::new(Kind::Read, t, "sqlite3 .read"),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
             "sftp" | "ftp" | "lftp" => {
                 // Batch commands on stdin: `put FILE` uploads it.
                 let cwd = cmd.cwd.clone();

@@ -128,12 +128,12 @@ impl Analyzer {
                 match c {
                     '\'' => {
                         let end = find_close(&chars, i + 1, '\'');
-                        text.extend(&chars[i + 1..end]);
+                        text.extend(span(&chars, i + 1, end));
                         i = end + 1;
                     }
                     '"' => {
                         let end = find_close(&chars, i + 1, '"');
-                        let inner: String = chars[i + 1..end].iter().collect();
+                        let inner: String = span(&chars, i + 1, end).iter().collect();
                         let (value, d) = self.ps_expand(&inner, &mut fed);
                         text.push_str(&value);
                         dynamic |= d;
@@ -142,7 +142,7 @@ impl Analyzer {
                     '(' | '{' => {
                         let close = if c == '(' { ')' } else { '}' };
                         let end = find_matching(&chars, i, c, close);
-                        let inner: String = chars[i + 1..end.min(chars.len())].iter().collect();
+                        let inner: String = span(&chars, i + 1, end).iter().collect();
                         let before = self.commands.len();
                         self.powershell(&inner);
                         fed.extend(self.programs_since(before));
@@ -154,7 +154,7 @@ impl Analyzer {
                     }
                     '$' if chars.get(i + 1) == Some(&'(') => {
                         let end = find_matching(&chars, i + 1, '(', ')');
-                        let inner: String = chars[i + 2..end.min(chars.len())].iter().collect();
+                        let inner: String = span(&chars, i + 2, end).iter().collect();
                         let before = self.commands.len();
                         self.powershell(&inner);
                         fed.extend(self.programs_since(before));
@@ -177,7 +177,7 @@ impl Analyzer {
                                 i += 1;
                             }
                         }
-                        let var: String = chars[start..i].iter().collect();
+                        let var: String = span(&chars, start, i).iter().collect();
                         match self.ps_variable(&var) {
                             Some(v) => text.push_str(&v),
                             None => {
@@ -292,6 +292,12 @@ fn split_top(code: &str, seps: &[char], statements: bool) -> Vec<String> {
     }
     out.push(current);
     out.into_iter().filter(|s| !s.trim().is_empty()).collect()
+}
+
+/// `chars[from..to]`, empty where an unclosed quote or bracket ends the text early.
+fn span(chars: &[char], from: usize, to: usize) -> &[char] {
+    let to = to.min(chars.len());
+    &chars[from.min(to)..to]
 }
 
 fn find_close(chars: &[char], from: usize, close: char) -> usize {

@@ -891,7 +891,7 @@ impl Analyzer {
                         .args
                         .iter()
                         .skip(i + 1)
-                        .find(|a| !a.text.starts_with('-'))
+                        .find(|a| !a.text.starts_with('-') || a.text == "-")
                     {
                         self.exec_url_or_file(index, target, &cmd.program);
                     }
@@ -913,7 +913,9 @@ impl Analyzer {
 
     /// `deno run https://...`: a script given as a URL is code from the network.
     fn exec_url_or_file(&mut self, index: usize, target: &Arg, via: &str) {
-        if target.text.starts_with("http://") || target.text.starts_with("https://") {
+        if matches!(target.text.as_str(), "-" | "/dev/stdin") {
+            self.exec_from_pipe(index, via);
+        } else if target.text.starts_with("http://") || target.text.starts_with("https://") {
             let effect = Effect::new(Kind::Exec, Target::Name(target.text.clone()), via)
                 .from_source(Source::Network);
             self.push_effect(index, effect);
