@@ -722,3 +722,55 @@ fn home_under_tmp_is_still_home() {
     assert_eq!(run("cat ~/.ssh/id_rsa"), Some(2));
     assert_eq!(run("cat ~/.ssh/id_rsa.pub"), Some(0));
 }
+
+/// Effect blocks and program-table entries are checked like the rest: every problem at once,
+/// each with file:line:column and what was expected (issue 8).
+#[test]
+fn lint_reports_bad_effect_blocks_and_program_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("fx.toml"),
+        r#"[pack]
+id = "fx"
+[programs.mytool]
+effects = [{ kind = "explode" }, { kind = "read", args = "middle", colour = 1 }]
+runs = { skip = 1, sideways = true }
+sql = { implicit = "vaporize" }
+[[rule]]
+name = "one"
+decision = "deny"
+tools = ["*"]
+message = "m"
+remediation = "r"
+[[rule.match]]
+effect = ["delete", "obliterate"]
+source = ["moon"]
+sql = ["drop", "nuke"]
+colour = "blue"
+[rule.examples]
+hit = ["rm -rf /"]
+"#,
+    )
+    .unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "[packs]\nfiles = [\"fx.toml\"]\n").unwrap();
+    let out = toolgate()
+        .args(["lint", policy.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "fx.toml:4:12: error: unknown effect kind `explode`",
+        "`args` must be one of operands, first, last, rest, init, none; found `middle`",
+        "unknown key `colour` in an effect of [programs.\"mytool\"]",
+        "unknown key `sideways` in [programs.\"mytool\".runs]",
+        "`implicit` must be a statement kind, not `vaporize`",
+        "unknown effect `obliterate`; expected one of: delete, write, move, read, exec, net, sql, config, publish, credential, overwrite",
+        "unknown code source `moon`",
+        "unknown statement kind `nuke`",
+        "unknown key `colour` in [[rule.match]]",
+    ] {
+        assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
+    }
+}

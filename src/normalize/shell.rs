@@ -2016,32 +2016,13 @@ fn rough_words(text: &str) -> Vec<Arg> {
     words
 }
 
-/// Standard or URL-safe base64, padding optional; None if it is not base64.
+/// Standard or URL-safe base64, padding and line breaks optional; None if it is not base64.
 pub(crate) fn decode_base64_bytes(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut buffer = 0u32;
-    let mut bits = 0;
-    let mut seen = 0;
-    for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' => break,
-            b'\n' | b'\r' | b' ' | b'\t' => continue,
-            _ => return None,
-        };
-        seen += 1;
-        buffer = (buffer << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-        }
+    let compact: String = text.split_whitespace().collect();
+    if compact.len() < 2 {
+        return None;
     }
-    (seen >= 2).then_some(out)
+    crate::detect::secrets::base64url_decode(&compact)
 }
 
 /// Base64 text that decodes to text (UTF-8 without control characters but whitespace).

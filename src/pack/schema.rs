@@ -537,6 +537,31 @@ fn lower(words: Vec<String>) -> Vec<String> {
     words.into_iter().map(|w| w.to_ascii_lowercase()).collect()
 }
 
+/// The values of `key` (a string or a list), each one of the named `choices`; the error for
+/// an unknown one lists them all.
+fn one_of<T: Copy>(
+    doc: &mut Doc,
+    t: &mut Table,
+    key: &'static str,
+    what: &str,
+    choices: &[(&str, T)],
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for word in t.strings(doc, key).unwrap_or_default() {
+        match choices.iter().find(|(name, _)| *name == word) {
+            Some((_, value)) => out.push(*value),
+            None => {
+                let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+                doc.error(
+                    &t.span(),
+                    format!("unknown {what} `{word}`; expected one of: {}", names.join(", ")),
+                );
+            }
+        }
+    }
+    out
+}
+
 /// `{ kind = "delete", args = "operands", recursive_flags = ["-r"] }`
 fn read_effect_spec(doc: &mut Doc, mut t: Table) -> EffectSpec {
     use crate::normalize::effects::{Kind, Source};
@@ -844,55 +869,20 @@ impl RuleReader<'_> {
     fn effect_block(&self, doc: &mut Doc, t: &mut Table) -> EffectBlock {
         use crate::normalize::effects::{Kind, Source, SqlKind};
         let mut b = EffectBlock::default();
-        let mut names: Vec<&'static str> = Kind::ALL.iter().map(|k| k.id()).collect();
-        names.push("overwrite");
-        for k in t.strings(doc, "effect").unwrap_or_default() {
-            match k.as_str() {
-                "overwrite" => b.kinds.push(EffectKind::Overwrite),
-                other => match Kind::from_id(other) {
-                    Some(kind) => b.kinds.push(EffectKind::Kind(kind)),
-                    None => doc.error(
-                        &t.span(),
-                        format!(
-                            "unknown effect `{other}`; expected one of: {}",
-                            names.join(", ")
-                        ),
-                    ),
-                },
-            }
-        }
+        let mut kinds: Vec<(&str, EffectKind)> =
+            Kind::ALL.iter().map(|k| (k.id(), EffectKind::Kind(*k))).collect();
+        kinds.push(("overwrite", EffectKind::Overwrite));
+        b.kinds = one_of(doc, t, "effect", "effect", &kinds);
         b.path = t.strings(doc, "path_any").map(|g| self.globs(g));
         b.path_except = t.strings(doc, "path_except").map(|g| self.globs(g));
         b.outside_cwd = t.boolean(doc, "path_outside_cwd").unwrap_or(false);
         b.recursive = t.boolean(doc, "recursive");
-        for src in t.strings(doc, "source").unwrap_or_default() {
-            match Source::from_id(&src) {
-                Some(s) => b.sources.push(s),
-                None => doc.error(
-                    &t.span(),
-                    format!(
-                        "unknown code source `{src}`; expected one of: {}",
-                        Source::ALL.map(|s| s.id()).join(", ")
-                    ),
-                ),
-            }
-        }
+        b.sources = one_of(doc, t, "source", "code source", &Source::ALL.map(|s| (s.id(), s)));
         b.name_any = t.strings(doc, "name_any").map(Names::new);
         b.name_except = t.strings(doc, "name_except").map(Names::new);
         b.key_any = t.strings(doc, "key_any").map(Names::new);
         b.send = t.boolean(doc, "send");
-        for k in t.strings(doc, "sql").unwrap_or_default() {
-            match SqlKind::from_id(&k) {
-                Some(kind) => b.sql.push(kind),
-                None => doc.error(
-                    &t.span(),
-                    format!(
-                        "unknown statement kind `{k}`; expected one of: {}",
-                        SqlKind::ALL.map(|k| k.id()).join(", ")
-                    ),
-                ),
-            }
-        }
+        b.sql = one_of(doc, t, "sql", "statement kind", &SqlKind::ALL.map(|k| (k.id(), k)));
         let span = t.span();
         b.target = t
             .string(doc, "target")
