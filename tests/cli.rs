@@ -771,6 +771,9 @@ hit = ["rm -rf /"]
         "unknown statement kind `nuke`",
         "unknown key `colour` in [[rule.match]]",
     ] {
-        assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
+        assert!(
+            stderr.contains(expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
     }
 }

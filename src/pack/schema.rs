@@ -554,7 +554,10 @@ fn one_of<T: Copy>(
                 let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
                 doc.error(
                     &t.span(),
-                    format!("unknown {what} `{word}`; expected one of: {}", names.join(", ")),
+                    format!(
+                        "unknown {what} `{word}`; expected one of: {}",
+                        names.join(", ")
+                    ),
                 );
             }
         }
@@ -869,20 +872,34 @@ impl RuleReader<'_> {
     fn effect_block(&self, doc: &mut Doc, t: &mut Table) -> EffectBlock {
         use crate::normalize::effects::{Kind, Source, SqlKind};
         let mut b = EffectBlock::default();
-        let mut kinds: Vec<(&str, EffectKind)> =
-            Kind::ALL.iter().map(|k| (k.id(), EffectKind::Kind(*k))).collect();
+        let mut kinds: Vec<(&str, EffectKind)> = Kind::ALL
+            .iter()
+            .map(|k| (k.id(), EffectKind::Kind(*k)))
+            .collect();
         kinds.push(("overwrite", EffectKind::Overwrite));
         b.kinds = one_of(doc, t, "effect", "effect", &kinds);
         b.path = t.strings(doc, "path_any").map(|g| self.globs(g));
         b.path_except = t.strings(doc, "path_except").map(|g| self.globs(g));
         b.outside_cwd = t.boolean(doc, "path_outside_cwd").unwrap_or(false);
         b.recursive = t.boolean(doc, "recursive");
-        b.sources = one_of(doc, t, "source", "code source", &Source::ALL.map(|s| (s.id(), s)));
+        b.sources = one_of(
+            doc,
+            t,
+            "source",
+            "code source",
+            &Source::ALL.map(|s| (s.id(), s)),
+        );
         b.name_any = t.strings(doc, "name_any").map(Names::new);
         b.name_except = t.strings(doc, "name_except").map(Names::new);
         b.key_any = t.strings(doc, "key_any").map(Names::new);
         b.send = t.boolean(doc, "send");
-        b.sql = one_of(doc, t, "sql", "statement kind", &SqlKind::ALL.map(|k| (k.id(), k)));
+        b.sql = one_of(
+            doc,
+            t,
+            "sql",
+            "statement kind",
+            &SqlKind::ALL.map(|k| (k.id(), k)),
+        );
         let span = t.span();
         b.target = t
             .string(doc, "target")

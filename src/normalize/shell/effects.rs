@@ -73,6 +73,31 @@ impl Analyzer {
             "docker" | "podman" if matches!(parsed.subcommand(), Some("run" | "create")) => {
                 self.mount_effects(index, &cmd, &parsed)
             }
+            "http.server" | "http-server" | "serve" | "httpd" => {
+                // A web server hands out every file under the folder it serves.
+                let options = [
+                    "-d".to_string(),
+                    "--directory".to_string(),
+                    "-h".to_string(),
+                ];
+                let dir = parsed
+                    .values_of(&options)
+                    .next()
+                    .cloned()
+                    .or_else(|| {
+                        parsed
+                            .operands
+                            .iter()
+                            .find(|o| !o.text.chars().all(|c| c.is_ascii_digit()))
+                            .cloned()
+                    })
+                    .unwrap_or_else(|| Arg::literal("."));
+                if let Some(target) = self.target(&dir, cmd.cwd.as_deref()) {
+                    let e = Effect::new(Kind::Read, target, format!("{} serves", cmd.program))
+                        .recursive(true);
+                    self.push_effect(index, e);
+                }
+            }
             _ => {}
         }
         if let Some(sql) = &spec.sql {

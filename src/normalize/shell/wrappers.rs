@@ -877,6 +877,22 @@ impl Analyzer {
             }
             i += 1;
         }
+        // `perl -pe '' ~/.ssh/id_rsa`, `python3 -c '...' FILE`: what follows the code is the
+        // files (or arguments) it works on.
+        if code.is_some() {
+            let cwd = cmd.cwd.clone();
+            for operand in cmd
+                .args
+                .iter()
+                .skip(i + 2)
+                .filter(|a| !a.text.starts_with('-'))
+            {
+                if let Some(t) = self.target(operand, cwd.as_deref()) {
+                    let via = format!("{} one-liner input", cmd.program);
+                    self.push_effect(index, Effect::new(Kind::Read, t, via));
+                }
+            }
+        }
         match (code.cloned(), script.cloned()) {
             (Some(code), _) if code.dynamic => {
                 self.exec_from_pipe(index, &cmd.program);
