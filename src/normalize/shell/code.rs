@@ -317,15 +317,12 @@ impl Analyzer {
                     .collect();
                 for line in lines {
                     let mut words = line.split_whitespace();
-                    if matches!(words.next(), Some(".read" | ".import")) {
-                        if let Some(file) = words.next() {
-                            let file = file.trim_matches(['"', '\'']);
-                            if let Some(t) = self.target(&Arg::literal(file), cwd.as_deref()) {
-                                self.push_effect(
-                                    index,
-                                    Effect::new(Kind::Read, t, "sqlite3 .read"),
-                                );
-                            }
+                    if matches!(words.next(), Some(".read" | ".import"))
+                        && let Some(file) = words.next()
+                    {
+                        let file = file.trim_matches(['"', '\'']);
+                        if let Some(t) = self.target(&Arg::literal(file), cwd.as_deref()) {
+                            self.push_effect(index, Effect::new(Kind::Read, t, "sqlite3 .read"));
                         }
                     }
                 }
