@@ -777,3 +777,24 @@ hit = ["rm -rf /"]
         );
     }
 }
+
+/// explain lists each command's effects and says which effect each hit came from (issue 8).
+#[test]
+fn explain_shows_effects_and_the_effect_behind_each_hit() {
+    let out = toolgate()
+        .arg("explain")
+        .write_stdin(pre("Bash", json!({"command": "cd ~ && find . -type f -exec shred -u {} +"})))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("effect delete(/home/dev/** (glob), recursive) by shred"),
+        "{stdout}"
+    );
+    let hit = stdout
+        .lines()
+        .find(|l| l.contains("HIT") && l.contains("fs.rm-critical"))
+        .unwrap_or_else(|| panic!("no rm-critical hit in:\n{stdout}"));
+    assert!(hit.contains("effect: delete(") && hit.contains("via find -exec"), "{hit}");
+    assert!(stdout.contains("decision: deny"), "{stdout}");
+}
