@@ -518,6 +518,15 @@ impl Eval<'_> {
         if !b.sql.is_empty() || b.target.is_some() {
             result = result.and(self.effect_sql(b, effect, unknown)?);
         }
+        if let Some(re) = &b.content_any {
+            let hit = match &effect.content {
+                Some(text) => re.find(text)?.is_some(),
+                None => b.content_unknown,
+            };
+            if !hit {
+                return Ok(Tri::No);
+            }
+        }
         if !effect.certain {
             result = result.and(Tri::Maybe);
         }
@@ -528,7 +537,7 @@ impl Eval<'_> {
         let (any, text, literal) = match &effect.target {
             Target::Path(p) => {
                 let any = match &b.path {
-                    Some(g) => g.is_match(p)? || (effect.recursive && g.under(p)),
+                    Some(g) => g.is_match(p)? || (effect.recursive && b.path_under && g.under(p)),
                     None => true,
                 };
                 (any, p.as_str(), p.clone())
@@ -538,6 +547,7 @@ impl Eval<'_> {
                     Some(globs) => {
                         globs.overlaps(g)
                             || (effect.recursive
+                                && b.path_under
                                 && globs.overlaps(&format!("{}/**", g.trim_end_matches('/'))))
                     }
                     None => true,

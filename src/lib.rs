@@ -7,6 +7,7 @@
 //! code and [`sanitize`] makes untrusted text safe to print.
 
 pub mod cli;
+pub mod config_change;
 pub mod decision;
 pub mod detect;
 pub mod engine;

@@ -276,6 +276,10 @@ impl Gate {
     /// Normalise and evaluate one event. Events that are never blocked get no verdict.
     pub fn decide(&self, event: &HookEvent) -> (Subject, Verdict) {
         let subject = normalize::normalize(event, self.engine.context(), &self.engine.programs);
+        if let Some(change) = &event.config_change {
+            let hits = crate::config_change::judge(change).into_iter().collect();
+            return (subject, Verdict::from_hits(hits));
+        }
         if !matches!(
             event.kind,
             EventKind::PreToolUse | EventKind::UserPromptSubmit

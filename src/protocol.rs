@@ -63,6 +63,8 @@ pub enum EventKind {
     PreToolUse,
     PostToolUse,
     UserPromptSubmit,
+    /// A settings file changed mid-session; exit 2 blocks the change (except managed).
+    ConfigChange,
     /// Any other event name: recorded, never blocked.
     Other(String),
 }
@@ -73,6 +75,7 @@ impl EventKind {
             Self::PreToolUse => "PreToolUse",
             Self::PostToolUse => "PostToolUse",
             Self::UserPromptSubmit => "UserPromptSubmit",
+            Self::ConfigChange => "ConfigChange",
             Self::Other(name) => name,
         }
     }
@@ -94,6 +97,18 @@ pub struct HookEvent {
     pub prompt: Option<String>,
     /// The tool input as sent (`{"prompt": ...}` for a prompt), for the journal.
     pub input: Value,
+    /// Present for ConfigChange.
+    pub config_change: Option<ConfigChange>,
+}
+
+/// What Claude Code says about a settings change; only `source` is always there.
+#[derive(Debug, Clone)]
+pub struct ConfigChange {
+    /// `user_settings`, `project_settings`, `local_settings`, `policy_settings`, `skills`.
+    pub source: String,
+    pub file_path: Option<String>,
+    pub previous: Option<Value>,
+    pub new: Option<Value>,
 }
 
 /// A tool call: its name and its typed input.
@@ -232,6 +247,7 @@ fn from_object(root: Map<String, Value>) -> Result<HookEvent, ProtocolError> {
         "PreToolUse" => EventKind::PreToolUse,
         "PostToolUse" => EventKind::PostToolUse,
         "UserPromptSubmit" => EventKind::UserPromptSubmit,
+        "ConfigChange" => EventKind::ConfigChange,
         other => EventKind::Other(other.to_string()),
     };
     let cwd = match opt_str(&root, "cwd", "")? {
@@ -253,9 +269,25 @@ fn from_object(root: Map<String, Value>) -> Result<HookEvent, ProtocolError> {
         EventKind::UserPromptSubmit => Some(req_str(&root, "prompt", "")?),
         _ => None,
     };
+    let config_change = match kind {
+        EventKind::ConfigChange => Some(ConfigChange {
+            source: req_str(&root, "source", "")?,
+            file_path: opt_str(&root, "file_path", "")?,
+            previous: root.get("previous_config").cloned(),
+            new: root.get("new_config").cloned(),
+        }),
+        _ => None,
+    };
     let input = match &kind {
         EventKind::UserPromptSubmit => {
             serde_json::json!({ "prompt": prompt.clone().unwrap_or_default() })
+        }
+        EventKind::ConfigChange => {
+            let c = config_change.as_ref();
+            serde_json::json!({
+                "source": c.map(|c| c.source.clone()),
+                "file_path": c.and_then(|c| c.file_path.clone()),
+            })
         }
         _ => root.get("tool_input").cloned().unwrap_or(Value::Null),
     };
@@ -270,6 +302,7 @@ fn from_object(root: Map<String, Value>) -> Result<HookEvent, ProtocolError> {
         cwd,
         tool,
         prompt,
+        config_change,
     })
 }
 

@@ -783,7 +783,10 @@ hit = ["rm -rf /"]
 fn explain_shows_effects_and_the_effect_behind_each_hit() {
     let out = toolgate()
         .arg("explain")
-        .write_stdin(pre("Bash", json!({"command": "cd ~ && find . -type f -exec shred -u {} +"})))
+        .write_stdin(pre(
+            "Bash",
+            json!({"command": "cd ~ && find . -type f -exec shred -u {} +"}),
+        ))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -795,6 +798,56 @@ fn explain_shows_effects_and_the_effect_behind_each_hit() {
         .lines()
         .find(|l| l.contains("HIT") && l.contains("fs.rm-critical"))
         .unwrap_or_else(|| panic!("no rm-critical hit in:\n{stdout}"));
-    assert!(hit.contains("effect: delete(") && hit.contains("via find -exec"), "{hit}");
+    assert!(
+        hit.contains("effect: delete(") && hit.contains("via find -exec"),
+        "{hit}"
+    );
     assert!(stdout.contains("decision: deny"), "{stdout}");
+}
+
+/// Self-protection (issue 9): the agent cannot switch the gate off by editing Claude Code
+/// settings or toolgate's own files, and a settings change reported by ConfigChange that
+/// touches hooks is blocked.
+#[test]
+fn the_gate_protects_itself() {
+    let a = hook_bytes(&pre(
+        "Edit",
+        json!({"file_path": "/home/dev/project/.claude/settings.local.json",
+               "old_string": "{", "new_string": "{\n  \"disableAllHooks\": true,"}),
+    ));
+    assert_denied(&a, "self-protection.claude-settings");
+    assert_denied(
+        &bash("rm -rf ~/.local/state/toolgate"),
+        "self-protection.toolgate-files",
+    );
+    let asked = hook_bytes(&pre(
+        "Edit",
+        json!({"file_path": "/home/dev/project/.claude/settings.json",
+               "old_string": "\"model\": \"a\"", "new_string": "\"model\": \"b\""}),
+    ));
+    assert_asks(&asked, "self-protection.claude-settings-other");
+    let change = |source: &str, previous: Value, new: Value| {
+        hook_bytes(
+            json!({"hook_event_name": "ConfigChange", "cwd": "/home/dev/project", "session_id": "s",
+                   "source": source, "file_path": "/home/dev/.claude/settings.json",
+                   "previous_config": previous, "new_config": new})
+            .to_string()
+            .as_bytes(),
+        )
+    };
+    let with_hook = json!({"hooks": {"PreToolUse": [{"matcher": "*"}]}, "model": "a"});
+    let blocked = change("user_settings", with_hook.clone(), json!({"model": "a"}));
+    assert_eq!(blocked.code, 2, "{}", blocked.stderr);
+    assert!(
+        blocked.stderr.contains("self-protection.config-change"),
+        "{}",
+        blocked.stderr
+    );
+    assert!(blocked.stderr.contains("hooks"), "{}", blocked.stderr);
+    assert_no_objection(&change(
+        "user_settings",
+        with_hook.clone(),
+        json!({"hooks": {"PreToolUse": [{"matcher": "*"}]}, "model": "b"}),
+    ));
+    assert_no_objection(&change("policy_settings", with_hook, json!({})));
 }

@@ -128,14 +128,6 @@ const DELIBERATE: &[(&str, &str)] = &[
         "find . -print0 | xargs -0 rm -rf",
         "inside the project; rm refuses `.` itself (issue 8)",
     ),
-    (
-        "find /tmp -execdir rm -rf {} +",
-        "under /tmp, like `rm -rf /tmp/x`",
-    ),
-    (
-        "find /tmp -execdir env rm -rf {} +",
-        "under /tmp, like `rm -rf /tmp/x`",
-    ),
     ("echo ok | xargs bash -c", "the code is known: `ok`"),
     (
         "command -pv -- git reset --hard",

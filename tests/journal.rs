@@ -128,7 +128,12 @@ fn every_call_is_one_record_with_the_documented_fields() {
         assert!(deny.get(field).is_some(), "missing {field}: {deny}");
     }
     assert_eq!(deny["decision"], "deny");
-    assert_eq!(deny["rules"], json!(["fs.rm-critical"]));
+    // Deleting / also deletes toolgate's own journal: both rules are recorded, the one that
+    // decided first.
+    assert_eq!(
+        deny["rules"],
+        json!(["fs.rm-critical", "self-protection.toolgate-files"])
+    );
     assert_eq!(deny["user"], "alice");
     assert_eq!(deny["tool_use_id"], "toolu_x");
     assert_eq!(rows[0]["decision"], "allow");

@@ -111,6 +111,8 @@ fn answer(event: &HookEvent, verdict: &Verdict, reason: &str) -> u8 {
         // A prompt cannot be "asked" about: when in doubt it is held back, with the reason
         // shown to the user, who can rephrase.
         (EventKind::UserPromptSubmit, Some(Decision::Deny | Decision::Ask)) => block(reason),
+        // Exit 2 keeps the settings file as it was (managed settings always apply).
+        (EventKind::ConfigChange, Some(Decision::Deny)) => block(reason),
         _ => exit::NO_OBJECTION,
     }
 }

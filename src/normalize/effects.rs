@@ -193,6 +193,10 @@ pub struct Sql {
     pub targets: Vec<DbTarget>,
 }
 
+/// Most of a write's content kept on its effect: enough for what rules ask of it (does a
+/// settings edit touch `hooks`?), without copying large writes.
+pub const MAX_CONTENT: usize = 64 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Effect {
     pub kind: Kind,
@@ -210,6 +214,9 @@ pub struct Effect {
     /// Config: the key and value set.
     pub key: Option<String>,
     pub value: Option<String>,
+    /// Write: what is written, when known (the Write tool's content, an Edit's old and new
+    /// text, `echo ... > f`), up to [`MAX_CONTENT`] bytes.
+    pub content: Option<String>,
     /// False when the effect was inferred from something that may not run this way (an
     /// unknown program's arguments read as a command): a deny rule then asks.
     pub certain: bool,
@@ -232,6 +239,7 @@ impl Effect {
             sql: None,
             key: None,
             value: None,
+            content: None,
             certain: true,
             via: via.into(),
             command: None,
@@ -250,6 +258,16 @@ impl Effect {
 
     pub fn from_source(mut self, source: Source) -> Self {
         self.source = Some(source);
+        self
+    }
+
+    /// Record what is written (cut at [`MAX_CONTENT`], on a character boundary).
+    pub fn with_content(mut self, text: &str) -> Self {
+        let mut end = text.len().min(MAX_CONTENT);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.content = Some(text[..end].to_string());
         self
     }
 }

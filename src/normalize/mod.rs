@@ -22,6 +22,20 @@ use std::sync::Arc;
 pub struct Context {
     pub home: Option<String>,
     pub tmpdir: String,
+    /// toolgate's own files, which the self-protection pack keeps out of the agent's reach.
+    pub own: OwnPaths,
+}
+
+/// Where toolgate keeps its journal, binary and policies on this machine.
+#[derive(Debug, Clone, Default)]
+pub struct OwnPaths {
+    /// The journal's folder (spool and key live there or in the temp folder).
+    pub state: Option<String>,
+    pub binary: Option<String>,
+    /// The user policy's folder.
+    pub config: Option<String>,
+    /// The managed policy's folder.
+    pub managed: Option<String>,
 }
 
 impl Context {
@@ -33,9 +47,35 @@ impl Context {
             .filter(|t| t.starts_with('/'))
             .map(|t| path::lexical(&t))
             .unwrap_or_else(|| "/tmp".to_string());
+        let env_path = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|p| p.starts_with('/'))
+                .map(|p| path::lexical(&p))
+        };
+        let home = home.map(|h| path::lexical(&h));
+        let state = env_path("TOOLGATE_JOURNAL")
+            .and_then(|j| j.rsplit_once('/').map(|(dir, _)| dir.to_string()))
+            .or_else(|| env_path("XDG_STATE_HOME").map(|s| format!("{s}/toolgate")))
+            .or_else(|| home.as_ref().map(|h| format!("{h}/.local/state/toolgate")));
+        let config = env_path("XDG_CONFIG_HOME")
+            .map(|c| format!("{c}/toolgate"))
+            .or_else(|| home.as_ref().map(|h| format!("{h}/.config/toolgate")));
+        let managed = crate::policy::default_managed_path()
+            .parent()
+            .map(|p| p.display().to_string());
+        let binary = std::env::current_exe()
+            .ok()
+            .map(|p| path::lexical(&p.display().to_string()));
         Self {
-            home: home.map(|h| path::lexical(&h)),
+            home,
             tmpdir,
+            own: OwnPaths {
+                state,
+                binary,
+                config,
+                managed,
+            },
         }
     }
 
@@ -44,6 +84,12 @@ impl Context {
         Self {
             home: Some("/home/dev".into()),
             tmpdir: "/tmp".into(),
+            own: OwnPaths {
+                state: Some("/home/dev/.local/state/toolgate".into()),
+                binary: Some("/usr/local/bin/toolgate".into()),
+                config: Some("/home/dev/.config/toolgate".into()),
+                managed: Some("/etc/toolgate".into()),
+            },
         }
     }
 }
@@ -140,6 +186,7 @@ pub fn normalize(event: &HookEvent, ctx: &Context, programs: &Arc<ProgramTable>)
             subject.tool = call.name.clone();
             subject.tool_input(&call.input, ctx, programs);
         }
+        (EventKind::ConfigChange, _) => subject.tool = "ConfigChange".into(),
         (_, Some(call)) => subject.tool = call.name.clone(),
         _ => {}
     }
@@ -192,8 +239,12 @@ impl Subject {
     /// A file tool writes `text` to `path`: a write, and the code the file plants.
     fn write(&mut self, path: Option<String>, text: &str, truncate: bool, env: &shell::Env) {
         let Some(path) = path else { return };
-        self.effect(Kind::Write, Target::Path(path.clone()), "")
-            .truncate = truncate;
+        let via = format!("{} tool", self.tool);
+        self.effects.push(
+            Effect::new(Kind::Write, Target::Path(path.clone()), via)
+                .truncating(truncate)
+                .with_content(text),
+        );
         let found = if path.to_ascii_lowercase().ends_with(".ipynb") {
             planted::Planted {
                 code: planted::notebook_shell(text),
@@ -247,16 +298,20 @@ impl Subject {
             }
             ToolInput::Edit {
                 file_path,
+                old_string,
                 new_string,
-                ..
             } => {
                 let p = self.file("file_path", file_path, Access::Write, ctx);
-                self.write(p, new_string, false, &env);
+                // What an edit touches is what it removes as well as what it adds.
+                self.write(p, &format!("{old_string}\n{new_string}"), false, &env);
                 self.text("new_string", new_string);
             }
             ToolInput::MultiEdit { file_path, edits } => {
                 let p = self.file("file_path", file_path, Access::Write, ctx);
-                let all: Vec<&str> = edits.iter().map(|(_, new)| new.as_str()).collect();
+                let all: Vec<&str> = edits
+                    .iter()
+                    .flat_map(|(old, new)| [old.as_str(), new.as_str()])
+                    .collect();
                 self.write(p, &all.join("\n"), false, &env);
                 for (_, new) in edits {
                     self.text("new_string", new);
@@ -268,7 +323,8 @@ impl Subject {
             } => {
                 let p = self.file("notebook_path", notebook_path, Access::Write, ctx);
                 if let Some(p) = p {
-                    self.effect(Kind::Write, Target::Path(p.clone()), "");
+                    self.effect(Kind::Write, Target::Path(p.clone()), "")
+                        .content = Some(new_source.chars().take(effects::MAX_CONTENT).collect());
                     for code in planted::notebook_shell(new_source) {
                         let analysis =
                             shell::analyze_planted(&code, &format!("notebook cell in {p}"), &env);

@@ -47,6 +47,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/secret-paths.toml"),
     ),
     (
+        "rules/self-protection.toml",
+        include_str!("../../rules/self-protection.toml"),
+    ),
+    (
         "rules/persistence.toml",
         include_str!("../../rules/persistence.toml"),
     ),
@@ -248,6 +252,7 @@ impl Block {
                 results.extend(b.key_any.iter().map(Names::check));
                 results.extend(b.target.iter().map(Pattern::check));
                 results.extend(b.target_except.iter().map(Pattern::check));
+                results.extend(b.content_any.iter().map(Pattern::check));
             }
             Block::Command(b) => {
                 results.extend(b.program.iter().map(Names::check));
@@ -302,6 +307,10 @@ pub struct EffectBlock {
     /// containers) never exempts HOME or what is in it.
     pub path_except: Option<Globs>,
     pub outside_cwd: bool,
+    /// A recursive effect on a folder matches when something under it does (default). With
+    /// `false`, only the effect's own path counts (`rm -rf /tmp` is not a delete of a file
+    /// the pattern names inside /tmp).
+    pub path_under: bool,
     pub recursive: Option<bool>,
     /// Exec: where the code comes from.
     pub sources: Vec<Source>,
@@ -319,6 +328,10 @@ pub struct EffectBlock {
     pub target_except: Option<Pattern>,
     /// A target only known at run time may match (the hit is uncertain: deny asks).
     pub unknown_maybe: bool,
+    /// Write: the content written matches this regex...
+    pub content_any: Option<Pattern>,
+    /// ...or is not known (a shell command writing the file some other way).
+    pub content_unknown: bool,
 }
 
 /// Conditions on one simple shell command.

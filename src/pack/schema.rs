@@ -881,6 +881,7 @@ impl RuleReader<'_> {
         b.path = t.strings(doc, "path_any").map(|g| self.globs(g));
         b.path_except = t.strings(doc, "path_except").map(|g| self.globs(g));
         b.outside_cwd = t.boolean(doc, "path_outside_cwd").unwrap_or(false);
+        b.path_under = t.boolean(doc, "path_under").unwrap_or(true);
         b.recursive = t.boolean(doc, "recursive");
         b.sources = one_of(
             doc,
@@ -908,6 +909,10 @@ impl RuleReader<'_> {
             .string(doc, "target_except")
             .map(|r| Pattern::new(format!("(?i){}", self.substitute_vars(doc, &span, &r))));
         b.unknown_maybe = t.choice(doc, "unknown", &["ignore", "maybe"]) == Some("maybe");
+        b.content_any = t
+            .string(doc, "content_any")
+            .map(|r| Pattern::new(self.substitute_vars(doc, &span, &r)));
+        b.content_unknown = t.boolean(doc, "content_unknown").unwrap_or(false);
         if b.kinds.is_empty() {
             doc.error(
                 &span,
@@ -1048,16 +1053,27 @@ impl RuleReader<'_> {
     }
 
     /// `{HOME}` and `{TMPDIR}` in path globs; patterns needing an unknown home are dropped.
+    /// `{HOME}`, `{TMPDIR}` and toolgate's own locations (`{TOOLGATE_STATE}`,
+    /// `{TOOLGATE_BIN}`, `{TOOLGATE_CONFIG}`, `{TOOLGATE_MANAGED}`) in path globs; a
+    /// pattern naming a location this machine does not have is dropped.
     fn globs(&self, patterns: Vec<String>) -> Globs {
+        let places: [(&str, Option<&str>); 6] = [
+            ("{TMPDIR}", Some(self.ctx.tmpdir.as_str())),
+            ("{HOME}", self.ctx.home.as_deref()),
+            ("{TOOLGATE_STATE}", self.ctx.own.state.as_deref()),
+            ("{TOOLGATE_BIN}", self.ctx.own.binary.as_deref()),
+            ("{TOOLGATE_CONFIG}", self.ctx.own.config.as_deref()),
+            ("{TOOLGATE_MANAGED}", self.ctx.own.managed.as_deref()),
+        ];
         let out = patterns
             .into_iter()
-            .filter_map(|p| {
-                let p = p.replace("{TMPDIR}", &self.ctx.tmpdir);
-                match (&self.ctx.home, p.contains("{HOME}")) {
-                    (Some(home), true) => Some(p.replace("{HOME}", home)),
-                    (None, true) => None,
-                    _ => Some(p),
+            .filter_map(|mut p| {
+                for (name, value) in places {
+                    if p.contains(name) {
+                        p = p.replace(name, value?);
+                    }
                 }
+                Some(p)
             })
             .collect();
         Globs::new(out)

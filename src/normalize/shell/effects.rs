@@ -149,8 +149,11 @@ impl Analyzer {
                             self.record_written(p, content);
                         }
                     }
-                    let effect = Effect::new(Kind::Write, target, via)
+                    let mut effect = Effect::new(Kind::Write, target, via)
                         .truncating(r.kind == RedirectKind::Write);
+                    if let Some(text) = printed_text(cmd) {
+                        effect = effect.with_content(&text);
+                    }
                     self.push_effect(index, effect);
                 }
             }
@@ -287,11 +290,17 @@ impl Analyzer {
                 self.plant(p, &text);
                 self.record_written(p, Written::Text(text));
             }
+            let content =
+                (kind == Kind::Write && passes_input(&cmd.program) && !cmd.stdin_text.is_empty())
+                    .then(|| cmd.stdin_text.clone());
             // `rm -f dir/**` (find's `{}` or globstar) deletes everything under dir.
             let below = matches!(&target, Target::Glob(g) if g.contains("/**"));
-            let effect = Effect::new(kind, target, via.clone())
+            let mut effect = Effect::new(kind, target, via.clone())
                 .recursive(recursive || (below && kind == Kind::Delete))
                 .truncating(e.truncate);
+            if let Some(text) = &content {
+                effect = effect.with_content(text);
+            }
             self.push_effect(index, effect);
         }
     }
