@@ -6,6 +6,7 @@
 //! the command-line surface, [`journal`] records every decision, [`exit`] holds every exit
 //! code and [`sanitize`] makes untrusted text safe to print.
 
+pub mod allowlist;
 pub mod cli;
 pub mod config_change;
 pub mod decision;

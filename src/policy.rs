@@ -62,6 +62,8 @@ pub struct Policy {
     pub pack_files: Vec<(PathBuf, Location)>,
     pub vars: HashMap<String, HashMap<String, String>>,
     pub limits: Limits,
+    /// `[network] allow`, `[mcp] allow`.
+    pub allowlists: crate::allowlist::Allowlists,
 }
 
 /// Which policy file applies: explicit (must exist) or the managed default (if present).
@@ -121,6 +123,26 @@ pub fn read_policy(file: &Path, text: &str) -> (Policy, Vec<Diagnostic>) {
         policy.journal.required = journal.boolean(&mut doc, "required").unwrap_or(false);
         policy.journal.fsync = journal.boolean(&mut doc, "fsync").unwrap_or(false);
         journal.finish(&mut doc);
+    }
+    if let Some(mut network) = top.table(&mut doc, "network") {
+        let hosts = network.strings(&mut doc, "allow");
+        for h in hosts.iter().flatten() {
+            if h.contains(['/', ':', '@'])
+                || h.trim().is_empty()
+                || (h.contains('*') && !h.starts_with("*."))
+            {
+                doc.error(
+                    &network.span(),
+                    format!("`[network] allow` takes host names (`github.com`, `*.example.com`), not `{h}`"),
+                );
+            }
+        }
+        policy.allowlists.hosts = hosts;
+        network.finish(&mut doc);
+    }
+    if let Some(mut mcp) = top.table(&mut doc, "mcp") {
+        policy.allowlists.mcp_servers = mcp.strings(&mut doc, "allow");
+        mcp.finish(&mut doc);
     }
     if let Some(mut limits) = top.table(&mut doc, "limits") {
         if let Some(n) = limits.integer(&mut doc, "max_input_bytes") {
@@ -294,7 +316,10 @@ impl Gate {
             return (subject.clone(), Verdict::error(note.detail.clone()));
         }
         let verdict = match self.engine.evaluate(&subject) {
-            Ok(hits) => Verdict::from_hits(hits),
+            Ok(mut hits) => {
+                hits.extend(self.policy.allowlists.check(&subject));
+                Verdict::from_hits(hits)
+            }
             Err(e) => Verdict::error(format!("a rule could not be evaluated: {e}")),
         };
         (subject, verdict)

