@@ -19,3 +19,4 @@ pub mod pack;
 pub mod policy;
 pub mod protocol;
 pub mod sanitize;
+pub mod signing;

@@ -198,6 +198,21 @@ impl Gate {
             },
             None => Policy::default(),
         };
+        // A trusted key beside the managed policy (or compiled in) makes its signature
+        // mandatory: an unsigned or altered policy does not load, and the hook fails closed.
+        if let Some(path) = policy_path {
+            let packs: Vec<PathBuf> = policy.pack_files.iter().map(|(p, _)| p.clone()).collect();
+            let checked = crate::signing::trusted_key(path)
+                .and_then(|key| key.map_or(Ok(()), |k| crate::signing::verify(&k, path, &packs)));
+            if let Err(message) = checked {
+                return Err(vec![Diagnostic {
+                    file: path.display().to_string(),
+                    line: 0,
+                    column: 0,
+                    message,
+                }]);
+            }
+        }
         let mut revision_input = format!("toolgate {}\n", env!("CARGO_PKG_VERSION")).into_bytes();
         if let Some(path) = policy_path
             && let Ok(text) = std::fs::read(path)

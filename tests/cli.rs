@@ -945,3 +945,97 @@ fn policy_allowlists_cover_mcp_servers_and_every_network_client() {
         0
     );
 }
+
+/// The signed managed policy (issue 9): with a trusted key beside the policy, an unsigned,
+/// altered (policy or pack file) or wrongly signed policy makes the hook deny every call.
+#[test]
+fn a_signed_policy_fails_closed_when_anything_is_wrong_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    let pack = dir.path().join("org.toml");
+    std::fs::write(&pack, "[pack]\nid = \"org\"\n").unwrap();
+    std::fs::write(&policy, "[packs]\nfiles = [\"org.toml\"]\n").unwrap();
+    let key = dir.path().join("k");
+    let policy_cmd = |args: &[&str]| {
+        let out = toolgate().arg("policy").args(args).output().unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    assert_eq!(policy_cmd(&["keygen", "--out", key.to_str().unwrap()]).0, 0);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the private key is readable by others");
+    let hook = |command: &str| {
+        let out = toolgate()
+            .env("TOOLGATE_POLICY", &policy)
+            .arg("hook")
+            .write_stdin(pre("Bash", json!({ "command": command })))
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // No trusted key installed: signing is optional.
+    assert_eq!(hook("ls").0, 0);
+    std::fs::copy(dir.path().join("k.pub"), dir.path().join("policy.pub")).unwrap();
+    let (code, stderr) = hook("ls");
+    assert_eq!(code, 2, "unsigned with a trusted key must fail closed");
+    assert!(stderr.contains("not signed"), "{stderr}");
+    let (code, out) = policy_cmd(&[
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(hook("ls").0, 0);
+    assert_eq!(policy_cmd(&["verify", policy.to_str().unwrap()]).0, 0);
+    // A pack file changed after signing.
+    std::fs::write(&pack, "[pack]\nid = \"org\"\ndescription = \"x\"\n").unwrap();
+    let (code, stderr) = hook("ls");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("does not verify"), "{stderr}");
+    assert_eq!(policy_cmd(&["verify", policy.to_str().unwrap()]).0, 1);
+    // Re-signed with another key.
+    let other = dir.path().join("other");
+    assert_eq!(
+        policy_cmd(&["keygen", "--out", other.to_str().unwrap()]).0,
+        0
+    );
+    assert_eq!(
+        policy_cmd(&[
+            "sign",
+            "--key",
+            other.to_str().unwrap(),
+            policy.to_str().unwrap()
+        ])
+        .0,
+        0
+    );
+    assert_eq!(hook("ls").0, 2);
+    // The right key again, then a malformed signature file.
+    assert_eq!(
+        policy_cmd(&[
+            "sign",
+            "--key",
+            key.to_str().unwrap(),
+            policy.to_str().unwrap()
+        ])
+        .0,
+        0
+    );
+    assert_eq!(hook("ls").0, 0);
+    std::fs::write(
+        dir.path().join("policy.toml.sig"),
+        "toolgate-policy-signature v1\nsig !!!\n",
+    )
+    .unwrap();
+    assert_eq!(hook("ls").0, 2);
+    // keygen never overwrites a key.
+    assert_eq!(policy_cmd(&["keygen", "--out", key.to_str().unwrap()]).0, 1);
+}

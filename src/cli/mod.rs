@@ -8,6 +8,7 @@ mod hook;
 mod journal;
 mod lint;
 mod packs;
+mod policy_cmd;
 mod test;
 
 use crate::exit;
@@ -82,6 +83,11 @@ pub enum Command {
         #[command(subcommand)]
         command: journal::JournalCommand,
     },
+    /// Sign the managed policy and check signatures: keygen, sign, verify.
+    Policy {
+        #[command(subcommand)]
+        command: policy_cmd::PolicyCommand,
+    },
 }
 
 /// Parse arguments and run. Errors in the arguments exit 2 (clap's usage status), which on
@@ -129,6 +135,7 @@ pub fn run() -> ExitCode {
         Command::Lint { policy_file } => lint::run(policy_file.as_deref().or(policy.as_deref())),
         Command::Packs => packs::run(policy.as_deref()),
         Command::Journal { command } => journal::run(cli.journal.as_deref(), command),
+        Command::Policy { command } => policy_cmd::run(command),
     };
     exit::code(status)
 }
