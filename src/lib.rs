@@ -7,6 +7,7 @@
 //! code and [`sanitize`] makes untrusted text safe to print.
 
 pub mod allowlist;
+pub mod claude_settings;
 pub mod cli;
 pub mod config_change;
 pub mod decision;

@@ -64,6 +64,8 @@ pub struct Policy {
     pub limits: Limits,
     /// `[network] allow`, `[mcp] allow`.
     pub allowlists: crate::allowlist::Allowlists,
+    /// `claude_settings = [...]`: Claude Code settings files whose managed rules are enforced.
+    pub claude_settings: Option<Vec<PathBuf>>,
 }
 
 /// Which policy file applies: explicit (must exist) or the managed default (if present).
@@ -124,6 +126,9 @@ pub fn read_policy(file: &Path, text: &str) -> (Policy, Vec<Diagnostic>) {
         policy.journal.fsync = journal.boolean(&mut doc, "fsync").unwrap_or(false);
         journal.finish(&mut doc);
     }
+    if let Some(files) = top.strings(&mut doc, "claude_settings") {
+        policy.claude_settings = Some(files.into_iter().map(|f| base.join(f)).collect());
+    }
     if let Some(mut network) = top.table(&mut doc, "network") {
         let hosts = network.strings(&mut doc, "allow");
         for h in hosts.iter().flatten() {
@@ -168,6 +173,8 @@ const PROGRAM_TABLE: &str = "rules/programs.toml";
 pub struct Gate {
     pub engine: Engine,
     pub policy: Policy,
+    /// Claude Code's managed permission rules, enforced again.
+    pub claude: crate::claude_settings::ClaudeSettings,
 }
 
 impl Gate {
@@ -304,9 +311,31 @@ impl Gate {
             return Err(diagnostics);
         }
         policy.revision = crate::journal::sha256_hex(&revision_input)[..16].to_string();
+        // Claude Code's managed settings: TOOLGATE_CLAUDE_SETTINGS (colon-separated, for
+        // tests), else the policy's `claude_settings`, else the platform's managed files.
+        let settings_paths: Vec<PathBuf> = match std::env::var_os("TOOLGATE_CLAUDE_SETTINGS") {
+            Some(list) => std::env::split_paths(&list).collect(),
+            None => policy
+                .claude_settings
+                .clone()
+                .unwrap_or_else(crate::claude_settings::default_paths),
+        };
+        let claude =
+            crate::claude_settings::ClaudeSettings::load(&settings_paths, ctx.home.as_deref())
+                .map_err(|message| {
+                    vec![Diagnostic {
+                        file: policy_path
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default(),
+                        line: 0,
+                        column: 0,
+                        message,
+                    }]
+                })?;
         Ok(Gate {
             engine: Engine::with_programs(packs, ctx, lazy_programs),
             policy,
+            claude,
         })
     }
 
@@ -333,6 +362,7 @@ impl Gate {
         let verdict = match self.engine.evaluate(&subject) {
             Ok(mut hits) => {
                 hits.extend(self.policy.allowlists.check(&subject));
+                hits.extend(self.claude.check(event, &subject));
                 Verdict::from_hits(hits)
             }
             Err(e) => Verdict::error(format!("a rule could not be evaluated: {e}")),
