@@ -518,6 +518,10 @@ impl Eval<'_> {
         if !b.sql.is_empty() || b.target.is_some() {
             result = result.and(self.effect_sql(b, effect, unknown)?);
         }
+        // The content regex is the costly part: only for effects that matched so far.
+        if result == Tri::No {
+            return Ok(Tri::No);
+        }
         if let Some(re) = &b.content_any {
             let hit = match &effect.content {
                 Some(text) => re.find(text)?.is_some(),

@@ -236,8 +236,9 @@ fn alternatives(pattern: &str) -> Vec<String> {
 /// One rule pattern (globset syntax), compiled for matching paths and words.
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    /// One automaton per `{a,b}` alternative, each with a literal every match contains.
-    alternatives: Vec<(Nfa, String)>,
+    /// One automaton per `{a,b}` alternative, each with a literal every match contains and
+    /// the fixed text every match starts with.
+    alternatives: Vec<(Nfa, String, String)>,
     /// `**/NAME...`: compared name by name from the end (see [`overlaps`]).
     tail: Option<Vec<Nfa>>,
     too_long: bool,
@@ -251,7 +252,13 @@ impl Matcher {
         } else {
             alternatives(pattern)
                 .iter()
-                .map(|p| (Nfa::build(p, false), longest_literal(p)))
+                .map(|p| {
+                    (
+                        Nfa::build(p, false),
+                        longest_literal(p),
+                        fixed_prefix(p).to_string(),
+                    )
+                })
                 .collect()
         };
         let tail = match pattern.strip_prefix("**/") {
@@ -269,9 +276,11 @@ impl Matcher {
 
     /// Does the literal path `text` match?
     pub fn matches(&self, text: &str) -> bool {
-        self.alternatives
-            .iter()
-            .any(|(nfa, literal)| text.contains(literal.as_str()) && nfa.accepts(text))
+        self.alternatives.iter().any(|(nfa, literal, prefix)| {
+            text.starts_with(prefix.as_str())
+                && text.contains(literal.as_str())
+                && nfa.accepts(text)
+        })
     }
 
     /// Could the shell glob `word` expand to a path this pattern matches? `nfa` is
@@ -291,10 +300,19 @@ impl Matcher {
                 .zip(have.iter().rev())
                 .all(|(w, h)| !h.contains("**") && product_accepts(w, &Nfa::build(h, true)));
         }
-        self.alternatives
-            .iter()
-            .any(|(a, _)| product_accepts(a, nfa))
+        // Two globs can only meet if one's fixed start is a prefix of the other's.
+        let word_prefix = fixed_prefix(word);
+        self.alternatives.iter().any(|(a, _, prefix)| {
+            (word_prefix.starts_with(prefix.as_str()) || prefix.starts_with(word_prefix))
+                && product_accepts(a, nfa)
+        })
     }
+}
+
+/// The text before a glob's first wildcard or escape.
+fn fixed_prefix(glob: &str) -> &str {
+    let end = glob.find(['*', '?', '[', '{', '\\']).unwrap_or(glob.len());
+    &glob[..end]
 }
 
 /// The longest run of plain characters in a glob: every path it matches contains it.
