@@ -129,3 +129,27 @@ mod tests {
         assert!(judge(&change("user_settings", None, None)).is_none());
     }
 }
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    /// Without `new_config`, the changed file is read back (bounded) and judged.
+    #[test]
+    fn the_changed_file_is_read_when_the_event_does_not_carry_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("settings.local.json");
+        std::fs::write(&file, r#"{"disableAllHooks": true}"#).unwrap();
+        let change = ConfigChange {
+            source: "local_settings".into(),
+            file_path: Some(file.display().to_string()),
+            previous: None,
+            new: None,
+        };
+        assert!(judge(&change).is_some());
+        std::fs::write(&file, r#"{"model": "x"}"#).unwrap();
+        assert!(judge(&change).is_none());
+        std::fs::write(&file, "not json").unwrap();
+        assert!(judge(&change).is_none());
+    }
+}
