@@ -94,6 +94,16 @@ impl Engine {
         Self::with_programs(packs, ctx, None)
     }
 
+    /// Packs evaluated with another engine's program table (a project policy's packs).
+    pub fn with_table(packs: Vec<Pack>, ctx: Context, programs: Arc<ProgramTable>) -> Self {
+        Self {
+            packs,
+            programs,
+            ctx,
+            secret_keywords: std::sync::OnceLock::new(),
+        }
+    }
+
     /// `lazy_programs`: a trusted table file read entry by entry on first use (the hook's
     /// built-in table; see [`ProgramTable::with_lazy`]).
     pub fn with_programs(

@@ -15,6 +15,7 @@ pub mod detect;
 pub mod engine;
 pub mod exit;
 pub mod journal;
+pub mod layers;
 pub mod normalize;
 pub mod pack;
 pub mod policy;

@@ -175,6 +175,19 @@ pub struct Gate {
     pub policy: Policy,
     /// Claude Code's managed permission rules, enforced again.
     pub claude: crate::claude_settings::ClaudeSettings,
+    /// What the user's policy tried that a lower layer may not do (ignored; lint reports it).
+    pub lower_refused: Vec<Diagnostic>,
+}
+
+/// How lower layers' packs are read: no policy variables (a lower layer cannot set them).
+fn lower_options(ctx: &Context, strict: bool) -> schema::Options<'_> {
+    static NO_VARS: std::sync::LazyLock<HashMap<String, HashMap<String, String>>> =
+        std::sync::LazyLock::new(HashMap::new);
+    schema::Options {
+        ctx,
+        strict,
+        vars: &NO_VARS,
+    }
 }
 
 impl Gate {
@@ -310,6 +323,16 @@ impl Gate {
         if !diagnostics.is_empty() {
             return Err(diagnostics);
         }
+        // The user's layer adds packs and can make the journal stricter; nothing else.
+        let mut lower_refused = Vec::new();
+        if let Some(path) = crate::layers::user_policy_path() {
+            let taken: HashSet<String> = packs.iter().map(|p| p.id.clone()).collect();
+            let lower = crate::layers::read(&path, "user", &lower_options(&ctx, strict), &taken);
+            packs.extend(lower.packs);
+            policy.journal.required |= lower.journal_required;
+            policy.journal.fsync |= lower.journal_fsync;
+            lower_refused = lower.refused;
+        }
         policy.revision = crate::journal::sha256_hex(&revision_input)[..16].to_string();
         // Claude Code's managed settings: TOOLGATE_CLAUDE_SETTINGS (colon-separated, for
         // tests), else the policy's `claude_settings`, else the platform's managed files.
@@ -336,6 +359,7 @@ impl Gate {
             engine: Engine::with_programs(packs, ctx, lazy_programs),
             policy,
             claude,
+            lower_refused,
         })
     }
 
@@ -363,11 +387,36 @@ impl Gate {
             Ok(mut hits) => {
                 hits.extend(self.policy.allowlists.check(&subject));
                 hits.extend(self.claude.check(event, &subject));
+                match self.project_hits(&subject) {
+                    Ok(more) => hits.extend(more),
+                    Err(e) => return (subject, Verdict::error(e)),
+                }
                 Verdict::from_hits(hits)
             }
             Err(e) => Verdict::error(format!("a rule could not be evaluated: {e}")),
         };
         (subject, verdict)
+    }
+}
+
+impl Gate {
+    /// The project's layer for this call (`.toolgate.toml` from `CLAUDE_PROJECT_DIR` or the
+    /// call's folder up): its packs' hits. What it may not do is ignored.
+    fn project_hits(&self, subject: &Subject) -> Result<Vec<crate::engine::Hit>, String> {
+        let start = std::env::var("CLAUDE_PROJECT_DIR")
+            .ok()
+            .filter(|d| d.starts_with('/'))
+            .unwrap_or_else(|| subject.cwd.clone());
+        let Some(path) = crate::layers::project_policy_path(&start) else {
+            return Ok(Vec::new());
+        };
+        let taken: HashSet<String> = self.engine.packs.iter().map(|p| p.id.clone()).collect();
+        let ctx = self.engine.context().clone();
+        let lower = crate::layers::read(&path, "project", &lower_options(&ctx, false), &taken);
+        if lower.packs.is_empty() {
+            return Ok(Vec::new());
+        }
+        Engine::with_table(lower.packs, ctx, self.engine.programs.clone()).evaluate(subject)
     }
 }
 

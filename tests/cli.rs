@@ -1202,3 +1202,118 @@ fn the_enterprise_example_policy() {
         "deny"
     );
 }
+
+/// Policy layers (issue 9): a project policy (`.toolgate.toml`, which whoever controls the
+/// repository writes) may add rules but cannot disable or weaken anything; what it tries is
+/// ignored at run time and reported by lint.
+#[test]
+fn a_project_policy_can_only_tighten() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join(".toolgate.toml"),
+        "[packs]\nfiles = [\"team.toml\"]\ndisable = [\"fs\"]\ndisable_rules = [\"git.push\"]\n[network]\nallow = [\"*\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.path().join("team.toml"),
+        r#"[pack]
+id = "team"
+[programs.rm]
+effects = []
+[[rule]]
+name = "no-make-deploy"
+decision = "deny"
+tools = ["Bash"]
+message = "Deploys go through CI."
+remediation = "Push and let CI deploy."
+[[rule.match]]
+program = ["make"]
+operand_any = ["deploy"]
+[rule.examples]
+hit = ["make deploy"]
+miss = ["make test"]
+"#,
+    )
+    .unwrap();
+    let cwd = project.path().join("src");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let run = |command: &str| {
+        let event = json!({
+            "session_id": "s", "cwd": cwd, "hook_event_name": "PreToolUse",
+            "tool_name": "Bash", "tool_input": { "command": command },
+        });
+        let out = toolgate()
+            .env_remove("CLAUDE_PROJECT_DIR")
+            .arg("hook")
+            .write_stdin(event.to_string())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, stderr, _) = run("make deploy");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("team.no-make-deploy"), "{stderr}");
+    assert_eq!(run("make test").0, 0);
+    // What the project tried to switch off still applies.
+    assert_eq!(
+        run("rm -rf ~").0,
+        2,
+        "disable = [\"fs\"] and [programs.rm] must be ignored"
+    );
+    assert!(run("git push origin main").2.contains("\"ask\""));
+    // lint, run from inside the project, reports every refusal.
+    let out = toolgate().current_dir(&cwd).arg("lint").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "`[packs] disable` is ignored",
+        "`[packs] disable_rules` is ignored",
+        "`network` is ignored",
+        "cannot describe programs",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+}
+
+/// The user's layer adds rules and can require the journal; it cannot disable packs.
+#[test]
+fn a_user_policy_can_only_tighten() {
+    let dir = tempfile::tempdir().unwrap();
+    let user = dir.path().join("policy.toml");
+    std::fs::write(
+        &user,
+        "[packs]\nfiles = [\"mine.toml\"]\ndisable = [\"secret-paths\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("mine.toml"),
+        "[pack]\nid = \"mine\"\n[[rule]]\nname = \"no-sl\"\ndecision = \"ask\"\ntools = [\"Bash\"]\nmessage = \"m\"\nremediation = \"r\"\n[[rule.match]]\nprogram = [\"sl\"]\n[rule.examples]\nhit = [\"sl\"]\n",
+    )
+    .unwrap();
+    let hook = |command: &str| {
+        toolgate()
+            .env("TOOLGATE_USER_POLICY", &user)
+            .arg("hook")
+            .write_stdin(pre("Bash", json!({ "command": command })))
+            .output()
+            .unwrap()
+    };
+    assert!(String::from_utf8_lossy(&hook("sl").stdout).contains("mine.no-sl"));
+    assert_eq!(hook("cat ~/.ssh/id_rsa").status.code(), Some(2));
+    let out = toolgate()
+        .env("TOOLGATE_USER_POLICY", &user)
+        .arg("lint")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("a user policy may only add restrictions")
+    );
+}

@@ -16,7 +16,22 @@ pub fn run(policy_file: Option<&Path>) -> u8 {
             return exit::FAILURE;
         }
     };
-    let mut diagnostics = Vec::new();
+    // Lower layers: what they may not do is reported (it is ignored at run time).
+    let mut diagnostics = gate.lower_refused.clone();
+    let here = std::env::current_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    if let Some(project) = crate::layers::project_policy_path(&here) {
+        let ctx = Context::example();
+        let vars = std::collections::HashMap::new();
+        let options = crate::pack::schema::Options {
+            ctx: &ctx,
+            strict: true,
+            vars: &vars,
+        };
+        let taken = gate.engine.packs.iter().map(|p| p.id.clone()).collect();
+        diagnostics.extend(crate::layers::read(&project, "project", &options, &taken).refused);
+    }
     for r in validate::run_examples(&gate, &[]) {
         if !r.passed {
             diagnostics.push(Diagnostic {
