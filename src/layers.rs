@@ -51,7 +51,12 @@ pub fn project_policy_path(cwd: &str) -> Option<PathBuf> {
 }
 
 /// Read a lower layer: `kind` is `user` or `project`; `taken` are the pack ids in use.
-pub fn read(file: &Path, kind: &str, options: &schema::Options, taken: &HashSet<String>) -> Lower {
+pub fn read(
+    file: &Path,
+    kind: &'static str,
+    options: &schema::Options,
+    taken: &HashSet<String>,
+) -> Lower {
     let mut out = Lower::default();
     let name = file.display().to_string();
     let text = match std::fs::read_to_string(file) {
@@ -154,6 +159,7 @@ pub fn read(file: &Path, kind: &str, options: &schema::Options, taken: &HashSet<
             ));
             pack.programs.clear();
         }
+        pack.layer = kind;
         out.packs.push(pack);
     }
     out

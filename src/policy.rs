@@ -282,7 +282,8 @@ impl Gate {
                     revision_input.extend_from_slice(text.as_bytes());
                     let (pack, d) = schema::read_pack(&file.display().to_string(), &text, &options);
                     diagnostics.extend(d);
-                    if let Some(pack) = pack {
+                    if let Some(mut pack) = pack {
+                        pack.layer = "managed";
                         known_packs.insert(pack.id.clone());
                         packs.push(pack);
                     }

@@ -1317,3 +1317,38 @@ fn a_user_policy_can_only_tighten() {
         String::from_utf8_lossy(&out.stderr).contains("a user policy may only add restrictions")
     );
 }
+
+/// explain names the layer of every rule that is not built in (issue 9).
+#[test]
+fn explain_names_each_rules_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        "[packs]\nfiles = [\"org.toml\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("org.toml"),
+        "[pack]\nid = \"org\"\n[[rule]]\nname = \"no-sl\"\ndecision = \"ask\"\ntools = [\"Bash\"]\nmessage = \"m\"\nremediation = \"r\"\n[[rule.match]]\nprogram = [\"sl\"]\n[rule.examples]\nhit = [\"sl\"]\n",
+    )
+    .unwrap();
+    let out = toolgate()
+        .env("TOOLGATE_POLICY", dir.path().join("policy.toml"))
+        .arg("explain")
+        .write_stdin(pre("Bash", json!({"command": "sl"})))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("org.no-sl"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("HIT") && line.contains("[managed layer:") && line.contains("org.toml"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("fs.rm-critical ["),
+        "built-in rules carry no layer tag"
+    );
+}

@@ -125,6 +125,16 @@ pub fn run(policy: Option<&Path>, file: &str) -> u8 {
         println!("text {}: {} bytes", safe(&t.field), t.text.len());
     }
     println!("rules considered:");
+    let layer_of = |rule: &str| {
+        gate.engine
+            .packs
+            .iter()
+            .find(|p| p.rules.iter().any(|r| r.id == rule))
+            .filter(|p| p.layer != "built-in")
+            .map(|p| format!(" [{} layer: {}]", p.layer, safe(&p.file)))
+            .unwrap_or_default()
+    };
+    let mut shown = Vec::new();
     match gate.engine.trace(&subject) {
         Ok(traces) => {
             for t in traces {
@@ -133,13 +143,20 @@ pub fn run(policy: Option<&Path>, file: &str) -> u8 {
                     Tri::Maybe => "MAYBE",
                     Tri::No => "-    ",
                 };
+                let layer = layer_of(&t.rule);
                 match t.matched {
-                    Some(m) => println!("  {mark} {}  {m}", t.rule),
-                    None => println!("  {mark} {}", t.rule),
+                    Some(m) => println!("  {mark} {}{layer}  {m}", t.rule),
+                    None => println!("  {mark} {}{layer}", t.rule),
                 }
+                shown.push(t.rule);
             }
         }
         Err(e) => println!("  error: {}", safe(&e)),
+    }
+    // Hits from the policy's allowlists, Claude Code's managed settings and the project's
+    // layer, which are checked outside the packs above.
+    for hit in verdict.hits.iter().filter(|h| !shown.contains(&h.rule)) {
+        println!("  HIT   {}  {}", hit.rule, hit.matched);
     }
     let label = match verdict.decision {
         Some(Decision::Deny) => "deny (exit 2)",

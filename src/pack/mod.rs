@@ -164,6 +164,8 @@ impl Severity {
 pub struct Pack {
     pub id: String,
     pub description: String,
+    /// Where it comes from: `built-in`, `managed`, `user` or `project`.
+    pub layer: &'static str,
     pub file: String,
     pub rules: Vec<Rule>,
     pub programs: Vec<ProgramSpec>,

@@ -342,6 +342,7 @@ pub fn read_pack(file: &str, text: &str, options: &Options) -> (Option<Pack>, Ve
     let mut pack = Pack {
         id: String::new(),
         description: String::new(),
+        layer: "built-in",
         file: file.to_string(),
         rules: Vec::new(),
         programs: Vec::new(),
