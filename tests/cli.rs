@@ -54,6 +54,15 @@ fn bash(command: &str) -> Answer {
     hook_bytes(&pre("Bash", json!({ "command": command })))
 }
 
+/// What a hook answer means: `deny` (exit 2), `ask` (the ask JSON) or `pass`.
+fn decision_of(code: i32, stdout: &str) -> &'static str {
+    match (code, stdout.contains("\"ask\"")) {
+        (2, _) => "deny",
+        (_, true) => "ask",
+        _ => "pass",
+    }
+}
+
 fn assert_no_objection(a: &Answer) {
     assert_eq!(a.code, 0, "stderr: {}", a.stderr);
     assert_eq!(a.stdout, "", "no objection means empty stdout");
@@ -680,17 +689,16 @@ fn check_and_hook_agree_on_every_pack_example() {
                 )
                 .into_bytes();
             let hook = hook_bytes(&input);
-            let hook_says = match (hook.code, hook.stdout.contains("\"ask\"")) {
-                (2, _) => "deny",
-                (_, true) => "ask",
-                _ => "no objection",
-            };
+            let hook_says = decision_of(hook.code, &hook.stdout);
             let out = toolgate()
                 .args(["check", "--cwd", &cwd, "--command", command])
                 .output()
                 .unwrap();
             let stdout = String::from_utf8_lossy(&out.stdout);
-            let check_says = stdout.split(':').next().unwrap_or("").to_string();
+            let check_says = match stdout.split(':').next().unwrap_or("") {
+                "no objection" => "pass",
+                label => label,
+            };
             assert_eq!(
                 check_says, hook_says,
                 "{}: check and hook disagree on {command:?}\ncheck: {stdout}\nhook: {}",
@@ -1072,11 +1080,8 @@ fn managed_claude_settings_are_enforced_through_the_analysis() {
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        match (out.status.code().unwrap(), stdout.contains("\"ask\"")) {
-            (2, _) => ("deny", stderr),
-            (_, true) => ("ask", stdout),
-            _ => ("pass", stderr),
-        }
+        let decision = decision_of(out.status.code().unwrap(), &stdout);
+        (decision, if decision == "ask" { stdout } else { stderr })
     };
     let bash = |c: &str| run("Bash", json!({ "command": c }), "default");
     // Plain spellings, and spellings Claude Code's own matching misses.
@@ -1158,14 +1163,10 @@ fn the_enterprise_example_policy() {
             .write_stdin(pre(tool, input))
             .output()
             .unwrap();
-        match (
+        decision_of(
             out.status.code().unwrap(),
-            String::from_utf8_lossy(&out.stdout).contains("\"ask\""),
-        ) {
-            (2, _) => "deny",
-            (_, true) => "ask",
-            _ => "pass",
-        }
+            &String::from_utf8_lossy(&out.stdout),
+        )
     };
     let bash = |c: &str| decide("Bash", json!({ "command": c }));
     for (command, expected) in [
