@@ -3,12 +3,164 @@
 //! scp, rsync, git clone, `/dev/tcp`...) and a call to any other MCP server is denied.
 //! Hosts are compared the way clients resolve them: lower-case, IDNA, numeric IPv4 forms
 //! (`2130706433`, `0x7f.1`) as dotted quads. The machine itself (loopback) is always allowed.
+//! With a network allowlist, WebSearch must name its `allowed_domains`, all on the list.
+//! Per-server rules: `[mcp.servers.NAME] paths_under` keeps every path argument inside
+//! folders (relative paths are the server's, resolved against the first folder), and
+//! `[mcp.servers.NAME.arguments]` lists the values an argument may take (a channel list).
+//! Claude Code's managed `allowedMcpServers` and `sandbox.network.allowedDomains` join these
+//! lists; `allowManagedMcpServersOnly` / `allowManagedDomainsOnly` make them mandatory.
 
 use crate::engine::Hit;
 use crate::normalize::Subject;
 use crate::normalize::effects::{Kind, Target};
+use crate::pack::schema::{Doc, Table};
 use crate::pack::{Decision, Severity};
+use crate::protocol::HookEvent;
 use crate::sanitize;
+use serde_json::Value;
+
+/// `[mcp.servers.NAME]`: what one approved server's arguments may hold.
+#[derive(Debug, Clone, Default)]
+pub struct ServerRules {
+    pub name: String,
+    /// Folders every path argument must stay inside (`~` allowed).
+    pub paths_under: Vec<String>,
+    /// Argument name -> the values it may take.
+    pub arguments: Vec<(String, Vec<String>)>,
+}
+
+/// Argument names that hold paths.
+fn is_path_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    [
+        "path",
+        "file",
+        "dir",
+        "folder",
+        "source",
+        "destination",
+        "target",
+        "from",
+        "to",
+        "note",
+    ]
+    .iter()
+    .any(|p| k == *p || k.ends_with(p) || k.starts_with(p))
+}
+
+impl ServerRules {
+    /// Read `[mcp.servers]`.
+    pub fn read_all(doc: &mut Doc, servers: Table) -> Vec<ServerRules> {
+        let mut out = Vec::new();
+        for (name, value) in servers.entries() {
+            let toml::de::DeValue::Table(t) = value.get_ref() else {
+                doc.error(
+                    &value.span(),
+                    format!("[mcp.servers.{name}] must be a table"),
+                );
+                continue;
+            };
+            let mut t = Table::new(t, value.span(), format!("[mcp.servers.{name}]"));
+            let mut rules = ServerRules {
+                name: name.to_string(),
+                paths_under: t.strings(doc, "paths_under").unwrap_or_default(),
+                arguments: Vec::new(),
+            };
+            for p in &rules.paths_under {
+                if !(p.starts_with('/') || p == "~" || p.starts_with("~/")) {
+                    doc.error(&t.span(), format!("[mcp.servers.{name}] `paths_under` takes absolute folders or `~/...`, not `{p}`"));
+                }
+            }
+            if let Some(args) = t.table(doc, "arguments") {
+                for (arg, v) in args.entries() {
+                    if let Some(values) = crate::pack::schema::strings_of(doc, arg, v) {
+                        rules.arguments.push((arg.to_string(), values));
+                    }
+                }
+            }
+            t.finish(doc);
+            out.push(rules);
+        }
+        out
+    }
+
+    fn check(&self, input: &Value, home: Option<&str>, hits: &mut Vec<Hit>) {
+        let roots: Vec<String> = self
+            .paths_under
+            .iter()
+            .filter_map(|r| crate::normalize::path::resolve(r, Some("/"), home))
+            .collect();
+        let mut leaves = Vec::new();
+        string_leaves(input, "", &mut leaves, 0);
+        if let Some(root) = roots.first() {
+            for (key, value) in leaves.iter().filter(|(k, _)| is_path_key(k)) {
+                let resolved = crate::normalize::path::resolve(value, Some(root), home);
+                let inside = resolved.as_deref().is_some_and(|p| {
+                    roots
+                        .iter()
+                        .any(|r| p == r || p.starts_with(&format!("{}/", r.trim_end_matches('/'))))
+                });
+                if !inside {
+                    hits.push(hit(
+                        "policy.mcp-arguments",
+                        format!(
+                            "`{}` = {} (MCP server {})",
+                            sanitize::safe(key),
+                            sanitize::excerpt(value, 120),
+                            sanitize::safe(&self.name)
+                        ),
+                        &format!(
+                            "This MCP server may only be given paths inside {}.",
+                            sanitize::safe(&self.paths_under.join(", "))
+                        ),
+                        "Use a path inside the server's approved folder.",
+                    ));
+                    return;
+                }
+            }
+        }
+        for (arg, allowed) in &self.arguments {
+            for (key, value) in leaves.iter().filter(|(k, _)| k.eq_ignore_ascii_case(arg)) {
+                if !allowed.iter().any(|a| a == value) {
+                    hits.push(hit(
+                        "policy.mcp-arguments",
+                        format!(
+                            "`{}` = {} (MCP server {})",
+                            sanitize::safe(key),
+                            sanitize::excerpt(value, 120),
+                            sanitize::safe(&self.name)
+                        ),
+                        &format!(
+                            "This MCP server's `{}` must be one of the approved values.",
+                            sanitize::safe(arg)
+                        ),
+                        &format!("Use one of: {}.", sanitize::safe(&allowed.join(", "))),
+                    ));
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// (key, value) for string leaves (and numbers, for ids) of an argument object; array items
+/// take their parent's key.
+fn string_leaves(v: &Value, key: &str, out: &mut Vec<(String, String)>, depth: usize) {
+    if depth > 32 || out.len() > 4096 {
+        return;
+    }
+    match v {
+        Value::String(s) => out.push((key.to_string(), s.clone())),
+        Value::Number(n) => out.push((key.to_string(), n.to_string())),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|i| string_leaves(i, key, out, depth + 1)),
+        Value::Object(m) => m
+            .iter()
+            .for_each(|(k, i)| string_leaves(i, k, out, depth + 1)),
+        _ => {}
+    }
+}
 
 /// `[network] allow` and `[mcp] allow` of the policy.
 #[derive(Debug, Clone, Default)]
@@ -17,25 +169,79 @@ pub struct Allowlists {
     pub hosts: Option<Vec<String>>,
     /// MCP server names (`mcp__<server>__<tool>`).
     pub mcp_servers: Option<Vec<String>>,
+    /// Per-server argument rules.
+    pub servers: Vec<ServerRules>,
+    /// Which file made each list mandatory (Claude Code's managed `...Only` keys), for reasons.
+    pub hosts_required_by: Option<String>,
+    pub mcp_required_by: Option<String>,
 }
 
 impl Allowlists {
     pub fn is_empty(&self) -> bool {
-        self.hosts.is_none() && self.mcp_servers.is_none()
+        self.hosts.is_none() && self.mcp_servers.is_none() && self.servers.is_empty()
     }
 
-    /// A deny hit for each server or host off the lists.
-    pub fn check(&self, subject: &Subject) -> Vec<Hit> {
+    /// A deny hit for each server or host off the lists, and each argument a server's rules
+    /// refuse.
+    pub fn check(&self, event: &HookEvent, subject: &Subject, home: Option<&str>) -> Vec<Hit> {
         let mut hits = Vec::new();
-        if let (Some(servers), Some(rest)) = (&self.mcp_servers, subject.tool.strip_prefix("mcp__"))
-        {
+        if let Some(rest) = subject.tool.strip_prefix("mcp__") {
             let server = rest.split("__").next().unwrap_or(rest);
-            if !servers.iter().any(|s| s.eq_ignore_ascii_case(server)) {
+            if let Some(servers) = &self.mcp_servers
+                && !servers.iter().any(|s| s.eq_ignore_ascii_case(server))
+            {
+                let why = match &self.mcp_required_by {
+                    Some(file) => format!(
+                        "This MCP server is not on the organisation's list of approved servers (allowManagedMcpServersOnly in {}).",
+                        sanitize::safe(file)
+                    ),
+                    None => {
+                        "This MCP server is not on the organisation's list of approved servers."
+                            .into()
+                    }
+                };
                 hits.push(hit(
                     "policy.mcp-allowlist",
                     format!("MCP server {}", sanitize::safe(server)),
-                    "This MCP server is not on the organisation's list of approved servers.",
+                    &why,
                     "Use an approved MCP server, or ask an administrator to approve this one.",
+                ));
+            }
+            if let Some(rules) = self
+                .servers
+                .iter()
+                .find(|r| r.name.eq_ignore_ascii_case(server))
+            {
+                rules.check(&event.input, home, &mut hits);
+            }
+        }
+        if let Some(allowed) = &self.hosts
+            && subject.tool == "WebSearch"
+        {
+            let domains: Vec<&str> = event
+                .input
+                .get("allowed_domains")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let off: Vec<&str> = domains
+                .iter()
+                .copied()
+                .filter(|d| {
+                    let host = normalize_host(d.trim_start_matches("*."));
+                    !allowed.iter().any(|a| host_matches(a, &host))
+                })
+                .collect();
+            if domains.is_empty() || !off.is_empty() {
+                hits.push(hit(
+                    "policy.network-allowlist",
+                    if domains.is_empty() {
+                        "a web search with no allowed_domains".into()
+                    } else {
+                        format!("allowed_domains {}", sanitize::safe(&off.join(", ")))
+                    },
+                    "With a network allowlist, a web search must be limited to approved domains.",
+                    "Set `allowed_domains` to domains on the organisation's allowlist.",
                 ));
             }
         }
@@ -55,7 +261,10 @@ impl Allowlists {
                         sanitize::safe(&host),
                         sanitize::safe(&effect.via)
                     ),
-                    "This reaches a host that is not on the organisation's network allowlist.",
+                    &match &self.hosts_required_by {
+                        Some(file) => format!("This reaches a host that is not on the organisation's network allowlist (allowManagedDomainsOnly in {}).", sanitize::safe(file)),
+                        None => "This reaches a host that is not on the organisation's network allowlist.".into(),
+                    },
                     "Use an approved host, or ask an administrator to add this one.",
                 ));
                 break;

@@ -73,6 +73,14 @@ pub struct ClaudeSettings {
     no_bypass: Vec<String>,
     /// Files that were read.
     pub files: Vec<String>,
+    /// `allowedMcpServers[].serverName`, when any file lists them.
+    pub mcp_servers: Option<Vec<String>>,
+    /// The file that sets `allowManagedMcpServersOnly`.
+    pub mcp_only: Option<String>,
+    /// `sandbox.network.allowedDomains`, when any file lists them.
+    pub domains: Option<Vec<String>>,
+    /// The file that sets `sandbox.network.allowManagedDomainsOnly`.
+    pub domains_only: Option<String>,
 }
 
 impl ClaudeSettings {
@@ -136,7 +144,29 @@ impl ClaudeSettings {
             .flatten()
             .any(|v| v.as_str() == Some("disable") || v == &Value::Bool(true))
         {
-            self.no_bypass.push(name);
+            self.no_bypass.push(name.clone());
+        }
+        if let Some(list) = json.get("allowedMcpServers").and_then(Value::as_array) {
+            let names = list
+                .iter()
+                .filter_map(|e| e.get("serverName").and_then(Value::as_str))
+                .map(str::to_string);
+            self.mcp_servers.get_or_insert_with(Vec::new).extend(names);
+        }
+        if is_true(json.get("allowManagedMcpServersOnly")) {
+            self.mcp_only.get_or_insert(name.clone());
+        }
+        let network = json.get("sandbox").and_then(|s| s.get("network"));
+        if let Some(list) = network
+            .and_then(|n| n.get("allowedDomains"))
+            .and_then(Value::as_array)
+        {
+            let names = list.iter().filter_map(Value::as_str).map(str::to_string);
+            self.domains.get_or_insert_with(Vec::new).extend(names);
+        }
+        let dotted = json.get("sandbox.network.allowManagedDomainsOnly");
+        if is_true(network.and_then(|n| n.get("allowManagedDomainsOnly"))) || is_true(dotted) {
+            self.domains_only.get_or_insert(name);
         }
     }
 
@@ -192,6 +222,11 @@ impl ClaudeSettings {
         }
         hits
     }
+}
+
+/// Claude Code reads an invalid value of a managed-only switch as on.
+fn is_true(v: Option<&Value>) -> bool {
+    v.is_some_and(|v| v != &Value::Bool(false) && !v.is_null())
 }
 
 fn read_bounded(path: &Path) -> std::io::Result<String> {

@@ -15,6 +15,10 @@ pub struct Verdict {
     pub hits: Vec<Hit>,
     /// Set when the verdict comes from a failure rather than a rule.
     pub error: Option<String>,
+    /// Rate caps the call counts against if it goes ahead (checked against the journal).
+    pub charges: Vec<crate::rate::Charge>,
+    /// What a lower policy layer tried and was refused (ignored; journaled).
+    pub refused: Vec<String>,
 }
 
 impl Verdict {
@@ -31,6 +35,8 @@ impl Verdict {
             decision,
             hits,
             error: None,
+            charges: Vec::new(),
+            refused: Vec::new(),
         }
     }
 
@@ -40,6 +46,8 @@ impl Verdict {
             decision: Some(Decision::Deny),
             hits: Vec::new(),
             error: Some(message.into()),
+            charges: Vec::new(),
+            refused: Vec::new(),
         }
     }
 

@@ -7,6 +7,7 @@
 //! code and [`sanitize`] makes untrusted text safe to print.
 
 pub mod allowlist;
+pub mod bridge;
 pub mod claude_settings;
 pub mod cli;
 pub mod config_change;
@@ -14,11 +15,14 @@ pub mod decision;
 pub mod detect;
 pub mod engine;
 pub mod exit;
+pub mod identity;
 pub mod journal;
 pub mod layers;
 pub mod normalize;
 pub mod pack;
 pub mod policy;
 pub mod protocol;
+pub mod rate;
+pub mod roles;
 pub mod sanitize;
 pub mod signing;

@@ -66,6 +66,12 @@ pub struct Policy {
     pub allowlists: crate::allowlist::Allowlists,
     /// `claude_settings = [...]`: Claude Code settings files whose managed rules are enforced.
     pub claude_settings: Option<Vec<PathBuf>>,
+    /// `[bridge]`: the BI bridge and its named queries.
+    pub bridge: Option<crate::bridge::Bridge>,
+    /// `[roles.NAME]` and `default_role`.
+    pub roles: crate::roles::Roles,
+    /// `[rates."rule-id"]`: caps on calls a rule matched.
+    pub rates: Vec<(String, crate::rate::Cap, Location)>,
 }
 
 /// Which policy file applies: explicit (must exist) or the managed default (if present).
@@ -147,7 +153,74 @@ pub fn read_policy(file: &Path, text: &str) -> (Policy, Vec<Diagnostic>) {
     }
     if let Some(mut mcp) = top.table(&mut doc, "mcp") {
         policy.allowlists.mcp_servers = mcp.strings(&mut doc, "allow");
+        if let Some(servers) = mcp.table(&mut doc, "servers") {
+            let span = servers.span();
+            policy.allowlists.servers = crate::allowlist::ServerRules::read_all(&mut doc, servers);
+            if let Some(allowed) = &policy.allowlists.mcp_servers {
+                for rules in &policy.allowlists.servers {
+                    if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&rules.name)) {
+                        doc.error(&span, format!("[mcp.servers.{}] has rules, but `{}` is not in `[mcp] allow`: they would never apply", rules.name, rules.name));
+                    }
+                }
+            }
+        }
         mcp.finish(&mut doc);
+    }
+    if let Some(roles) = top.table(&mut doc, "roles") {
+        policy.roles = crate::roles::Roles::read(&mut doc, roles);
+    }
+    if let Some(default) = top.string(&mut doc, "default_role") {
+        if !policy.roles.roles.iter().any(|r| r.name == default) {
+            doc.error(
+                &root.span(),
+                format!("`default_role` names `{default}`, which no `[roles.{default}]` defines"),
+            );
+        }
+        policy.roles.default = Some(default);
+    }
+    if let Some(bridge) = top.table(&mut doc, "bridge") {
+        let span = bridge.span();
+        policy.bridge = crate::bridge::Bridge::read(&mut doc, bridge);
+        if let Some(b) = &policy.bridge {
+            for (role, query) in b.unknown_queries(&policy.roles) {
+                doc.error(&span, format!("[roles.{role}] lists query `{query}`, which `[bridge.queries]` does not declare"));
+            }
+            for role in &policy.roles.roles {
+                for (param, _) in &role.bind {
+                    if !b
+                        .queries
+                        .iter()
+                        .any(|q| q.params.iter().any(|(p, _)| p == param))
+                    {
+                        doc.error(
+                            &span,
+                            format!(
+                                "[roles.{}.bind.{param}] binds a parameter no query takes",
+                                role.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if let Some(rates) = top.table(&mut doc, "rates") {
+        for (rule, value) in rates.entries() {
+            let toml::de::DeValue::Table(t) = value.get_ref() else {
+                doc.error(
+                    &value.span(),
+                    format!("[rates.\"{rule}\"] must be a table with `rate` and/or `daily`"),
+                );
+                continue;
+            };
+            let what = format!("[rates.\"{rule}\"]");
+            let t = Table::new(t, value.span(), what.clone());
+            if let Some(cap) = crate::bridge::read_cap(&mut doc, t, &what) {
+                policy
+                    .rates
+                    .push((rule.to_string(), cap, doc.location(&value.span())));
+            }
+        }
     }
     if let Some(mut limits) = top.table(&mut doc, "limits") {
         if let Some(n) = limits.integer(&mut doc, "max_input_bytes") {
@@ -177,6 +250,8 @@ pub struct Gate {
     pub claude: crate::claude_settings::ClaudeSettings,
     /// What the user's policy tried that a lower layer may not do (ignored; lint reports it).
     pub lower_refused: Vec<Diagnostic>,
+    /// The calling OS user, looked up when first needed.
+    who: std::sync::OnceLock<crate::identity::Identity>,
 }
 
 /// How lower layers' packs are read: no policy variables (a lower layer cannot set them).
@@ -313,6 +388,13 @@ impl Gate {
                 )));
             }
         }
+        for (rule, _, location) in &policy.rates {
+            if !all_rules.contains(rule) {
+                diagnostics.push(location.diagnostic(format!(
+                    "`[rates]` names rule `{rule}`, which does not exist: the cap would never apply"
+                )));
+            }
+        }
         let off: HashSet<&str> = policy
             .disabled_rules
             .iter()
@@ -356,11 +438,35 @@ impl Gate {
                         message,
                     }]
                 })?;
+        // Claude Code's managed MCP and domain lists join the policy's; their `...Only`
+        // switches make a list mandatory (none at all: nothing is allowed).
+        let lists = &mut policy.allowlists;
+        if let Some(names) = &claude.mcp_servers {
+            lists
+                .mcp_servers
+                .get_or_insert_with(Vec::new)
+                .extend(names.iter().cloned());
+        }
+        if let Some(file) = &claude.mcp_only {
+            lists.mcp_servers.get_or_insert_with(Vec::new);
+            lists.mcp_required_by = Some(file.clone());
+        }
+        if let Some(domains) = &claude.domains {
+            lists
+                .hosts
+                .get_or_insert_with(Vec::new)
+                .extend(domains.iter().cloned());
+        }
+        if let Some(file) = &claude.domains_only {
+            lists.hosts.get_or_insert_with(Vec::new);
+            lists.hosts_required_by = Some(file.clone());
+        }
         Ok(Gate {
             engine: Engine::with_programs(packs, ctx, lazy_programs),
             policy,
             claude,
             lower_refused,
+            who: std::sync::OnceLock::new(),
         })
     }
 
@@ -386,24 +492,78 @@ impl Gate {
         }
         let verdict = match self.engine.evaluate(&subject) {
             Ok(mut hits) => {
-                hits.extend(self.policy.allowlists.check(&subject));
+                let home = self.engine.context().home.as_deref();
+                hits.extend(self.policy.allowlists.check(event, &subject, home));
                 hits.extend(self.claude.check(event, &subject));
-                match self.project_hits(&subject) {
+                let mut refused: Vec<String> =
+                    self.lower_refused.iter().map(|d| d.to_string()).collect();
+                match self.project_hits(&subject, &mut refused) {
                     Ok(more) => hits.extend(more),
                     Err(e) => return (subject, Verdict::error(e)),
                 }
-                Verdict::from_hits(hits)
+                let mut charges = Vec::new();
+                if !self.policy.roles.is_empty() || self.policy.bridge.is_some() {
+                    let who = self.who();
+                    if let Some(role) = self.policy.roles.resolve(who) {
+                        hits.extend(crate::roles::read_only_hits(role, &subject));
+                    }
+                    if let Some(bridge) = &self.policy.bridge {
+                        let outcome = bridge.check(
+                            event,
+                            &subject,
+                            &self.engine.programs,
+                            who,
+                            &self.policy.roles,
+                        );
+                        hits.extend(outcome.hits);
+                        charges = outcome.charges;
+                    }
+                }
+                for (rule, cap, _) in &self.policy.rates {
+                    if hits.iter().any(|h| h.rule == *rule) {
+                        charges.push(crate::rate::Charge {
+                            key: rule.clone(),
+                            cap: cap.clone(),
+                        });
+                    }
+                }
+                let mut verdict = Verdict::from_hits(hits);
+                if verdict.decision != Some(crate::pack::Decision::Deny) {
+                    verdict.charges = charges;
+                }
+                verdict.refused = refused;
+                verdict
             }
             Err(e) => Verdict::error(format!("a rule could not be evaluated: {e}")),
         };
         (subject, verdict)
+    }
+
+    /// The calling OS user.
+    pub fn who(&self) -> &crate::identity::Identity {
+        self.who.get_or_init(crate::identity::Identity::current)
+    }
+
+    /// The role the policy gives the calling user, if it defines roles.
+    pub fn role(&self) -> Option<&str> {
+        if self.policy.roles.is_empty() {
+            return None;
+        }
+        self.policy
+            .roles
+            .resolve(self.who())
+            .map(|r| r.name.as_str())
     }
 }
 
 impl Gate {
     /// The project's layer for this call (`.toolgate.toml` from `CLAUDE_PROJECT_DIR` or the
     /// call's folder up): its packs' hits. What it may not do is ignored.
-    fn project_hits(&self, subject: &Subject) -> Result<Vec<crate::engine::Hit>, String> {
+    fn project_hits(
+        &self,
+        subject: &Subject,
+        refused: &mut Vec<String>,
+    ) -> Result<Vec<crate::engine::Hit>, String> {
         let start = std::env::var("CLAUDE_PROJECT_DIR")
             .ok()
             .filter(|d| d.starts_with('/'))
@@ -414,6 +574,7 @@ impl Gate {
         let taken: HashSet<String> = self.engine.packs.iter().map(|p| p.id.clone()).collect();
         let ctx = self.engine.context().clone();
         let lower = crate::layers::read(&path, "project", &lower_options(&ctx, false), &taken);
+        refused.extend(lower.refused.iter().map(|d| d.to_string()));
         if lower.packs.is_empty() {
             return Ok(Vec::new());
         }

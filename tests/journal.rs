@@ -134,7 +134,12 @@ fn every_call_is_one_record_with_the_documented_fields() {
         deny["rules"],
         json!(["fs.rm-critical", "self-protection.toolgate-files"])
     );
-    assert_eq!(deny["user"], "alice");
+    // The account name from the OS, not $USER (which the test sets to alice).
+    let me = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    assert_eq!(deny["user"], String::from_utf8_lossy(&me.stdout).trim());
     assert_eq!(deny["tool_use_id"], "toolu_x");
     assert_eq!(rows[0]["decision"], "allow");
     assert_eq!(rows[2]["decision"], "ask");
@@ -241,7 +246,7 @@ fn an_inserted_record_is_found() {
     let out = verify_after_tampering("UPDATE decisions SET seq = seq + 100 WHERE seq >= 3; UPDATE decisions SET seq = seq - 99 WHERE seq >= 100;
                INSERT INTO decisions SELECT 3, time_us, time, event, session_id, tool_use_id, agent_id, permission_mode, user, host,
                cwd, tool_name, 'allow', rules, reason, policy_revision, toolgate_version, input_redacted, input_sha256, redactions,
-               eval_us, hash, hash FROM decisions WHERE seq = 2;");
+               eval_us, hash, hash, role FROM decisions WHERE seq = 2;");
     assert!(out.contains("record #3"), "{out}");
 }
 

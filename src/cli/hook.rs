@@ -78,6 +78,9 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
             "toolgate: this call could not be recorded (no journal location: set TOOLGATE_JOURNAL or HOME) and the policy requires every call to be journaled.",
         );
     }
+    if !verdict.charges.is_empty() {
+        return counted(&gate, journal.as_ref(), &event, &verdict, reason, started);
+    }
     if let Some(paths) = &journal {
         let record = build_record(&gate, paths, &event, &verdict, &reason, started);
         match store::append(paths, record, gate.policy.journal.fsync) {
@@ -93,6 +96,47 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
         }
     }
     answer(&event, &verdict, &reason)
+}
+
+/// A call charged to rate caps: counted and recorded under the journal lock, refused when a
+/// cap is used up or the journal cannot be counted.
+fn counted(
+    gate: &Gate,
+    journal: Option<&Paths>,
+    event: &HookEvent,
+    verdict: &Verdict,
+    mut reason: String,
+    started: Instant,
+) -> u8 {
+    let Some(paths) = journal else {
+        return block(
+            "toolgate: this call counts against a rate cap, caps are counted in the journal, and there is no journal location (set TOOLGATE_JOURNAL or HOME).",
+        );
+    };
+    let record = build_record(gate, paths, event, verdict, &reason, started);
+    let user = record.user.clone().unwrap_or_default();
+    let now = record.time_us;
+    let (outcome, over) = store::append_counted(paths, record, gate.policy.journal.fsync, |c| {
+        crate::rate::exceeded(c, &user, &verdict.charges, now)
+    });
+    let seq = match &outcome {
+        Outcome::Written(seq) => format!(" (journal #{seq})"),
+        _ => String::new(),
+    };
+    match over {
+        Ok(None) => {
+            if let Outcome::Lost(why) = &outcome {
+                return block(&format!(
+                    "toolgate: this call counts against a rate cap and could not be recorded ({why}), so it was blocked."
+                ));
+            }
+            if !reason.is_empty() {
+                reason.push_str(&seq);
+            }
+            answer(event, verdict, &reason)
+        }
+        Ok(Some(why)) | Err(why) => block(&format!("toolgate blocked this call: {why}.{seq}")),
+    }
 }
 
 fn answer(event: &HookEvent, verdict: &Verdict, reason: &str) -> u8 {
@@ -191,7 +235,20 @@ fn build_record(
             .map(|h| h.rule.clone())
             .collect();
     }
-    let (user, host) = crate::journal::record::who();
+    rules.extend(verdict.charges.iter().map(|c| c.marker()));
+    let mut reason = reason;
+    if !verdict.refused.is_empty() {
+        rules.push("policy.layer-refused".into());
+        let refused = verdict
+            .refused
+            .iter()
+            .map(|r| sanitize::excerpt(r, 300))
+            .collect::<Vec<_>>()
+            .join("; ");
+        reason = format!("{reason} [ignored from a lower policy layer: {refused}]")
+            .trim_start()
+            .to_string();
+    }
     Record {
         time_us: now_us(),
         event: event.kind.name().to_string(),
@@ -199,8 +256,9 @@ fn build_record(
         tool_use_id: event.tool_use_id.clone(),
         agent_id: event.agent_id.clone(),
         permission_mode: event.permission_mode.clone(),
-        user,
-        host,
+        user: Some(gate.who().name.clone()),
+        role: gate.role().map(str::to_string),
+        host: crate::journal::record::host_name(),
         cwd: Some(event.cwd.clone()),
         tool_name: event.tool.as_ref().map(|t| t.name.clone()),
         decision: decision.into(),
@@ -225,13 +283,12 @@ fn record_failure(
     started: Instant,
 ) {
     let Some(paths) = paths else { return };
-    let (user, host) = crate::journal::record::who();
     let raw: &[u8] = bytes.as_deref().unwrap_or(&[]);
     let record = Record {
         time_us: now_us(),
         event: "unknown".into(),
-        user,
-        host,
+        user: Some(crate::identity::Identity::current().name),
+        host: crate::journal::record::host_name(),
         decision: "error".into(),
         reason: reason.to_string(),
         toolgate_version: env!("CARGO_PKG_VERSION").into(),

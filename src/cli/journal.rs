@@ -228,12 +228,11 @@ fn prune(paths: &Paths, before: &str) -> u8 {
             through_seq,
             through_hash,
         };
-        let (user, host) = record::who();
         let record = Record {
             time_us: now_us(),
             event: "prune".into(),
-            user,
-            host,
+            user: Some(crate::identity::Identity::current().name),
+            host: record::host_name(),
             decision: "allow".into(),
             reason: format!(
                 "pruned records #1 to #{through_seq} (before {})",

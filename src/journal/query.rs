@@ -92,7 +92,7 @@ fn where_clause(f: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
 
 const COLUMNS: &str = "seq, time_us, event, session_id, tool_use_id, agent_id, permission_mode, user, host, cwd,
     tool_name, decision, rules, reason, policy_revision, toolgate_version, input_redacted, input_sha256,
-    redactions, eval_us, prev_hash, hash";
+    redactions, eval_us, prev_hash, hash, role";
 
 pub fn row_to_record(row: &rusqlite::Row) -> rusqlite::Result<Record> {
     let json_list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
@@ -119,6 +119,7 @@ pub fn row_to_record(row: &rusqlite::Row) -> rusqlite::Result<Record> {
         eval_us: row.get(19)?,
         prev_hash: row.get(20)?,
         hash: row.get(21)?,
+        role: row.get(22)?,
     })
 }
 

@@ -22,7 +22,12 @@ pub struct Record {
     pub tool_use_id: Option<String>,
     pub agent_id: Option<String>,
     pub permission_mode: Option<String>,
+    /// The OS account name (from the account database, not the environment).
     pub user: Option<String>,
+    /// The role the managed policy gives the user, when it defines roles. Absent values
+    /// are left out of the hash, so records written before roles existed still verify.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     pub host: Option<String>,
     pub cwd: Option<String>,
     pub tool_name: Option<String>,
@@ -69,6 +74,9 @@ impl Record {
         field("agent_id", self.agent_id.as_deref());
         field("permission_mode", self.permission_mode.as_deref());
         field("user", self.user.as_deref());
+        if self.role.is_some() {
+            field("role", self.role.as_deref());
+        }
         field("host", self.host.as_deref());
         field("cwd", self.cwd.as_deref());
         field("tool_name", self.tool_name.as_deref());
@@ -102,19 +110,13 @@ impl Record {
     }
 }
 
-/// The OS user and host name a record is attributed to.
-pub fn who() -> (Option<String>, Option<String>) {
-    // SAFETY: getuid has no preconditions.
-    let uid = unsafe { libc::getuid() };
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| format!("uid:{uid}"));
+/// The host name a record is attributed to.
+pub fn host_name() -> Option<String> {
     let mut buf = [0u8; 256];
     // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success.
-    let host = (unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0).then(|| {
+    (unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0).then(|| {
         String::from_utf8_lossy(&buf[..buf.iter().position(|b| *b == 0).unwrap_or(0)]).into_owned()
-    });
-    (Some(user), host)
+    })
 }
 
 /// Now, as UTC microseconds.

@@ -22,7 +22,8 @@ pub const READER_LOCK_WAIT: Duration = Duration::from_secs(10);
 /// A segment larger than this is folded by the hook that crossed it.
 pub const FOLD_THRESHOLD: u64 = 512 * 1024;
 
-pub const SCHEMA_VERSION: i64 = 1;
+/// 2: `role` (the policy role of the user).
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS decisions (
@@ -48,7 +49,9 @@ CREATE TABLE IF NOT EXISTS decisions (
     redactions TEXT NOT NULL,
     eval_us INTEGER NOT NULL,
     prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
+    hash TEXT NOT NULL,
+    -- Added in schema 2 (last, as ALTER TABLE adds it to older journals).
+    role TEXT
 );
 CREATE INDEX IF NOT EXISTS decisions_time ON decisions (time_us);
 CREATE INDEX IF NOT EXISTS decisions_decision_time ON decisions (decision, time_us);
@@ -198,28 +201,7 @@ fn recover_head(paths: &Paths) -> Result<(i64, String), Error> {
 pub fn append(paths: &Paths, mut record: Record, fsync: bool) -> Outcome {
     let written = (|| -> Result<i64, Error> {
         let _lock = Lock::acquire(paths, HOOK_LOCK_WAIT)?;
-        let (seq, hash) = match read_head(paths) {
-            Some(head) => head,
-            None => recover_head(paths)?,
-        };
-        record.chain_after(seq, &hash);
-        let mut line = serde_json::to_string(&record).map_err(|e| Error::Io(e.to_string()))?;
-        line.push('\n');
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(&paths.segment)?;
-        f.write_all(line.as_bytes())?;
-        if fsync {
-            f.sync_all()?;
-        }
-        write_head(paths, record.seq, &record.hash, fsync)?;
-        if f.metadata().map(|m| m.len()).unwrap_or(0) > FOLD_THRESHOLD {
-            // Best effort: a failed fold leaves the segment for the next one.
-            let _ = fold_locked(paths);
-        }
-        Ok(record.seq)
+        append_locked(paths, &mut record, fsync)
     })();
     match written {
         Ok(seq) => Outcome::Written(seq),
@@ -230,6 +212,102 @@ pub fn append(paths: &Paths, mut record: Record, fsync: bool) -> Outcome {
                 Outcome::Lost(format!("{first}; spool: {second}"))
             }
         },
+    }
+}
+
+/// Chain the record onto the segment; the caller holds the lock.
+fn append_locked(paths: &Paths, record: &mut Record, fsync: bool) -> Result<i64, Error> {
+    let (seq, hash) = match read_head(paths) {
+        Some(head) => head,
+        None => recover_head(paths)?,
+    };
+    record.chain_after(seq, &hash);
+    let mut line = serde_json::to_string(&record).map_err(|e| Error::Io(e.to_string()))?;
+    line.push('\n');
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(&paths.segment)?;
+    f.write_all(line.as_bytes())?;
+    if fsync {
+        f.sync_all()?;
+    }
+    write_head(paths, record.seq, &record.hash, fsync)?;
+    if f.metadata().map(|m| m.len()).unwrap_or(0) > FOLD_THRESHOLD {
+        // Best effort: a failed fold leaves the segment for the next one.
+        let _ = fold_locked(paths);
+    }
+    Ok(record.seq)
+}
+
+/// Longest a call charged to a rate cap waits for the journal: it cannot be spooled (the
+/// count would be wrong), so it waits longer, then is refused.
+pub const COUNTED_LOCK_WAIT: Duration = Duration::from_secs(2);
+
+/// The hook path for a call charged to rate caps: under the journal lock, fold, count the
+/// user's earlier charged calls, let `over` turn the record into a refusal, and append it.
+/// Returns the outcome and the refusal reason, if the caps were used up. A journal that
+/// cannot be counted refuses the call (the caps would otherwise not hold).
+pub fn append_counted(
+    paths: &Paths,
+    mut record: Record,
+    fsync: bool,
+    over: impl FnOnce(&dyn crate::rate::Counter) -> Result<Option<String>, String>,
+) -> (Outcome, Result<Option<String>, String>) {
+    let _lock = match Lock::acquire(paths, COUNTED_LOCK_WAIT) {
+        Ok(lock) => lock,
+        Err(e) => {
+            return (
+                Outcome::Lost(e.to_string()),
+                Err(format!(
+                    "the journal could not be locked to count the call ({e})"
+                )),
+            );
+        }
+    };
+    let verdict = match fold_locked(paths) {
+        Ok(conn) => over(&SqlCounter(&conn)),
+        Err(e) => Err(format!(
+            "the journal could not be read to count the call ({e})"
+        )),
+    };
+    if let Ok(Some(reason)) | Err(reason) = &verdict {
+        record.decision = "deny".into();
+        record.rules.retain(|r| !r.starts_with("rate:"));
+        record.rules.push("policy.rate-cap".into());
+        record.reason = format!("toolgate blocked this call: {reason}.");
+    }
+    let outcome = match append_locked(paths, &mut record, fsync) {
+        Ok(seq) => Outcome::Written(seq),
+        Err(e) => Outcome::Lost(e.to_string()),
+    };
+    (outcome, verdict)
+}
+
+struct SqlCounter<'c>(&'c Connection);
+
+impl crate::rate::Counter for SqlCounter<'_> {
+    fn charged_since(&self, user: &str, marker: &str, since_us: i64) -> Result<Vec<i64>, String> {
+        // `rules` is a JSON list of strings; the marker is matched as a whole element.
+        let pattern = format!(
+            "%{}%",
+            serde_json::to_string(marker)
+                .unwrap_or_default()
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let mut stmt = self
+            .0
+            .prepare_cached(
+                "SELECT time_us FROM decisions WHERE time_us >= ?1 AND user = ?2 AND decision IN ('allow', 'ask') AND rules LIKE ?3 ESCAPE '\\'",
+            )
+            .map_err(|e| e.to_string())?;
+        let rows = stmt
+            .query_map(params![since_us, user, pattern], |r| r.get::<_, i64>(0))
+            .map_err(|e| e.to_string())?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -338,6 +416,9 @@ fn try_open(paths: &Paths) -> Result<Connection, Error> {
     }
     if version < SCHEMA_VERSION {
         conn.execute_batch(SCHEMA)?;
+        if version == 1 {
+            conn.execute_batch("ALTER TABLE decisions ADD COLUMN role TEXT")?;
+        }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     }
     if fresh {
@@ -425,8 +506,8 @@ fn fold_locked(paths: &Paths) -> Result<Connection, Error> {
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO decisions (seq, time_us, time, event, session_id, tool_use_id, agent_id,
              permission_mode, user, host, cwd, tool_name, decision, rules, reason, policy_revision,
-             toolgate_version, input_redacted, input_sha256, redactions, eval_us, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+             toolgate_version, input_redacted, input_sha256, redactions, eval_us, prev_hash, hash, role)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
         )?;
         for r in &records {
             insert.execute(params![
@@ -453,6 +534,7 @@ fn fold_locked(paths: &Paths) -> Result<Connection, Error> {
                 r.eval_us,
                 r.prev_hash,
                 r.hash,
+                r.role,
             ])?;
         }
     }

@@ -713,6 +713,19 @@ pub(crate) fn url_host(word: &str) -> Option<String> {
             {
                 return None;
             }
+            // httpie items (`key=value`, `n:=1`, `Header:value`) are not hosts: a bare
+            // `host:port` has a dotted name (or localhost, or `[v6]`) and digits after it.
+            let head = word.split('/').next().unwrap_or(word);
+            if head.contains('=') {
+                return None;
+            }
+            if let Some((name, port)) = head.rsplit_once(':')
+                && !head.starts_with('[')
+                && !((name.contains('.') || name == "localhost")
+                    && (port.is_empty() || port.bytes().all(|b| b.is_ascii_digit())))
+            {
+                return None;
+            }
             word
         }
     };

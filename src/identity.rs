@@ -1,0 +1,124 @@
+//! Who is calling: the OS user and their groups, read from the operating system (never from
+//! the environment, the call or the project, which the agent may control). Roles are
+//! assigned from this (see [`crate::roles`]); journal records carry the user name.
+
+use std::ffi::CStr;
+
+/// The calling OS user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub uid: u32,
+    /// The account name, or `uid:N` when the account database has none.
+    pub name: String,
+    /// Names of every group the user is in (primary and supplementary).
+    pub groups: Vec<String>,
+}
+
+/// Largest buffer tried for one account database entry.
+const MAX_ENTRY: usize = 1 << 20;
+
+impl Identity {
+    /// The process's real user, looked up once per call.
+    pub fn current() -> Identity {
+        // SAFETY: getuid/getgid have no preconditions.
+        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        let name = user_name(uid).unwrap_or_else(|| format!("uid:{uid}"));
+        let mut gids = supplementary_groups();
+        if !gids.contains(&gid) {
+            gids.insert(0, gid);
+        }
+        let groups = gids
+            .into_iter()
+            .map(|g| group_name(g).unwrap_or_else(|| format!("gid:{g}")))
+            .collect();
+        Identity { uid, name, groups }
+    }
+}
+
+fn user_name(uid: u32) -> Option<String> {
+    let mut size = 1024;
+    while size <= MAX_ENTRY {
+        let mut buf = vec![0 as libc::c_char; size];
+        // SAFETY: zeroed passwd is a valid out-parameter for getpwuid_r.
+        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: every pointer is valid for the stated sizes; the result points into `pwd`.
+        let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), size, &mut result) };
+        if rc == libc::ERANGE {
+            size *= 4;
+            continue;
+        }
+        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        // SAFETY: pw_name is a NUL-terminated string inside `buf`, alive here.
+        return Some(
+            unsafe { CStr::from_ptr(pwd.pw_name) }
+                .to_string_lossy()
+                .into_owned(),
+        );
+    }
+    None
+}
+
+fn group_name(gid: u32) -> Option<String> {
+    let mut size = 1024;
+    while size <= MAX_ENTRY {
+        let mut buf = vec![0 as libc::c_char; size];
+        // SAFETY: zeroed group is a valid out-parameter for getgrgid_r.
+        let mut grp: libc::group = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::group = std::ptr::null_mut();
+        // SAFETY: every pointer is valid for the stated sizes; the result points into `grp`.
+        let rc = unsafe { libc::getgrgid_r(gid, &mut grp, buf.as_mut_ptr(), size, &mut result) };
+        if rc == libc::ERANGE {
+            size *= 4;
+            continue;
+        }
+        if rc != 0 || result.is_null() || grp.gr_name.is_null() {
+            return None;
+        }
+        // SAFETY: gr_name is a NUL-terminated string inside `buf`, alive here.
+        return Some(
+            unsafe { CStr::from_ptr(grp.gr_name) }
+                .to_string_lossy()
+                .into_owned(),
+        );
+    }
+    None
+}
+
+fn supplementary_groups() -> Vec<libc::gid_t> {
+    // SAFETY: a zero count asks only for the number of groups.
+    let n = unsafe { libc::getgroups(0, std::ptr::null_mut()) };
+    if n <= 0 {
+        return Vec::new();
+    }
+    let mut gids = vec![0 as libc::gid_t; n as usize];
+    // SAFETY: the buffer holds `n` entries.
+    let got = unsafe { libc::getgroups(n, gids.as_mut_ptr()) };
+    gids.truncate(got.max(0) as usize);
+    gids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The OS answers, not the environment: `USER` set to someone else changes nothing.
+    #[test]
+    fn the_current_user_comes_from_the_account_database() {
+        let me = Identity::current();
+        let id = std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .unwrap();
+        assert_eq!(me.name, String::from_utf8_lossy(&id.stdout).trim());
+        let groups = std::process::Command::new("id")
+            .arg("-Gn")
+            .output()
+            .unwrap();
+        for g in String::from_utf8_lossy(&groups.stdout).split_whitespace() {
+            assert!(me.groups.iter().any(|m| m == g), "{g} missing from {me:?}");
+        }
+    }
+}
