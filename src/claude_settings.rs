@@ -170,6 +170,15 @@ impl ClaudeSettings {
         }
     }
 
+    /// How many permission rules are enforced.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn bypass_disabled(&self) -> bool {
+        !self.no_bypass.is_empty()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty() && self.no_bypass.is_empty()
     }

@@ -622,3 +622,124 @@ fn lower_layer_refusals_are_journaled() {
         "{last}"
     );
 }
+
+/// `toolgate doctor`: each failure it exists to catch, and a clean pass.
+#[test]
+fn doctor_reports_every_way_the_gate_can_be_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join(".claude")).unwrap();
+    let managed_dir = dir.path().join("etc/claude-code");
+    std::fs::create_dir_all(&managed_dir).unwrap();
+    let managed = managed_dir.join("managed-settings.json");
+    let binary = assert_cmd::cargo::cargo_bin("toolgate");
+    let entry = |cmd: Value| json!([{"matcher": "*", "hooks": [cmd]}]);
+    let exec = json!({"type": "command", "command": binary, "args": ["hook"]});
+    let settings = |extra: Value, command: Value| {
+        let mut s = json!({"hooks": {
+            "PreToolUse": entry(command.clone()), "PostToolUse": entry(command.clone()),
+            "UserPromptSubmit": [{"hooks": [command.clone()]}], "ConfigChange": [{"hooks": [command]}]}});
+        for (k, v) in extra.as_object().unwrap() {
+            s[k] = v.clone();
+        }
+        s.to_string()
+    };
+    let p = dir.path().join("empty.toml");
+    std::fs::write(&p, "").unwrap();
+    let doctor = || {
+        let out = toolgate(&p, &dir.path().join("j/journal.db"))
+            .env("HOME", &home)
+            .env("TOOLGATE_CLAUDE_SETTINGS", &managed)
+            .args(["doctor", "--format", "json", "--settings"])
+            .arg(&managed)
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code().unwrap(), report)
+    };
+    let failing = |report: &Value| -> Vec<String> {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] != "pass")
+            .map(|c| format!("{}: {}", c["check"], c["detail"]))
+            .collect()
+    };
+
+    std::fs::write(
+        &managed,
+        settings(json!({"allowManagedHooksOnly": true}), exec.clone()),
+    )
+    .unwrap();
+    let (code, report) = doctor();
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        failing(&report).iter().all(|f| f.contains("unsigned")),
+        "{report}"
+    );
+
+    std::fs::write(&managed, settings(json!({}), exec.clone())).unwrap();
+    let (code, report) = doctor();
+    assert_eq!(code, 1);
+    assert!(
+        failing(&report)
+            .iter()
+            .any(|f| f.contains("disableAllHooks")),
+        "{report}"
+    );
+
+    let shell = json!({"type": "command", "command": format!("{} hook", binary.display())});
+    std::fs::write(
+        &managed,
+        settings(json!({"allowManagedHooksOnly": true}), shell),
+    )
+    .unwrap();
+    let (code, report) = doctor();
+    assert_eq!(code, 1);
+    assert!(
+        failing(&report).iter().any(|f| f.contains("exec form")),
+        "{report}"
+    );
+
+    let missing = json!({"type": "command", "command": "/opt/nowhere/toolgate", "args": ["hook"]});
+    std::fs::write(
+        &managed,
+        settings(json!({"allowManagedHooksOnly": true}), missing),
+    )
+    .unwrap();
+    let (code, report) = doctor();
+    assert_eq!(code, 1);
+    assert!(
+        failing(&report)
+            .iter()
+            .any(|f| f.contains("/opt/nowhere/toolgate")),
+        "{report}"
+    );
+
+    std::fs::write(&managed, json!({"allowManagedHooksOnly": true}).to_string()).unwrap();
+    let (code, report) = doctor();
+    assert_eq!(code, 1);
+    assert!(
+        failing(&report)
+            .iter()
+            .any(|f| f.contains("not registered for PreToolUse")),
+        "{report}"
+    );
+
+    std::fs::write(
+        &managed,
+        settings(json!({"allowManagedHooksOnly": true}), exec),
+    )
+    .unwrap();
+    std::fs::write(home.join(".claude/managed-settings.json"), "{}").unwrap();
+    std::fs::write(&p, "[packs]\ndisable = [\"no-such-pack\"]\n").unwrap();
+    let (code, report) = doctor();
+    assert_eq!(code, 1);
+    let f = failing(&report);
+    assert!(
+        f.iter().any(|f| f.contains("not read as managed settings")),
+        "{report}"
+    );
+    assert!(f.iter().any(|f| f.contains("does not load")), "{report}");
+}

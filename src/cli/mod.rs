@@ -2,6 +2,7 @@
 //! module and its children print; the hook's stdout is the protocol, so nothing else does.
 
 mod check;
+mod doctor;
 mod explain;
 pub mod failsafe;
 mod hook;
@@ -83,6 +84,16 @@ pub enum Command {
         #[command(subcommand)]
         command: journal::JournalCommand,
     },
+    /// Check that the gate is really on: hook registration, managed settings, binary,
+    /// policy and signature, journal. Exit 1 on any failure.
+    Doctor {
+        /// Claude Code settings files to check (default: the managed settings and
+        /// ~/.claude/settings.json). Repeat for several.
+        #[arg(long, value_name = "PATH")]
+        settings: Vec<PathBuf>,
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
     /// Sign the managed policy and check signatures: keygen, sign, verify.
     Policy {
         #[command(subcommand)]
@@ -136,6 +147,9 @@ pub fn run() -> ExitCode {
         Command::Packs => packs::run(policy.as_deref()),
         Command::Journal { command } => journal::run(cli.journal.as_deref(), command),
         Command::Policy { command } => policy_cmd::run(command),
+        Command::Doctor { settings, format } => {
+            doctor::run(policy.as_deref(), &settings, format == "json")
+        }
     };
     exit::code(status)
 }

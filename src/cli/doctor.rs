@@ -1,0 +1,371 @@
+//! `toolgate doctor`: is the gate really on? A pass/fail list an IT team can run on one
+//! laptop (or in MDM compliance scripts with `--format json`): the hook registered in exec
+//! form for every event it needs, from managed settings with `allowManagedHooksOnly` (else
+//! anyone, the agent included, can switch it off with `disableAllHooks`), the binary it
+//! names present, the policy loading with its signature, the journal writable, and which
+//! managed settings toolgate itself enforces. Exit 1 on any failure.
+
+use crate::claude_settings::ClaudeSettings;
+use crate::exit;
+use crate::journal::Paths;
+use crate::normalize::Context;
+use crate::policy::{self, Gate};
+use crate::sanitize;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Pass,
+    Warn,
+    Fail,
+}
+
+impl Status {
+    fn name(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+        }
+    }
+}
+
+struct Check {
+    name: &'static str,
+    status: Status,
+    detail: String,
+}
+
+/// Events the gate must see, and whether a matcher applies (tool events).
+const EVENTS: [(&str, bool); 4] = [
+    ("PreToolUse", true),
+    ("UserPromptSubmit", false),
+    ("PostToolUse", true),
+    ("ConfigChange", false),
+];
+
+/// Settings files Claude Code reads as managed (by their place, not their name alone).
+fn is_managed(path: &Path) -> bool {
+    let s = path.to_string_lossy();
+    let in_home = std::env::var("HOME").is_ok_and(|h| !h.is_empty() && s.starts_with(&h));
+    !in_home
+        && (path
+            .file_name()
+            .is_some_and(|n| n == "managed-settings.json")
+            || path
+                .parent()
+                .and_then(Path::file_name)
+                .is_some_and(|n| n == "managed-settings.d"))
+}
+
+/// One registration of toolgate found in a settings file.
+struct Entry {
+    file: PathBuf,
+    event: String,
+    matcher: String,
+    command: String,
+    exec_form: bool,
+}
+
+fn entries(file: &Path, json: &Value) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let Some(hooks) = json.get("hooks").and_then(Value::as_object) else {
+        return out;
+    };
+    for (event, groups) in hooks {
+        for group in groups.as_array().into_iter().flatten() {
+            let matcher = group
+                .get("matcher")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            for hook in group
+                .get("hooks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let command = hook.get("command").and_then(Value::as_str).unwrap_or("");
+                let args: Vec<&str> = hook
+                    .get("args")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                let first_word = command.split_whitespace().next().unwrap_or("");
+                let is_toolgate = Path::new(first_word)
+                    .file_name()
+                    .is_some_and(|n| n == "toolgate");
+                if !is_toolgate {
+                    continue;
+                }
+                let exec_form = !command.contains(' ') && args.first() == Some(&"hook");
+                out.push(Entry {
+                    file: file.to_path_buf(),
+                    event: event.clone(),
+                    matcher: matcher.clone(),
+                    command: if exec_form {
+                        command.to_string()
+                    } else {
+                        first_word.to_string()
+                    },
+                    exec_form,
+                });
+            }
+        }
+    }
+    out
+}
+
+pub fn run(policy_path: Option<&Path>, settings: &[PathBuf], json_out: bool) -> u8 {
+    let mut checks = Vec::new();
+    let home = std::env::var("HOME").ok().filter(|h| !h.is_empty());
+    let files: Vec<PathBuf> = if settings.is_empty() {
+        let mut f = crate::claude_settings::default_paths();
+        if let Some(h) = &home {
+            f.push(Path::new(h).join(".claude/settings.json"));
+        }
+        f
+    } else {
+        settings.to_vec()
+    };
+    let mut found = Vec::new();
+    let mut managed_only = None;
+    let mut read = Vec::new();
+    for file in &files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        match serde_json::from_str::<Value>(&text) {
+            Ok(v) => {
+                read.push(file.display().to_string());
+                found.extend(entries(file, &v));
+                if is_managed(file)
+                    && v.get("allowManagedHooksOnly")
+                        .is_some_and(|x| x != &Value::Bool(false))
+                {
+                    managed_only = Some(file.display().to_string());
+                }
+            }
+            Err(e) => checks.push(Check {
+                name: "settings",
+                status: Status::Fail,
+                detail: format!(
+                    "{} is not valid JSON ({e}): Claude Code ignores it",
+                    file.display()
+                ),
+            }),
+        }
+    }
+    checks.push(Check {
+        name: "settings",
+        status: if read.is_empty() {
+            Status::Fail
+        } else {
+            Status::Pass
+        },
+        detail: if read.is_empty() {
+            format!("no settings file found (looked at {})", list(&files))
+        } else {
+            format!("read {}", read.join(", "))
+        },
+    });
+    for (event, tool_event) in EVENTS {
+        let here: Vec<&Entry> = found.iter().filter(|e| e.event == event).collect();
+        let (status, detail) = if here.is_empty() {
+            let status = if event == "PreToolUse" {
+                Status::Fail
+            } else {
+                Status::Warn
+            };
+            (status, format!("toolgate is not registered for {event}"))
+        } else if let Some(e) = here.iter().find(|e| !e.exec_form) {
+            (
+                Status::Fail,
+                format!(
+                    "{event} in {} runs toolgate through a shell string; use exec form (\"command\": \"{}\", \"args\": [\"hook\"]) so no shell parses it",
+                    e.file.display(),
+                    e.command
+                ),
+            )
+        } else if tool_event && !here.iter().any(|e| matches!(e.matcher.as_str(), "*" | "")) {
+            (
+                Status::Fail,
+                format!(
+                    "{event} is registered only for some tools (matcher `{}`); use `*`",
+                    here[0].matcher
+                ),
+            )
+        } else {
+            (
+                Status::Pass,
+                format!("{event} in {}", here[0].file.display()),
+            )
+        };
+        checks.push(Check {
+            name: "hook",
+            status,
+            detail,
+        });
+    }
+    for e in found.iter().filter(|e| e.exec_form) {
+        let path = Path::new(&e.command);
+        let ok = path.is_absolute() && is_executable(path);
+        if !ok {
+            checks.push(Check {
+                name: "binary",
+                status: Status::Fail,
+                detail: format!(
+                    "{} (registered in {}) is not an executable at an absolute path",
+                    e.command,
+                    e.file.display()
+                ),
+            });
+        }
+    }
+    if !found.is_empty() && !checks.iter().any(|c| c.name == "binary") {
+        checks.push(Check {
+            name: "binary",
+            status: Status::Pass,
+            detail: format!("{} is executable", found[0].command),
+        });
+    }
+    let in_managed = found.iter().any(|e| is_managed(&e.file));
+    checks.push(match (in_managed, &managed_only) {
+        (true, Some(file)) => Check { name: "managed", status: Status::Pass, detail: format!("registered in managed settings, with allowManagedHooksOnly in {file}") },
+        (true, None) => Check { name: "managed", status: Status::Fail, detail: "registered in managed settings without `allowManagedHooksOnly: true`: a user or project setting `disableAllHooks` can switch toolgate off".into() },
+        (false, _) => Check { name: "managed", status: Status::Fail, detail: "not registered in managed settings: whoever can edit the settings file (the agent included) can switch toolgate off".into() },
+    });
+    if let Some(h) = &home {
+        let fake = Path::new(h).join(".claude/managed-settings.json");
+        if fake.exists() {
+            checks.push(Check { name: "managed", status: Status::Warn, detail: format!("{} is not read as managed settings by Claude Code and is user-writable; move it to {}", fake.display(), crate::claude_settings::default_paths()[0].display()) });
+        }
+    }
+    let located = policy::locate(policy_path);
+    match Gate::load(located.as_deref(), Context::from_env(), true) {
+        Ok(gate) => {
+            let signed = located
+                .as_deref()
+                .is_some_and(|p| crate::signing::trusted_key(p).ok().flatten().is_some());
+            let what = match &located {
+                Some(p) if signed => format!("{} loads and its signature verifies", p.display()),
+                Some(p) => format!("{} loads (unsigned: no trusted key installed)", p.display()),
+                None => "no managed policy: the built-in packs apply".into(),
+            };
+            checks.push(Check {
+                name: "policy",
+                status: if located.is_some() && !signed {
+                    Status::Warn
+                } else {
+                    Status::Pass
+                },
+                detail: what,
+            });
+            checks.push(enforced(&gate.claude));
+        }
+        Err(d) => checks.push(Check {
+            name: "policy",
+            status: Status::Fail,
+            detail: format!(
+                "the policy does not load, so the hook denies every call: {}",
+                d.first().map(|d| d.to_string()).unwrap_or_default()
+            ),
+        }),
+    }
+    checks.push(journal_check());
+    let failed = checks.iter().any(|c| c.status == Status::Fail);
+    if json_out {
+        let list: Vec<Value> = checks
+            .iter()
+            .map(|c| json!({"check": c.name, "status": c.status.name(), "detail": c.detail}))
+            .collect();
+        println!("{}", json!({"ok": !failed, "checks": list}));
+    } else {
+        for c in &checks {
+            println!(
+                "{:4}  {:8} {}",
+                c.status.name().to_ascii_uppercase(),
+                c.name,
+                sanitize::safe(&c.detail)
+            );
+        }
+    }
+    if failed {
+        exit::FAILURE
+    } else {
+        exit::NO_OBJECTION
+    }
+}
+
+fn list(files: &[PathBuf]) -> String {
+    files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+fn enforced(claude: &ClaudeSettings) -> Check {
+    if claude.files.is_empty() {
+        return Check { name: "enforced", status: Status::Warn, detail: "no Claude Code managed settings found: no managed permission rules to enforce again".into() };
+    }
+    let mut keys = vec![format!("{} permission rules", claude.rule_count())];
+    if claude.bypass_disabled() {
+        keys.push("disableBypassPermissionsMode".into());
+    }
+    if claude.mcp_only.is_some() {
+        keys.push("allowManagedMcpServersOnly".into());
+    }
+    if claude.mcp_servers.is_some() {
+        keys.push("allowedMcpServers".into());
+    }
+    if claude.domains_only.is_some() {
+        keys.push("allowManagedDomainsOnly".into());
+    }
+    if claude.domains.is_some() {
+        keys.push("sandbox.network.allowedDomains".into());
+    }
+    Check {
+        name: "enforced",
+        status: Status::Pass,
+        detail: format!("from {}: {}", claude.files.join(", "), keys.join(", ")),
+    }
+}
+
+fn journal_check() -> Check {
+    let Some(paths) = Paths::locate(None) else {
+        return Check {
+            name: "journal",
+            status: Status::Fail,
+            detail: "no journal location (set TOOLGATE_JOURNAL or HOME)".into(),
+        };
+    };
+    let writable = crate::journal::store::ensure_dir(&paths.dir).is_ok()
+        && std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&paths.lock)
+            .is_ok();
+    if writable {
+        Check {
+            name: "journal",
+            status: Status::Pass,
+            detail: format!("{} is writable", paths.dir.display()),
+        }
+    } else {
+        Check {
+            name: "journal",
+            status: Status::Fail,
+            detail: format!(
+                "{} is not writable: calls go to the spool, or are denied when the journal is required",
+                paths.dir.display()
+            ),
+        }
+    }
+}
