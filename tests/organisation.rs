@@ -743,3 +743,82 @@ fn doctor_reports_every_way_the_gate_can_be_off() {
     );
     assert!(f.iter().any(|f| f.contains("does not load")), "{report}");
 }
+
+/// install merges into a settings file with other content (order kept), is idempotent,
+/// keeps a backup, passes doctor's hook checks; uninstall restores the original content.
+#[test]
+fn install_is_an_idempotent_merge_and_uninstall_takes_back_exactly_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("settings.json");
+    let original = r#"{
+  "model": "opus",
+  "permissions": {"deny": ["Read(~/.ssh/*)"], "allow": ["Bash(ls *)"]},
+  "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "/usr/bin/audit-log"}]}]},
+  "env": {"A": "1"}
+}"#;
+    std::fs::write(&settings, original).unwrap();
+    let before: Value = serde_json::from_str(original).unwrap();
+    let p = dir.path().join("empty.toml");
+    std::fs::write(&p, "").unwrap();
+    let j = dir.path().join("j/journal.db");
+    let run = |verb: &str| {
+        let out = toolgate(&p, &j)
+            .args([verb, "--settings"])
+            .arg(&settings)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(run("install").contains("added"));
+    let once = std::fs::read_to_string(&settings).unwrap();
+    assert!(dir.path().join("settings.json.toolgate-backup").exists());
+    assert!(run("install").contains("already installed"));
+    assert_eq!(
+        std::fs::read_to_string(&settings).unwrap(),
+        once,
+        "idempotent"
+    );
+    let installed: Value = serde_json::from_str(&once).unwrap();
+    let keys: Vec<&String> = installed.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["model", "permissions", "hooks", "env"], "order kept");
+    assert_eq!(installed["permissions"], before["permissions"]);
+    let pre = installed["hooks"]["PreToolUse"].as_array().unwrap();
+    assert_eq!(pre.len(), 2, "the other hook stays");
+    assert_eq!(pre[0], before["hooks"]["PreToolUse"][0]);
+    assert_eq!(pre[1]["matcher"], "*");
+    assert_eq!(pre[1]["hooks"][0]["args"], json!(["hook"]));
+    for event in ["PostToolUse", "UserPromptSubmit", "ConfigChange"] {
+        assert!(installed["hooks"][event].is_array(), "{event}");
+    }
+    let doctor = toolgate(&p, &j)
+        .args(["doctor", "--format", "json", "--settings"])
+        .arg(&settings)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    for c in report["checks"].as_array().unwrap() {
+        if c["check"] == "hook" || c["check"] == "binary" {
+            assert_eq!(c["status"], "pass", "{c}");
+        }
+    }
+    assert!(run("uninstall").contains("removed"));
+    let after: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(after, before);
+    assert!(run("uninstall").contains("without toolgate"));
+
+    // A file that is not JSON is left alone, with a clear error.
+    std::fs::write(&settings, "{ not json").unwrap();
+    let out = toolgate(&p, &j)
+        .args(["install", "--settings"])
+        .arg(&settings)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not valid JSON"));
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), "{ not json");
+}

@@ -6,6 +6,7 @@ mod doctor;
 mod explain;
 pub mod failsafe;
 mod hook;
+mod install;
 mod journal;
 mod lint;
 mod packs;
@@ -94,6 +95,28 @@ pub enum Command {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
+    /// Register the hook in a Claude Code settings file (merged; idempotent; backed up).
+    Install {
+        /// Which settings file: user (~/.claude/settings.json), project
+        /// (.claude/settings.json), managed (the platform's managed-settings.json).
+        #[arg(long, default_value = "user", value_parser = ["user", "project", "managed"])]
+        scope: String,
+        /// A settings file to use instead of the scope's.
+        #[arg(long, value_name = "PATH")]
+        settings: Option<PathBuf>,
+        /// The binary to register (default: this one).
+        #[arg(long, value_name = "PATH")]
+        binary: Option<PathBuf>,
+    },
+    /// Remove exactly the entries `install` adds.
+    Uninstall {
+        #[arg(long, default_value = "user", value_parser = ["user", "project", "managed"])]
+        scope: String,
+        #[arg(long, value_name = "PATH")]
+        settings: Option<PathBuf>,
+        #[arg(long, value_name = "PATH")]
+        binary: Option<PathBuf>,
+    },
     /// Sign the managed policy and check signatures: keygen, sign, verify.
     Policy {
         #[command(subcommand)]
@@ -147,6 +170,16 @@ pub fn run() -> ExitCode {
         Command::Packs => packs::run(policy.as_deref()),
         Command::Journal { command } => journal::run(cli.journal.as_deref(), command),
         Command::Policy { command } => policy_cmd::run(command),
+        Command::Install {
+            scope,
+            settings,
+            binary,
+        } => install::run(true, &scope, settings.as_deref(), binary.as_deref()),
+        Command::Uninstall {
+            scope,
+            settings,
+            binary,
+        } => install::run(false, &scope, settings.as_deref(), binary.as_deref()),
         Command::Doctor { settings, format } => {
             doctor::run(policy.as_deref(), &settings, format == "json")
         }
