@@ -3,6 +3,7 @@
 
 Usage: benches/process.py [BINARY]   (default: target/release/toolgate; build with --release)
        benches/process.py --compare OLD NEW   (two builds, same run: the change's cost)
+       benches/process.py --policy BINARY POLICY   (built-in packs vs the policy, same run)
 For each sample event the hook runs without a journal and with one (a fresh temporary
 journal), interleaved with /bin/true so machine noise hits all alike; medians and
 differences are printed. Nothing here asserts: speed is measured, not unit-tested.
@@ -62,9 +63,31 @@ def compare(old, new):
             print(f"{name}: /bin/true {t:.3f} ms | old {o:.3f} ms | new {n:.3f} ms | "
                   f"change {n - o:+.3f} ms ({(n - t) / max(o - t, 1e-9):.2f}x the old cost over /bin/true)")
 
+def compare_policy(binary, policy):
+    """Medians with the built-in packs alone and with a policy, interleaved, journal on."""
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_STATE_HOME", "TOOLGATE_JOURNAL", "TOOLGATE_POLICY")}
+    env["HOME"] = "/home/dev"
+    with tempfile.TemporaryDirectory() as tmp:
+        env["TMPDIR"] = tmp
+        env["TOOLGATE_CLAUDE_SETTINGS"] = os.path.join(tmp, "none.json")
+        plain_env = dict(env, TOOLGATE_JOURNAL=os.path.join(tmp, "plain.db"))
+        policy_env = dict(env, TOOLGATE_JOURNAL=os.path.join(tmp, "policy.db"), TOOLGATE_POLICY=policy)
+        for name, (tool, tool_input) in EVENTS.items():
+            payload = event(tool, tool_input)
+            runs = {"true": [], "builtin": [], "policy": []}
+            for _ in range(ROUNDS):
+                runs["true"].append(once(["/bin/true"], payload, env))
+                runs["builtin"].append(once([binary, "hook"], payload, plain_env))
+                runs["policy"].append(once([binary, "hook"], payload, policy_env))
+            t, b, p = (statistics.median(runs[k]) for k in ("true", "builtin", "policy"))
+            print(f"{name}: /bin/true {t:.3f} ms | built-in {b:.3f} ms | with policy {p:.3f} ms | "
+                  f"added {p - b:+.3f} ms")
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "--compare":
         return compare(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 4 and sys.argv[1] == "--policy":
+        return compare_policy(sys.argv[2], sys.argv[3])
     binary = sys.argv[1] if len(sys.argv) > 1 else "target/release/toolgate"
     base_env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_STATE_HOME", "TOOLGATE_JOURNAL", "TOOLGATE_POLICY")}
     with tempfile.TemporaryDirectory() as tmp:
