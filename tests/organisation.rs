@@ -795,6 +795,7 @@ fn install_is_an_idempotent_merge_and_uninstall_takes_back_exactly_it() {
     for event in ["PostToolUse", "UserPromptSubmit", "ConfigChange"] {
         assert!(installed["hooks"][event].is_array(), "{event}");
     }
+    settings_schema_holds(&installed);
     let doctor = toolgate(&p, &j)
         .args(["doctor", "--format", "json", "--settings"])
         .arg(&settings)
@@ -821,4 +822,60 @@ fn install_is_an_idempotent_merge_and_uninstall_takes_back_exactly_it() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not valid JSON"));
     assert_eq!(std::fs::read_to_string(&settings).unwrap(), "{ not json");
+}
+
+/// The `hooks` part of SchemaStore's `claude-code-settings.json` (draft-07), as its
+/// `hookMatcher` and command `hookCommand` definitions state it: a matcher group has only
+/// `matcher` (string) and `hooks` (required array); a command hook has `type: "command"`
+/// and a non-empty `command` (both required), optional `timeout` (number > 0), `async`,
+/// `asyncRewake` (booleans), `shell` (bash | powershell), `if`, `statusMessage` (strings),
+/// `args` (strings), and nothing else.
+fn settings_schema_holds(settings: &Value) {
+    let hooks = settings["hooks"].as_object().expect("hooks is an object");
+    for (event, groups) in hooks {
+        for group in groups
+            .as_array()
+            .unwrap_or_else(|| panic!("{event}: not an array"))
+        {
+            let group = group.as_object().expect("a matcher group is an object");
+            for key in group.keys() {
+                assert!(
+                    ["matcher", "hooks"].contains(&key.as_str()),
+                    "{event}: `{key}`"
+                );
+            }
+            if let Some(m) = group.get("matcher") {
+                assert!(m.is_string(), "{event}: matcher");
+            }
+            for hook in group["hooks"]
+                .as_array()
+                .expect("`hooks` is required, an array")
+            {
+                let hook = hook.as_object().unwrap();
+                if hook["type"] != "command" {
+                    continue; // other hook kinds belong to the file's owner
+                }
+                assert!(
+                    hook["command"].as_str().is_some_and(|c| !c.is_empty()),
+                    "{event}: command"
+                );
+                for (key, value) in hook {
+                    let ok = match key.as_str() {
+                        "type" | "command" | "if" | "statusMessage" => value.is_string(),
+                        "timeout" => value.as_f64().is_some_and(|t| t > 0.0),
+                        "async" | "asyncRewake" => value.is_boolean(),
+                        "shell" => value == "bash" || value == "powershell",
+                        "args" => value
+                            .as_array()
+                            .is_some_and(|a| a.iter().all(Value::is_string)),
+                        _ => false,
+                    };
+                    assert!(
+                        ok,
+                        "{event}: `{key}` = {value} is not allowed by the schema"
+                    );
+                }
+            }
+        }
+    }
 }
