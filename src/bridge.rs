@@ -624,7 +624,9 @@ fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'%'
             && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(b);
             i += 3;
@@ -874,6 +876,7 @@ mod tests {
     fn names_in_paths_are_decoded() {
         assert_eq!(percent_decode("morning%2Dbrief"), "morning-brief");
         assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("a%é"), "a%é");
         assert_eq!(url_escape("a b"), "a%20b");
     }
 }
