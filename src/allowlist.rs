@@ -84,6 +84,16 @@ impl ServerRules {
         out
     }
 
+    fn refuse(&self, key: &str, value: &str, message: &str, remediation: &str) -> Hit {
+        let matched = format!(
+            "`{}` = {} (MCP server {})",
+            sanitize::safe(key),
+            sanitize::excerpt(value, 120),
+            sanitize::safe(&self.name)
+        );
+        hit("policy.mcp-arguments", matched, message, remediation)
+    }
+
     fn check(&self, input: &Value, home: Option<&str>, hits: &mut Vec<Hit>) {
         let roots: Vec<String> = self
             .paths_under
@@ -98,17 +108,12 @@ impl ServerRules {
                 let inside = resolved.as_deref().is_some_and(|p| {
                     roots
                         .iter()
-                        .any(|r| p == r || p.starts_with(&format!("{}/", r.trim_end_matches('/'))))
+                        .any(|r| crate::normalize::path::is_within(p, r))
                 });
                 if !inside {
-                    hits.push(hit(
-                        "policy.mcp-arguments",
-                        format!(
-                            "`{}` = {} (MCP server {})",
-                            sanitize::safe(key),
-                            sanitize::excerpt(value, 120),
-                            sanitize::safe(&self.name)
-                        ),
+                    hits.push(self.refuse(
+                        key,
+                        value,
                         &format!(
                             "This MCP server may only be given paths inside {}.",
                             sanitize::safe(&self.paths_under.join(", "))
@@ -122,14 +127,9 @@ impl ServerRules {
         for (arg, allowed) in &self.arguments {
             for (key, value) in leaves.iter().filter(|(k, _)| k.eq_ignore_ascii_case(arg)) {
                 if !allowed.iter().any(|a| a == value) {
-                    hits.push(hit(
-                        "policy.mcp-arguments",
-                        format!(
-                            "`{}` = {} (MCP server {})",
-                            sanitize::safe(key),
-                            sanitize::excerpt(value, 120),
-                            sanitize::safe(&self.name)
-                        ),
+                    hits.push(self.refuse(
+                        key,
+                        value,
                         &format!(
                             "This MCP server's `{}` must be one of the approved values.",
                             sanitize::safe(arg)

@@ -879,3 +879,34 @@ fn settings_schema_holds(settings: &Value) {
         }
     }
 }
+
+/// Caps are counted in the journal: with no journal anywhere, a capped call is denied (it
+/// fails closed) while other calls still go through.
+#[test]
+fn a_capped_call_without_a_journal_is_denied() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = policy(dir.path(), "analyst", "");
+    let text = std::fs::read_to_string(&p).unwrap().replace(
+        "mcp_server = \"powerbi\"",
+        "mcp_server = \"powerbi\"\nrate = \"5/minute\"",
+    );
+    std::fs::write(&p, text).unwrap();
+    let run = |input: Value| {
+        let out = toolgate(&p, &dir.path().join("unused.db"))
+            .env_remove("TOOLGATE_JOURNAL")
+            .env_remove("HOME")
+            .env_remove("XDG_STATE_HOME")
+            .arg("hook")
+            .write_stdin(pre("Bash", input, "/tmp"))
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, reason) = run(curl("/query/morning-brief", r#"{"practice_id":"p"}"#));
+    assert_eq!(code, 2);
+    assert!(reason.contains("counted in the journal"), "{reason}");
+    assert_eq!(run(json!({"command": "ls"})).0, 0);
+}

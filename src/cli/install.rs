@@ -164,7 +164,27 @@ fn write(path: &Path, old_exists: bool, value: &Value) -> Result<(), String> {
     std::fs::rename(&tmp, path).map_err(|e| format!("cannot replace {}: {e}", path.display()))
 }
 
-pub fn run(install: bool, scope: &str, settings: Option<&Path>, binary: Option<&Path>) -> u8 {
+/// Which settings file, and which binary to register.
+#[derive(Debug, clap::Args)]
+pub struct Target {
+    /// Which settings file: user (~/.claude/settings.json), project
+    /// (.claude/settings.json), managed (the platform's managed-settings.json).
+    #[arg(long, default_value = "user", value_parser = ["user", "project", "managed"])]
+    scope: String,
+    /// A settings file to use instead of the scope's.
+    #[arg(long, value_name = "PATH")]
+    settings: Option<PathBuf>,
+    /// The binary to register (default: this one).
+    #[arg(long, value_name = "PATH")]
+    binary: Option<PathBuf>,
+}
+
+pub fn run(install: bool, target: &Target) -> u8 {
+    let (scope, settings, binary) = (
+        target.scope.as_str(),
+        target.settings.as_deref(),
+        target.binary.as_deref(),
+    );
     let path = match settings
         .map(Path::to_path_buf)
         .map(Ok)

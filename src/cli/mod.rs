@@ -96,27 +96,9 @@ pub enum Command {
         format: String,
     },
     /// Register the hook in a Claude Code settings file (merged; idempotent; backed up).
-    Install {
-        /// Which settings file: user (~/.claude/settings.json), project
-        /// (.claude/settings.json), managed (the platform's managed-settings.json).
-        #[arg(long, default_value = "user", value_parser = ["user", "project", "managed"])]
-        scope: String,
-        /// A settings file to use instead of the scope's.
-        #[arg(long, value_name = "PATH")]
-        settings: Option<PathBuf>,
-        /// The binary to register (default: this one).
-        #[arg(long, value_name = "PATH")]
-        binary: Option<PathBuf>,
-    },
+    Install(install::Target),
     /// Remove exactly the entries `install` adds.
-    Uninstall {
-        #[arg(long, default_value = "user", value_parser = ["user", "project", "managed"])]
-        scope: String,
-        #[arg(long, value_name = "PATH")]
-        settings: Option<PathBuf>,
-        #[arg(long, value_name = "PATH")]
-        binary: Option<PathBuf>,
-    },
+    Uninstall(install::Target),
     /// Sign the managed policy and check signatures: keygen, sign, verify.
     Policy {
         #[command(subcommand)]
@@ -170,16 +152,8 @@ pub fn run() -> ExitCode {
         Command::Packs => packs::run(policy.as_deref()),
         Command::Journal { command } => journal::run(cli.journal.as_deref(), command),
         Command::Policy { command } => policy_cmd::run(command),
-        Command::Install {
-            scope,
-            settings,
-            binary,
-        } => install::run(true, &scope, settings.as_deref(), binary.as_deref()),
-        Command::Uninstall {
-            scope,
-            settings,
-            binary,
-        } => install::run(false, &scope, settings.as_deref(), binary.as_deref()),
+        Command::Install(target) => install::run(true, &target),
+        Command::Uninstall(target) => install::run(false, &target),
         Command::Doctor { settings, format } => {
             doctor::run(policy.as_deref(), &settings, format == "json")
         }
