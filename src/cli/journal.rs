@@ -2,15 +2,17 @@
 //! segment and spool into SQLite, so it sees every record written so far.
 
 use crate::exit;
+use crate::journal::cursor::{Cursor, Position};
 use crate::journal::query::{self, Filter};
 use crate::journal::record::{Record, now_us, rfc3339};
+use crate::journal::siem::{self, Severities};
 use crate::journal::store::{self, Outcome};
 use crate::journal::verify::{self, PruneMark};
 use crate::journal::{Paths, record};
 use crate::sanitize::{excerpt, safe};
 use clap::{Args, Subcommand, ValueEnum};
-use std::io::Write;
-use std::path::Path;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 #[derive(Subcommand, Debug)]
 pub enum JournalCommand {
@@ -24,11 +26,43 @@ pub enum JournalCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Every matching record, for an auditor or a SIEM (JSON Lines by default).
+    /// Every matching record in chain order, for an auditor or a SIEM (JSON Lines by
+    /// default; `ocsf` and `ecs` for SIEMs).
     Export {
         #[command(flatten)]
         filter: FilterArgs,
-        #[arg(long, value_enum, default_value_t = Format::Json)]
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// Resume after the record this file names, and move it to the last record written
+        /// once the output is complete (created if missing). A crash repeats, never skips.
+        #[arg(long, value_name = "FILE")]
+        cursor: Option<PathBuf>,
+    },
+    /// Send every record not yet shipped to a syslog collector (RFC 5424, the OCSF event as
+    /// the message). Keeps its own cursor; exit 1 if records are still pending.
+    Ship {
+        /// tcp://HOST:PORT (octet-counted, confirmed per batch) or udp://HOST:PORT.
+        #[arg(long, value_name = "URL")]
+        syslog: String,
+        /// auth, authpriv or local0 to local7.
+        #[arg(long, default_value = "authpriv")]
+        facility: String,
+        /// Cursor file (default: beside the journal, one per destination).
+        #[arg(long, value_name = "FILE")]
+        cursor: Option<PathBuf>,
+        /// Largest message in bytes; larger ones have their request data cut, and say so.
+        #[arg(long, default_value_t = 8192, value_name = "BYTES")]
+        max_message: usize,
+        /// Records per confirmed batch.
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
+        /// Retries per batch, with doubling back-off from 250 ms (at most 8 s apart).
+        #[arg(long, default_value_t = 5)]
+        retries: u32,
+        /// Seconds to wait for the collector to connect, read or confirm.
+        #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+        timeout: u64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
     /// Counts by decision, rule, tool, user and day; spooled and lost records.
@@ -82,6 +116,19 @@ pub struct FilterArgs {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// One toolgate record per line (also `json`).
+    #[value(alias = "json")]
+    Jsonl,
+    Csv,
+    /// OCSF 1.5 API Activity events (class 6003), one per line.
+    Ocsf,
+    /// Elastic Common Schema documents, one per line.
+    Ecs,
+    Table,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,
@@ -112,7 +159,7 @@ fn filter(args: &FilterArgs, limit: Option<usize>) -> Result<Filter, String> {
     })
 }
 
-pub fn run(journal: Option<&Path>, command: JournalCommand) -> u8 {
+pub fn run(policy: Option<&Path>, journal: Option<&Path>, command: JournalCommand) -> u8 {
     let Some(paths) = Paths::locate(journal) else {
         eprintln!("toolgate journal: no journal location: set --journal, TOOLGATE_JOURNAL or HOME");
         return exit::FAILURE;
@@ -135,12 +182,39 @@ pub fn run(journal: Option<&Path>, command: JournalCommand) -> u8 {
         } => filter(&f, Some(limit))
             .and_then(|f| query::query(&conn, &f).map_err(|e| e.to_string()))
             .map(|rows| print_rows(&rows, format)),
-        JournalCommand::Export { filter: f, format } => filter(&f, None)
-            .and_then(|f| query::query(&conn, &f).map_err(|e| e.to_string()))
-            .map(|rows| print_rows(&rows, format)),
+        JournalCommand::Export {
+            filter: f,
+            format,
+            cursor,
+        } => filter(&f, None).and_then(|f| {
+            let severities = severities(policy);
+            export(&conn, &f, format, cursor.as_deref(), &severities)
+        }),
         JournalCommand::Stats { filter: f, format } => filter(&f, None)
             .and_then(|f| query::stats(&conn, &f).map_err(|e| e.to_string()))
             .map(|s| print_stats(&s, format)),
+        JournalCommand::Ship {
+            syslog,
+            facility,
+            cursor,
+            max_message,
+            batch,
+            retries,
+            timeout,
+            format,
+        } => {
+            let options = ShipArgs {
+                syslog,
+                facility,
+                cursor,
+                max_message,
+                batch,
+                retries,
+                timeout,
+                format,
+            };
+            return ship(&conn, &paths, policy, options);
+        }
         JournalCommand::Verify { anchor } => {
             return verify_command(&conn, &paths, anchor.as_deref());
         }
@@ -269,6 +343,195 @@ fn prune(paths: &Paths, before: &str) -> u8 {
     }
 }
 
+struct ShipArgs {
+    syslog: String,
+    facility: String,
+    cursor: Option<PathBuf>,
+    max_message: usize,
+    batch: usize,
+    retries: u32,
+    timeout: u64,
+    format: Format,
+}
+
+fn ship(conn: &rusqlite::Connection, paths: &Paths, policy: Option<&Path>, a: ShipArgs) -> u8 {
+    use crate::journal::ship::{self, Destination, Options};
+    let setup = (|| -> Result<(Destination, Options, Cursor), String> {
+        let destination = Destination::parse(&a.syslog)?;
+        let facility = siem::facility(&a.facility).ok_or_else(|| {
+            format!(
+                "--facility must be auth, authpriv or local0..local7, not `{}`",
+                safe(&a.facility)
+            )
+        })?;
+        let udp_limit = matches!(destination, Destination::Udp(_)).then_some(65_000);
+        if a.max_message < 1024 || a.max_message > udp_limit.unwrap_or(1 << 20) {
+            return Err(format!(
+                "--max-message must be between 1024 and {} bytes",
+                udp_limit.unwrap_or(1 << 20)
+            ));
+        }
+        let cursor_path = a.cursor.clone().unwrap_or_else(|| {
+            let name = paths
+                .db
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned());
+            let id = &crate::journal::sha256_hex(a.syslog.as_bytes())[..12];
+            paths.dir.join(format!(
+                "{}.ship-{id}.cursor",
+                name.unwrap_or_else(|| "journal.db".into())
+            ))
+        });
+        let options = Options {
+            facility,
+            max_message: a.max_message,
+            batch: a.batch.clamp(1, 10_000),
+            retries: a.retries,
+            timeout: std::time::Duration::from_secs(a.timeout.max(1)),
+            backoff: std::time::Duration::from_millis(250),
+        };
+        Ok((destination, options, Cursor::open(&cursor_path)?))
+    })();
+    let (destination, options, mut cursor) = match setup {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("toolgate journal ship: {e}");
+            return exit::FAILURE;
+        }
+    };
+    let severities = severities(policy);
+    match ship::ship(conn, &destination, &mut cursor, &severities, &options) {
+        Ok(report) => {
+            if a.format == Format::Json {
+                println!("{}", serde_json::to_string(&report).unwrap_or_default());
+            } else {
+                println!(
+                    "shipped {} records to {} ({} truncated, {} retries); {} pending",
+                    report.sent,
+                    report.destination,
+                    report.truncated,
+                    report.retries,
+                    report.pending
+                );
+                if let Some(e) = &report.last_error {
+                    println!("last error: {}", safe(e));
+                }
+            }
+            if report.pending == 0 {
+                exit::NO_OBJECTION
+            } else {
+                exit::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("toolgate journal ship: {e}");
+            exit::FAILURE
+        }
+    }
+}
+
+/// Rule severities from the policy's packs, for SIEM events; without a loadable policy the
+/// decision stands in (and the user is told why).
+pub(super) fn severities(policy: Option<&Path>) -> Severities {
+    let path = crate::policy::locate(policy);
+    match crate::policy::Gate::load(
+        path.as_deref(),
+        crate::normalize::Context::from_env(),
+        false,
+    ) {
+        Ok(gate) => Severities(
+            gate.engine
+                .rules()
+                .map(|r| (r.id.clone(), r.severity.name()))
+                .collect(),
+        ),
+        Err(d) => {
+            eprintln!(
+                "toolgate journal: the policy does not load ({} error(s)); severities follow the decision",
+                d.len()
+            );
+            Severities::default()
+        }
+    }
+}
+
+/// Stream matching records after the cursor, then advance it once everything is written
+/// (and synced, when stdout is a file).
+fn export(
+    conn: &rusqlite::Connection,
+    f: &Filter,
+    format: ExportFormat,
+    cursor: Option<&Path>,
+    severities: &Severities,
+) -> Result<(), String> {
+    let mut cursor = cursor.map(Cursor::open).transpose()?;
+    let after = match &cursor {
+        Some(c) => c.after(conn)?,
+        None => 0,
+    };
+    let io_error = |e: std::io::Error| format!("cannot write the export: {e}");
+    let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    match format {
+        ExportFormat::Csv => writeln!(out, "{CSV_HEADER}").map_err(io_error)?,
+        ExportFormat::Table => writeln!(out, "{}", table_header()).map_err(io_error)?,
+        _ => {}
+    }
+    let mut last: Option<Position> = None;
+    let mut count = 0u64;
+    query::each_after(conn, f, after, |r| {
+        let line = match format {
+            ExportFormat::Jsonl => json_row(&r).to_string(),
+            ExportFormat::Ocsf => siem::ocsf(&r, severities).to_string(),
+            ExportFormat::Ecs => siem::ecs(&r, severities).to_string(),
+            ExportFormat::Csv => csv_row(&r),
+            ExportFormat::Table => table_row(&r),
+        };
+        writeln!(out, "{line}").map_err(io_error)?;
+        count += 1;
+        last = Some(Position {
+            seq: r.seq,
+            hash: r.hash,
+        });
+        Ok::<(), String>(())
+    })?;
+    if format == ExportFormat::Table {
+        writeln!(out, "{count} records").map_err(io_error)?;
+    }
+    out.flush().map_err(io_error)?;
+    drop(out);
+    if let Some(cursor) = &mut cursor {
+        sync_stdout()?;
+        match last {
+            Some(to) => {
+                cursor.advance(to.clone())?;
+                eprintln!(
+                    "toolgate journal: exported {count} records; cursor {} at #{}",
+                    safe(&cursor.path.display().to_string()),
+                    to.seq
+                );
+            }
+            None => eprintln!("toolgate journal: nothing new after the cursor"),
+        }
+    }
+    Ok(())
+}
+
+/// fsync stdout when it is a file, so the cursor never runs ahead of what is on disk.
+fn sync_stdout() -> Result<(), String> {
+    // SAFETY: fsync on our own stdout descriptor.
+    if unsafe { libc::fsync(1) } == 0 {
+        return Ok(());
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        // A pipe, a terminal or a socket: nothing to sync.
+        Some(libc::EINVAL | libc::EROFS | libc::ENOTSUP) => Ok(()),
+        _ => Err(format!(
+            "cannot sync the export: {e}; the cursor was not moved"
+        )),
+    }
+}
+
 fn json_row(r: &Record) -> serde_json::Value {
     let mut v = serde_json::to_value(r).unwrap_or_default();
     if let Some(map) = v.as_object_mut() {
@@ -294,6 +557,58 @@ fn safe_multiline(s: &str) -> String {
     excerpt(s, usize::MAX)
 }
 
+const CSV_HEADER: &str = "seq,time,event,session_id,tool_use_id,user,role,host,cwd,tool_name,decision,rules,reason,policy_revision,input_redacted,redactions,eval_us,hash";
+
+fn csv_row(r: &Record) -> String {
+    let cells = [
+        r.seq.to_string(),
+        rfc3339(r.time_us),
+        r.event.clone(),
+        r.session_id.clone().unwrap_or_default(),
+        r.tool_use_id.clone().unwrap_or_default(),
+        r.user.clone().unwrap_or_default(),
+        r.role.clone().unwrap_or_default(),
+        r.host.clone().unwrap_or_default(),
+        r.cwd.clone().unwrap_or_default(),
+        r.tool_name.clone().unwrap_or_default(),
+        r.decision.clone(),
+        r.rules.join(" "),
+        r.reason.clone(),
+        r.policy_revision.clone(),
+        r.input_redacted.clone(),
+        r.redactions.join(" "),
+        r.eval_us.to_string(),
+        r.hash.clone(),
+    ];
+    let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
+    line.join(",")
+}
+
+fn table_header() -> String {
+    format!(
+        "{:>7}  {:<19}  {:<5}  {:<14}  {:<28}  what",
+        "seq", "time (UTC)", "dec", "tool", "rules"
+    )
+}
+
+fn table_row(r: &Record) -> String {
+    let time = rfc3339(r.time_us).replace('T', " ");
+    let what = if r.input_redacted.is_empty() || r.input_redacted == "null" {
+        r.reason.clone()
+    } else {
+        r.input_redacted.clone()
+    };
+    format!(
+        "{:>7}  {:<19}  {:<5}  {:<14}  {:<28}  {}",
+        r.seq,
+        &time[..19.min(time.len())],
+        r.decision,
+        excerpt(r.tool_name.as_deref().unwrap_or(&r.event), 14),
+        excerpt(&r.rules.join(","), 28),
+        excerpt(&what, 40)
+    )
+}
+
 fn print_rows(rows: &[Record], format: Format) {
     let mut out = std::io::stdout().lock();
     match format {
@@ -303,57 +618,15 @@ fn print_rows(rows: &[Record], format: Format) {
             }
         }
         Format::Csv => {
-            let _ = writeln!(
-                out,
-                "seq,time,event,session_id,tool_use_id,user,host,cwd,tool_name,decision,rules,reason,policy_revision,input_redacted,redactions,eval_us,hash"
-            );
+            let _ = writeln!(out, "{CSV_HEADER}");
             for r in rows {
-                let cells = [
-                    r.seq.to_string(),
-                    rfc3339(r.time_us),
-                    r.event.clone(),
-                    r.session_id.clone().unwrap_or_default(),
-                    r.tool_use_id.clone().unwrap_or_default(),
-                    r.user.clone().unwrap_or_default(),
-                    r.host.clone().unwrap_or_default(),
-                    r.cwd.clone().unwrap_or_default(),
-                    r.tool_name.clone().unwrap_or_default(),
-                    r.decision.clone(),
-                    r.rules.join(" "),
-                    r.reason.clone(),
-                    r.policy_revision.clone(),
-                    r.input_redacted.clone(),
-                    r.redactions.join(" "),
-                    r.eval_us.to_string(),
-                    r.hash.clone(),
-                ];
-                let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
-                let _ = writeln!(out, "{}", line.join(","));
+                let _ = writeln!(out, "{}", csv_row(r));
             }
         }
         Format::Table => {
-            let _ = writeln!(
-                out,
-                "{:>7}  {:<19}  {:<5}  {:<14}  {:<28}  what",
-                "seq", "time (UTC)", "dec", "tool", "rules"
-            );
+            let _ = writeln!(out, "{}", table_header());
             for r in rows {
-                let time = rfc3339(r.time_us).replace('T', " ");
-                let what = if r.input_redacted.is_empty() || r.input_redacted == "null" {
-                    r.reason.clone()
-                } else {
-                    r.input_redacted.clone()
-                };
-                let _ = writeln!(
-                    out,
-                    "{:>7}  {:<19}  {:<5}  {:<14}  {:<28}  {}",
-                    r.seq,
-                    &time[..19.min(time.len())],
-                    r.decision,
-                    excerpt(r.tool_name.as_deref().unwrap_or(&r.event), 14),
-                    excerpt(&r.rules.join(","), 28),
-                    excerpt(&what, 40)
-                );
+                let _ = writeln!(out, "{}", table_row(r));
             }
             let _ = writeln!(out, "{} records", rows.len());
         }

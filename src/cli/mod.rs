@@ -150,7 +150,9 @@ pub fn run() -> ExitCode {
         Command::Test { packs } => test::run(policy.as_deref(), &packs),
         Command::Lint { policy_file } => lint::run(policy_file.as_deref().or(policy.as_deref())),
         Command::Packs => packs::run(policy.as_deref()),
-        Command::Journal { command } => journal::run(cli.journal.as_deref(), command),
+        Command::Journal { command } => {
+            journal::run(policy.as_deref(), cli.journal.as_deref(), command)
+        }
         Command::Policy { command } => policy_cmd::run(command),
         Command::Install(target) => install::run(true, &target),
         Command::Uninstall(target) => install::run(false, &target),

@@ -11,11 +11,17 @@
 //! - [`store`]: locking, the segment, the spool, folding into SQLite, corruption recovery.
 //! - [`redact`]: masking secrets and patient identifiers before anything reaches disk.
 //! - [`query`]: filters, listing, stats, export.
+//! - [`cursor`]: resumable export and shipping.
+//! - [`siem`]: OCSF, ECS and RFC 5424 syslog renderings of a record.
+//! - [`ship`]: sending records to a syslog collector, resumably.
 //! - [`verify`]: checking the chain and anchors.
 
+pub mod cursor;
 pub mod query;
 pub mod record;
 pub mod redact;
+pub mod ship;
+pub mod siem;
 pub mod store;
 pub mod verify;
 

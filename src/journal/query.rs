@@ -136,6 +136,45 @@ pub fn query(conn: &Connection, f: &Filter) -> Result<Vec<Record>, Error> {
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
+/// Matching records with `seq > after`, in chain order, one at a time (an export of
+/// millions of records holds one in memory); with `f.limit`, the first N of them. `visit`
+/// may stop the walk with an error.
+pub fn each_after<E: From<Error>>(
+    conn: &Connection,
+    f: &Filter,
+    after: i64,
+    mut visit: impl FnMut(Record) -> Result<(), E>,
+) -> Result<(), E> {
+    let (clause, mut values) = where_clause(f);
+    let clause = if clause.is_empty() {
+        "WHERE seq > ?".to_string()
+    } else {
+        format!("{clause} AND seq > ?")
+    };
+    values.push(Box::new(after));
+    let limit = f.limit.map(|n| format!("LIMIT {n}")).unwrap_or_default();
+    let sql = format!("SELECT {COLUMNS} FROM decisions {clause} ORDER BY seq {limit}");
+    let mut stmt = conn.prepare(&sql).map_err(Error::from)?;
+    let params: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref()).collect();
+    let mut rows = stmt.query(params.as_slice()).map_err(Error::from)?;
+    while let Some(row) = rows.next().map_err(Error::from)? {
+        visit(row_to_record(row).map_err(Error::from)?)?;
+    }
+    Ok(())
+}
+
+/// The last record's sequence number and hash.
+pub fn last(conn: &Connection) -> Result<Option<(i64, String)>, Error> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
 /// Every record in sequence order, for verification.
 pub fn all_in_order(conn: &Connection, mut visit: impl FnMut(Record)) -> Result<(), Error> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM decisions ORDER BY seq"))?;

@@ -76,6 +76,12 @@ impl std::fmt::Display for Error {
     }
 }
 
+impl From<Error> for String {
+    fn from(e: Error) -> Self {
+        e.to_string()
+    }
+}
+
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         Self::Io(e.to_string())
