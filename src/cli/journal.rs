@@ -65,6 +65,14 @@ pub enum JournalCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Write a self-contained HTML report for compliance staff (no network, prints well).
+    Report {
+        /// The HTML file to write (replaced atomically).
+        #[arg(long, value_name = "FILE")]
+        html: PathBuf,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
     /// Counts by decision, rule, tool, user and day; spooled and lost records.
     Stats {
         #[command(flatten)]
@@ -215,6 +223,9 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, command: JournalComman
             };
             return ship(&conn, &paths, policy, options);
         }
+        JournalCommand::Report { html, filter: f } => {
+            filter(&f, None).and_then(|f| report(&conn, &paths, &f, &html))
+        }
         JournalCommand::Verify { anchor } => {
             return verify_command(&conn, &paths, anchor.as_deref());
         }
@@ -341,6 +352,64 @@ fn prune(paths: &Paths, before: &str) -> u8 {
             exit::FAILURE
         }
     }
+}
+
+fn report(
+    conn: &rusqlite::Connection,
+    paths: &Paths,
+    f: &Filter,
+    out: &Path,
+) -> Result<(), String> {
+    use crate::journal::report::{Facts, render};
+    let stats = query::stats(conn, f)?;
+    let denials = query::query(
+        conn,
+        &Filter {
+            decision: Some("deny".into()),
+            limit: Some(25),
+            ..f.clone()
+        },
+    )?;
+    let chain = match verify::verify(conn, paths, None) {
+        Ok(r) => match r.problem {
+            None => Ok(r.records),
+            Some(p) => Err(p),
+        },
+        Err(e) => Err(e.to_string()),
+    };
+    let html = render(&Facts {
+        journal: &paths.db.display().to_string(),
+        generated_us: now_us(),
+        since_us: f.since_us,
+        until_us: f.until_us,
+        stats: &stats,
+        latest_denials: &denials,
+        chain,
+    });
+    write_private(out, html.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", safe(&out.display().to_string())))?;
+    println!(
+        "wrote {} ({} records, {} denied)",
+        safe(&out.display().to_string()),
+        stats.total,
+        stats.by_decision.get("deny").copied().unwrap_or(0)
+    );
+    Ok(())
+}
+
+/// Write a file readable by its owner only (it holds redacted inputs), atomically.
+fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp-toolgate");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    file.write_all(data)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)
 }
 
 struct ShipArgs {
@@ -645,6 +714,9 @@ fn print_stats(s: &query::Stats, format: Format) {
         ("by tool", &s.by_tool),
         ("by user", &s.by_user),
         ("by day", &s.by_day),
+        ("denied by day", &s.denied_by_day),
+        ("findings masked, by kind", &s.by_redaction),
+        ("by policy revision", &s.by_policy_revision),
         ("counters", &s.counters),
     ] {
         println!("{title}:");

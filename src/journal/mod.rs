@@ -15,11 +15,13 @@
 //! - [`siem`]: OCSF, ECS and RFC 5424 syslog renderings of a record.
 //! - [`ship`]: sending records to a syslog collector, resumably.
 //! - [`verify`]: checking the chain and anchors.
+//! - [`report`]: the self-contained HTML report for compliance staff.
 
 pub mod cursor;
 pub mod query;
 pub mod record;
 pub mod redact;
+pub mod report;
 pub mod ship;
 pub mod siem;
 pub mod store;

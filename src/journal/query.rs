@@ -194,6 +194,12 @@ pub struct Stats {
     pub by_tool: BTreeMap<String, i64>,
     pub by_user: BTreeMap<String, i64>,
     pub by_day: BTreeMap<String, i64>,
+    /// Denied calls (and calls that could not be checked) per day.
+    pub denied_by_day: BTreeMap<String, i64>,
+    /// Masked findings by kind (`phi:ssn`, `secret:github-token`), never values.
+    pub by_redaction: BTreeMap<String, i64>,
+    /// Policy revisions that decided calls in the period.
+    pub by_policy_revision: BTreeMap<String, i64>,
     /// `spooled`, `lost`, `restarts`.
     pub counters: BTreeMap<String, i64>,
 }
@@ -224,6 +230,16 @@ pub fn stats(conn: &Connection, f: &Filter) -> Result<Stats, Error> {
     ))?;
     out.by_day = group(format!(
         "SELECT substr(time, 1, 10), count(*) FROM decisions {clause} GROUP BY 1"
+    ))?;
+    let and = if clause.is_empty() { "WHERE" } else { "AND" };
+    out.denied_by_day = group(format!(
+        "SELECT substr(time, 1, 10), count(*) FROM decisions {clause} {and} decision IN ('deny', 'error') GROUP BY 1"
+    ))?;
+    out.by_redaction = group(format!(
+        "SELECT j.value, count(*) FROM decisions, json_each(decisions.redactions) AS j {clause} GROUP BY 1"
+    ))?;
+    out.by_policy_revision = group(format!(
+        "SELECT policy_revision, count(*) FROM decisions {clause} {and} policy_revision != '' GROUP BY 1"
     ))?;
     out.by_rule = group(format!(
         "SELECT j.value, count(*) FROM decisions, json_each(decisions.rules) AS j {clause} GROUP BY 1"
