@@ -572,7 +572,14 @@ fn ship_reports_pending_when_the_collector_is_down() {
     );
     assert!(text.contains("cannot connect"), "{text}");
     for (args, message) in [
-        (vec!["--syslog", "tls://h:1"], "not built in"),
+        (
+            vec!["--syslog", "tls://h:1", "--ca", "/nonexistent.pem"],
+            "cannot read certificates",
+        ),
+        (
+            vec!["--syslog", "tcp://h:1", "--ca", "/etc/hosts"],
+            "tls:// destinations only",
+        ),
         (vec!["--syslog", "tcp://h"], "needs a port"),
         (
             vec!["--syslog", "tcp://h:1", "--facility", "mail"],
@@ -617,15 +624,27 @@ impl Rsyslog {
         found
     }
 
-    fn new(dir: &Path) -> Rsyslog {
+    /// With `tls`, the listener speaks TLS (gtls) with the certificate in `dir`.
+    fn new(dir: &Path, tls: bool) -> Rsyslog {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
+        let (global_tls, module_tls) = if tls {
+            (
+                format!(
+                    r#" DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="{d}/ca.pem" DefaultNetstreamDriverCertFile="{d}/server.pem" DefaultNetstreamDriverKeyFile="{d}/server.key""#,
+                    d = dir.display()
+                ),
+                r#" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon""#,
+            )
+        } else {
+            (String::new(), "")
+        };
         let conf = format!(
-            r#"global(workDirectory="{dir}" maxMessageSize="64k")
-module(load="imtcp")
+            r#"global(workDirectory="{dir}" maxMessageSize="64k"{global_tls})
+module(load="imtcp"{module_tls})
 template(name="fields" type="string" string="%app-name%\t%msgid%\t%structured-data%\t%msg%\n")
 ruleset(name="in") {{ action(type="omfile" file="{dir}/received.log" template="fields") }}
 input(type="imtcp" port="{port}" address="127.0.0.1" ruleset="in")
@@ -697,7 +716,7 @@ fn ship_to_rsyslog_survives_a_collector_restart_exactly_once() {
     }
     let j = journal();
     let dir = tempfile::tempdir().unwrap();
-    let mut collector = Rsyslog::new(dir.path());
+    let mut collector = Rsyslog::new(dir.path(), false);
     let url = format!("tcp://127.0.0.1:{}", collector.port);
     let ship = |extra: &[&str]| {
         j.toolgate()
@@ -781,4 +800,82 @@ fn ship_to_rsyslog_survives_a_collector_restart_exactly_once() {
         (1..=25).collect::<Vec<_>>(),
         "every record once, in order"
     );
+}
+
+/// A CA and a server certificate for localhost, written as PEM into `dir`.
+fn certificates(dir: &Path) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let server_key = KeyPair::generate().unwrap();
+    let server = CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&server_key, &issuer)
+        .unwrap();
+    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
+    std::fs::write(dir.join("server.pem"), server.pem()).unwrap();
+    std::fs::write(dir.join("server.key"), server_key.serialize_pem()).unwrap();
+}
+
+const GTLS: &str = "/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so";
+
+#[test]
+fn ship_over_tls_to_rsyslog_checks_the_collector_certificate() {
+    if !Rsyslog::available() {
+        return;
+    }
+    if !Path::new(GTLS).exists() {
+        assert!(
+            std::env::var_os("TOOLGATE_REQUIRE_SERVICES").is_none(),
+            "rsyslog-gnutls is required (TOOLGATE_REQUIRE_SERVICES is set) but not installed"
+        );
+        eprintln!("skipped: rsyslog-gnutls is not installed");
+        return;
+    }
+    let j = journal();
+    let dir = tempfile::tempdir().unwrap();
+    certificates(dir.path());
+    let collector = Rsyslog::new(dir.path(), true);
+    for n in 0..6 {
+        j.bash(n, if n % 2 == 0 { "rm -rf /" } else { "ls" });
+    }
+    let url = format!("tls://localhost:{}", collector.port);
+    let ca = dir.path().join("ca.pem");
+    // The system bundle does not trust the test CA: nothing is sent, everything pending.
+    let out = j
+        .toolgate()
+        .args(["journal", "ship", "--syslog", &url, "--retries", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("6 pending") && text.contains("certificate"),
+        "{text}"
+    );
+    let out = j
+        .toolgate()
+        .args(["journal", "ship", "--syslog", &url, "--batch", "4", "--ca"])
+        .arg(&ca)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let lines = collector.received(6);
+    let seqs: Vec<i64> = lines
+        .iter()
+        .map(|l| {
+            sd_param(l.split('\t').nth(2).unwrap(), "seq")
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(seqs, (1..=6).collect::<Vec<_>>());
 }

@@ -41,9 +41,19 @@ pub enum JournalCommand {
     /// Send every record not yet shipped to a syslog collector (RFC 5424, the OCSF event as
     /// the message). Keeps its own cursor; exit 1 if records are still pending.
     Ship {
-        /// tcp://HOST:PORT (octet-counted, confirmed per batch) or udp://HOST:PORT.
+        /// tcp://HOST:PORT or tls://HOST:PORT (octet-counted, confirmed per batch), or
+        /// udp://HOST:PORT (unconfirmed).
         #[arg(long, value_name = "URL")]
         syslog: String,
+        /// tls://: PEM certificates to trust (default: the system bundle).
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
+        /// tls://: client certificate (PEM) for collectors that require one; with --key.
+        #[arg(long, value_name = "FILE")]
+        cert: Option<PathBuf>,
+        /// tls://: the client certificate's private key (PEM).
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
         /// auth, authpriv or local0 to local7.
         #[arg(long, default_value = "authpriv")]
         facility: String,
@@ -203,6 +213,9 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, command: JournalComman
             .map(|s| print_stats(&s, format)),
         JournalCommand::Ship {
             syslog,
+            ca,
+            cert,
+            key,
             facility,
             cursor,
             max_message,
@@ -213,6 +226,7 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, command: JournalComman
         } => {
             let options = ShipArgs {
                 syslog,
+                tls: crate::journal::ship::TlsFiles { ca, cert, key },
                 facility,
                 cursor,
                 max_message,
@@ -414,6 +428,7 @@ fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
 
 struct ShipArgs {
     syslog: String,
+    tls: crate::journal::ship::TlsFiles,
     facility: String,
     cursor: Option<PathBuf>,
     max_message: usize,
@@ -433,6 +448,10 @@ fn ship(conn: &rusqlite::Connection, paths: &Paths, policy: Option<&Path>, a: Sh
                 safe(&a.facility)
             )
         })?;
+        let tls_files = a.tls.ca.is_some() || a.tls.cert.is_some() || a.tls.key.is_some();
+        if tls_files && !matches!(destination, Destination::Tls(_)) {
+            return Err("--ca, --cert and --key apply to tls:// destinations only".into());
+        }
         let udp_limit = matches!(destination, Destination::Udp(_)).then_some(65_000);
         if a.max_message < 1024 || a.max_message > udp_limit.unwrap_or(1 << 20) {
             return Err(format!(
@@ -458,6 +477,10 @@ fn ship(conn: &rusqlite::Connection, paths: &Paths, policy: Option<&Path>, a: Sh
             retries: a.retries,
             timeout: std::time::Duration::from_secs(a.timeout.max(1)),
             backoff: std::time::Duration::from_millis(250),
+            tls: match destination {
+                Destination::Tls(_) => Some(a.tls.client_config()?),
+                _ => None,
+            },
         };
         Ok((destination, options, Cursor::open(&cursor_path)?))
     })();

@@ -1,9 +1,9 @@
 //! Shipping records to a syslog collector: RFC 5424 messages (see [`super::siem`]), octet-
-//! counted on TCP (RFC 6587), one datagram each on UDP (RFC 5426).
+//! counted on TCP (RFC 6587) and TLS (RFC 5425), one datagram each on UDP (RFC 5426).
 //!
-//! Delivery on TCP is confirmed per batch: after writing a batch toolgate half-closes the
-//! connection and waits for the collector to close its side, which it does only once it
-//! has read everything sent. Only then does the cursor move. A collector that goes away
+//! Delivery on TCP and TLS is confirmed per batch: after writing a batch toolgate closes
+//! its side (TLS close_notify, then a TCP half-close) and waits for the collector to close
+//! its own, which it does only once it has read everything sent. Only then does the cursor move. A collector that goes away
 //! mid-batch makes the batch fail; it is sent again (same record ids) after a back-off,
 //! so nothing is lost. UDP has no confirmation: what the network drops is gone.
 
@@ -20,6 +20,7 @@ use std::time::Duration;
 pub enum Destination {
     Tcp(String),
     Udp(String),
+    Tls(String),
 }
 
 impl Destination {
@@ -39,19 +40,97 @@ impl Destination {
         match scheme {
             "tcp" => Ok(Destination::Tcp(rest.into())),
             "udp" => Ok(Destination::Udp(rest.into())),
-            "tls" => Err(
-                "tls:// is not built in yet: ship over tcp:// to a collector on the same host, \
-                 which forwards with TLS (rsyslog omfwd with StreamDriver gtls, or stunnel)"
-                    .into(),
-            ),
-            other => Err(format!("unknown scheme `{other}`: use tcp:// or udp://")),
+            "tls" => Ok(Destination::Tls(rest.into())),
+            other => Err(format!(
+                "unknown scheme `{other}`: use tcp://, tls:// or udp://"
+            )),
         }
     }
 
     fn address(&self) -> &str {
         match self {
-            Destination::Tcp(a) | Destination::Udp(a) => a,
+            Destination::Tcp(a) | Destination::Udp(a) | Destination::Tls(a) => a,
         }
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            Destination::Tcp(a) => format!("tcp://{a}"),
+            Destination::Udp(a) => format!("udp://{a}"),
+            Destination::Tls(a) => format!("tls://{a}"),
+        }
+    }
+
+    /// The host part, for checking the collector's certificate.
+    fn host(&self) -> &str {
+        let address = self.address();
+        let host = address.rsplit_once(':').map_or(address, |(h, _)| h);
+        host.trim_start_matches('[').trim_end_matches(']')
+    }
+}
+
+/// How to trust the collector (and, for mutual TLS, who we are).
+#[derive(Debug, Clone, Default)]
+pub struct TlsFiles {
+    /// PEM certificates to trust; default: the system bundle.
+    pub ca: Option<std::path::PathBuf>,
+    pub cert: Option<std::path::PathBuf>,
+    pub key: Option<std::path::PathBuf>,
+}
+
+/// The system's trusted certificates (Debian, Fedora, Alpine, macOS Homebrew layouts).
+const SYSTEM_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+];
+
+impl TlsFiles {
+    /// A client configuration, or an error naming the file that is missing or unreadable.
+    pub fn client_config(&self) -> Result<std::sync::Arc<rustls::ClientConfig>, String> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let bundle = match &self.ca {
+            Some(p) => p.clone(),
+            None => SYSTEM_BUNDLES
+                .iter()
+                .map(std::path::PathBuf::from)
+                .find(|p| p.exists())
+                .ok_or("no system certificate bundle found: name the collector's CA with --ca")?,
+        };
+        let read_certs = |path: &std::path::Path| -> Result<Vec<CertificateDer<'static>>, String> {
+            let certs = CertificateDer::pem_file_iter(path)
+                .and_then(|i| i.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| format!("cannot read certificates from {}: {e}", path.display()))?;
+            if certs.is_empty() {
+                return Err(format!("{} holds no PEM certificate", path.display()));
+            }
+            Ok(certs)
+        };
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in read_certs(&bundle)? {
+            roots
+                .add(cert)
+                .map_err(|e| format!("{}: {e}", bundle.display()))?;
+        }
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots);
+        let config = match (&self.cert, &self.key) {
+            (Some(cert), Some(key)) => {
+                let chain = read_certs(cert)?;
+                let key = PrivateKeyDer::from_pem_file(key)
+                    .map_err(|e| format!("cannot read the private key {}: {e}", key.display()))?;
+                builder
+                    .with_client_auth_cert(chain, key)
+                    .map_err(|e| format!("client certificate: {e}"))?
+            }
+            (None, None) => builder.with_no_client_auth(),
+            _ => return Err("--cert and --key go together".into()),
+        };
+        Ok(std::sync::Arc::new(config))
     }
 }
 
@@ -67,6 +146,8 @@ pub struct Options {
     pub timeout: Duration,
     /// First back-off; doubled per retry, at most 8 s.
     pub backoff: Duration,
+    /// For tls://.
+    pub tls: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 /// What a run did.
@@ -91,10 +172,7 @@ pub fn ship(
     options: &Options,
 ) -> Result<Report, String> {
     let mut report = Report {
-        destination: match destination {
-            Destination::Tcp(a) => format!("tcp://{a}"),
-            Destination::Udp(a) => format!("udp://{a}"),
-        },
+        destination: destination.url(),
         ..Default::default()
     };
     let mut after = cursor.after(conn)?;
@@ -159,31 +237,90 @@ fn pending(conn: &rusqlite::Connection, after: i64) -> Result<u64, String> {
     .map_err(|e| e.to_string())
 }
 
-fn resolve(address: &str) -> Result<SocketAddr, String> {
-    address
+fn resolve(address: &str) -> Result<Vec<SocketAddr>, String> {
+    let all: Vec<SocketAddr> = address
         .to_socket_addrs()
         .map_err(|e| format!("cannot resolve {address}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("{address} resolves to no address"))
+        .collect();
+    if all.is_empty() {
+        return Err(format!("{address} resolves to no address"));
+    }
+    Ok(all)
 }
 
 /// One batch: confirmed on TCP by the collector closing after reading it all.
 fn send(destination: &Destination, messages: &[Vec<u8>], options: &Options) -> Result<(), String> {
-    let address = resolve(destination.address())?;
-    let fail = |what: &str, e: std::io::Error| format!("{what} {address}: {e}");
+    let addresses = resolve(destination.address())?;
+    let address = addresses[0];
+    let fail = |what: &str, e: std::io::Error| format!("{what} {}: {e}", destination.address());
+    // Every address the name resolves to, in order (`localhost` may be ::1 first).
+    let connect = || -> Result<TcpStream, String> {
+        let mut last = None;
+        let stream = addresses
+            .iter()
+            .find_map(|a| {
+                TcpStream::connect_timeout(a, options.timeout)
+                    .map_err(|e| last = Some(e))
+                    .ok()
+            })
+            .ok_or_else(|| {
+                fail(
+                    "cannot connect to",
+                    last.unwrap_or_else(|| std::io::ErrorKind::NotFound.into()),
+                )
+            })?;
+        stream
+            .set_write_timeout(Some(options.timeout))
+            .and_then(|()| stream.set_read_timeout(Some(options.timeout)))
+            .map_err(|e| fail("cannot set timeouts for", e))?;
+        Ok(stream)
+    };
+    let frames = || {
+        let mut frames = Vec::with_capacity(messages.iter().map(|m| m.len() + 8).sum());
+        for m in messages {
+            frames.extend_from_slice(format!("{} ", m.len()).as_bytes());
+            frames.extend_from_slice(m);
+        }
+        frames
+    };
     match destination {
-        Destination::Tcp(_) => {
-            let mut stream = TcpStream::connect_timeout(&address, options.timeout)
-                .map_err(|e| fail("cannot connect to", e))?;
-            stream
-                .set_write_timeout(Some(options.timeout))
-                .and_then(|()| stream.set_read_timeout(Some(options.timeout)))
-                .map_err(|e| fail("cannot set timeouts for", e))?;
-            let mut frames = Vec::with_capacity(messages.iter().map(|m| m.len() + 8).sum());
-            for m in messages {
-                frames.extend_from_slice(format!("{} ", m.len()).as_bytes());
-                frames.extend_from_slice(m);
+        Destination::Tls(_) => {
+            let config = options
+                .tls
+                .clone()
+                .ok_or("tls:// needs a TLS configuration")?;
+            let name = rustls::pki_types::ServerName::try_from(destination.host().to_string())
+                .map_err(|e| format!("`{}` is not a server name: {e}", destination.host()))?;
+            let session = rustls::ClientConnection::new(config, name)
+                .map_err(|e| format!("TLS to {address}: {e}"))?;
+            let mut tls = rustls::StreamOwned::new(session, connect()?);
+            tls.write_all(&frames())
+                .and_then(|()| tls.flush())
+                .map_err(|e| fail("cannot send to", e))?;
+            tls.conn.send_close_notify();
+            while tls.conn.wants_write() {
+                tls.conn
+                    .write_tls(&mut tls.sock)
+                    .map_err(|e| fail("cannot finish the batch to", e))?;
             }
+            tls.sock
+                .shutdown(Shutdown::Write)
+                .map_err(|e| fail("cannot finish the batch to", e))?;
+            let mut buf = [0u8; 512];
+            loop {
+                match tls.read(&mut buf) {
+                    Ok(0) => return Ok(()),
+                    Ok(_) => continue,
+                    // The collector closed the connection without its own close_notify
+                    // (rsyslog does): it read everything first, or we would see a reset.
+                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+                    Err(e) => return Err(fail("no confirmation from", e)),
+                }
+            }
+        }
+        Destination::Tcp(_) => {
+            let mut stream = connect()?;
+            let frames = frames();
             stream
                 .write_all(&frames)
                 .and_then(|()| stream.flush())
