@@ -323,6 +323,9 @@ fn ecs_export_carries_the_same_facts() {
             assert!(d["rule"]["name"].is_string());
         }
     }
+    let (prompts, _) = j.export(&["--event", "UserPromptSubmit"]);
+    assert_eq!(prompts.len(), 1);
+    assert_eq!(prompts[0]["event"], "UserPromptSubmit");
     let deny = docs
         .iter()
         .find(|d| d["rule"]["id"] == "fs.rm-critical")

@@ -128,6 +128,9 @@ pub struct FilterArgs {
     session: Option<String>,
     #[arg(long)]
     user: Option<String>,
+    /// Hook event: PreToolUse, UserPromptSubmit, PostToolUse, prune, ...
+    #[arg(long)]
+    event: Option<String>,
     /// Text in the (redacted) input or the reason.
     #[arg(long)]
     grep: Option<String>,
@@ -172,6 +175,7 @@ fn filter(args: &FilterArgs, limit: Option<usize>) -> Result<Filter, String> {
         rule: args.rule.clone(),
         session: args.session.clone(),
         user: args.user.clone(),
+        event: args.event.clone(),
         grep: args.grep.clone(),
         limit,
     })

@@ -15,6 +15,8 @@ pub struct Filter {
     pub rule: Option<String>,
     pub session: Option<String>,
     pub user: Option<String>,
+    /// The hook event (`PreToolUse`, `UserPromptSubmit`, `prune`, ...).
+    pub event: Option<String>,
     pub grep: Option<String>,
     /// Most recent N (in time order); `None` for all.
     pub limit: Option<usize>,
@@ -69,6 +71,7 @@ fn where_clause(f: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
         ),
         ("session_id = ?", &f.session),
         ("user = ?", &f.user),
+        ("event = ?", &f.event),
     ];
     for (clause, value) in text_filters {
         if let Some(v) = value {
