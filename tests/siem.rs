@@ -882,3 +882,70 @@ fn ship_over_tls_to_rsyslog_checks_the_collector_certificate() {
         .collect();
     assert_eq!(seqs, (1..=6).collect::<Vec<_>>());
 }
+
+#[test]
+fn csv_and_udp_carry_every_record() {
+    let j = journal();
+    j.varied();
+    let out = j
+        .toolgate()
+        .args(["journal", "export", "--format", "csv"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    for column in [
+        "seq",
+        "time",
+        "user",
+        "role",
+        "host",
+        "tool_name",
+        "decision",
+        "rules",
+        "reason",
+        "input_redacted",
+        "hash",
+    ] {
+        assert!(header.contains(&column), "{column} missing from {header:?}");
+    }
+    assert_eq!(lines.count(), 6, "one line per record, newlines escaped");
+
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let out = j
+        .toolgate()
+        .args([
+            "journal",
+            "ship",
+            "--syslog",
+            &format!("udp://127.0.0.1:{port}"),
+            "--facility",
+            "auth",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let mut seqs = Vec::new();
+    let mut buf = vec![0u8; 65_536];
+    for _ in 0..6 {
+        let n = socket.recv(&mut buf).unwrap();
+        let message = String::from_utf8(buf[..n].to_vec()).unwrap();
+        assert!(
+            message.starts_with('<'),
+            "one message per datagram, no octet count"
+        );
+        let pri: u32 = message[1..message.find('>').unwrap()].parse().unwrap();
+        assert_eq!(pri / 8, 4, "auth");
+        seqs.push(sd_param(&message, "seq").unwrap().to_string());
+    }
+    assert_eq!(seqs, ["1", "2", "3", "4", "5", "6"]);
+}
