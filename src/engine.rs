@@ -263,8 +263,14 @@ impl Engine {
     }
 
     /// Read `cmd`'s arguments with its program's spec (and its subcommands', if any).
+    /// Arguments that arrive at run time count (`echo / | xargs chmod -R 777`).
     pub fn parse_args(&self, cmd: &Command) -> ParsedArgs {
-        let args = self.programs.parse(&cmd.program, &cmd.args);
+        let args = if cmd.args_from_stdin || !cmd.placeholder.is_empty() {
+            let run_time = crate::normalize::shell::run_time_args(cmd);
+            self.programs.parse(&cmd.program, &run_time)
+        } else {
+            self.programs.parse(&cmd.program, &cmd.args)
+        };
         let written = match self.programs.spec_of(&args).writes {
             Writes::None => Vec::new(),
             Writes::Last => args.operands.last().cloned().into_iter().collect(),

@@ -14,6 +14,7 @@ pub mod config_change;
 pub mod decision;
 pub mod detect;
 pub mod engine;
+pub mod evade;
 pub mod exit;
 pub mod identity;
 pub mod journal;

@@ -3,6 +3,7 @@
 
 mod check;
 mod doctor;
+mod evade;
 mod explain;
 pub mod failsafe;
 mod hook;
@@ -59,6 +60,30 @@ pub enum Command {
         command: Option<String>,
         /// Bash: one argument is a command line; several are words, quoted back into one.
         /// File tools: the path (then content). WebFetch: the URL. Others: the text.
+        #[arg(last = true, required_unless_present = "command", value_name = "ARGS")]
+        args: Vec<String>,
+    },
+    /// Search meaning-preserving rewrites of a stopped call for ones that slip through:
+    /// `toolgate evade -- rm -rf ~`. Exit 1 if any variant gets past the policy.
+    Evade {
+        /// Tool of the call: Bash (default), Read, Write, Edit, Grep, Glob, NotebookEdit.
+        #[arg(long, default_value = "Bash")]
+        tool: String,
+        /// Working directory of the call (default: the current directory).
+        #[arg(long, value_name = "DIR")]
+        cwd: Option<String>,
+        /// Count a variant as stopped only when this rule stops it.
+        #[arg(long, value_name = "ID")]
+        rule: Option<String>,
+        /// Most variants to try.
+        #[arg(long, default_value_t = 1000)]
+        budget: usize,
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+        /// A Bash command line, exactly as the hook would receive it.
+        #[arg(long, value_name = "STRING", conflicts_with = "args")]
+        command: Option<String>,
+        /// As for `check`: one argument is a command line, several are words.
         #[arg(last = true, required_unless_present = "command", value_name = "ARGS")]
         args: Vec<String>,
     },
@@ -146,6 +171,26 @@ pub fn run() -> ExitCode {
             command,
             args,
         } => check::run(policy.as_deref(), &tool, cwd, command, &args),
+        Command::Evade {
+            tool,
+            cwd,
+            rule,
+            budget,
+            format,
+            command,
+            args,
+        } => evade::run(
+            policy.as_deref(),
+            evade::Args {
+                tool,
+                cwd,
+                command,
+                args,
+                rule,
+                budget,
+                json: format == "json",
+            },
+        ),
         Command::Explain { file } => explain::run(policy.as_deref(), &file),
         Command::Test { packs } => test::run(policy.as_deref(), &packs),
         Command::Lint { policy_file } => lint::run(policy_file.as_deref().or(policy.as_deref())),

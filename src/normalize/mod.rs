@@ -159,6 +159,53 @@ impl Subject {
     }
 }
 
+/// Every command's assignments and arguments after quote removal, one command per line.
+fn command_words(analysis: &shell::Analysis) -> String {
+    let mut out = String::new();
+    for cmd in &analysis.commands {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        for (name, value) in &cmd.assignments {
+            out.push_str(name);
+            out.push('=');
+            out.push_str(&value.text);
+            out.push(' ');
+        }
+        out.push_str(&cmd.program);
+        for arg in &cmd.args {
+            out.push(' ');
+            out.push_str(&arg.text);
+        }
+    }
+    out
+}
+
+/// Read the escapes common to string literals of Python, JavaScript, Ruby, Perl, PHP and
+/// JSON: `\n`, `\t`, `\r`, `\"`, `\'`, `\\`, `\/`. Others stay as written.
+fn unescape_literals(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(q @ ('"' | '\'' | '\\' | '/')) => out.push(q),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 /// Most string leaves taken from an MCP or unknown tool's arguments.
 const MAX_TEXT_LEAVES: usize = 4096;
 
@@ -285,6 +332,17 @@ impl Subject {
                     ShellKind::PowerShell => shell::analyze_powershell(command, &env),
                 });
                 self.text("command", command);
+                // The words as the programs receive them: quotes removed (`A''KIA...`) and,
+                // inside interpreter code, string escapes read (`"line\nline"`), so a secret
+                // or patient record split by quoting or escaped into a literal is seen whole.
+                let words = self.shell.as_ref().map(command_words).unwrap_or_default();
+                if !words.is_empty() && words != *command {
+                    if words.contains('\\') {
+                        let decoded = unescape_literals(&words);
+                        self.text("command", &decoded);
+                    }
+                    self.text("command", &words);
+                }
             }
             ToolInput::Read { file_path } => {
                 if let Some(p) = self.file("file_path", file_path, Access::Read, ctx) {

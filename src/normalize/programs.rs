@@ -250,6 +250,17 @@ impl ProgramTable {
         cell.get_or_init(|| read(name, text)).as_ref()
     }
 
+    /// Every program name the table knows (not subcommands), for matching a glob typed in
+    /// the program position (`/usr/bin/[r]m`).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.specs
+            .keys()
+            .chain(self.lazy.keys())
+            .chain(self.aliases.keys())
+            .map(String::as_str)
+            .filter(|n| !n.contains(' '))
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
     }

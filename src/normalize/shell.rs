@@ -1008,6 +1008,12 @@ impl Analyzer {
         if words.is_empty() {
             // `x=rm` alone sets a shell variable for the commands that follow.
             for (name, value) in prefix_vars {
+                // `t=~/.ss?/id_rsa; cat $t`: the glob expands where `$t` is used unquoted.
+                if !value.dynamic && value.text.contains(['*', '?', '[']) {
+                    self.glob_vars.insert(name.clone());
+                } else {
+                    self.glob_vars.remove(&name);
+                }
                 let known = (!value.dynamic).then_some(value.text);
                 self.vars.insert(name, known);
             }
@@ -1341,7 +1347,14 @@ impl Analyzer {
                     match printed {
                         Some(text) => {
                             let text = text.trim_end_matches('\n').to_string();
+                            let first = out.len().saturating_sub(1);
                             self.push_split(out, &text, quoted);
+                            // Unquoted, the printed words are globbed too (`cat $(echo ~/.ss?/x)`).
+                            if !quoted {
+                                for arg in &mut out[first..] {
+                                    arg.glob |= arg.text.contains(['*', '?', '[']);
+                                }
+                            }
                         }
                         None if !listed.is_empty() && !quoted => {
                             for (i, path) in listed.into_iter().enumerate() {
@@ -1461,9 +1474,12 @@ pub(crate) fn printed_text(cmd: &Command) -> Option<String> {
             let text = words.join(" ");
             Some(if escapes {
                 decode_printf_escapes(&text)
+            } else if text.contains("\\n") {
+                // bash's echo prints `\n` as written, zsh's (macOS' default shell) as a
+                // newline: a shell reading the output sees one or the other, so both are read.
+                format!("{text}\n{}", text.replace("\\n", "\n"))
             } else {
-                // Conservative: `sh` reading this may be dash, whose echo reads `\n`.
-                text.replace("\\n", "\n")
+                text
             })
         }
         "printf" => {
@@ -2136,6 +2152,7 @@ fn tr_map(text: &str, from: &str, to: &str) -> Option<String> {
 
 mod code;
 mod effects;
+pub use effects::run_time_args;
 mod powershell;
 mod wrappers;
 

@@ -394,6 +394,7 @@ impl Analyzer {
         if !runs {
             return;
         }
+        // awk strings are double-quoted with backslash escapes (`system("sh -c \"...\"")`).
         for literal in string_literals_any(&program.text) {
             self.script(&literal, Some("awk system()"), true);
         }
@@ -712,15 +713,28 @@ impl Analyzer {
 /// String literals of any length (awk's `system("rm")` has no space to go by).
 fn string_literals_any(code: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut rest = code;
-    while let Some(start) = rest.find('"') {
-        let after = &rest[start + 1..];
-        let Some(end) = after.find('"') else { break };
-        out.push(after[..end].to_string());
-        rest = &after[end + 1..];
-        if out.len() >= 64 {
+    let mut chars = code.chars();
+    while out.len() < 64 {
+        if !chars.by_ref().any(|c| c == '"') {
             break;
         }
+        let mut literal = String::new();
+        let mut escaped = false;
+        for d in chars.by_ref() {
+            match (escaped, d) {
+                (true, 'n') => literal.push('\n'),
+                (true, 't') => literal.push('\t'),
+                (true, other) => literal.push(other),
+                (false, '\\') => {
+                    escaped = true;
+                    continue;
+                }
+                (false, '"') => break,
+                (false, other) => literal.push(other),
+            }
+            escaped = false;
+        }
+        out.push(literal);
     }
     out
 }

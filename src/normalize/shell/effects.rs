@@ -576,7 +576,7 @@ impl Analyzer {
 /// The arguments as they will be at run time, as far as known: `{}` (find -exec, xargs -I)
 /// stands for each path find starts from or a pipe prints; xargs appends what arrives on
 /// stdin (known text, or a run-time value).
-fn run_time_args(cmd: &Command) -> Vec<Arg> {
+pub fn run_time_args(cmd: &Command) -> Vec<Arg> {
     let mut out = Vec::with_capacity(cmd.args.len());
     let mut replaced = false;
     for arg in &cmd.args {

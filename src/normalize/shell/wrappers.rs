@@ -66,6 +66,22 @@ fn skip_options(args: &[Arg], opts: &Opts) -> (usize, Vec<SeenOption>) {
     (i, seen)
 }
 
+/// `localhost`, `127.0.0.1`, `::1`, `user@localhost`, `ssh://localhost:22`: this machine.
+fn is_loopback_host(word: &str) -> bool {
+    let host = word.trim_start_matches("ssh://");
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.split_once(']'))
+        .map_or_else(|| host.split(':').next().unwrap_or(host), |(h, _)| h);
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "::1"
+        || host == "0.0.0.0"
+        || host.split('.').next() == Some("127") && host.split('.').count() == 4
+}
+
 pub(super) const SHELLS: &[&str] = &[
     "sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "rbash", "csh", "tcsh", "yash",
     "posh", "oksh", "loksh",
@@ -98,6 +114,28 @@ impl Analyzer {
             let Some(first) = cmd.args.first() else {
                 return;
             };
+            // `/usr/bin/[r]m`, `/bin/r?`: the program is whichever file the glob matches.
+            // One program the table or the shell list knows: read it as that one; several or
+            // none: only known at run time.
+            if first.glob && !first.dynamic {
+                let pattern = first
+                    .text
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&first.text)
+                    .to_string();
+                let matched = self.programs_matching(&pattern);
+                let arg = &mut cmd.args[0];
+                match matched.as_slice() {
+                    [one] => {
+                        let dir_len = arg.text.len() - pattern.len();
+                        arg.text = format!("{}{one}", &arg.text[..dir_len]);
+                        arg.glob = false;
+                    }
+                    _ => arg.dynamic = true,
+                }
+                continue;
+            }
             if first.dynamic {
                 let shown = first.text.clone();
                 self.note(
@@ -147,6 +185,27 @@ impl Analyzer {
                 .map(|p| p.paths.clone())
                 .unwrap_or_default();
         }
+        // Paths through a link made earlier in the line (`ln -s /etc l && chmod -R 777 l/`)
+        // are the link's target, for every rule that reads the words.
+        if !self.links.is_empty() {
+            let cwd = cmd.cwd.clone();
+            for arg in cmd
+                .args
+                .iter_mut()
+                .chain(cmd.redirects.iter_mut().map(|r| &mut r.target))
+            {
+                if arg.dynamic || arg.text.starts_with('-') {
+                    continue;
+                }
+                let plain = path::resolve(&arg.text, cwd.as_deref(), self.home.as_deref());
+                let through = self.resolve_path(arg, cwd.as_deref());
+                if let (Some(plain), Some(through)) = (plain, through)
+                    && plain != through
+                {
+                    arg.text = through;
+                }
+            }
+        }
         let index = self.commands.len();
         self.commands.push(cmd);
         if url_program {
@@ -164,6 +223,28 @@ impl Analyzer {
         self.follow_code(index);
         self.remote = saved_remote;
         self.speculate(index);
+    }
+
+    /// Known program names a glob matches (`[r]m` -> rm), sorted, at most a few.
+    fn programs_matching(&self, pattern: &str) -> Vec<String> {
+        let Ok(glob) = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+        else {
+            return Vec::new();
+        };
+        let matcher = glob.compile_matcher();
+        let mut names: Vec<String> = self
+            .programs
+            .names()
+            .chain(SHELLS.iter().copied())
+            .filter(|n| matcher.is_match(n))
+            .map(str::to_string)
+            .take(8)
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// `python -m twine upload`, `python manage.py flush`, `php artisan db:wipe`: the module
@@ -394,6 +475,26 @@ impl Analyzer {
             _ => None,
         });
         cmd.args.drain(..start);
+        // `echo / | xargs chmod -R 777`: the words a literal stage prints become arguments,
+        // exactly as xargs appends them (globs the echo expanded kept as globs).
+        let plain_xargs = replace.is_none()
+            && seen.iter().all(|(n, _)| {
+                matches!(n.as_str(), "-r" | "--no-run-if-empty" | "-t" | "--verbose")
+            });
+        if plain_xargs
+            && let Some(text) = self.pipe.as_ref().and_then(|p| p.text.as_ref())
+            && text.split_whitespace().count() <= 64
+        {
+            let words: Vec<Arg> = text
+                .split_whitespace()
+                .map(|w| Arg {
+                    glob: w.contains(['*', '?', '[']),
+                    ..Arg::literal(w)
+                })
+                .collect();
+            cmd.args.extend(words);
+            return Strip::Unwrapped;
+        }
         let token = replace.unwrap_or_else(|| "{}".into());
         for arg in &mut cmd.args {
             if arg.text.contains(&token) {
@@ -632,13 +733,22 @@ impl Analyzer {
         {
             let code = join_args(&cmd.args[runner.start.min(cmd.args.len())..]);
             let saved = self.cwd.clone();
-            if runner.spec.remote {
+            // `ssh localhost CMD` runs CMD on this machine, in the home directory.
+            let here = matches!(cmd.program.as_str(), "ssh" | "mosh")
+                && runner.context.iter().any(|w| is_loopback_host(w));
+            let remote = runner.spec.remote && !here;
+            if remote {
                 self.remote
                     .push(format!("{} {}", cmd.program, runner.context.join(" ")));
                 self.cwd = None;
+            } else if here {
+                self.cwd = self.home.clone();
             }
             self.code_or_hidden(&code, &format!("{} (command line)", cmd.program));
-            if runner.spec.remote {
+            if here {
+                self.cwd = saved.clone();
+            }
+            if remote {
                 self.remote.pop();
                 self.cwd = saved;
             }
@@ -1050,7 +1160,13 @@ pub(super) fn string_literals(code: &str) -> Vec<String> {
         let mut escaped = false;
         for d in chars.by_ref() {
             if escaped {
-                literal.push(d);
+                // `"a\nb"` is two lines to the shell it is handed to.
+                literal.push(match d {
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    other => other,
+                });
                 escaped = false;
             } else if d == '\\' {
                 escaped = true;
@@ -1060,7 +1176,10 @@ pub(super) fn string_literals(code: &str) -> Vec<String> {
                 literal.push(d);
             }
         }
-        if literal.contains(' ') && out.len() < 64 {
+        // Words alone are names, not commands; shell syntax makes a literal worth reading
+        // (`"((((true))))"` nests as deep as any command line).
+        let shellish = literal.contains([' ', ';', '|', '&', '(', '$', '<', '>', '`', '\n']);
+        if shellish && out.len() < 64 {
             out.push(literal);
         }
     }
