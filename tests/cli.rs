@@ -1353,3 +1353,47 @@ fn explain_names_each_rules_layer() {
         "built-in rules carry no layer tag"
     );
 }
+
+#[test]
+fn test_coverage_reports_examples_shadowing_and_counts() {
+    let out = toolgate()
+        .args(["test", "--coverage", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .expect("a JSON line");
+    let c: serde_json::Value = serde_json::from_str(line).unwrap();
+    let packs = c["packs"].as_array().unwrap();
+    assert!(packs.len() >= 10);
+    let fs = packs.iter().find(|p| p["pack"] == "fs").unwrap();
+    assert!(fs["hit_examples"].as_u64().unwrap() >= 50);
+    // Every built-in rule has both kinds of example, and none is shadowed on all of them.
+    assert_eq!(c["no_hit_example"], serde_json::json!([]));
+    assert_eq!(c["no_miss_example"], serde_json::json!([]));
+    assert_eq!(c["shadowed"], serde_json::json!([]));
+    let decided = c["decided_by_other"].as_array().unwrap();
+    assert!(
+        decided
+            .iter()
+            .any(|d| d[0] == "fs.rm-outside-project" && d[2] == "fs.rm-critical")
+    );
+
+    let out = toolgate().args(["test", "--coverage"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for section in [
+        "coverage:",
+        "rules with no hit example: none",
+        "shadowed rules",
+        "decided by another rule",
+    ] {
+        assert!(text.contains(section), "{section} missing:\n{text}");
+    }
+}

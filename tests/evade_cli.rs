@@ -101,6 +101,18 @@ miss = ["ls"]
         let eq = s["equivalence"].as_str().unwrap();
         assert!(eq == "exact" || eq.starts_with("assumes "), "{eq}");
     }
+    // Its only example is decided by the built-in rule: coverage calls it shadowed.
+    let out = toolgate(&policy)
+        .args(["test", "--coverage", "--format", "json", "spelled"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with('{')).unwrap();
+    let coverage: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(
+        coverage["shadowed"],
+        serde_json::json!([["spelled.no-rm-root", "fs.rm-critical"]])
+    );
     // Text output names each slip.
     let out = toolgate(&policy)
         .args([

@@ -97,6 +97,13 @@ pub enum Command {
     Test {
         /// Pack ids or pack files to test (default: all).
         packs: Vec<String>,
+        /// Also report rules without hit or miss examples, examples other rules hit too,
+        /// rules shadowed by another on all their examples, and example counts per pack.
+        #[arg(long)]
+        coverage: bool,
+        /// With --coverage: text (default) or json.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
     },
     /// Validate a policy and its packs; every problem is reported at once.
     Lint {
@@ -192,7 +199,11 @@ pub fn run() -> ExitCode {
             },
         ),
         Command::Explain { file } => explain::run(policy.as_deref(), &file),
-        Command::Test { packs } => test::run(policy.as_deref(), &packs),
+        Command::Test {
+            packs,
+            coverage,
+            format,
+        } => test::run(policy.as_deref(), &packs, coverage, format == "json"),
         Command::Lint { policy_file } => lint::run(policy_file.as_deref().or(policy.as_deref())),
         Command::Packs => packs::run(policy.as_deref()),
         Command::Journal { command } => {

@@ -7,7 +7,7 @@ use crate::sanitize::safe;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub fn run(policy: Option<&Path>, only: &[String]) -> u8 {
+pub fn run(policy: Option<&Path>, only: &[String], coverage: bool, json: bool) -> u8 {
     let gate = match super::load_gate(policy, Context::example()) {
         Ok(g) => g,
         Err(status) => return status,
@@ -63,10 +63,61 @@ pub fn run(policy: Option<&Path>, only: &[String]) -> u8 {
     }
     let passed = results.iter().filter(|r| r.passed).count();
     let failed = results.len() - passed;
+    if coverage {
+        let c = validate::coverage(&gate, only);
+        if json {
+            println!("{}", serde_json::to_string(&c).unwrap_or_default());
+        } else {
+            print_coverage(&c);
+        }
+    }
     println!("{passed} passed, {failed} failed");
     if failed > 0 {
         exit::FAILURE
     } else {
         exit::NO_OBJECTION
+    }
+}
+
+fn print_coverage(c: &validate::Coverage) {
+    println!("coverage:");
+    for p in &c.packs {
+        println!(
+            "  {:<18} {:>3} rules  {:>4} hit examples  {:>4} miss examples",
+            p.pack, p.rules, p.hit_examples, p.miss_examples
+        );
+    }
+    let list = |title: &str, items: &[String]| {
+        println!(
+            "  {title}: {}",
+            if items.is_empty() {
+                "none".into()
+            } else {
+                items.join(", ")
+            }
+        );
+    };
+    list("rules with no hit example", &c.no_hit_example);
+    list("rules with no miss example", &c.no_miss_example);
+    println!("  shadowed rules (another rule decides every one of their examples):");
+    if c.shadowed.is_empty() {
+        println!("    none");
+    }
+    for (rule, by) in &c.shadowed {
+        println!("    {rule} by {by}");
+    }
+    println!(
+        "  hit examples also hit by other rules: {}; decided by another rule: {}",
+        c.also_hit_by_others,
+        c.decided_by_other.len()
+    );
+    for (rule, example, by) in c.decided_by_other.iter().take(50) {
+        println!("    {rule}: `{}` decided by {by}", safe(example));
+    }
+    if c.decided_by_other.len() > 50 {
+        println!(
+            "    ... {} more (--format json for all)",
+            c.decided_by_other.len() - 50
+        );
     }
 }

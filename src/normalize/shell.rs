@@ -1494,14 +1494,18 @@ pub(crate) fn printed_text(cmd: &Command) -> Option<String> {
             let mut text = String::new();
             let mut used = 0;
             for _ in 0..64 {
+                // Escapes are read in the format only: `%s` prints its argument as given
+                // (`printf '%s' 'a\''b'` prints a backslash).
                 let mut chunk = String::new();
+                let mut literal = String::new();
                 let mut chars = format.chars().peekable();
                 let mut converted = false;
                 while let Some(c) = chars.next() {
                     if c != '%' {
-                        chunk.push(c);
+                        literal.push(c);
                         continue;
                     }
+                    chunk.push_str(&decode_printf_escapes(&std::mem::take(&mut literal)));
                     // Skip flags, width and precision.
                     while chars.peek().is_some_and(|d| "-+ #0123456789.".contains(*d)) {
                         chars.next();
@@ -1523,7 +1527,8 @@ pub(crate) fn printed_text(cmd: &Command) -> Option<String> {
                         None => {}
                     }
                 }
-                text.push_str(&decode_printf_escapes(&chunk));
+                chunk.push_str(&decode_printf_escapes(&literal));
+                text.push_str(&chunk);
                 if !converted || used >= rest.len() {
                     break;
                 }

@@ -110,3 +110,86 @@ fn check(
         location: e.location.clone(),
     }
 }
+
+/// What `toolgate test --coverage` reports about the examples as a whole.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Coverage {
+    /// Per pack: rules, hit examples, miss examples.
+    pub packs: Vec<PackCoverage>,
+    /// Rules with no example that must hit.
+    pub no_hit_example: Vec<String>,
+    /// Rules with no example that must not hit.
+    pub no_miss_example: Vec<String>,
+    /// Hit examples that other rules hit too (overlap is normal: severities layer).
+    pub also_hit_by_others: usize,
+    /// A rule's hit example decided by another rule: (rule, example, the decider).
+    pub decided_by_other: Vec<(String, String, String)>,
+    /// Rules that never decide their own hit examples: (rule, the rule that decides them).
+    pub shadowed: Vec<(String, String)>,
+}
+
+#[derive(Debug, Default, serde::Serialize)]
+pub struct PackCoverage {
+    pub pack: String,
+    pub rules: usize,
+    pub hit_examples: usize,
+    pub miss_examples: usize,
+}
+
+/// Coverage of the selected packs' examples (all when `only` is empty).
+pub fn coverage(gate: &Gate, only: &[String]) -> Coverage {
+    let mut out = Coverage::default();
+    for pack in &gate.engine.packs {
+        let selected = only.is_empty()
+            || only
+                .iter()
+                .any(|o| *o == pack.id || pack.file.ends_with(o.as_str()));
+        if !selected {
+            continue;
+        }
+        let mut pc = PackCoverage {
+            pack: pack.id.clone(),
+            rules: pack.rules.len(),
+            ..Default::default()
+        };
+        for rule in &pack.rules {
+            pc.hit_examples += rule.examples.hit.len();
+            pc.miss_examples += rule.examples.miss.len();
+            if rule.examples.hit.is_empty() {
+                out.no_hit_example.push(rule.id.clone());
+            }
+            if rule.examples.miss.is_empty() {
+                out.no_miss_example.push(rule.id.clone());
+            }
+            let mut deciders: Vec<Option<String>> = Vec::new();
+            for e in &rule.examples.hit {
+                let Ok(event) = protocol::decode(example_event(e).to_string().as_bytes()) else {
+                    continue;
+                };
+                let (_, verdict) = gate.decide(&event);
+                if verdict.hits.iter().any(|h| h.rule != rule.id) {
+                    out.also_hit_by_others += 1;
+                }
+                // Hits are sorted most serious first: the first one decided the call.
+                let decider = verdict.hits.first().map(|h| h.rule.clone());
+                if let Some(d) = &decider
+                    && *d != rule.id
+                {
+                    out.decided_by_other
+                        .push((rule.id.clone(), e.summary(), d.clone()));
+                }
+                deciders.push(decider);
+            }
+            if let Some(Some(first)) = deciders.first()
+                && *first != rule.id
+                && deciders
+                    .iter()
+                    .all(|d| d.as_deref() == Some(first.as_str()))
+            {
+                out.shadowed.push((rule.id.clone(), first.clone()));
+            }
+        }
+        out.packs.push(pc);
+    }
+    out
+}
