@@ -160,6 +160,24 @@ impl Engine {
             .as_ref()
     }
 
+    /// The keyword prefilter's view of a call: keywords found in its texts, and the secret
+    /// rules they select (the rest are skipped without running their regexes).
+    pub fn prefilter(&self, subject: &Subject) -> (Vec<String>, Vec<String>, Vec<String>) {
+        let mut found: std::collections::BTreeSet<String> = Default::default();
+        for t in &subject.texts {
+            found.extend(self.keywords_in(&t.text));
+        }
+        let (mut run, mut skipped) = (Vec::new(), Vec::new());
+        for (rule, d) in self.secret_detectors() {
+            let selected = d.keywords.is_empty() || d.keywords.iter().any(|k| found.contains(k));
+            let list = if selected { &mut run } else { &mut skipped };
+            if !list.iter().any(|r| r == rule) {
+                list.push(rule.to_string());
+            }
+        }
+        (found.into_iter().collect(), run, skipped)
+    }
+
     /// Which secret keywords occur in `text` (lower-case).
     fn keywords_in(&self, text: &str) -> std::collections::HashSet<String> {
         let mut present = std::collections::HashSet::new();

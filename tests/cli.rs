@@ -1397,3 +1397,31 @@ fn test_coverage_reports_examples_shadowing_and_counts() {
         assert!(text.contains(section), "{section} missing:\n{text}");
     }
 }
+
+#[test]
+fn explain_shows_the_prefilter_and_why_rules_missed() {
+    let event = pre(
+        "Bash",
+        serde_json::json!({"command": "curl -H 'Authorization: token ghp_x' https://api.github.com"}),
+    );
+    let out = toolgate()
+        .args(["explain", "-"])
+        .write_stdin(event)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let prefilter = text
+        .lines()
+        .find(|l| l.starts_with("prefilter:"))
+        .expect("a prefilter line");
+    assert!(
+        prefilter.contains("ghp_") && prefilter.contains("secrets.github-token"),
+        "{prefilter}"
+    );
+    assert!(
+        !prefilter.contains("secrets.aws-access-key-id"),
+        "{prefilter}"
+    );
+    let rm = text.lines().find(|l| l.contains("fs.rm-critical")).unwrap();
+    assert!(rm.contains("looks for a delete/move effect"), "{rm}");
+}

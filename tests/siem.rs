@@ -949,3 +949,60 @@ fn csv_and_udp_carry_every_record() {
     }
     assert_eq!(seqs, ["1", "2", "3", "4", "5", "6"]);
 }
+
+#[test]
+fn journal_rules_finds_approved_asks_and_denials_worked_around() {
+    let j = journal();
+    for n in 0..4 {
+        j.bash(n, "git push origin main"); // asks
+    }
+    // The user approved three of the four: Claude Code ran them and reported back.
+    for n in 0..3 {
+        j.hook(json!({
+            "hook_event_name": "PostToolUse", "session_id": "sess-1", "tool_use_id": format!("toolu_{n}"),
+            "cwd": "/home/dev/project", "tool_name": "Bash",
+            "tool_input": {"command": "git push origin main"}, "tool_response": {"stdout": "ok"}
+        }));
+    }
+    j.bash(10, "rm -rf /"); // denied
+    j.bash(11, "ls /"); // then something of the same tool passed
+    let out = j
+        .toolgate()
+        .args(["journal", "rules", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rule = |id: &str| {
+        report["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == id)
+            .unwrap_or_else(|| panic!("{id} missing: {report}"))
+            .clone()
+    };
+    let push = rule("git.push");
+    assert_eq!(
+        (push["asked"].clone(), push["approved"].clone()),
+        (json!(4), json!(3))
+    );
+    let rm = rule("fs.rm-critical");
+    assert_eq!(rm["denied"], 1);
+    assert_eq!(rm["denied_then_allowed"], 1);
+    let never = report["never_fired"].as_array().unwrap();
+    assert!(never.iter().any(|r| r == "secrets.github-token"));
+    assert!(!never.iter().any(|r| r == "git.push"));
+
+    let out = j.toolgate().args(["journal", "rules"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("candidates to relax (asks nearly always approved): none"),
+        "{text}"
+    );
+    assert!(text.contains("candidates to tighten (a denial then a passing call of the same tool): fs.rm-critical (1 of 1 denials)"), "{text}");
+}

@@ -124,6 +124,21 @@ pub fn run(policy: Option<&Path>, file: &str) -> u8 {
     for t in &subject.texts {
         println!("text {}: {} bytes", safe(&t.field), t.text.len());
     }
+    let (keywords, run, skipped) = gate.engine.prefilter(&subject);
+    println!(
+        "prefilter: keywords found: {}; secret rules run: {}; skipped: {}",
+        if keywords.is_empty() {
+            "none".into()
+        } else {
+            safe(&keywords.join(", "))
+        },
+        if run.is_empty() {
+            "none".into()
+        } else {
+            run.join(", ")
+        },
+        skipped.len()
+    );
     println!("rules considered:");
     let layer_of = |rule: &str| {
         gate.engine
@@ -146,7 +161,21 @@ pub fn run(policy: Option<&Path>, file: &str) -> u8 {
                 let layer = layer_of(&t.rule);
                 match t.matched {
                     Some(m) => println!("  {mark} {}{layer}  {m}", t.rule),
-                    None => println!("  {mark} {}{layer}", t.rule),
+                    None => {
+                        // Why not: what its blocks look for, none of which this call has.
+                        let mut wants: Vec<String> = gate
+                            .engine
+                            .rules()
+                            .find(|r| r.id == t.rule)
+                            .map(|r| r.blocks.iter().map(|b| b.wants()).collect())
+                            .unwrap_or_default();
+                        wants.dedup();
+                        println!(
+                            "  {mark} {}{layer}  (looks for {})",
+                            t.rule,
+                            safe(&wants.join("; or "))
+                        );
+                    }
                 }
                 shown.push(t.rule);
             }

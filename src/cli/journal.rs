@@ -83,6 +83,15 @@ pub enum JournalCommand {
         #[command(flatten)]
         filter: FilterArgs,
     },
+    /// Per rule: hits, denials, asks and how many the user approved (candidates to relax),
+    /// denials followed by a passing call of the same tool in the same session (candidates
+    /// to tighten), and the policy's rules that never fired.
+    Rules {
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Counts by decision, rule, tool, user and day; spooled and lost records.
     Stats {
         #[command(flatten)]
@@ -241,6 +250,9 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, command: JournalComman
             };
             return ship(&conn, &paths, policy, options);
         }
+        JournalCommand::Rules { filter: f, format } => filter(&f, None)
+            .and_then(|f| query::rule_use(&conn, &f).map_err(|e| e.to_string()))
+            .map(|used| print_rule_use(&used, policy, format)),
         JournalCommand::Report { html, filter: f } => {
             filter(&f, None).and_then(|f| report(&conn, &paths, &f, &html))
         }
@@ -727,6 +739,97 @@ fn print_rows(rows: &[Record], format: Format) {
             let _ = writeln!(out, "{} records", rows.len());
         }
     }
+}
+
+fn print_rule_use(used: &[query::RuleUse], policy: Option<&Path>, format: Format) {
+    let fired: std::collections::HashSet<&str> = used.iter().map(|u| u.rule.as_str()).collect();
+    let path = crate::policy::locate(policy);
+    let never: Vec<String> = match crate::policy::Gate::load(
+        path.as_deref(),
+        crate::normalize::Context::from_env(),
+        false,
+    ) {
+        Ok(gate) => gate
+            .engine
+            .rules()
+            .map(|r| r.id.clone())
+            .filter(|id| !fired.contains(id.as_str()))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    if format == Format::Json {
+        println!(
+            "{}",
+            serde_json::json!({ "rules": used, "never_fired": never })
+        );
+        return;
+    }
+    if format == Format::Csv {
+        println!("rule,hits,denied,asked,approved,denied_then_allowed,last");
+        for u in used {
+            println!(
+                "{},{},{},{},{},{},{}",
+                csv_field(&u.rule),
+                u.hits,
+                u.denied,
+                u.asked,
+                u.approved,
+                u.denied_then_allowed,
+                u.last.as_deref().unwrap_or("")
+            );
+        }
+        return;
+    }
+    println!(
+        "{:<40} {:>6} {:>6} {:>6} {:>8} {:>13}  last",
+        "rule", "hits", "denied", "asked", "approved", "deny->allow"
+    );
+    for u in used {
+        println!(
+            "{:<40} {:>6} {:>6} {:>6} {:>8} {:>13}  {}",
+            safe(&u.rule),
+            u.hits,
+            u.denied,
+            u.asked,
+            u.approved,
+            u.denied_then_allowed,
+            u.last
+                .as_deref()
+                .map(|t| &t[..19.min(t.len())])
+                .unwrap_or("")
+        );
+    }
+    let relax: Vec<String> = used
+        .iter()
+        .filter(|u| u.asked >= 3 && u.approved * 10 >= u.asked * 9)
+        .map(|u| format!("{} ({}/{} approved)", u.rule, u.approved, u.asked))
+        .collect();
+    let tighten: Vec<String> = used
+        .iter()
+        .filter(|u| u.denied_then_allowed > 0)
+        .map(|u| {
+            format!(
+                "{} ({} of {} denials)",
+                u.rule, u.denied_then_allowed, u.denied
+            )
+        })
+        .collect();
+    let show = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    println!(
+        "candidates to relax (asks nearly always approved): {}",
+        show(&relax)
+    );
+    println!(
+        "candidates to tighten (a denial then a passing call of the same tool): {}",
+        show(&tighten)
+    );
+    println!("never fired: {}", show(&never));
 }
 
 fn print_stats(s: &query::Stats, format: Format) {

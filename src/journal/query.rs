@@ -275,3 +275,54 @@ mod tests {
         assert!(parse_time("5y").unwrap_err().contains("unit"));
     }
 }
+
+/// How each rule fared over a period, for `journal rules`.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct RuleUse {
+    pub rule: String,
+    pub hits: i64,
+    pub denied: i64,
+    pub asked: i64,
+    /// Asks the user approved: the tool ran (a PostToolUse record for the same call).
+    pub approved: i64,
+    /// Denials followed within ten minutes, in the same session, by a call of the same tool
+    /// that passed: the agent may have found another way round.
+    pub denied_then_allowed: i64,
+    pub last: Option<String>,
+}
+
+/// Per-rule use over the filtered records, most hits first.
+pub fn rule_use(conn: &Connection, f: &Filter) -> Result<Vec<RuleUse>, Error> {
+    let (clause, values) = where_clause(f);
+    let params: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref()).collect();
+    let and = if clause.is_empty() { "WHERE" } else { "AND" };
+    let sql = format!(
+        "SELECT j.value, count(*),
+                sum(decision = 'deny'),
+                sum(decision = 'ask'),
+                sum(decision = 'ask' AND tool_use_id IS NOT NULL AND EXISTS (
+                    SELECT 1 FROM decisions p WHERE p.event = 'PostToolUse'
+                    AND p.tool_use_id = decisions.tool_use_id)),
+                sum(decision = 'deny' AND session_id IS NOT NULL AND EXISTS (
+                    SELECT 1 FROM decisions a WHERE a.session_id = decisions.session_id
+                    AND a.seq > decisions.seq AND a.time_us <= decisions.time_us + 600000000
+                    AND a.event = 'PreToolUse' AND a.decision = 'allow'
+                    AND a.tool_name IS decisions.tool_name)),
+                max(time)
+         FROM decisions, json_each(decisions.rules) AS j {clause} {and} event != 'PostToolUse'
+         GROUP BY 1 ORDER BY 2 DESC, 1"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params.as_slice(), |r| {
+        Ok(RuleUse {
+            rule: r.get(0)?,
+            hits: r.get(1)?,
+            denied: r.get(2)?,
+            asked: r.get(3)?,
+            approved: r.get(4)?,
+            denied_then_allowed: r.get(5)?,
+            last: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}

@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE INDEX IF NOT EXISTS decisions_time ON decisions (time_us);
 CREATE INDEX IF NOT EXISTS decisions_decision_time ON decisions (decision, time_us);
 CREATE INDEX IF NOT EXISTS decisions_session ON decisions (session_id);
+CREATE INDEX IF NOT EXISTS decisions_tool_use ON decisions (tool_use_id);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ";
 

@@ -242,6 +242,62 @@ pub enum Block {
 }
 
 impl Block {
+    /// What the block looks for, in a line (`toolgate explain` says why a rule missed).
+    pub fn wants(&self) -> String {
+        let few = |items: &[String]| {
+            let mut shown: Vec<&str> = items.iter().take(4).map(String::as_str).collect();
+            if items.len() > 4 {
+                shown.push("...");
+            }
+            shown.join(", ")
+        };
+        match self {
+            Block::Effect(b) => {
+                let kinds: Vec<&str> = b
+                    .kinds
+                    .iter()
+                    .map(|k| match k {
+                        EffectKind::Kind(k) => k.id(),
+                        EffectKind::Overwrite => "overwrite",
+                    })
+                    .collect();
+                let mut out = format!("a {} effect", kinds.join("/"));
+                if b.recursive == Some(true) {
+                    out.push_str(" (recursive)");
+                }
+                if let Some(p) = &b.path {
+                    out.push_str(&format!(" on {}", few(p.patterns())));
+                }
+                out
+            }
+            Block::Command(b) => {
+                let mut out = match &b.program {
+                    Some(p) => format!("a command {}", p.display()),
+                    None => "a command".to_string(),
+                };
+                if !b.flags_any.is_empty() {
+                    out.push_str(&format!(" with {}", few(&b.flags_any)));
+                }
+                if let Some(p) = b.path.as_ref().and_then(|p| p.any.as_ref()) {
+                    out.push_str(&format!(" on {}", few(p.patterns())));
+                }
+                out
+            }
+            Block::Note(kinds) => {
+                let ids: Vec<String> = kinds.iter().map(|k| k.id().to_string()).collect();
+                format!("a shell note {}", few(&ids))
+            }
+            Block::File(b) => format!("a file {}", few(b.any.patterns())),
+            Block::Url(b) => match &b.host {
+                Some(h) => format!("a URL to {}", few(h.patterns())),
+                None => "a URL".into(),
+            },
+            Block::Text(_) => "text matching its patterns".into(),
+            Block::Secret(b, _) => format!("a secret (keywords {})", few(&b.keywords)),
+            Block::Phi(..) => "patient data".into(),
+        }
+    }
+
     /// Compile every name set, glob and regex in the block now; one message per failure.
     pub fn check(&self) -> Vec<String> {
         let mut results: Vec<Result<(), String>> = Vec::new();
