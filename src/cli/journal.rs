@@ -40,41 +40,7 @@ pub enum JournalCommand {
     },
     /// Send every record not yet shipped to a syslog collector (RFC 5424, the OCSF event as
     /// the message). Keeps its own cursor; exit 1 if records are still pending.
-    Ship {
-        /// tcp://HOST:PORT or tls://HOST:PORT (octet-counted, confirmed per batch), or
-        /// udp://HOST:PORT (unconfirmed).
-        #[arg(long, value_name = "URL")]
-        syslog: String,
-        /// tls://: PEM certificates to trust (default: the system bundle).
-        #[arg(long, value_name = "FILE")]
-        ca: Option<PathBuf>,
-        /// tls://: client certificate (PEM) for collectors that require one; with --key.
-        #[arg(long, value_name = "FILE")]
-        cert: Option<PathBuf>,
-        /// tls://: the client certificate's private key (PEM).
-        #[arg(long, value_name = "FILE")]
-        key: Option<PathBuf>,
-        /// auth, authpriv or local0 to local7.
-        #[arg(long, default_value = "authpriv")]
-        facility: String,
-        /// Cursor file (default: beside the journal, one per destination).
-        #[arg(long, value_name = "FILE")]
-        cursor: Option<PathBuf>,
-        /// Largest message in bytes; larger ones have their request data cut, and say so.
-        #[arg(long, default_value_t = 8192, value_name = "BYTES")]
-        max_message: usize,
-        /// Records per confirmed batch.
-        #[arg(long, default_value_t = 100)]
-        batch: usize,
-        /// Retries per batch, with doubling back-off from 250 ms (at most 8 s apart).
-        #[arg(long, default_value_t = 5)]
-        retries: u32,
-        /// Seconds to wait for the collector to connect, read or confirm.
-        #[arg(long, default_value_t = 10, value_name = "SECONDS")]
-        timeout: u64,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
+    Ship(ShipArgs),
     /// Write a self-contained HTML report for compliance staff (no network, prints well).
     Report {
         /// The HTML file to write (replaced atomically).
@@ -224,32 +190,7 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, command: JournalComman
         JournalCommand::Stats { filter: f, format } => filter(&f, None)
             .and_then(|f| query::stats(&conn, &f).map_err(|e| e.to_string()))
             .map(|s| print_stats(&s, format)),
-        JournalCommand::Ship {
-            syslog,
-            ca,
-            cert,
-            key,
-            facility,
-            cursor,
-            max_message,
-            batch,
-            retries,
-            timeout,
-            format,
-        } => {
-            let options = ShipArgs {
-                syslog,
-                tls: crate::journal::ship::TlsFiles { ca, cert, key },
-                facility,
-                cursor,
-                max_message,
-                batch,
-                retries,
-                timeout,
-                format,
-            };
-            return ship(&conn, &paths, policy, options);
-        }
+        JournalCommand::Ship(options) => return ship(&conn, &paths, policy, options),
         JournalCommand::Rules { filter: f, format } => filter(&f, None)
             .and_then(|f| query::rule_use(&conn, &f).map_err(|e| e.to_string()))
             .map(|used| print_rule_use(&used, policy, format)),
@@ -442,15 +383,40 @@ fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-struct ShipArgs {
+#[derive(Args, Debug)]
+pub struct ShipArgs {
+    /// tcp://HOST:PORT or tls://HOST:PORT (octet-counted, confirmed per batch), or
+    /// udp://HOST:PORT (unconfirmed).
+    #[arg(long, value_name = "URL")]
     syslog: String,
-    tls: crate::journal::ship::TlsFiles,
+    /// tls://: PEM certificates to trust (default: the system bundle).
+    #[arg(long, value_name = "FILE")]
+    ca: Option<PathBuf>,
+    /// tls://: client certificate (PEM) for collectors that require one; with --key.
+    #[arg(long, value_name = "FILE")]
+    cert: Option<PathBuf>,
+    /// tls://: the client certificate's private key (PEM).
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+    /// auth, authpriv or local0 to local7.
+    #[arg(long, default_value = "authpriv")]
     facility: String,
+    /// Cursor file (default: beside the journal, one per destination).
+    #[arg(long, value_name = "FILE")]
     cursor: Option<PathBuf>,
+    /// Largest message in bytes; larger ones have their request data cut, and say so.
+    #[arg(long, default_value_t = 8192, value_name = "BYTES")]
     max_message: usize,
+    /// Records per confirmed batch.
+    #[arg(long, default_value_t = 100)]
     batch: usize,
+    /// Retries per batch, with doubling back-off from 250 ms (at most 8 s apart).
+    #[arg(long, default_value_t = 5)]
     retries: u32,
+    /// Seconds to wait for the collector to connect, read or confirm.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     timeout: u64,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
 
@@ -464,7 +430,12 @@ fn ship(conn: &rusqlite::Connection, paths: &Paths, policy: Option<&Path>, a: Sh
                 safe(&a.facility)
             )
         })?;
-        let tls_files = a.tls.ca.is_some() || a.tls.cert.is_some() || a.tls.key.is_some();
+        let tls = crate::journal::ship::TlsFiles {
+            ca: a.ca.clone(),
+            cert: a.cert.clone(),
+            key: a.key.clone(),
+        };
+        let tls_files = tls.ca.is_some() || tls.cert.is_some() || tls.key.is_some();
         if tls_files && !matches!(destination, Destination::Tls(_)) {
             return Err("--ca, --cert and --key apply to tls:// destinations only".into());
         }
@@ -494,7 +465,7 @@ fn ship(conn: &rusqlite::Connection, paths: &Paths, policy: Option<&Path>, a: Sh
             timeout: std::time::Duration::from_secs(a.timeout.max(1)),
             backoff: std::time::Duration::from_millis(250),
             tls: match destination {
-                Destination::Tls(_) => Some(a.tls.client_config()?),
+                Destination::Tls(_) => Some(tls.client_config()?),
                 _ => None,
             },
         };

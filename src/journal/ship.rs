@@ -306,17 +306,7 @@ fn send(destination: &Destination, messages: &[Vec<u8>], options: &Options) -> R
             tls.sock
                 .shutdown(Shutdown::Write)
                 .map_err(|e| fail("cannot finish the batch to", e))?;
-            let mut buf = [0u8; 512];
-            loop {
-                match tls.read(&mut buf) {
-                    Ok(0) => return Ok(()),
-                    Ok(_) => continue,
-                    // The collector closed the connection without its own close_notify
-                    // (rsyslog does): it read everything first, or we would see a reset.
-                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
-                    Err(e) => return Err(fail("no confirmation from", e)),
-                }
-            }
+            closed_by_peer(&mut tls).map_err(|e| fail("no confirmation from", e))
         }
         Destination::Tcp(_) => {
             let mut stream = connect()?;
@@ -328,14 +318,7 @@ fn send(destination: &Destination, messages: &[Vec<u8>], options: &Options) -> R
             stream
                 .shutdown(Shutdown::Write)
                 .map_err(|e| fail("cannot finish the batch to", e))?;
-            let mut buf = [0u8; 512];
-            loop {
-                match stream.read(&mut buf) {
-                    Ok(0) => return Ok(()),
-                    Ok(_) => continue,
-                    Err(e) => return Err(fail("no confirmation from", e)),
-                }
-            }
+            closed_by_peer(&mut stream).map_err(|e| fail("no confirmation from", e))
         }
         Destination::Udp(_) => {
             let local: SocketAddr = if address.is_ipv4() {
@@ -351,6 +334,21 @@ fn send(destination: &Destination, messages: &[Vec<u8>], options: &Options) -> R
                 socket.send(m).map_err(|e| fail("cannot send to", e))?;
             }
             Ok(())
+        }
+    }
+}
+
+/// Wait for the collector to close its side, which it does after reading all we sent. A
+/// TLS collector that closes without its own close_notify (rsyslog does) has read it too:
+/// unread data would have made the close a reset.
+fn closed_by_peer(conn: &mut impl Read) -> std::io::Result<()> {
+    let mut buf = [0u8; 512];
+    loop {
+        match conn.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(e),
         }
     }
 }

@@ -21,11 +21,7 @@ pub struct ExampleResult {
 pub fn run_examples(gate: &Gate, only: &[String]) -> Vec<ExampleResult> {
     let mut out = Vec::new();
     for pack in &gate.engine.packs {
-        let selected = only.is_empty()
-            || only
-                .iter()
-                .any(|o| *o == pack.id || pack.file.ends_with(o.as_str()));
-        if !selected {
+        if !selected(pack, only) {
             continue;
         }
         for rule in &pack.rules {
@@ -49,6 +45,14 @@ pub fn run_examples(gate: &Gate, only: &[String]) -> Vec<ExampleResult> {
         }
     }
     out
+}
+
+/// Whether `only` (pack ids or file names; empty for all) selects the pack.
+fn selected(pack: &super::Pack, only: &[String]) -> bool {
+    only.is_empty()
+        || only
+            .iter()
+            .any(|o| *o == pack.id || pack.file.ends_with(o.as_str()))
 }
 
 /// The hook event JSON an example stands for.
@@ -140,11 +144,7 @@ pub struct PackCoverage {
 pub fn coverage(gate: &Gate, only: &[String]) -> Coverage {
     let mut out = Coverage::default();
     for pack in &gate.engine.packs {
-        let selected = only.is_empty()
-            || only
-                .iter()
-                .any(|o| *o == pack.id || pack.file.ends_with(o.as_str()));
-        if !selected {
+        if !selected(pack, only) {
             continue;
         }
         let mut pc = PackCoverage {

@@ -4,7 +4,7 @@
 //! `-EncodedCommand`, makefiles on stdin, crontabs, git's settings that run commands, and
 //! code planted in files that run later.
 
-use super::wrappers::{join_args, string_literals};
+use super::wrappers::{join_args, quoted_literals, string_literals};
 use super::{Analyzer, Arg, Command, NoteKind, Written};
 use crate::normalize::effects::{Effect, Kind, Source, Target};
 use crate::normalize::planted;
@@ -395,7 +395,7 @@ impl Analyzer {
             return;
         }
         // awk strings are double-quoted with backslash escapes (`system("sh -c \"...\"")`).
-        for literal in string_literals_any(&program.text) {
+        for literal in quoted_literals(&program.text, &['"']) {
             self.script(&literal, Some("awk system()"), true);
         }
         if program.text.contains("system($") || program.text.contains("system(\\$") {
@@ -710,35 +710,6 @@ impl Analyzer {
     }
 }
 
-/// String literals of any length (awk's `system("rm")` has no space to go by).
-fn string_literals_any(code: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut chars = code.chars();
-    while out.len() < 64 {
-        if !chars.by_ref().any(|c| c == '"') {
-            break;
-        }
-        let mut literal = String::new();
-        let mut escaped = false;
-        for d in chars.by_ref() {
-            match (escaped, d) {
-                (true, 'n') => literal.push('\n'),
-                (true, 't') => literal.push('\t'),
-                (true, other) => literal.push(other),
-                (false, '\\') => {
-                    escaped = true;
-                    continue;
-                }
-                (false, '"') => break,
-                (false, other) => literal.push(other),
-            }
-            escaped = false;
-        }
-        out.push(literal);
-    }
-    out
-}
-
 /// Code sed executes: `s/x/CMD/e` (the replacement), `Ne CMD`, `e CMD`.
 fn sed_exec_code(script: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -947,7 +918,7 @@ fn decoded_literals(code: &str) -> Vec<String> {
     if !DECODE_APIS.iter().any(|a| lower.contains(a)) {
         return Vec::new();
     }
-    string_literals_any(&code.replace('\'', "\""))
+    quoted_literals(code, &['\'', '"'])
         .into_iter()
         .filter(|l| l.len() >= 8 && l.len() % 4 == 0)
         .filter_map(|l| super::decode_base64(&l))

@@ -1148,19 +1148,31 @@ pub(super) fn join_args(args: &[Arg]) -> (String, bool) {
     (text, args.iter().any(|a| a.dynamic))
 }
 
-/// String literals in interpreter code (`'...'`, `"..."`), with simple escapes undone.
+/// String literals in interpreter code (`'...'`, `"..."`) that look like shell code, with
+/// simple escapes undone.
 pub(super) fn string_literals(code: &str) -> Vec<String> {
+    // Words alone are names, not commands; shell syntax makes a literal worth reading
+    // (`"((((true))))"` nests as deep as any command line).
+    quoted_literals(code, &['\'', '"'])
+        .into_iter()
+        .filter(|l| l.contains([' ', ';', '|', '&', '(', '$', '<', '>', '`', '\n']))
+        .take(64)
+        .collect()
+}
+
+/// Every literal between matching `quotes` (at most 64), backslash escapes undone: `"a\nb"`
+/// is two lines to the shell it is handed to.
+pub(super) fn quoted_literals(code: &str, quotes: &[char]) -> Vec<String> {
     let mut out = Vec::new();
     let mut chars = code.chars();
-    while let Some(c) = chars.next() {
-        if c != '\'' && c != '"' {
-            continue;
-        }
+    while out.len() < 64 {
+        let Some(quote) = chars.by_ref().find(|c| quotes.contains(c)) else {
+            break;
+        };
         let mut literal = String::new();
         let mut escaped = false;
         for d in chars.by_ref() {
             if escaped {
-                // `"a\nb"` is two lines to the shell it is handed to.
                 literal.push(match d {
                     'n' => '\n',
                     't' => '\t',
@@ -1170,18 +1182,13 @@ pub(super) fn string_literals(code: &str) -> Vec<String> {
                 escaped = false;
             } else if d == '\\' {
                 escaped = true;
-            } else if d == c {
+            } else if d == quote {
                 break;
             } else {
                 literal.push(d);
             }
         }
-        // Words alone are names, not commands; shell syntax makes a literal worth reading
-        // (`"((((true))))"` nests as deep as any command line).
-        let shellish = literal.contains([' ', ';', '|', '&', '(', '$', '<', '>', '`', '\n']);
-        if shellish && out.len() < 64 {
-            out.push(literal);
-        }
+        out.push(literal);
     }
     out
 }
