@@ -20,6 +20,7 @@ pub mod identity;
 pub mod journal;
 pub mod layers;
 pub mod normalize;
+pub mod output;
 pub mod pack;
 pub mod policy;
 pub mod protocol;

@@ -62,6 +62,8 @@ pub struct Policy {
     pub pack_files: Vec<(PathBuf, Location)>,
     pub vars: HashMap<String, HashMap<String, String>>,
     pub limits: Limits,
+    /// `[output]`: what PostToolUse does with secrets and patient data in tool output.
+    pub output: crate::output::OutputPolicy,
     /// `[network] allow`, `[mcp] allow`.
     pub allowlists: crate::allowlist::Allowlists,
     /// `claude_settings = [...]`: Claude Code settings files whose managed rules are enforced.
@@ -131,6 +133,20 @@ pub fn read_policy(file: &Path, text: &str) -> (Policy, Vec<Diagnostic>) {
         policy.journal.required = journal.boolean(&mut doc, "required").unwrap_or(false);
         policy.journal.fsync = journal.boolean(&mut doc, "fsync").unwrap_or(false);
         journal.finish(&mut doc);
+    }
+    if let Some(mut output) = top.table(&mut doc, "output") {
+        let choices = ["mask", "block", "pass"];
+        if let Some(a) = output.choice(&mut doc, "phi", &choices) {
+            policy.output.phi = crate::output::Action::parse(a).unwrap_or(policy.output.phi);
+        }
+        if let Some(a) = output.choice(&mut doc, "secrets", &choices) {
+            policy.output.secrets =
+                crate::output::Action::parse(a).unwrap_or(policy.output.secrets);
+        }
+        if let Some(n) = output.integer(&mut doc, "max_bytes") {
+            policy.output.max_bytes = n as usize;
+        }
+        output.finish(&mut doc);
     }
     if let Some(files) = top.strings(&mut doc, "claude_settings") {
         policy.claude_settings = Some(files.into_iter().map(|f| base.join(f)).collect());

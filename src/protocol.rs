@@ -99,6 +99,8 @@ pub struct HookEvent {
     pub input: Value,
     /// Present for ConfigChange.
     pub config_change: Option<ConfigChange>,
+    /// PostToolUse: what the tool returned (any JSON), and its size in the event.
+    pub tool_response: Option<Value>,
 }
 
 /// What Claude Code says about a settings change; only `source` is always there.
@@ -291,8 +293,13 @@ fn from_object(root: Map<String, Value>) -> Result<HookEvent, ProtocolError> {
         }
         _ => root.get("tool_input").cloned().unwrap_or(Value::Null),
     };
+    let tool_response = match kind {
+        EventKind::PostToolUse => Some(root.get("tool_response").cloned().unwrap_or(Value::Null)),
+        _ => None,
+    };
     Ok(HookEvent {
         input,
+        tool_response,
         session_id: opt_str(&root, "session_id", "")?,
         transcript_path: opt_str(&root, "transcript_path", "")?,
         permission_mode: opt_str(&root, "permission_mode", "")?,

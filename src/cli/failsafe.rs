@@ -6,6 +6,29 @@ use crate::exit;
 use std::io::Write;
 use std::time::Duration;
 
+/// For a PostToolUse event the tool has already run: failing closed means its output is
+/// replaced (exit 0 with this JSON), since exit 2 would not keep it from the model.
+static SCREENING_OUTPUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+const WITHHELD_JSON: &[u8] = b"{\"hookSpecificOutput\":{\"hookEventName\":\"PostToolUse\",\"updatedToolOutput\":\"[toolgate: the output was withheld: toolgate failed while scanning it]\",\"updatedMCPToolOutput\":\"[toolgate: the output was withheld: toolgate failed while scanning it]\",\"additionalContext\":\"toolgate failed while scanning this tool output, so it was withheld.\"},\"decision\":\"block\",\"reason\":\"toolgate failed while scanning this tool output, so it was withheld.\"}\n";
+
+/// From here on, a failure withholds the tool output instead of exiting 2.
+pub fn screening_output() {
+    SCREENING_OUTPUT.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Async-signal-safe: the failure answer for the event being handled, then exit.
+fn fail_closed(message: &[u8]) -> ! {
+    // SAFETY: write(2) and _exit(2) are async-signal-safe; the statics are 'static bytes.
+    unsafe {
+        if SCREENING_OUTPUT.load(std::sync::atomic::Ordering::SeqCst) {
+            libc::write(1, WITHHELD_JSON.as_ptr().cast(), WITHHELD_JSON.len());
+            libc::_exit(exit::NO_OBJECTION as i32);
+        }
+        libc::write(2, message.as_ptr().cast(), message.len());
+        libc::_exit(exit::BLOCK as i32);
+    }
+}
+
 const ABORT_MESSAGE: &[u8] =
     b"toolgate: internal failure (aborted); the call was blocked because toolgate fails closed.\n";
 const DEADLINE_MESSAGE: &[u8] =
@@ -18,11 +41,11 @@ pub fn install() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        let _ = writeln!(
-            std::io::stderr(),
-            "toolgate: internal error{place}; the call was blocked because toolgate fails closed."
+        let message = format!(
+            "toolgate: internal error{place}; the call was blocked because toolgate fails closed.\n"
         );
-        std::process::exit(exit::BLOCK as i32);
+        let _ = std::io::stderr().flush();
+        fail_closed(message.as_bytes());
     }));
     // SAFETY: the handler only calls async-signal-safe functions (write, _exit).
     unsafe {
@@ -31,11 +54,7 @@ pub fn install() {
 }
 
 extern "C" fn on_abort(_signal: libc::c_int) {
-    // SAFETY: write(2) and _exit(2) are async-signal-safe.
-    unsafe {
-        libc::write(2, ABORT_MESSAGE.as_ptr().cast(), ABORT_MESSAGE.len());
-        libc::_exit(exit::BLOCK as i32);
-    }
+    fail_closed(ABORT_MESSAGE);
 }
 
 /// End the process with exit 2 if it is still running after `deadline`. A real-time
@@ -64,12 +83,8 @@ pub fn start_watchdog(deadline: Duration) {
 }
 
 extern "C" fn on_deadline(_signal: libc::c_int) {
-    // SAFETY: write(2) and _exit(2) are async-signal-safe; _exit skips destructors that
-    // could block on locks the stuck code holds.
-    unsafe {
-        libc::write(2, DEADLINE_MESSAGE.as_ptr().cast(), DEADLINE_MESSAGE.len());
-        libc::_exit(exit::BLOCK as i32);
-    }
+    // _exit (in fail_closed) skips destructors that could block on locks the stuck code holds.
+    fail_closed(DEADLINE_MESSAGE);
 }
 
 /// Debug builds only: `TOOLGATE_TEST_FAULT` makes the hook fail on purpose, so the tests can

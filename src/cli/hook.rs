@@ -33,7 +33,6 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
     let deadline = env_deadline.unwrap_or(limits.deadline_ms).clamp(1, 600_000);
     failsafe::start_watchdog(Duration::from_millis(deadline));
     crate::normalize::shell::parse_inline();
-    failsafe::inject_test_fault();
     let journal = Paths::locate(journal);
     let gate = match gate {
         Ok(gate) => gate,
@@ -51,12 +50,20 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
             let reason = format!(
                 "toolgate: the policy does not load: {first}{extra}. The call was blocked because toolgate fails closed."
             );
-            let bytes = read_stdin(limits.max_input_bytes);
+            let (bytes, post) = read_stdin(limits.max_input_bytes);
             record_failure(journal.as_ref(), &bytes, &reason, started);
+            if post {
+                return withhold_output(&reason);
+            }
             return block(&reason);
         }
     };
-    let bytes = read_stdin(limits.max_input_bytes);
+    let (bytes, post) = read_stdin(limits.max_input_bytes);
+    if post {
+        failsafe::screening_output();
+    }
+    // After the event is read, so a failure on a PostToolUse event is tested too.
+    failsafe::inject_test_fault();
     let event = match bytes
         .as_ref()
         .map_err(Clone::clone)
@@ -68,9 +75,16 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
                 "toolgate: {e}. The call was blocked because toolgate could not check it (it fails closed)."
             );
             record_failure(journal.as_ref(), &bytes, &reason, started);
+            if post {
+                return withhold_output(&format!("toolgate could not scan this tool output ({e})"));
+            }
             return block(&reason);
         }
     };
+    if event.kind == EventKind::PostToolUse {
+        let size = bytes.as_ref().map_or(0, Vec::len);
+        return post_tool_use(&gate, journal.as_ref(), &event, size, started);
+    }
     let (subject, verdict) = gate.decide(&event);
     let mut reason = verdict.reason(&subject.tool);
     if journal.is_none() && gate.policy.journal.required {
@@ -161,17 +175,23 @@ fn answer(event: &HookEvent, verdict: &Verdict, reason: &str) -> u8 {
     }
 }
 
-fn read_stdin(max: usize) -> Result<Vec<u8>, protocol::ProtocolError> {
+/// The event's bytes (at most `max`), and whether they are a PostToolUse event, read from
+/// their start so an oversized or malformed one is still known for what it is.
+fn read_stdin(max: usize) -> (Result<Vec<u8>, protocol::ProtocolError>, bool) {
     let mut bytes = Vec::new();
-    std::io::stdin()
+    if let Err(e) = std::io::stdin()
         .lock()
         .take(max as u64 + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| protocol::ProtocolError::Io(e.to_string()))?;
-    if bytes.len() > max {
-        return Err(protocol::ProtocolError::TooLarge { limit: max });
+    {
+        let post = crate::output::looks_like_post_tool_use(&bytes);
+        return (Err(protocol::ProtocolError::Io(e.to_string())), post);
     }
-    Ok(bytes)
+    let post = crate::output::looks_like_post_tool_use(&bytes);
+    if bytes.len() > max {
+        return (Err(protocol::ProtocolError::TooLarge { limit: max }), post);
+    }
+    (Ok(bytes), post)
 }
 
 /// The per-journal key for input hashes, created on first use.
@@ -298,6 +318,90 @@ fn record_failure(
         ..Default::default()
     };
     let _ = store::append(paths, record, false);
+}
+
+/// PostToolUse: screen what the tool returned; mask, withhold or pass it, and journal
+/// what kinds were found (never the values). Always exit 0: the tool has already run, and
+/// the replacement JSON is what keeps its output from the model.
+fn post_tool_use(
+    gate: &Gate,
+    journal: Option<&Paths>,
+    event: &HookEvent,
+    size: usize,
+    started: Instant,
+) -> u8 {
+    use crate::output::{self, Screen};
+    let tool = event.tool.as_ref().map_or("", |t| t.name.as_str());
+    let response = event.tool_response.clone().unwrap_or_default();
+    let screened = output::screen(&gate.engine, &gate.policy.output, &response, size);
+    let (rule, decision, kinds, reason) = match &screened {
+        Screen::Clean { passed } if passed.is_empty() => (None, None, Vec::new(), String::new()),
+        Screen::Clean { passed } => (
+            Some("output.pass"),
+            None,
+            passed.clone(),
+            format!("the policy passes {} in tool output", passed.join(", ")),
+        ),
+        Screen::Masked { kinds, .. } => (
+            Some("output.mask"),
+            None,
+            kinds.clone(),
+            format!("masked {} in the tool output", kinds.join(", ")),
+        ),
+        Screen::Blocked { kinds } => (
+            Some("output.block"),
+            Some(Decision::Deny),
+            kinds.clone(),
+            format!("withheld the tool output: it holds {}", kinds.join(", ")),
+        ),
+        Screen::Withheld { why } => (
+            Some("output.withheld"),
+            Some(Decision::Deny),
+            Vec::new(),
+            format!("withheld the tool output: {why}"),
+        ),
+    };
+    if let Some(paths) = journal {
+        let verdict = Verdict {
+            decision,
+            ..Verdict::from_hits(Vec::new())
+        };
+        let mut record = build_record(gate, paths, event, &verdict, &reason, started);
+        record.rules = rule.map(|r| vec![r.to_string()]).unwrap_or_default();
+        record
+            .redactions
+            .extend(kinds.iter().map(|k| format!("output:{k}")));
+        record.redactions.sort();
+        record.redactions.dedup();
+        let outcome = store::append(paths, record, gate.policy.journal.fsync);
+        if let Outcome::Lost(why) = outcome
+            && gate.policy.journal.required
+        {
+            return withhold_output(&format!(
+                "this tool output could not be recorded ({why}) and the policy requires every call to be journaled"
+            ));
+        }
+    }
+    if let Some(answer) = output::answer(tool, &screened) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{answer}");
+        let _ = out.flush();
+    }
+    exit::NO_OBJECTION
+}
+
+/// A PostToolUse event that could not be screened: the output is replaced by a notice.
+fn withhold_output(why: &str) -> u8 {
+    let screen = crate::output::Screen::Withheld {
+        why: sanitize::excerpt(why, MAX_REASON),
+    };
+    // Named as an MCP tool so both replacement fields are set: the tool is not known.
+    if let Some(answer) = crate::output::answer("mcp__unknown", &screen) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{answer}");
+        let _ = out.flush();
+    }
+    exit::NO_OBJECTION
 }
 
 fn block(reason: &str) -> u8 {
