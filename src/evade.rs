@@ -502,7 +502,16 @@ fn simple_words(line: &str) -> Option<Vec<&str>> {
         return None;
     }
     let words: Vec<&str> = line.split_whitespace().collect();
-    (!words.is_empty()).then_some(words)
+    // `! cmd`, `time cmd`, `if ...`: a reserved word first is syntax, not a program, and
+    // wrapping it (`env ! cmd`) would run something else.
+    const RESERVED: &[&str] = &[
+        "!", "time", "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done",
+        "case", "esac", "function", "select", "coproc", "[[", "]]", "{", "}",
+    ];
+    if words.first().is_none_or(|w| RESERVED.contains(w)) {
+        return None;
+    }
+    Some(words)
 }
 
 /// Common short options' long names (GNU coreutils, git), for spelling a flag out.
