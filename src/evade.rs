@@ -188,7 +188,7 @@ pub fn variants(
                 stacked.push((
                     "word rewrite piped into sh",
                     format!("echo {} | sh", sq(w)),
-                    *a,
+                    a.or(bash_only(w).then_some("/bin/sh reads this line as bash does")),
                 ));
             }
             for (t, l, a) in words.drain(..).chain(lines).chain(stacked) {
@@ -256,7 +256,7 @@ fn line_variants(l: &str) -> Vec<Rewrite> {
             "bash -c nested three times",
             format!(
                 "bash -c {}",
-                sq(&format!("sh -c {}", sq(&format!("bash -c {q}"))))
+                sq(&format!("bash -c {}", sq(&format!("bash -c {q}"))))
             ),
             None,
         ),
@@ -465,6 +465,32 @@ fn line_variants(l: &str) -> Vec<Rewrite> {
             Some("ssh to this host works"),
         ),
     ];
+    // These hand the line to /bin/sh (dash on Debian) or the user's shell, not to bash.
+    const VIA_SH: &[&str] = &[
+        "python os.system",
+        "python subprocess",
+        "perl system",
+        "node execSync",
+        "ruby system",
+        "php system",
+        "awk system",
+        "flock -c",
+        "script -c",
+        "su -c",
+        "git alias",
+        "at now",
+        "watch",
+        "parallel",
+        "tmux detached",
+        "ssh localhost",
+    ];
+    if bash_only(l) {
+        for (technique, _, assumes) in v.iter_mut() {
+            if VIA_SH.contains(technique) && assumes.is_none() {
+                *assumes = Some("/bin/sh reads this line as bash does");
+            }
+        }
+    }
     if !l.contains('\n') {
         let reversed: String = l.chars().rev().collect();
         v.push((
@@ -485,6 +511,27 @@ fn line_variants(l: &str) -> Vec<Rewrite> {
         ));
     }
     v
+}
+
+/// Syntax that bash reads and a POSIX sh (dash) does not: braces, `$'...'`, `${...}`
+/// operations, here-strings, process substitution, `[[`, arrays, `function`, `shopt`.
+fn bash_only(line: &str) -> bool {
+    [
+        "{",
+        "$'",
+        "${",
+        "<<<",
+        "<(",
+        ">(",
+        "[[",
+        "=(",
+        "function ",
+        "shopt",
+        "pushd",
+        "$IFS",
+    ]
+    .iter()
+    .any(|m| line.contains(m))
 }
 
 /// A word that means the same quoted or not: no expansion, glob or special character.
