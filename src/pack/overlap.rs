@@ -236,12 +236,54 @@ fn alternatives(pattern: &str) -> Vec<String> {
 /// One rule pattern (globset syntax), compiled for matching paths and words.
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    /// One automaton per `{a,b}` alternative, each with a literal every match contains and
-    /// the fixed text every match starts with.
-    alternatives: Vec<(Nfa, String, String)>,
+    /// One per `{a,b}` alternative.
+    alternatives: Vec<Alternative>,
     /// `**/NAME...`: compared name by name from the end (see [`overlaps`]).
-    tail: Option<Vec<Nfa>>,
+    tail: Option<Lazy<Vec<Nfa>>>,
     too_long: bool,
+}
+
+/// One alternative of a pattern: the literal every match contains and the fixed text every
+/// match starts with decide most calls; the automaton is built only when they pass (a
+/// built-in policy has hundreds of path patterns, and a call reaches few of them).
+#[derive(Debug, Clone)]
+struct Alternative {
+    nfa: Lazy<Nfa>,
+    literal: String,
+    prefix: String,
+}
+
+/// A glob and what it compiles to, compiled on first use.
+#[derive(Debug, Clone)]
+struct Lazy<T> {
+    glob: String,
+    built: std::sync::OnceLock<T>,
+}
+
+impl<T> Lazy<T> {
+    fn new(glob: &str) -> Self {
+        Self {
+            glob: glob.to_string(),
+            built: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl Lazy<Nfa> {
+    fn get(&self) -> &Nfa {
+        self.built.get_or_init(|| Nfa::build(&self.glob, false))
+    }
+}
+
+impl Lazy<Vec<Nfa>> {
+    fn get(&self) -> &[Nfa] {
+        self.built
+            .get_or_init(|| self.glob.split('/').map(|c| Nfa::build(c, false)).collect())
+    }
+
+    fn components(&self) -> usize {
+        self.glob.split('/').count()
+    }
 }
 
 impl Matcher {
@@ -252,19 +294,15 @@ impl Matcher {
         } else {
             alternatives(pattern)
                 .iter()
-                .map(|p| {
-                    (
-                        Nfa::build(p, false),
-                        longest_literal(p),
-                        fixed_prefix(p).to_string(),
-                    )
+                .map(|p| Alternative {
+                    nfa: Lazy::new(p),
+                    literal: longest_literal(p),
+                    prefix: fixed_prefix(p).to_string(),
                 })
                 .collect()
         };
         let tail = match pattern.strip_prefix("**/") {
-            Some(t) if !t.contains("**") && !t.contains('{') => {
-                Some(t.split('/').map(|c| Nfa::build(c, false)).collect())
-            }
+            Some(t) if !too_long && !t.contains("**") && !t.contains('{') => Some(Lazy::new(t)),
             _ => None,
         };
         Self {
@@ -276,10 +314,10 @@ impl Matcher {
 
     /// Does the literal path `text` match?
     pub fn matches(&self, text: &str) -> bool {
-        self.alternatives.iter().any(|(nfa, literal, prefix)| {
-            text.starts_with(prefix.as_str())
-                && text.contains(literal.as_str())
-                && nfa.accepts(text)
+        self.alternatives.iter().any(|a| {
+            text.starts_with(a.prefix.as_str())
+                && text.contains(a.literal.as_str())
+                && a.nfa.get().accepts(text)
         })
     }
 
@@ -291,10 +329,11 @@ impl Matcher {
         }
         if let Some(tail) = &self.tail {
             let have: Vec<&str> = word.split('/').filter(|c| !c.is_empty()).collect();
-            if have.len() < tail.len() {
+            if have.len() < tail.components() {
                 return false;
             }
             return tail
+                .get()
                 .iter()
                 .rev()
                 .zip(have.iter().rev())
@@ -302,9 +341,9 @@ impl Matcher {
         }
         // Two globs can only meet if one's fixed start is a prefix of the other's.
         let word_prefix = fixed_prefix(word);
-        self.alternatives.iter().any(|(a, _, prefix)| {
-            (word_prefix.starts_with(prefix.as_str()) || prefix.starts_with(word_prefix))
-                && product_accepts(a, nfa)
+        self.alternatives.iter().any(|a| {
+            (word_prefix.starts_with(a.prefix.as_str()) || a.prefix.starts_with(word_prefix))
+                && product_accepts(a.nfa.get(), nfa)
         })
     }
 }
