@@ -85,7 +85,7 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
     };
     if event.kind == EventKind::PostToolUse {
         let size = bytes.as_ref().map_or(0, Vec::len);
-        return post_tool_use(&gate, journal.as_ref(), &event, size, started);
+        return post_tool_use(gate, journal.as_ref(), &event, size, started);
     }
     let (subject, verdict) = gate.decide(&event);
     let mut reason = verdict.reason(&subject.tool);
@@ -95,10 +95,10 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
         );
     }
     if !verdict.charges.is_empty() {
-        return counted(&gate, journal.as_ref(), &event, &verdict, reason, started);
+        return counted(gate, journal.as_ref(), &event, &verdict, reason, started);
     }
     if let Some(paths) = &journal {
-        let record = build_record(&gate, paths, &event, &verdict, &reason, started);
+        let record = build_record(gate, paths, &event, &verdict, &reason, started);
         match store::append(paths, record, gate.policy.journal.fsync) {
             Outcome::Written(seq) if !reason.is_empty() => {
                 reason.push_str(&format!(" (journal #{seq})"))
