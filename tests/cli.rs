@@ -398,6 +398,56 @@ fn deadline_overrun_exits_2() {
     assert!(start.elapsed() < Duration::from_secs(15));
 }
 
+/// Memory that grows without end is stopped by the cap, well before the deadline: the OOM
+/// killer's signal would count as no objection.
+#[test]
+fn unbounded_memory_exits_2() {
+    let out = toolgate()
+        .env("TOOLGATE_TEST_FAULT", "grow")
+        .env("TOOLGATE_DEADLINE_MS", "60000")
+        .arg("hook")
+        .write_stdin(pre("Bash", json!({"command": "ls"})))
+        .timeout(Duration::from_secs(50))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("aborted") && !stderr.contains("deadline"),
+        "{stderr}"
+    );
+}
+
+/// Regression (cargo fuzz, shell target): a command substitution in a here-document's
+/// delimiter made brush-parser allocate about 1 GB a second until the deadline. It is not
+/// parsed now: a parse-error note, decided at once.
+#[test]
+fn substitution_in_a_heredoc_delimiter_is_decided_without_parsing() {
+    for command in [
+        "cat <<A$( (#",
+        "git comx <<A$(( (# reset --h*ard'",
+        "cat <<-`x (#",
+    ] {
+        let out = toolgate()
+            .env("TOOLGATE_DEADLINE_MS", "60000")
+            .arg("hook")
+            .write_stdin(pre("Bash", json!({ "command": command })))
+            .timeout(Duration::from_secs(50))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.code() == Some(2) || stdout.contains("\"ask\""),
+            "{command}: {stdout} {stderr}"
+        );
+        assert!(
+            !stderr.contains("deadline") && !stderr.contains("aborted"),
+            "{command}: {stderr}"
+        );
+    }
+}
+
 /// Inputs that crash or hang brush-parser (shared/reference/shell-parsers.md) must end in a
 /// decision, never a signal.
 #[test]

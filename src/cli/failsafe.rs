@@ -57,6 +57,27 @@ extern "C" fn on_abort(_signal: libc::c_int) {
     fail_closed(ABORT_MESSAGE);
 }
 
+/// Most memory the hook may map for data (heap, thread stacks). A pathological input can
+/// make a dependency allocate without end (brush-parser 0.4.0 on `cat <<A$( (#` grows by
+/// about 1 GB a second, found by cargo fuzz); left alone the kernel's OOM killer ends the
+/// process with a signal, which Claude Code treats as no objection. With the cap an
+/// allocation fails, Rust aborts, and the abort handler fails closed. A 1 MiB Write uses
+/// about 25 MiB.
+pub const MEMORY_CAP: u64 = 512 << 20;
+
+/// Apply [`MEMORY_CAP`] to this process (RLIMIT_DATA: private writable mappings only, so
+/// the binary's own pages do not count).
+pub fn cap_memory() {
+    let limit = libc::rlimit {
+        rlim_cur: MEMORY_CAP,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: setrlimit reads a valid rlimit; a failure leaves the process as it was.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_DATA, &limit);
+    }
+}
+
 /// End the process with exit 2 if it is still running after `deadline`. A real-time
 /// interval timer and a SIGALRM handler, not a thread: starting a thread costs more than the
 /// rest of a typical call.
@@ -96,6 +117,14 @@ pub fn inject_test_fault() {
     match std::env::var("TOOLGATE_TEST_FAULT").as_deref() {
         Ok("panic") => panic!("injected test fault"),
         Ok("abort") => std::process::abort(),
+        // Memory that grows without end: the cap must stop it (as an abort).
+        Ok("grow") => {
+            let mut held: Vec<Vec<u8>> = Vec::new();
+            loop {
+                held.push(vec![1u8; 1 << 20]);
+                std::hint::black_box(&held);
+            }
+        }
         Ok("overflow") => {
             fn recurse(n: u64) -> u64 {
                 let buf = [n; 64];

@@ -32,6 +32,7 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
     let limits = gate.as_ref().map(|g| g.policy.limits).unwrap_or_default();
     let deadline = env_deadline.unwrap_or(limits.deadline_ms).clamp(1, 600_000);
     failsafe::start_watchdog(Duration::from_millis(deadline));
+    failsafe::cap_memory();
     crate::normalize::shell::parse_inline();
     let journal = Paths::locate(journal);
     let gate: &'static Gate = match gate {
