@@ -109,11 +109,11 @@ impl Engine {
     pub fn with_programs(
         packs: Vec<Pack>,
         ctx: Context,
-        lazy_programs: Option<&'static str>,
+        lazy_programs: Option<crate::normalize::programs::IndexedTable>,
     ) -> Self {
         let mut table = ProgramTable::new(packs.iter().flat_map(|p| p.programs.iter()));
-        if let Some(text) = lazy_programs {
-            table = table.with_lazy(text, crate::pack::schema::read_program_text);
+        if let Some(indexed) = lazy_programs {
+            table = table.with_lazy(indexed, crate::pack::schema::read_program_text);
         }
         let programs = Arc::new(table);
         Self {

@@ -134,7 +134,7 @@ pub fn read(
             ));
             continue;
         };
-        let (pack, diagnostics) = schema::read_pack(&pack_name, &text, options);
+        let (pack, diagnostics) = crate::policy::read_pack_lean(&pack_name, &text, options);
         if !diagnostics.is_empty() {
             out.refused.extend(diagnostics);
             continue;

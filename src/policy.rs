@@ -349,16 +349,17 @@ impl Gate {
             if !strict && *file == PROGRAM_TABLE {
                 known_packs.insert("programs".to_string());
                 if !disabled.contains("programs") {
-                    lazy_programs = Some(*text);
+                    lazy_programs = Some(crate::pack::BUILTIN_PROGRAMS);
                 }
                 continue;
             }
-            let text = if strict {
-                std::borrow::Cow::Borrowed(*text)
-            } else {
-                strip_examples(text)
+            // The hook reads the packs as build.rs stripped them (tests check they read
+            // clean and keep every rule).
+            let text = match strict {
+                true => text,
+                false => crate::pack::lean_builtin(file).unwrap_or(text),
             };
-            let (pack, d) = schema::read_pack(file, &text, &options);
+            let (pack, d) = schema::read_pack(file, text, &options);
             diagnostics.extend(d);
             if let Some(pack) = pack {
                 known_packs.insert(pack.id.clone());
@@ -371,7 +372,8 @@ impl Gate {
             match std::fs::read_to_string(file) {
                 Ok(text) => {
                     revision_input.extend_from_slice(text.as_bytes());
-                    let (pack, d) = schema::read_pack(&file.display().to_string(), &text, &options);
+                    let name = file.display().to_string();
+                    let (pack, d) = read_pack_lean(&name, &text, &options);
                     diagnostics.extend(d);
                     if let Some(mut pack) = pack {
                         pack.layer = "managed";
@@ -598,26 +600,23 @@ impl Gate {
     }
 }
 
-/// A built-in pack without its `[rule.examples]` tables: the hook never runs examples, and
-/// they are over half of the text it would otherwise parse on every call. Each examples
-/// table runs to the next `[[rule]]` (tests check that nothing else is dropped).
-pub fn strip_examples(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains("\n[rule.examples]") {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() / 2);
-    let mut skipping = false;
-    for line in text.split_inclusive('\n') {
-        if line.trim_end() == "[rule.examples]" {
-            skipping = true;
-        } else if line.starts_with("[[rule]]") {
-            skipping = false;
-        }
-        if !skipping {
-            out.push_str(line);
+/// A policy's pack read for the hook: without its examples when that reads cleanly (they
+/// can be most of the text), else whole, so stripping never changes what loads or the
+/// errors reported; `strict` reads it whole.
+pub(crate) fn read_pack_lean(
+    file: &str,
+    text: &str,
+    options: &schema::Options,
+) -> (Option<Pack>, Vec<Diagnostic>) {
+    if !options.strict
+        && let std::borrow::Cow::Owned(lean) = crate::pack::text::strip_examples(text)
+    {
+        let (pack, d) = schema::read_pack(file, &lean, options);
+        if d.is_empty() {
+            return (pack, d);
         }
     }
-    std::borrow::Cow::Owned(out)
+    schema::read_pack(file, text, options)
 }
 
 /// Pack ids, rule ids and program specs must each be defined once.
@@ -705,8 +704,9 @@ mod tests {
         assert_eq!(shape(&full), shape(&lean));
         assert!(lean.engine.rules().all(|r| r.examples.hit.is_empty()));
         for (file, text) in BUILTIN.iter().filter(|(_, t)| t.contains("[[rule]]")) {
+            let lean = crate::pack::lean_builtin(file).unwrap();
             assert!(
-                strip_examples(text).len() < text.len() / 2 + 4096,
+                lean.len() < text.len() / 2 + 4096,
                 "{file} kept most of its text"
             );
         }

@@ -576,6 +576,65 @@ miss = ["ls"]
     assert!(stdout.contains("2 passed, 1 failed"), "{stdout}");
 }
 
+/// The hook reads policy packs without their examples; a match block written after the
+/// examples, or examples holding multi-line strings, must load exactly as `toolgate test`
+/// reads them.
+#[test]
+fn policy_packs_decide_the_same_with_their_examples_stripped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("extra.toml"),
+        r#"[pack]
+id = "extra"
+[[rule]]
+name = "late-match"
+decision = "deny"
+tools = ["Bash"]
+message = "m"
+remediation = "r"
+[rule.examples]
+hit = ["frobnicate --all"]
+miss = ["ls"]
+[[rule.match]]
+program = ["frobnicate"]
+[[rule]]
+name = "multi-line"
+decision = "deny"
+tools = ["Bash"]
+message = "m"
+remediation = "r"
+[[rule.match]]
+program = ["wibble"]
+[rule.examples]
+hit = ["""wibble \
+[[rule.match]]"""]
+miss = ["ls"]
+"#,
+    )
+    .unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "[packs]\nfiles = [\"extra.toml\"]\n").unwrap();
+    let out = toolgate()
+        .args(["--policy", policy.to_str().unwrap(), "test", "extra"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    for (command, rule) in [
+        ("frobnicate --all", "extra.late-match"),
+        ("wibble x", "extra.multi-line"),
+    ] {
+        let out = toolgate()
+            .args(["--policy", policy.to_str().unwrap(), "hook"])
+            .write_stdin(pre("Bash", json!({ "command": command })))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(stderr.contains(rule), "{command}: {stderr}");
+    }
+}
+
 #[test]
 fn lint_reports_every_problem_with_file_line_column() {
     let dir = tempfile::tempdir().unwrap();

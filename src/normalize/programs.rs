@@ -179,14 +179,30 @@ pub struct ProgramTable {
     specs: HashMap<String, ProgramSpec>,
     /// `npm pub` -> `npm publish`.
     aliases: HashMap<String, String>,
-    reader: Option<EntryReader>,
-    /// The built-in table on the hook path: each entry's text, read when first asked for.
-    /// Parsing all of rules/programs.toml costs about 2 ms; a call asks for a handful.
-    lazy: HashMap<String, (&'static str, std::sync::OnceLock<Option<ProgramSpec>>)>,
+    /// The built-in table on the hook path: each entry read when first asked for. Parsing
+    /// all of rules/programs.toml costs about 2 ms; a call asks for a handful.
+    lazy: Option<LazyEntries>,
 }
 
 /// Reads one `[programs."NAME"]` entry's text (see `pack::schema::read_program_text`).
 pub type EntryReader = fn(&str, &str) -> Option<ProgramSpec>;
+
+/// A trusted table file indexed at build time (build.rs): its text, its entries `(name,
+/// start, end)` sorted by name, and its aliases `(alias, name)` sorted by alias.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexedTable {
+    pub text: &'static str,
+    pub entries: &'static [(&'static str, u32, u32)],
+    pub aliases: &'static [(&'static str, &'static str)],
+}
+
+#[derive(Debug)]
+struct LazyEntries {
+    table: IndexedTable,
+    read: EntryReader,
+    /// One per entry, in `table.entries` order.
+    cells: Box<[std::sync::OnceLock<Option<Box<ProgramSpec>>>]>,
+}
 
 static DEFAULT_SPEC: std::sync::LazyLock<ProgramSpec> =
     std::sync::LazyLock::new(ProgramSpec::default);
@@ -214,50 +230,60 @@ impl ProgramTable {
         table
     }
 
-    /// Add the entries of a trusted table file (the built-in one, checked by `toolgate
-    /// test`), to be read on first use. Entries already described win.
-    pub fn with_lazy(mut self, text: &'static str, read: EntryReader) -> Self {
-        self.reader = Some(read);
-        for (name, entry) in split_entries(text) {
-            for alias in entry_aliases(entry) {
-                let full = match name.rsplit_once(' ') {
-                    Some((parent, _)) => format!("{parent} {alias}"),
-                    None => alias,
-                };
-                self.aliases.entry(full).or_insert_with(|| name.clone());
-            }
-            if !self.specs.contains_key(&name) {
-                self.lazy.insert(name, (entry, std::sync::OnceLock::new()));
-            }
-        }
+    /// Add the entries of a trusted, pre-indexed table file (the built-in one, checked by
+    /// `toolgate test`), to be read on first use. Entries and aliases already described win.
+    pub fn with_lazy(mut self, table: IndexedTable, read: EntryReader) -> Self {
+        let cells = table
+            .entries
+            .iter()
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
+        self.lazy = Some(LazyEntries { table, read, cells });
         self
     }
 
     pub fn get(&self, name: &str) -> Option<&ProgramSpec> {
-        self.lookup(name).or_else(|| {
-            self.aliases
-                .get(name)
-                .and_then(|canonical| self.lookup(canonical))
-        })
+        self.lookup(name)
+            .or_else(|| {
+                self.aliases
+                    .get(name)
+                    .and_then(|canonical| self.lookup(canonical))
+            })
+            .or_else(|| {
+                let aliases = self.lazy.as_ref()?.table.aliases;
+                let i = aliases.binary_search_by(|(a, _)| (*a).cmp(name)).ok()?;
+                self.lookup(aliases[i].1)
+            })
     }
 
     fn lookup(&self, name: &str) -> Option<&ProgramSpec> {
         if let Some(spec) = self.specs.get(name) {
             return Some(spec);
         }
-        let (text, cell) = self.lazy.get(name)?;
-        let read = self.reader?;
-        cell.get_or_init(|| read(name, text)).as_ref()
+        let lazy = self.lazy.as_ref()?;
+        let entries = lazy.table.entries;
+        let i = entries.binary_search_by(|(n, ..)| (*n).cmp(name)).ok()?;
+        let (_, start, end) = entries[i];
+        lazy.cells[i]
+            .get_or_init(|| {
+                let text = lazy.table.text.get(start as usize..end as usize)?;
+                (lazy.read)(name, text).map(Box::new)
+            })
+            .as_deref()
     }
 
     /// Every program name the table knows (not subcommands), for matching a glob typed in
     /// the program position (`/usr/bin/[r]m`).
     pub fn names(&self) -> impl Iterator<Item = &str> {
+        let lazy = self.lazy.iter().flat_map(|l| {
+            let names = l.table.entries.iter().map(|(n, ..)| *n);
+            names.chain(l.table.aliases.iter().map(|(a, _)| *a))
+        });
         self.specs
             .keys()
-            .chain(self.lazy.keys())
             .chain(self.aliases.keys())
             .map(String::as_str)
+            .chain(lazy)
             .filter(|n| !n.contains(' '))
     }
 
@@ -358,49 +384,6 @@ impl ProgramTable {
     pub fn spec_of(&self, parsed: &ParsedArgs) -> &ProgramSpec {
         self.get(&parsed.spec_name).unwrap_or(&DEFAULT_SPEC)
     }
-}
-
-/// `[programs.NAME]` / `[programs."NAME"]` entries of a table file, by lower-case name,
-/// each with its text (header included) up to the next header.
-fn split_entries(text: &'static str) -> Vec<(String, &'static str)> {
-    let mut out = Vec::new();
-    let mut current: Option<(String, usize)> = None;
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_end();
-        if trimmed.starts_with('[') {
-            if let Some((name, start)) = current.take() {
-                out.push((name, &text[start..offset]));
-            }
-            if let Some(name) = trimmed
-                .strip_prefix("[programs.")
-                .and_then(|r| r.strip_suffix(']'))
-            {
-                current = Some((name.trim_matches('"').to_ascii_lowercase(), offset));
-            }
-        }
-        offset += line.len();
-    }
-    if let Some((name, start)) = current {
-        out.push((name, &text[start..]));
-    }
-    out
-}
-
-/// The `aliases = [...]` of an entry, without parsing the rest.
-fn entry_aliases(entry: &str) -> Vec<String> {
-    entry
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("aliases"))
-        .filter_map(|r| r.trim_start().strip_prefix('='))
-        .flat_map(|list| {
-            list.split('"')
-                .skip(1)
-                .step_by(2)
-                .map(|w| w.to_ascii_lowercase())
-                .collect::<Vec<_>>()
-        })
-        .collect()
 }
 
 /// A runner found by [`ProgramTable::runner`].
