@@ -1220,9 +1220,10 @@ mod tests {
             [PhiKind::Hl7]
         );
         assert!(kinds("PID|1||||||").is_empty());
+        // The labelled birth date is found as well, by the field reader.
         assert_eq!(
             kinds(r#"{"resourceType":"Patient","birthDate":"1984-03-12"}"#),
-            [PhiKind::Fhir]
+            [PhiKind::Dob, PhiKind::Fhir]
         );
         assert_eq!(
             kinds("NM1*IL*1*LOPEZ*MARIA****MI*W123456789~"),
