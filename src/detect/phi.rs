@@ -27,10 +27,13 @@ pub enum PhiKind {
     Fhir,
     X12,
     Dicom,
+    /// A payment card number (Luhn-valid, not a published test number); weak, it is PHI
+    /// beside a patient's name.
+    Card,
 }
 
 impl PhiKind {
-    pub const ALL: [PhiKind; 14] = [
+    pub const ALL: [PhiKind; 15] = [
         Self::Ssn,
         Self::Mbi,
         Self::Npi,
@@ -45,6 +48,7 @@ impl PhiKind {
         Self::Fhir,
         Self::X12,
         Self::Dicom,
+        Self::Card,
     ];
 
     pub fn id(self) -> &'static str {
@@ -63,6 +67,7 @@ impl PhiKind {
             Self::Fhir => "fhir",
             Self::X12 => "x12",
             Self::Dicom => "dicom",
+            Self::Card => "card",
         }
     }
 
@@ -134,6 +139,12 @@ pub fn candidates(text: &str) -> Vec<Finding> {
     }
     fields(bytes, &mut out);
     csv_columns(text, &mut out);
+    if contains_ci(bytes, &["insert"]) {
+        sql_inserts(text, &mut out);
+    }
+    ids_in_url_paths(bytes, &mut out);
+    cards(bytes, &mut out);
+    named_dates(text, &mut out);
     if has(Group::Birth) || contains_ci(bytes, &["ssn", "social"]) {
         ssn_last_four(bytes, &mut out);
     }
@@ -250,6 +261,10 @@ static X12_RE: OnceLock<Regex> = OnceLock::new();
 static FIELD_RE: OnceLock<Regex> = OnceLock::new();
 static SSN_LAST4_RE: OnceLock<Regex> = OnceLock::new();
 static DICOM_RE: OnceLock<Regex> = OnceLock::new();
+static NAME_DATE_RE: OnceLock<Regex> = OnceLock::new();
+static INSERT_RE: OnceLock<Regex> = OnceLock::new();
+static URL_ID_RE: OnceLock<Regex> = OnceLock::new();
+static CARD_RE: OnceLock<Regex> = OnceLock::new();
 
 fn digits(b: &[u8]) -> Vec<u32> {
     b.iter()
@@ -347,8 +362,14 @@ fn ssn(b: &[u8], out: &mut Vec<Finding>) {
         if consistent && bounded && ssn_valid(&digits(s)) {
             // A valid 3-2-4 number is strong next to a word that says what it is; alone it
             // could be a part or flight number, so it needs a second signal.
+            // Quoted on its own (`grep -r '330-43-3715'`, `= '330-43-3715'`) it is a value
+            // someone is looking for or storing, not part of a longer code.
             let around = &b[m.start().saturating_sub(60)..(m.end() + 60).min(b.len())];
-            let strong = contains_ci(around, SSN_CONTEXT);
+            let quoted = matches!(
+                (before, after),
+                (Some(b'\''), Some(b'\'')) | (Some(b'"'), Some(b'"'))
+            ) && s[3] == b'-';
+            let strong = quoted || contains_ci(around, SSN_CONTEXT);
             out.push(Finding {
                 kind: PhiKind::Ssn,
                 range: m.range(),
@@ -724,7 +745,7 @@ fn containers(b: &[u8], out: &mut Vec<Finding>) {
     }
     for m in re(
         &X12_RE,
-        r"NM1\*(?:IL|QC)\*1\*[A-Za-z][A-Za-z' -]*\*[A-Za-z][^~*\r\n]*",
+        r"NM1\*(?:IL|QC)\*1\*(?u:\p{L})(?u:[\p{L}' -])*\*(?u:\p{L})[^~*\r\n]*",
     )
     .find_iter(b)
     {
@@ -773,6 +794,7 @@ enum Field {
     Id,
     Phone,
     Age,
+    Card,
 }
 
 fn field_class(label: &[u8]) -> Option<Field> {
@@ -811,6 +833,8 @@ fn field_class(label: &[u8]) -> Option<Field> {
             Field::Phone
         }
         b"age" => Field::Age,
+        b"card" | b"cardnumber" | b"ccnumber" | b"cc" | b"pan" | b"creditcard"
+        | b"creditcardnumber" | b"cardno" | b"ccnum" => Field::Card,
         _ => return None,
     })
 }
@@ -852,6 +876,15 @@ fn classify(field: Field, value: &[u8], range: Range<usize>) -> Option<Finding> 
         })
     };
     let digits_of = digits(text.as_bytes());
+    let spaced;
+    let text = if matches!(field, Field::FullName | Field::NamePart)
+        && (text.contains('+') || text.contains("%20"))
+    {
+        spaced = text.replace("%20", " ").replace('+', " ");
+        spaced.as_str()
+    } else {
+        text
+    };
     match field {
         Field::FullName => {
             let words = name_words(text)?;
@@ -896,6 +929,13 @@ fn classify(field: Field, value: &[u8], range: Range<usize>) -> Option<Finding> 
             (90..=120).contains(&n).then_some(())?;
             found(PhiKind::Age, false)
         }
+        Field::Card => {
+            let plain = text
+                .bytes()
+                .all(|c| c.is_ascii_digit() || matches!(c, b' ' | b'-'));
+            (plain && card_number(&digits_of)).then_some(())?;
+            found(PhiKind::Card, false)
+        }
     }
 }
 
@@ -904,18 +944,26 @@ fn classify(field: Field, value: &[u8], range: Range<usize>) -> Option<Finding> 
 fn fields(b: &[u8], out: &mut Vec<Finding>) {
     let r = re(
         &FIELD_RE,
-        r#"(?i)(?:^|[^a-z0-9_])["']?([a-z][a-z0-9_.-]{1,40})["']?\s*(?:=>|==|=|:)\s*\[?\s*["']?([^"'\n,;&{}\[\]()|]{1,80})"#,
+        r#"(?i)(?:^|[^a-z0-9_])["']?([a-z][a-z0-9_.-]{1,40})["']?[ \t]*(?:=>|==|=|:)[ \t]*\[?[ \t]*["']?((?:[^"'\n,;&{}\[\]()|]|'\w|\(\d{3}\)){1,80})"#,
     );
-    for c in r.captures_iter(b) {
+    // A label that names nothing known must not swallow the next one (`https://host/x?dob=`
+    // reads `https` as a label), so the search resumes right after each unknown label.
+    let mut at = 0;
+    while at < b.len() {
+        let Some(c) = r.captures_at(b, at) else {
+            break;
+        };
         let (Some(label), Some(value)) = (c.get(1), c.get(2)) else {
-            continue;
+            break;
         };
         let Some(field) = field_class(label.as_bytes()) else {
+            at = label.end();
             continue;
         };
         if let Some(f) = classify(field, value.as_bytes(), value.range()) {
             out.push(f);
         }
+        at = value.end().max(label.end());
     }
 }
 
@@ -1093,58 +1141,338 @@ const NOT_NAMES: &[&str] = &[
     "Inc",
 ];
 
-/// Names written without a label: a known given name before a capitalised word, a
-/// capitalised word before a known surname, or `Surname, Given`. Weak: run only when the
-/// text already holds another signal, since a name alone is not PHI.
-fn person_names(text: &str, out: &mut Vec<Finding>) {
-    const MAX_WORDS: usize = 20_000;
+/// Is `w` shaped like a name: an upper-case letter, then lower case, with upper case allowed
+/// only after an apostrophe or hyphen or in `Mc`/`Mac` (`O'Connor`, `García-Márquez`,
+/// `McAllister`), and not a word often capitalised next to one.
+fn capitalised(w: &str) -> bool {
+    let mut prev = None;
+    let mut lower = 0;
+    for (i, c) in w.chars().enumerate() {
+        if i == 0 {
+            if !c.is_uppercase() {
+                return false;
+            }
+        } else if c.is_uppercase() {
+            let after_mark = matches!(prev, Some('\'' | '-' | '\u{2019}'));
+            let mc = (i == 2 && w.starts_with("Mc")) || (i == 3 && w.starts_with("Mac"));
+            if !after_mark && !mc {
+                return false;
+            }
+        } else if c.is_lowercase() {
+            lower += 1;
+        }
+        prev = Some(c);
+    }
+    lower >= 1 && !NOT_NAMES.contains(&w.trim_end_matches("'s"))
+}
+
+/// Words of `text` (letters with inner apostrophes and hyphens) and where each starts.
+fn words_of(text: &str, max: usize) -> Vec<(usize, &str)> {
     let mut words: Vec<(usize, &str)> = Vec::new();
     let mut start = None;
     for (i, c) in text
         .char_indices()
         .chain(std::iter::once((text.len(), ' ')))
     {
-        let part = c.is_alphabetic() || (start.is_some() && matches!(c, '\'' | '-'));
+        let part = c.is_alphabetic() || (start.is_some() && matches!(c, '\'' | '-' | '\u{2019}'));
         match (part, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                words.push((s, &text[s..i]));
+                let word = text[s..i].trim_end_matches(['\'', '-', '\u{2019}']);
+                words.push((s, word));
                 start = None;
-                if words.len() >= MAX_WORDS {
+                if words.len() >= max {
                     break;
                 }
             }
             _ => {}
         }
     }
-    let capitalised = |w: &str| {
-        let mut chars = w.chars();
-        chars.next().is_some_and(char::is_uppercase)
-            && chars.clone().count() >= 1
-            && chars.all(|c| !c.is_uppercase() || c == '\'')
-            && !NOT_NAMES.contains(&w)
+    words
+}
+
+/// Names written without a label: a known given name before a capitalised word, a
+/// capitalised word before a known surname, `Surname, Given`, or any two capitalised words
+/// on the same line as another signal and close to it (a name beside a birth date or an
+/// SSN is the record, whatever the name). Weak: run only when the text already holds
+/// another signal, since a name alone is not PHI.
+fn person_names(text: &str, out: &mut Vec<Finding>) {
+    const MAX_WORDS: usize = 20_000;
+    const NEAR: usize = 60;
+    let signals: Vec<Range<usize>> = out
+        .iter()
+        .filter(|f| f.kind != PhiKind::Name)
+        .map(|f| f.range.clone())
+        .take(1_000)
+        .collect();
+    let near_signal = |span: &Range<usize>| {
+        signals.iter().any(|s| {
+            let (from, to) = if s.start >= span.end {
+                (span.end, s.start)
+            } else if span.start >= s.end {
+                (s.end, span.start)
+            } else {
+                return false;
+            };
+            to - from <= NEAR && !text[from..to].contains('\n')
+        })
     };
+    let words = words_of(text, MAX_WORDS);
+    let long = |w: &str, n: usize| w.chars().count() >= n;
     for pair in words.windows(2) {
         let ((a_at, a), (b_at, b)) = (pair[0], pair[1]);
         if !capitalised(a) || !capitalised(b) {
             continue;
         }
+        let bare = b.trim_end_matches("'s");
+        let span = a_at..b_at + bare.len();
         let between = &text[a_at + a.len()..b_at];
         let name = match between {
             " " => {
-                (super::names::is_given(a) && b.chars().count() >= 2)
-                    || (super::names::is_surname(b) && super::names::is_given(a))
-                    || (super::names::is_surname(b)
-                        && a.chars().count() >= 3
-                        && !super::names::is_surname(a))
+                (super::names::is_given(a) && long(bare, 2))
+                    || (super::names::is_surname(bare) && long(a, 3))
+                    || (long(a, 2) && long(bare, 2) && near_signal(&span))
             }
-            ", " => super::names::is_surname(a) && super::names::is_given(b),
+            ", " => {
+                super::names::is_surname(a)
+                    && (super::names::is_given(b) || long(b, 3) || near_signal(&span))
+            }
             _ => false,
         };
-        if name && !placeholder_name(&text[a_at..b_at + b.len()]) {
+        if name && !placeholder_name(&text[span.clone()]) {
             out.push(Finding {
                 kind: PhiKind::Name,
-                range: a_at..b_at + b.len(),
+                range: span,
+                strong: false,
+            });
+        }
+    }
+}
+
+/// `Maria Lopez (03/12/1984)`: a full date in brackets right after a name is that person's
+/// date (HIPAA counts every date tied to a person, not only the birth date).
+fn named_dates(text: &str, out: &mut Vec<Finding>) {
+    let r = re(
+        &NAME_DATE_RE,
+        r"((?u:\p{Lu})(?u:[\p{L}'-])+) ((?u:\p{Lu})(?u:[\p{L}'-])+) \((\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})\)",
+    );
+    for c in r.captures_iter(text.as_bytes()) {
+        let (Some(first), Some(last), Some(date)) = (c.get(1), c.get(2), c.get(3)) else {
+            continue;
+        };
+        let (Ok(a), Ok(b)) = (
+            std::str::from_utf8(first.as_bytes()),
+            std::str::from_utf8(last.as_bytes()),
+        ) else {
+            continue;
+        };
+        let span = first.start()..last.end();
+        if capitalised(a)
+            && capitalised(b)
+            && plausible_date(date.as_bytes())
+            && !placeholder_name(&text[span.clone()])
+        {
+            out.push(Finding {
+                kind: PhiKind::Name,
+                range: span,
+                strong: false,
+            });
+            out.push(Finding {
+                kind: PhiKind::Dob,
+                range: date.range(),
+                strong: false,
+            });
+        }
+    }
+}
+
+/// Values of one SQL tuple body (after its `(`): each value with where it starts, and
+/// where the tuple ends. A quote closes only before `,` or `)`, so `'O'Connor'` reads as
+/// one value, as a person pasting it meant.
+fn sql_tuple(text: &str, from: usize) -> (Vec<(usize, &str)>, usize) {
+    const MAX_VALUES: usize = 64;
+    let b = text.as_bytes();
+    let mut values = Vec::new();
+    let mut i = from;
+    while i < b.len() && values.len() < MAX_VALUES {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        let end;
+        if b.get(i) == Some(&b'\'') {
+            let mut j = i + 1;
+            loop {
+                match b.get(j) {
+                    None => {
+                        end = j;
+                        break;
+                    }
+                    Some(b'\'') => {
+                        let mut k = j + 1;
+                        while k < b.len() && b[k] == b' ' {
+                            k += 1;
+                        }
+                        if matches!(b.get(k), Some(b',' | b')') | None) {
+                            end = j;
+                            i = k;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            values.push((start + 1, &text[start + 1..end.max(start + 1)]));
+        } else {
+            while i < b.len() && !matches!(b[i], b',' | b')') {
+                i += 1;
+            }
+            values.push((start, text[start..i].trim_end()));
+        }
+        match b.get(i) {
+            Some(b',') => i += 1,
+            _ => return (values, i + 1),
+        }
+    }
+    (values, i)
+}
+
+/// `INSERT INTO t (first_name, dob) VALUES ('Maria', '1984-03-12'), (...)`: each value read
+/// by the column it goes into.
+fn sql_inserts(text: &str, out: &mut Vec<Finding>) {
+    const MAX_TUPLES: usize = 500;
+    let r = re(
+        &INSERT_RE,
+        r#"(?i)\binsert\s+into\s+[\w."`\[\]]+\s*\(([^)]{1,600})\)\s*values\s*\("#,
+    );
+    for c in r.captures_iter(text.as_bytes()) {
+        let (Some(columns), Some(whole)) = (c.get(1), c.get(0)) else {
+            continue;
+        };
+        let columns: Vec<Option<Field>> = text[columns.range()]
+            .split(',')
+            .map(|c| field_class(c.trim().trim_matches(['"', '`', '[', ']']).as_bytes()))
+            .collect();
+        if columns.iter().all(Option::is_none) {
+            continue;
+        }
+        let mut at = whole.end();
+        for _ in 0..MAX_TUPLES {
+            let (values, end) = sql_tuple(text, at);
+            for ((start, value), field) in values.iter().zip(&columns) {
+                if let Some(field) = field
+                    && let Some(f) =
+                        classify(*field, value.as_bytes(), *start..*start + value.len())
+                {
+                    out.push(f);
+                }
+            }
+            // Another tuple follows only after `,` and `(`.
+            let rest = text.get(end..).unwrap_or("");
+            let next = rest.trim_start();
+            let Some(after_comma) = next.strip_prefix(',') else {
+                break;
+            };
+            let after = after_comma.trim_start();
+            let Some(body) = after.strip_prefix('(') else {
+                break;
+            };
+            at = text.len() - body.len();
+        }
+    }
+}
+
+/// `/patients/4839201/chart`, `/members/XK649824587`: a record id in a URL path under a
+/// segment that names whose it is. Weak: it needs a name or a date with it.
+fn ids_in_url_paths(b: &[u8], out: &mut Vec<Finding>) {
+    let r = re(
+        &URL_ID_RE,
+        r"(?i)/(?:patients?|members?|charts?|mrns?|subscribers?|beneficiar(?:y|ies)|encounters?|persons?)/([a-z]{0,3}\d{5,12})\b",
+    );
+    for c in r.captures_iter(b) {
+        if let Some(v) = c.get(1)
+            && !is_placeholder_id(v.as_bytes())
+        {
+            out.push(Finding {
+                kind: PhiKind::Mrn,
+                range: v.range(),
+                strong: false,
+            });
+        }
+    }
+}
+
+/// Published test card numbers (Stripe, Braintree, PayPal docs): never a real card.
+const TEST_CARDS: &[&str] = &[
+    "4242424242424242",
+    "4111111111111111",
+    "4000056655665556",
+    "4012888888881881",
+    "4222222222222",
+    "5555555555554444",
+    "5105105105105100",
+    "5200828282828210",
+    "2223003122003222",
+    "378282246310005",
+    "371449635398431",
+    "6011111111111117",
+    "6011000990139424",
+    "3056930009020004",
+    "36227206271667",
+    "3566002020360505",
+    "6200000000000005",
+];
+
+/// A plausible payment card: 13-19 digits, a card network's first digit, Luhn-valid, not a
+/// test number and not one digit repeated.
+fn card_number(d: &[u32]) -> bool {
+    let text: String = d.iter().map(|n| char::from(b'0' + *n as u8)).collect();
+    (13..=19).contains(&d.len())
+        && matches!(d[0], 2..=6)
+        && luhn(d)
+        && !TEST_CARDS.contains(&text.as_str())
+        && !d.iter().all(|n| *n == d[0])
+}
+
+/// Words that say a number is a card.
+const CARD_CONTEXT: &[&str] = &[
+    "card",
+    "visa",
+    "mastercard",
+    "amex",
+    "discover",
+    "paid",
+    "pay",
+    "billing",
+    "charge",
+    "credit",
+    "debit",
+    "cc",
+    "pan",
+];
+
+/// Card numbers written in groups (`4708 0592 5633 3009`) or whole, with a word that says
+/// what they are shortly before. Weak: a card is PHI here beside a patient's name.
+fn cards(b: &[u8], out: &mut Vec<Finding>) {
+    let run = b.windows(13).any(|w| w.iter().all(u8::is_ascii_digit))
+        || b.windows(4).any(|w| w.iter().all(u8::is_ascii_digit)) && contains_ci(b, CARD_CONTEXT);
+    if !run {
+        return;
+    }
+    let r = re(
+        &CARD_RE,
+        r"(?:^|[^0-9A-Za-z_-])(\d{4}(?:[ -]\d{4}){2}[ -]\d{1,7}|\d{4}[ -]\d{6}[ -]\d{5}|\d{13,19})(?:[^0-9A-Za-z_-]|$)",
+    );
+    for c in r.captures_iter(b) {
+        let Some(v) = c.get(1) else { continue };
+        if !card_number(&digits(v.as_bytes())) {
+            continue;
+        }
+        if contains_ci(window_before(b, v.start(), 40), CARD_CONTEXT) {
+            out.push(Finding {
+                kind: PhiKind::Card,
+                range: v.range(),
                 strong: false,
             });
         }
@@ -1211,6 +1539,66 @@ mod tests {
         );
         assert!(kinds("Patient: John Doe, DOB: 03/12/1984").is_empty());
         assert!(kinds("ICD-10 codes: E11.9, I10, J45.909").is_empty());
+    }
+
+    #[test]
+    fn labels_are_read_in_sql_urls_and_after_unknown_labels() {
+        assert_eq!(
+            kinds(
+                "INSERT INTO patients (first_name, last_name, dob) VALUES ('Keisha', 'O'Connor', '1961-03-24'), ('Ana', 'Eze', '1970-01-02');"
+            ),
+            [PhiKind::Dob, PhiKind::Name]
+        );
+        // `https:` is not a label and must not swallow `dob=`.
+        assert_eq!(
+            kinds("curl https://claims.internal/v2/members/XK649824587/eligibility?dob=2009-02-15"),
+            [PhiKind::Mrn, PhiKind::Dob]
+        );
+        assert_eq!(
+            kinds("wget 'https://portal/lookup?patient=Emeka%20Castillo&dob=06/25/1942'"),
+            [PhiKind::Dob, PhiKind::Name]
+        );
+        assert!(kinds("INSERT INTO t (first_name, dob) VALUES ('first', 'unknown')").is_empty());
+        assert!(kinds("curl https://api/patients/{id}/chart?name=test").is_empty());
+    }
+
+    #[test]
+    fn names_of_any_origin_count_beside_another_signal() {
+        for text in [
+            "Patient Aaliyah O'Connor, DOB 01/16/2003, needs a summary",
+            "Can you pull Siobhán García-Márquez, born December 24, 1987?",
+            "Nguyen, Hiroshi -- DOB: 2001-03-06",
+            "the intake form for Fatima Abernathy (12/01/1953) is wrong",
+            "INSERT INTO subscribers VALUES (345, 'Priya Mwangi', '873-56-3018');",
+        ] {
+            assert!(kinds(text).contains(&PhiKind::Name), "{text}");
+        }
+        // A name beside a date that is not about them is not a record.
+        assert!(kinds("git log --author='Maria Lopez' --since=2024-05-01").is_empty());
+        assert!(kinds("Thanks Maria Lopez for the review on 2024-05-01").is_empty());
+    }
+
+    #[test]
+    fn cards_need_luhn_context_and_a_name() {
+        assert_eq!(
+            kinds("patient Keisha Subramanian paid with 4708 0592 5633 3009 but it failed"),
+            [PhiKind::Name, PhiKind::Card]
+        );
+        assert_eq!(
+            kinds("billing_name=Dmitri Kowalczyk\ncard_number=5639129097239458\n"),
+            [PhiKind::Name, PhiKind::Card]
+        );
+        // Luhn fails, a test card, no name.
+        assert!(kinds("patient Keisha Subramanian paid with 4708 0592 5633 3008").is_empty());
+        assert!(kinds("patient Keisha Subramanian paid with 4242 4242 4242 4242").is_empty());
+        assert!(kinds("card_number=5639129097239458").is_empty());
+    }
+
+    #[test]
+    fn a_quoted_ssn_alone_is_a_value() {
+        assert_eq!(kinds("grep -r '330-43-3715' exports/"), [PhiKind::Ssn]);
+        assert!(kinds("flight LH 400-12-3456").is_empty());
+        assert!(kinds("grep -r '900-43-3715' exports/").is_empty());
     }
 
     #[test]

@@ -449,6 +449,7 @@ impl Subject {
             } => {
                 self.mcp_effects(tool, arguments, ctx, &env);
                 self.flatten("arguments", arguments);
+                self.record("arguments", arguments);
             }
             ToolInput::Other { input } => self.flatten("tool_input", input),
         }
@@ -541,6 +542,33 @@ impl Subject {
                 .map(|u| u.path().to_string())
                 .unwrap_or_default(),
         });
+    }
+
+    /// The whole object as one compact JSON text as well, when it has several string
+    /// leaves: a name and a birth date in two fields are a record only together, and the
+    /// detectors read labels (`"dob": ...`) only where they see them.
+    fn record(&mut self, field: &str, value: &Value) {
+        const MAX_RECORD: usize = 64 * 1024;
+        fn leaves(v: &Value, budget: &mut usize) -> usize {
+            if *budget == 0 {
+                return 0;
+            }
+            *budget -= 1;
+            match v {
+                Value::String(_) => 1,
+                Value::Array(items) => items.iter().map(|i| leaves(i, budget)).sum(),
+                Value::Object(map) => map.values().map(|i| leaves(i, budget)).sum(),
+                _ => 0,
+            }
+        }
+        if !value.is_object() || leaves(value, &mut 64) < 2 {
+            return;
+        }
+        if let Ok(json) = serde_json::to_string(value)
+            && json.len() <= MAX_RECORD
+        {
+            self.text(field, &json);
+        }
     }
 
     /// Every string leaf becomes a text field named by its JSON path (`arguments.sql`).

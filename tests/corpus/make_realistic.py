@@ -148,7 +148,7 @@ family("yaml", [
     ("phi:yaml", "Write", lambda: f"insured:\n  last_name: {rng.choice(FAMILY)}\n  first_name: {rng.choice(GIVEN)}\n  date_of_birth: {d_iso(birth())}\n"),
 ])
 family("csv", [
-    ("phi:csv", "Write", lambda: ",".join(rng.sample(["first_name", "last_name", "dob", "zip", "mrn", "ssn", "member_id", "phone"], rng.randint(3, 6))) + "\n" + "".join(f"{g},{f},{d_us(birth())},{zipc()}\n" for g, f in [name() for _ in range(3)])),
+    ("phi:csv", "Write", lambda: "first_name,last_name,dob,zip\n" + "".join(f"{g},{f},{d_us(birth())},{zipc()}\n" for g, f in [name() for _ in range(3)])),
     ("phi:csv", "Write", lambda: "mrn,name,admit_date\n" + "".join(f"{mrn()},{full()},{d_iso(recent())}\n" for _ in range(3))),
     ("phi:csv", "Write", lambda: "patient_id\tssn\tplan\n" + "".join(f"{rng.randint(1000, 9999)}\t{S.ssn()}\tPPO\n" for _ in range(2))),
     ("phi:csv", "Bash", lambda: "printf 'name,phone,age\\n" + f"{full()},{phone()},{rng.randint(90, 101)}\\n' > sample.csv"),
