@@ -134,19 +134,26 @@ fn realistic_corpus_scores() {
         "holdout shrank to {} rows",
         holdout.rows
     );
-    for (class, precision, recall) in FLOORS {
-        assert!(
-            built.precision(class) >= *precision,
-            "{class} precision {:.3} < {precision}",
-            built.precision(class)
-        );
-        assert!(
-            built.recall(class) >= *recall,
-            "{class} recall {:.3} < {recall}",
-            built.recall(class)
-        );
+    for (set, scored, floors) in [
+        ("built", &built, BUILT_FLOORS),
+        ("holdout", &holdout, HOLDOUT_FLOORS),
+    ] {
+        for (class, precision, recall) in floors {
+            assert!(
+                scored.precision(class) >= *precision,
+                "{set} {class} precision {:.3} < {precision}",
+                scored.precision(class)
+            );
+            assert!(
+                scored.recall(class) >= *recall,
+                "{set} {class} recall {:.3} < {recall}",
+                scored.recall(class)
+            );
+        }
     }
 }
 
-/// Today's floors on the built set: (class, precision, recall).
-const FLOORS: &[(&str, f64, f64)] = &[("phi", 0.0, 0.0), ("secret", 0.0, 0.0)];
+/// Floors at today's scores (class, precision, recall): a change may only raise them. The
+/// holdout's are asserted too, so a regression there fails, but it is never tuned against.
+const BUILT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.99), ("secret", 0.99, 0.99)];
+const HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.94), ("secret", 0.99, 0.99)];

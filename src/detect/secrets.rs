@@ -21,6 +21,8 @@ pub enum Validator {
     GithubCrc32,
     /// A JWT whose header decodes to a JSON object with `alg`.
     Jwt,
+    /// HTTP basic credentials: base64 of `user:password`, both printable and non-empty.
+    BasicAuth,
 }
 
 impl Validator {
@@ -28,16 +30,18 @@ impl Validator {
         match name {
             "github-crc32" => Some(Self::GithubCrc32),
             "jwt" => Some(Self::Jwt),
+            "basic-auth" => Some(Self::BasicAuth),
             _ => None,
         }
     }
 
-    pub const NAMES: &'static [&'static str] = &["github-crc32", "jwt"];
+    pub const NAMES: &'static [&'static str] = &["github-crc32", "jwt", "basic-auth"];
 
     fn check(self, secret: &str) -> bool {
         match self {
             Self::GithubCrc32 => github_checksum_ok(secret),
             Self::Jwt => jwt_header_ok(secret),
+            Self::BasicAuth => basic_auth_ok(secret),
         }
     }
 }
@@ -239,6 +243,26 @@ fn jwt_header_ok(token: &str) -> bool {
         Ok(serde_json::Value::Object(map)) => map.contains_key("alg"),
         _ => false,
     }
+}
+
+/// `user:password` in base64, both parts printable, the password at least 4 characters and
+/// not a placeholder word.
+fn basic_auth_ok(secret: &str) -> bool {
+    let Some(bytes) = base64url_decode(secret) else {
+        return false;
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return false;
+    };
+    let Some((user, password)) = text.split_once(':') else {
+        return false;
+    };
+    let printable = |s: &str| s.chars().all(|c| !c.is_control());
+    !user.is_empty()
+        && password.chars().count() >= 4
+        && printable(user)
+        && printable(password)
+        && !matches!(password, "password" | "pass" | "secret" | "changeme")
 }
 
 /// Decode unpadded base64url (JWT segments).

@@ -5,6 +5,7 @@
 //! write (plus whatever code the written file plants), a Bash call whatever its commands
 //! do according to the program table ([`programs`]).
 
+pub mod derived;
 pub mod effects;
 pub mod path;
 pub mod planted;
@@ -236,6 +237,18 @@ pub fn normalize(event: &HookEvent, ctx: &Context, programs: &Arc<ProgramTable>)
         (EventKind::ConfigChange, _) => subject.tool = "ConfigChange".into(),
         (_, Some(call)) => subject.tool = call.name.clone(),
         _ => {}
+    }
+    // Joined and decoded forms of each text, under the same field name, so field filters
+    // in rules apply to them as to the text itself.
+    let originals = subject.texts.len();
+    for i in 0..originals {
+        if subject.texts.len() >= MAX_TEXT_LEAVES {
+            break;
+        }
+        for text in derived::derive(&subject.texts[i].text) {
+            let field = subject.texts[i].field.clone();
+            subject.texts.push(TextRef { field, text });
+        }
     }
     subject
 }
