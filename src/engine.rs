@@ -179,7 +179,7 @@ impl Engine {
     }
 
     /// Which secret keywords occur in `text` (lower-case).
-    fn keywords_in(&self, text: &str) -> std::collections::HashSet<String> {
+    pub fn keywords_in(&self, text: &str) -> std::collections::HashSet<String> {
         let mut present = std::collections::HashSet::new();
         if text.len() <= 8 * 1024 {
             // Short texts: a direct scan is cheaper than building the shared automaton.

@@ -34,11 +34,17 @@ pub fn entropy(s: &str) -> f64 {
 
 /// Does `haystack` contain `needle`, ignoring ASCII case?
 pub fn contains_ci(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty()
-        && needle.len() <= haystack.len()
-        && haystack
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
+    let Some((&first, rest)) = needle.split_first() else {
+        return false;
+    };
+    let Some(last_start) = haystack.len().checked_sub(needle.len()) else {
+        return false;
+    };
+    // memchr finds the first byte (either case) in SIMD strides; a window-by-window
+    // comparison cost 40% of a 1 MiB Write's time.
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    memchr::memchr2_iter(lower, upper, &haystack[..=last_start])
+        .any(|i| haystack[i + 1..i + needle.len()].eq_ignore_ascii_case(rest))
 }
 
 /// Mask a matched value for display: keep a short prefix so a person can tell which value
@@ -51,6 +57,19 @@ pub fn mask(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The memchr scan answers what a window-by-window comparison answers.
+        #[test]
+        fn contains_ci_agrees_with_a_naive_scan(
+            haystack in proptest::collection::vec(proptest::sample::select(b"aAbB-1 ".to_vec()), 0..40),
+            needle in proptest::collection::vec(proptest::sample::select(b"aAbB-1".to_vec()), 0..4),
+        ) {
+            let naive = !needle.is_empty()
+                && haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(&needle));
+            proptest::prop_assert_eq!(contains_ci(&haystack, &needle), naive);
+        }
+    }
 
     #[test]
     fn entropy_orders_random_above_repetitive() {

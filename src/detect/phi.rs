@@ -100,9 +100,34 @@ pub fn scan(text: &str) -> Vec<Finding> {
     }
 }
 
+/// Texts at least this long have their findings kept for the next call on the same text.
+const MEMO_BYTES: usize = 16 * 1024;
+
 /// Every identifier and signal, before scoring (redaction masks strong identifiers even
 /// when the text as a whole is not PHI).
 pub fn candidates(text: &str) -> Vec<Finding> {
+    if text.len() < MEMO_BYTES {
+        return scan_candidates(text);
+    }
+    // The decision and the journal's redaction both read a large input: the second reader
+    // gets the first one's findings (a comparison costs far less than a scan).
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(String, Vec<Finding>)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    if let Some(found) = LAST.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(t, _)| t == text)
+            .map(|(_, f)| f.clone())
+    }) {
+        return found;
+    }
+    let found = scan_candidates(text);
+    LAST.set(Some((text.to_string(), found.clone())));
+    found
+}
+
+fn scan_candidates(text: &str) -> Vec<Finding> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     // One keyword pass decides which labelled detectors run at all; the digit patterns

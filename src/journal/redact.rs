@@ -88,7 +88,13 @@ fn mask_text(
     only: Option<&[String]>,
 ) -> String {
     let mut spans: Vec<(Range<usize>, String)> = Vec::new();
+    // One keyword pass for all detectors, as the decision does: a detector none of whose
+    // keywords occur is skipped (each running its own prefilter over 1 MiB cost 25 ms).
+    let present = engine.keywords_in(text);
     for (rule, detector) in engine.secret_detectors() {
+        if !detector.keywords.iter().any(|k| present.contains(k)) {
+            continue;
+        }
         if let Ok(found) = detector.find(text) {
             for f in found {
                 spans.push((
