@@ -1526,6 +1526,19 @@ mod tests {
     }
 
     #[test]
+    fn large_texts_reuse_findings_only_for_the_same_text() {
+        let filler = "let total = items.len(); // order 4821\n".repeat(600);
+        let with = format!("{filler}patient SSN 234-56-7891\n");
+        let without = format!("{filler}patient SSN none on file\n");
+        assert!(with.len() >= MEMO_BYTES);
+        let first = candidates(&with);
+        assert!(first.iter().any(|f| f.kind == PhiKind::Ssn), "{first:?}");
+        assert_eq!(candidates(&with), first);
+        assert!(!candidates(&without).iter().any(|f| f.kind == PhiKind::Ssn));
+        assert_eq!(candidates(&with), first);
+    }
+
+    #[test]
     fn ssn_rules_follow_the_ssa() {
         assert!(ssn_valid(&digits(b"234-56-7891")));
         for bad in [
