@@ -976,6 +976,39 @@ fn classify(field: Field, value: &[u8], range: Range<usize>) -> Option<Finding> 
 /// `label: value` and `label = value` in any notation: JSON and YAML fields, SQL `WHERE` and
 /// `SET` clauses, URL query parameters, environment lines, object literals.
 fn fields(b: &[u8], out: &mut Vec<Finding>) {
+    if any_known_label(b) {
+        fields_scan(b, out);
+    }
+}
+
+/// Could `fields` find anything: does a label it knows end right before a separator
+/// (`label`, an optional quote, blanks, then `=` or `:`)? A byte scan that spares most
+/// texts the field regex's compilation (about a quarter of a short command's time).
+fn any_known_label(b: &[u8]) -> bool {
+    let in_label = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-');
+    memchr::memchr2_iter(b'=', b':', b).any(|sep| {
+        let mut end = sep;
+        while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
+            end -= 1;
+        }
+        if end > 0 && matches!(b[end - 1], b'"' | b'\'') {
+            end -= 1;
+        }
+        // Labels are at most 41 bytes: looking further back cannot find one.
+        let mut start = end;
+        while start > end.saturating_sub(41) && in_label(b[start - 1]) {
+            start -= 1;
+        }
+        // A label starts at the run's start or after a `.` or `-` inside it.
+        (start..end).any(|at| {
+            (at == start || matches!(b[at - 1], b'.' | b'-'))
+                && b[at].is_ascii_alphabetic()
+                && field_class(&b[at..end]).is_some()
+        })
+    })
+}
+
+fn fields_scan(b: &[u8], out: &mut Vec<Finding>) {
     let r = re(
         &FIELD_RE,
         r#"(?i)(?:^|[^a-z0-9_])["']?([a-z][a-z0-9_.-]{1,40})["']?[ \t]*(?:=>|==|=|:)[ \t]*\[?[ \t]*["']?((?:[^"'\n,;&{}\[\]()|]|'\w|\(\d{3}\)){1,80})"#,
@@ -1543,6 +1576,19 @@ fn contains_ci(haystack: &[u8], needles: &[&str]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        /// The label gate only skips texts the field regex finds nothing in.
+        #[test]
+        fn label_gate_loses_no_field(
+            text in r#"([a-zA-Z_ .:="'\t\n-]|dob|DOB|ssn|patient|Member_Id|123-45-6789|1980-01-02|1 ){0,30}"#
+        ) {
+            let (mut gated, mut full) = (Vec::new(), Vec::new());
+            super::fields(text.as_bytes(), &mut gated);
+            super::fields_scan(text.as_bytes(), &mut full);
+            proptest::prop_assert_eq!(gated, full);
+        }
+    }
+
     use super::*;
 
     fn kinds(text: &str) -> Vec<PhiKind> {

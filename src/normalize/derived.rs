@@ -4,27 +4,12 @@
 //! a binary blob does not). Bounded: only texts up to `MAX_TEXT` bytes, at most
 //! `MAX_RUNS` decoded runs each.
 
-use regex::bytes::Regex;
-use std::sync::OnceLock;
-
 const MAX_TEXT: usize = 256 * 1024;
 const MAX_RUNS: usize = 32;
 /// Shortest run worth decoding: 24 base64 characters are 18 bytes, about the shortest
 /// provider token.
 const MIN_BASE64: usize = 24;
 const MIN_HEX: usize = 32;
-
-static JOIN_RE: OnceLock<Regex> = OnceLock::new();
-static RUN_RE: OnceLock<Regex> = OnceLock::new();
-
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| {
-        regex::bytes::RegexBuilder::new(pattern)
-            .unicode(false)
-            .build()
-            .expect("built-in regex compiles")
-    })
-}
 
 /// The derived texts of `text`, none when it has nothing to join or decode.
 pub fn derive(text: &str) -> Vec<String> {
@@ -49,29 +34,74 @@ fn join_literals(text: &str) -> Option<String> {
     {
         return None;
     }
-    let r = re(
-        &JOIN_RE,
-        r#"(["'])(?:[ \t]*(?:\+|\.\.?|\\\r?\n)[ \t]*|[ \t]*\\?\r?\n[ \t]*|[ \t]+)(["'])"#,
-    );
-    if !r.is_match(b) {
+    // Hand-written rather than a regex: this runs on every command, and compiling
+    // `(["'])(separator)(["'])` cost more than the rest of the call's text work.
+    let mut out = Vec::with_capacity(b.len());
+    let (mut i, mut joined) = (0, false);
+    while i < b.len() {
+        if matches!(b[i], b'\'' | b'"')
+            && let Some(end) = separator_then_quote(b, i + 1)
+        {
+            i = end;
+            joined = true;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    if !joined {
         return None;
     }
-    let joined = r.replace_all(b, &b""[..]);
-    let joined = String::from_utf8(joined.into_owned()).ok()?;
+    let joined = String::from_utf8(out).ok()?;
     (joined != text).then_some(joined)
+}
+
+/// Where a literal separator starting at `i` and the next opening quote end: `+`, `.`,
+/// `..` or a line continuation, padded with blanks; a bare newline (optionally after
+/// `\\`); or blanks alone.
+fn separator_then_quote(b: &[u8], i: usize) -> Option<usize> {
+    let at = |k: usize| b.get(k).copied();
+    let blanks = |mut k: usize| {
+        while matches!(at(k), Some(b' ' | b'\t')) {
+            k += 1;
+        }
+        k
+    };
+    let newline = |k: usize| match (at(k), at(k + 1)) {
+        (Some(b'\n'), _) => Some(k + 1),
+        (Some(b'\r'), Some(b'\n')) => Some(k + 2),
+        _ => None,
+    };
+    let quote = |k: usize| matches!(at(k), Some(b'\'' | b'"')).then_some(k + 1);
+    let start = blanks(i);
+    let after_operator = match at(start) {
+        Some(b'+') => Some(start + 1),
+        Some(b'.') if at(start + 1) == Some(b'.') => Some(start + 2),
+        Some(b'.') => Some(start + 1),
+        Some(b'\\') => newline(start + 1),
+        _ => None,
+    };
+    if let Some(k) = after_operator.and_then(|k| quote(blanks(k))) {
+        return Some(k);
+    }
+    let after_slash = if at(start) == Some(b'\\') {
+        start + 1
+    } else {
+        start
+    };
+    if let Some(k) = newline(after_slash).and_then(|k| quote(blanks(k))) {
+        return Some(k);
+    }
+    (start > i).then(|| quote(start)).flatten()
 }
 
 /// Base64 and hex runs that decode to printable text.
 fn decoded_runs(text: &str) -> Vec<String> {
-    let r = re(&RUN_RE, r"[A-Za-z0-9+/_-]{24,}={0,2}");
     let mut out = Vec::new();
-    for m in r.find_iter(text.as_bytes()).take(MAX_RUNS * 4) {
+    for run in runs(text).take(MAX_RUNS * 4) {
         if out.len() >= MAX_RUNS {
             break;
         }
-        let Ok(run) = std::str::from_utf8(m.as_bytes()) else {
-            continue;
-        };
         let hex = run.len() >= MIN_HEX
             && run.len().is_multiple_of(2)
             && run.bytes().all(|c| c.is_ascii_hexdigit());
@@ -93,6 +123,33 @@ fn decoded_runs(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Maximal runs of base64/base64url characters, at least `MIN_BASE64` long, with up to two
+/// `=` of padding (what `[A-Za-z0-9+/_-]{24,}={0,2}` finds, without compiling it).
+fn runs(text: &str) -> impl Iterator<Item = &str> {
+    let b = text.as_bytes();
+    let in_run = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'_' | b'-');
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            let start = i;
+            while i < b.len() && in_run(b[i]) {
+                i += 1;
+            }
+            if i - start >= MIN_BASE64 {
+                let mut end = i;
+                while end < b.len() && end - i < 2 && b[end] == b'=' {
+                    end += 1;
+                }
+                i = end;
+                // Run characters are ASCII, so the slice falls on character boundaries.
+                return Some(&text[start..end]);
+            }
+            i = i.max(start + 1);
+        }
+        None
+    })
 }
 
 fn decode_hex(run: &str) -> Option<Vec<u8>> {
@@ -127,6 +184,37 @@ mod tests {
         // A git SHA and a SHA-512 integrity string decode to bytes, not text.
         assert!(derive("git checkout 2f1e9c4b7a3d5e6f8091a2b3c4d5e6f708192a3b").is_empty());
         assert!(derive("integrity: sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==").is_empty());
+    }
+
+    /// The regexes the hand-written scanners replace, for the equivalence property.
+    fn regex_join(text: &str) -> Option<String> {
+        let r = regex::bytes::Regex::new(
+            r#"(["'])(?:[ \t]*(?:\+|\.\.?|\\\r?\n)[ \t]*|[ \t]*\\?\r?\n[ \t]*|[ \t]+)(["'])"#,
+        )
+        .unwrap();
+        let joined = r.replace_all(text.as_bytes(), &b""[..]);
+        let joined = String::from_utf8(joined.into_owned()).ok()?;
+        (joined != text).then_some(joined)
+    }
+
+    fn regex_runs(text: &str) -> Vec<&str> {
+        let r = regex::Regex::new(r"[A-Za-z0-9+/_-]{24,}={0,2}").unwrap();
+        r.find_iter(text).map(|m| m.as_str()).collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn scanners_agree_with_the_regexes(
+            text in r#"([ab'" \t+.\\\r\n=_-]|AAAAAAAAAAAAAAAAAAAAAAA|é){0,40}"#
+        ) {
+            let gated = text
+                .as_bytes()
+                .windows(2)
+                .any(|w| matches!(w, [b'\'' | b'"', b' ' | b'+' | b'\\' | b'.']));
+            let expected = if gated { regex_join(&text) } else { None };
+            proptest::prop_assert_eq!(join_literals(&text), expected);
+            proptest::prop_assert_eq!(runs(&text).collect::<Vec<_>>(), regex_runs(&text));
+        }
     }
 
     #[test]
