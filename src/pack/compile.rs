@@ -147,6 +147,9 @@ pub type WholeAndSecret = (std::ops::Range<usize>, std::ops::Range<usize>);
 pub struct Pattern {
     source: String,
     regex: OnceLock<Result<regex::bytes::Regex, String>>,
+    /// Literals one of which every match contains (lower-case), when the pattern has any:
+    /// a text without them is answered without compiling the regex.
+    required: OnceLock<Option<Vec<Vec<u8>>>>,
 }
 
 impl Pattern {
@@ -154,6 +157,19 @@ impl Pattern {
         Self {
             source,
             regex: OnceLock::new(),
+            required: OnceLock::new(),
+        }
+    }
+
+    /// Can `text` hold a match at all? False only when none of the literals every match
+    /// contains is in it (ASCII case ignored, which only widens the test).
+    fn may_match(&self, text: &[u8]) -> bool {
+        let required = self
+            .required
+            .get_or_init(|| required_literals(&self.source));
+        match required {
+            Some(literals) => literals.iter().any(|l| crate::detect::contains_ci(text, l)),
+            None => true,
         }
     }
 
@@ -203,9 +219,126 @@ impl Pattern {
 
     /// The first match, as a byte range.
     pub fn find(&self, text: &str) -> Result<Option<std::ops::Range<usize>>, String> {
+        if !self.may_match(text.as_bytes()) {
+            return Ok(None);
+        }
         match self.compiled() {
             Ok(re) => Ok(re.find(text.as_bytes()).map(|m| m.range())),
             Err(e) => Err(e.clone()),
+        }
+    }
+}
+
+/// Shortest literal worth testing for: shorter ones are in most texts anyway.
+const MIN_REQUIRED: usize = 3;
+
+/// What a sub-pattern says about literals: it matches exactly this text (ASCII case
+/// ignored), or every match contains one of these, or nothing is known.
+enum Literals {
+    Exact(Vec<u8>),
+    OneOf(Vec<Vec<u8>>),
+    Unknown,
+}
+
+/// The literals one of which every match of `source` contains, lower-case; `None` when
+/// there is no such set of useful length (or the pattern does not parse: compiling it
+/// reports that). Parsing is a small part of compiling, so this is cheap to ask first.
+fn required_literals(source: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .nest_limit(100)
+        .build()
+        .parse(source)
+        .ok()?;
+    let set = match literals_of(&hir) {
+        Literals::Exact(l) => vec![l],
+        Literals::OneOf(set) => set,
+        Literals::Unknown => return None,
+    };
+    (set.iter().all(|l| l.len() >= MIN_REQUIRED)).then_some(set)
+}
+
+fn literals_of(hir: &regex_syntax::hir::Hir) -> Literals {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Literals::Exact(Vec::new()),
+        HirKind::Literal(l) => Literals::Exact(l.0.to_ascii_lowercase()),
+        HirKind::Class(class) => {
+            // One byte, or an ASCII letter in both cases (what `(?i)` makes of a letter).
+            let bytes: Vec<u8> = match class {
+                Class::Bytes(c) => c
+                    .ranges()
+                    .iter()
+                    .flat_map(|r| r.start()..=r.end())
+                    .take(3)
+                    .collect(),
+                Class::Unicode(c) => c
+                    .ranges()
+                    .iter()
+                    .flat_map(|r| r.start()..=r.end())
+                    .take(3)
+                    .map(|ch| u8::try_from(ch).unwrap_or(0x80))
+                    .collect(),
+            };
+            match bytes.as_slice() {
+                [b] if b.is_ascii() => Literals::Exact(vec![b.to_ascii_lowercase()]),
+                [upper, lower]
+                    if upper.is_ascii_uppercase() && *lower == upper.to_ascii_lowercase() =>
+                {
+                    Literals::Exact(vec![*lower])
+                }
+                _ => Literals::Unknown,
+            }
+        }
+        HirKind::Capture(c) => literals_of(&c.sub),
+        HirKind::Repetition(r) if r.min == 0 => Literals::Unknown,
+        HirKind::Repetition(r) => match literals_of(&r.sub) {
+            Literals::Exact(l) if r.max == Some(1) => Literals::Exact(l),
+            Literals::Exact(l) => Literals::OneOf(vec![l]),
+            other => other,
+        },
+        HirKind::Alternation(alternatives) => {
+            let mut set = Vec::new();
+            for alternative in alternatives {
+                match literals_of(alternative) {
+                    Literals::Exact(l) => set.push(l),
+                    Literals::OneOf(more) => set.extend(more),
+                    Literals::Unknown => return Literals::Unknown,
+                }
+            }
+            Literals::OneOf(set)
+        }
+        HirKind::Concat(items) => {
+            // Runs of exact items join into one literal; the best candidate is the run or
+            // item set whose shortest literal is longest.
+            let mut candidates: Vec<Vec<Vec<u8>>> = Vec::new();
+            let (mut run, mut all_exact) = (Vec::new(), true);
+            for item in items {
+                match literals_of(item) {
+                    Literals::Exact(l) => run.extend(l),
+                    other => {
+                        all_exact = false;
+                        if !run.is_empty() {
+                            candidates.push(vec![std::mem::take(&mut run)]);
+                        }
+                        if let Literals::OneOf(set) = other {
+                            candidates.push(set);
+                        }
+                    }
+                }
+            }
+            if all_exact {
+                return Literals::Exact(run);
+            }
+            if !run.is_empty() {
+                candidates.push(vec![run]);
+            }
+            let shortest = |set: &Vec<Vec<u8>>| set.iter().map(Vec::len).min().unwrap_or(0);
+            match candidates.into_iter().max_by_key(shortest) {
+                Some(best) if shortest(&best) > 0 => Literals::OneOf(best),
+                _ => Literals::Unknown,
+            }
         }
     }
 }
@@ -228,6 +361,49 @@ mod tests {
         assert_eq!(n.matches("RM"), Ok(true));
         assert_eq!(n.matches("mkfs.ext4"), Ok(true));
         assert_eq!(n.matches("rmdir"), Ok(false));
+    }
+
+    #[test]
+    fn required_literals_are_what_every_match_contains() {
+        let lits = |s: &str| {
+            required_literals(s).map(|set| {
+                set.into_iter()
+                    .map(|l| String::from_utf8(l).unwrap())
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            lits(r"(?i)\bsecretword00012\b"),
+            Some(vec!["secretword00012".into()])
+        );
+        assert_eq!(
+            lits(r"\b(?:DROP|truncate)\s+TABLE"),
+            Some(vec!["table".into()])
+        );
+        assert_eq!(
+            lits(r"(?:curl|wget)\s+\S+"),
+            Some(vec!["curl".into(), "wget".into()])
+        );
+        assert_eq!(lits(r"(ab)+cd"), None, "`ab` and `cd` are too short");
+        assert_eq!(lits(r"a.*b"), None);
+        assert_eq!(lits(r"(?:foo)?bar?"), None);
+        assert_eq!(lits("(unclosed"), None);
+    }
+
+    proptest::proptest! {
+        /// A text the literal test rules out never holds a match.
+        #[test]
+        fn ruled_out_texts_never_match(
+            pattern in r"(\(\?i\))?((abc|xyz)|[a-c]|\.|\+|\?|\||\\b|\\s|ab|bca){1,8}",
+            text in r"[abcxyzABCXYZ .\n]{0,40}",
+        ) {
+            if let Ok(re) = regex::bytes::RegexBuilder::new(&pattern).unicode(false).build() {
+                let p = Pattern::new(pattern.clone());
+                if !p.may_match(text.as_bytes()) {
+                    proptest::prop_assert!(!re.is_match(text.as_bytes()));
+                }
+            }
+        }
     }
 
     #[test]
