@@ -253,6 +253,7 @@ impl Engine {
             subject.texts.iter().map(|_| OnceCell::new()).collect();
         let keyword_cache: Vec<OnceCell<std::collections::HashSet<String>>> =
             subject.texts.iter().map(|_| OnceCell::new()).collect();
+        let command_texts: Vec<CommandTexts> = commands.iter().map(|_| OnceCell::new()).collect();
         let eval = Eval {
             engine: self,
             subject,
@@ -260,6 +261,7 @@ impl Engine {
             parsed: &parsed,
             phi: &phi_cache,
             keywords: &keyword_cache,
+            command_texts: &command_texts,
         };
         for rule in self.rules() {
             if !rule.tools.matches(&subject.tool)? {
@@ -308,6 +310,7 @@ struct Eval<'a> {
     phi: &'a [OnceCell<Vec<phi::Finding>>],
     /// Secret keywords present per text field, computed once for all secret rules.
     keywords: &'a [OnceCell<std::collections::HashSet<String>>],
+    command_texts: &'a [CommandTexts],
 }
 
 type Outcome = Result<(Tri, Option<String>), String>;
@@ -695,7 +698,7 @@ impl Eval<'_> {
             }
         }
         for condition in &b.text {
-            if !command_text(condition, cmd)? {
+            if !command_text(condition, cmd, &self.command_texts[index])? {
                 return Ok(Tri::No);
             }
         }
@@ -845,30 +848,39 @@ fn glob_base(glob: &str) -> String {
     }
 }
 
-fn command_text(c: &TextCondition, cmd: &Command) -> Result<bool, String> {
+fn command_text(c: &TextCondition, cmd: &Command, joined: &CommandTexts) -> Result<bool, String> {
+    let [args, env] = joined.get_or_init(|| {
+        let args = cmd
+            .args
+            .iter()
+            .map(|a| a.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let env = cmd
+            .assignments
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.text))
+            .collect::<Vec<_>>()
+            .join(" ");
+        [args, env]
+    });
     for source in &c.on {
         let text = match source {
-            TextSource::Args => cmd
-                .args
-                .iter()
-                .map(|a| a.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-            TextSource::Env => cmd
-                .assignments
-                .iter()
-                .map(|(k, v)| format!("{k}={}", v.text))
-                .collect::<Vec<_>>()
-                .join(" "),
-            TextSource::Stdin => cmd.stdin_text.clone(),
+            TextSource::Args => args,
+            TextSource::Env => env,
+            TextSource::Stdin => &cmd.stdin_text,
             TextSource::Field => continue,
         };
-        if c.regex.find(&text)?.is_some() {
+        if c.regex.find(text)?.is_some() {
             return Ok(true);
         }
     }
     Ok(false)
 }
+
+/// A command's arguments and assignments joined for text conditions, once per call rather
+/// than once per rule.
+type CommandTexts = OnceCell<[String; 2]>;
 
 fn describe_command(cmd: &Command) -> String {
     let mut out = format!("command: {}", sanitize::safe(&cmd.display()));

@@ -355,11 +355,14 @@ impl Gate {
             }
             // The hook reads the packs as build.rs stripped them (tests check they read
             // clean and keep every rule).
-            let text = match strict {
-                true => text,
-                false => crate::pack::lean_builtin(file).unwrap_or(text),
+            let (pack, d) = match strict {
+                true => schema::read_pack(file, text, &options),
+                false => read_pack_lean(
+                    file,
+                    crate::pack::lean_builtin(file).unwrap_or(text),
+                    &options,
+                ),
             };
-            let (pack, d) = schema::read_pack(file, text, &options);
             diagnostics.extend(d);
             if let Some(pack) = pack {
                 known_packs.insert(pack.id.clone());
@@ -600,10 +603,38 @@ impl Gate {
     }
 }
 
-/// A policy's pack read for the hook: without its examples when that reads cleanly (they
-/// can be most of the text), else whole, so stripping never changes what loads or the
-/// errors reported; `strict` reads it whole.
+/// A pack read for the hook: from the pack cache when it holds this text, else without its
+/// examples when that reads cleanly (they can be most of the text), else whole, so
+/// stripping never changes what loads or the errors reported; `strict` reads it whole.
 pub(crate) fn read_pack_lean(
+    file: &str,
+    text: &str,
+    options: &schema::Options,
+) -> (Option<Pack>, Vec<Diagnostic>) {
+    if options.strict {
+        return schema::read_pack(file, text, options);
+    }
+    let cache = crate::pack::cache::Cache::open(&crate::pack::cache::Salt {
+        ctx: options.ctx,
+        vars: options.vars,
+    });
+    let Some(cache) = cache else {
+        return read_pack_text(file, text, options);
+    };
+    let key = cache.key(file, text);
+    if let Some(pack) = cache.get(&key) {
+        return (Some(pack), Vec::new());
+    }
+    let (pack, d) = read_pack_text(file, text, options);
+    if let Some(pack) = &pack
+        && d.is_empty()
+    {
+        cache.put(&key, pack);
+    }
+    (pack, d)
+}
+
+fn read_pack_text(
     file: &str,
     text: &str,
     options: &schema::Options,

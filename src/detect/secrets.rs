@@ -15,7 +15,7 @@ const WINDOW_BEFORE: usize = 512;
 const WINDOW_AFTER: usize = 1024;
 
 /// A check in code for formats that carry one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Validator {
     /// GitHub `gh?_` tokens: the last 6 characters are the base62 CRC32 of the 30 before.
     GithubCrc32,
@@ -47,7 +47,7 @@ impl Validator {
 }
 
 /// One secret detector.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct SecretBlock {
     pub keywords: Vec<String>,
     pub regex: Pattern,
@@ -57,6 +57,7 @@ pub struct SecretBlock {
     pub allow: Vec<Pattern>,
     /// Regexes on the whole match that mark it as fake (e.g. a dev DSN on localhost).
     pub match_allow: Vec<Pattern>,
+    #[serde(skip)]
     prefilter: OnceLock<Option<AhoCorasick>>,
 }
 

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Kind {
     /// A path is removed (or its content destroyed beyond recovery: `shred`).
     Delete,
@@ -67,7 +67,9 @@ impl Kind {
 }
 
 /// Where code that runs comes from, least to most dangerous.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Source {
     /// Written in the call itself (and analysed as such).
     Literal,
@@ -130,7 +132,7 @@ impl Target {
 }
 
 /// Classes of database statements, for `sql` effects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum SqlKind {
     Drop,
     Truncate,

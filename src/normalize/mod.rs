@@ -96,7 +96,7 @@ impl Context {
 }
 
 /// How a tool touches a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Access {
     Read,
     Write,

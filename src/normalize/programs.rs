@@ -13,7 +13,7 @@ use crate::pack::Location;
 use std::collections::HashMap;
 
 /// Which words of a command an effect applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum ArgSel {
     /// Every operand.
     #[default]
@@ -58,7 +58,7 @@ impl ArgSel {
 }
 
 /// One effect a program has, and which of its words it applies to.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct EffectSpec {
     pub kind: Option<Kind>,
     /// `overwrite` in the table: a write that replaces the old content.
@@ -88,7 +88,7 @@ pub struct EffectSpec {
 }
 
 /// How a program runs another command given in its arguments.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct RunSpec {
     /// Operands before the command (`timeout 5 CMD`: 1).
     pub skip: usize,
@@ -104,7 +104,7 @@ pub struct RunSpec {
 }
 
 /// How a database client names its target and receives statements.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SqlSpec {
     /// Options whose values name the target: host, database, URL, service, environment.
     pub target_options: Vec<String>,
@@ -128,7 +128,7 @@ pub struct SqlSpec {
 }
 
 /// Everything the table says about one program (or `program subcommand`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProgramSpec {
     /// `git` or `git checkout`.
     pub name: String,
@@ -165,7 +165,7 @@ pub struct ProgramSpec {
 }
 
 /// Which operands a program writes to (the rest it reads).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Writes {
     #[default]
     None,

@@ -164,7 +164,7 @@ impl Command {
 }
 
 /// Something about the command that could not be known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum NoteKind {
     /// The command does not parse (it was matched as far as it could be read).
     ParseError,

@@ -124,12 +124,13 @@ impl Names {
     }
 
     pub fn matches(&self, name: &str) -> Result<bool, String> {
-        let lower = name.to_ascii_lowercase();
-        if self.exact.contains(&lower) {
+        // Exact names are stored lower-case; no allocation for the common case (every rule
+        // asks this of the tool name, and command rules of every command's program).
+        if self.exact.iter().any(|e| e.eq_ignore_ascii_case(name)) {
             return Ok(true);
         }
         match &self.globs {
-            Some(g) => g.is_match(&lower),
+            Some(g) => g.is_match(&name.to_ascii_lowercase()),
             None => Ok(false),
         }
     }
@@ -226,6 +227,53 @@ impl Pattern {
             Ok(re) => Ok(re.find(text.as_bytes()).map(|m| m.range())),
             Err(e) => Err(e.clone()),
         }
+    }
+}
+
+// Cached packs (see `super::cache`) keep what was written; matchers are built on first use
+// as for a pack read from TOML. A pattern keeps its required literals, so a cached pack
+// does not parse its regexes again.
+impl serde::Serialize for Globs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.patterns.serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Globs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<String>::deserialize(d).map(Globs::new)
+    }
+}
+
+impl serde::Serialize for Names {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.written.serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Names {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<String>::deserialize(d).map(Names::new)
+    }
+}
+
+impl serde::Serialize for Pattern {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let required = self
+            .required
+            .get_or_init(|| required_literals(&self.source));
+        (&self.source, required).serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Pattern {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (source, required) = <(String, Option<Vec<Vec<u8>>>)>::deserialize(d)?;
+        Ok(Self {
+            source,
+            regex: OnceLock::new(),
+            required: OnceLock::from(required),
+        })
     }
 }
 

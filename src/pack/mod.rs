@@ -7,6 +7,7 @@
 //! - [`validate`] checks a whole set of packs: duplicate ids, patterns that do not compile,
 //!   program specs defined twice, and every rule's examples through the real pipeline.
 
+pub mod cache;
 pub mod compile;
 pub mod overlap;
 pub mod schema;
@@ -120,7 +121,7 @@ impl fmt::Display for Diagnostic {
 }
 
 /// Where something was written.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     pub file: String,
     pub line: usize,
@@ -138,7 +139,9 @@ impl Location {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Decision {
     Allow,
     Ask,
@@ -155,7 +158,9 @@ impl Decision {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     Low,
     Medium,
@@ -174,19 +179,25 @@ impl Severity {
     }
 }
 
+fn built_in_layer() -> &'static str {
+    "built-in"
+}
+
 /// A pack: rules plus the program knowledge they share.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Pack {
     pub id: String,
     pub description: String,
-    /// Where it comes from: `built-in`, `managed`, `user` or `project`.
+    /// Where it comes from: `built-in`, `managed`, `user` or `project` (set by the loader,
+    /// so not part of a cached pack).
+    #[serde(skip, default = "built_in_layer")]
     pub layer: &'static str,
     pub file: String,
     pub rules: Vec<Rule>,
     pub programs: Vec<ProgramSpec>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Rule {
     /// `pack.name`, stable: policies and the journal refer to it.
     pub id: String,
@@ -198,6 +209,8 @@ pub struct Rule {
     pub remediation: String,
     /// The rule hits when any block matches.
     pub blocks: Vec<Block>,
+    /// Not cached: the hook reads packs without their examples.
+    #[serde(skip)]
     pub examples: Examples,
     pub location: Location,
 }
@@ -241,7 +254,7 @@ impl Example {
 }
 
 /// One matcher block: every condition given must hold.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub enum Block {
     /// What the call does: a delete, read, exec... (see `normalize::effects`).
     Effect(Box<EffectBlock>),
@@ -365,14 +378,14 @@ impl Block {
 }
 
 /// Which effects a block looks at: a kind, or `overwrite` (a write that replaces content).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum EffectKind {
     Kind(Kind),
     Overwrite,
 }
 
 /// Conditions on one effect; every condition given must hold.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct EffectBlock {
     pub kinds: Vec<EffectKind>,
     pub path: Option<Globs>,
@@ -408,7 +421,7 @@ pub struct EffectBlock {
 }
 
 /// Conditions on one simple shell command.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct CommandBlock {
     pub program: Option<Names>,
     pub program_except: Option<Names>,
@@ -431,7 +444,7 @@ pub struct CommandBlock {
     pub unknown_maybe: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct PathCondition {
     pub any: Option<Globs>,
     pub except: Option<Globs>,
@@ -439,7 +452,7 @@ pub struct PathCondition {
     pub access: PathAccess,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PathAccess {
     Any,
     Read,
@@ -447,7 +460,7 @@ pub enum PathAccess {
 }
 
 /// Where a command's text condition looks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TextSource {
     Args,
     Env,
@@ -456,7 +469,7 @@ pub enum TextSource {
     Field,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct TextCondition {
     pub on: Vec<TextSource>,
     /// For [`TextSource::Field`]: which fields.
@@ -464,14 +477,14 @@ pub struct TextCondition {
     pub regex: Pattern,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct FileBlock {
     pub any: Globs,
     pub except: Option<Globs>,
     pub access: Vec<Access>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct UrlBlock {
     pub host: Option<Globs>,
     pub path: Option<Globs>,

@@ -1,0 +1,242 @@
+//! Packs as the hook last read them, so a call does not parse TOML again: each pack that
+//! read without a problem is kept in a compact binary form (postcard) under the journal's
+//! folder, in a file named by a SHA-256 over everything that shaped it (toolgate's version
+//! and binary, the pack's file name and text, the paths and variables substituted into it).
+//!
+//! A changed pack, policy variable or binary has another key, so a stale entry is never
+//! read. A file is written to a temporary name with mode 0600 and renamed, so readers see
+//! a whole entry or none. An entry that is short, corrupt or of another key is ignored and
+//! the pack is read from its text (and the entry written again). The folder is used only
+//! when it belongs to this user and nobody else can write to it; the self-protection pack
+//! keeps the agent out of it, as it does for the journal.
+
+use super::Pack;
+use sha2::{Digest, Sha256};
+use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+const MAGIC: &[u8; 8] = b"TGPACK1\n";
+/// Larger entries are not read: a generated policy of 3,000 rules is about 0.5 MiB.
+const MAX_ENTRY: u64 = 32 << 20;
+/// Entries kept; beyond this the oldest are removed when a new one is written.
+const MAX_ENTRIES: usize = 64;
+
+/// The cache folder of one context.
+pub struct Cache {
+    dir: PathBuf,
+    /// What every key starts with: version, binary, substituted paths and variables.
+    salt: Vec<u8>,
+}
+
+/// What goes into every key besides the pack itself.
+pub struct Salt<'a> {
+    pub ctx: &'a crate::normalize::Context,
+    pub vars: &'a std::collections::HashMap<String, std::collections::HashMap<String, String>>,
+}
+
+impl Cache {
+    /// The cache beside the journal, when there is a journal folder that is safe to use.
+    pub fn open(salt: &Salt) -> Option<Cache> {
+        let state = salt.ctx.own.state.as_deref()?;
+        let dir = Path::new(state).join("pack-cache");
+        if std::fs::symlink_metadata(&dir).is_err() {
+            // The journal's folder, made as the journal makes it (mode 0700).
+            crate::journal::store::ensure_dir(Path::new(state)).ok()?;
+            let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+        }
+        let meta = std::fs::symlink_metadata(&dir).ok()?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        let private = meta.is_dir() && meta.uid() == me && meta.permissions().mode() & 0o022 == 0;
+        private.then(|| Cache {
+            dir,
+            salt: salt_bytes(salt),
+        })
+    }
+
+    /// The key of a pack read from `file` with this text.
+    pub fn key(&self, file: &str, text: &str) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(&self.salt);
+        for part in [file.as_bytes(), text.as_bytes()] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+        h.finalize().into()
+    }
+
+    fn path(&self, key: &[u8; 32]) -> PathBuf {
+        self.dir.join(format!("{}.pack", crate::journal::hex(key)))
+    }
+
+    /// The pack stored under `key`, if a whole, uncorrupted entry is there.
+    pub fn get(&self, key: &[u8; 32]) -> Option<Pack> {
+        use std::io::Read as _;
+        let mut bytes = Vec::new();
+        std::fs::File::open(self.path(key))
+            .ok()?
+            .take(MAX_ENTRY)
+            .read_to_end(&mut bytes)
+            .ok()?;
+        let rest = bytes.strip_prefix(MAGIC)?;
+        let (stored_key, rest) = rest.split_at_checked(32)?;
+        let (digest, payload) = rest.split_at_checked(32)?;
+        if stored_key != key || digest != Sha256::digest(payload).as_slice() {
+            return None;
+        }
+        postcard::from_bytes(payload).ok()
+    }
+
+    /// Store `pack` under `key`. Failures are ignored: the next call reads the text again.
+    pub fn put(&self, key: &[u8; 32], pack: &Pack) {
+        let Ok(payload) = postcard::to_stdvec(pack) else {
+            return;
+        };
+        let mut entry = Vec::with_capacity(MAGIC.len() + 64 + payload.len());
+        entry.extend_from_slice(MAGIC);
+        entry.extend_from_slice(key);
+        entry.extend_from_slice(&Sha256::digest(&payload));
+        entry.extend_from_slice(&payload);
+        let target = self.path(key);
+        let temporary = target.with_extension(format!("tmp{}", std::process::id()));
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temporary)
+            .and_then(|mut f| f.write_all(&entry));
+        if written.is_err() || std::fs::rename(&temporary, &target).is_err() {
+            let _ = std::fs::remove_file(&temporary);
+            return;
+        }
+        self.prune();
+    }
+
+    /// Keep the newest `MAX_ENTRIES` entries (old policies and binaries leave theirs).
+    fn prune(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let modified = e.metadata().ok()?.modified().ok()?;
+                Some((modified, e.path()))
+            })
+            .collect();
+        if files.len() <= MAX_ENTRIES {
+            return;
+        }
+        files.sort();
+        for (_, path) in &files[..files.len() - MAX_ENTRIES] {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+fn salt_bytes(salt: &Salt) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut part = |bytes: &[u8]| {
+        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(bytes);
+    };
+    part(b"toolgate pack cache 1");
+    part(env!("CARGO_PKG_VERSION").as_bytes());
+    // The binary itself: a rebuilt toolgate of the same version may lay packs out otherwise.
+    static BINARY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let binary = BINARY.get_or_init(|| {
+        std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .map(|m| format!("{} {} {} {}", m.dev(), m.ino(), m.len(), m.mtime_nsec()))
+            .unwrap_or_default()
+    });
+    part(binary.as_bytes());
+    let ctx = salt.ctx;
+    for path in [
+        ctx.home.as_deref(),
+        Some(ctx.tmpdir.as_str()),
+        ctx.own.state.as_deref(),
+        ctx.own.binary.as_deref(),
+        ctx.own.config.as_deref(),
+        ctx.own.managed.as_deref(),
+    ] {
+        part(path.unwrap_or("\0").as_bytes());
+    }
+    let mut vars: Vec<(&String, Vec<(&String, &String)>)> = salt
+        .vars
+        .iter()
+        .map(|(pack, values)| {
+            let mut values: Vec<_> = values.iter().collect();
+            values.sort();
+            (pack, values)
+        })
+        .collect();
+    vars.sort();
+    for (pack, values) in vars {
+        part(pack.as_bytes());
+        part(&(values.len() as u64).to_le_bytes());
+        for (k, v) in values {
+            part(k.as_bytes());
+            part(v.as_bytes());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_pack_survives_the_round_trip() {
+        let ctx = crate::normalize::Context::example();
+        let vars = std::collections::HashMap::new();
+        let options = crate::pack::schema::Options {
+            ctx: &ctx,
+            strict: false,
+            vars: &vars,
+        };
+        for (file, text) in crate::pack::BUILTIN {
+            let (pack, d) = crate::pack::schema::read_pack(file, text, &options);
+            assert!(d.is_empty(), "{file}: {d:?}");
+            let pack = pack.unwrap();
+            let bytes = postcard::to_stdvec(&pack).unwrap();
+            let back: Pack = postcard::from_bytes(&bytes).unwrap();
+            assert_eq!(postcard::to_stdvec(&back).unwrap(), bytes, "{file}");
+            let ids = |p: &Pack| p.rules.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+            assert_eq!(ids(&back), ids(&pack), "{file}");
+            assert_eq!(back.programs.len(), pack.programs.len(), "{file}");
+        }
+    }
+
+    #[test]
+    fn keys_differ_by_file_text_and_variables() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = crate::normalize::Context::example();
+        ctx.own.state = Some(dir.path().display().to_string());
+        let none = std::collections::HashMap::new();
+        let mut some = std::collections::HashMap::new();
+        some.insert(
+            "db-prod".to_string(),
+            [("hosts".to_string(), "a".to_string())].into(),
+        );
+        let plain = Cache::open(&Salt {
+            ctx: &ctx,
+            vars: &none,
+        })
+        .unwrap();
+        let with_vars = Cache::open(&Salt {
+            ctx: &ctx,
+            vars: &some,
+        })
+        .unwrap();
+        let key = plain.key("a.toml", "x");
+        assert_eq!(key, plain.key("a.toml", "x"));
+        assert_ne!(key, plain.key("b.toml", "x"));
+        assert_ne!(key, plain.key("a.toml", "y"));
+        assert_ne!(key, with_vars.key("a.toml", "x"));
+        // Length-prefixed parts: moving bytes between file name and text changes the key.
+        assert_ne!(plain.key("a.tom", "lx"), key);
+    }
+}
