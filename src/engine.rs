@@ -182,10 +182,13 @@ impl Engine {
     pub fn keywords_in(&self, text: &str) -> std::collections::HashSet<String> {
         let mut present = std::collections::HashSet::new();
         if text.len() <= 8 * 1024 {
-            // Short texts: a direct scan is cheaper than building the shared automaton.
+            // Short texts: a direct scan is cheaper than building the shared automaton, and
+            // the text's byte pairs rule most keywords out without scanning.
+            let pairs = crate::detect::Pairs::of(text.as_bytes());
             for (_, d) in self.secret_detectors() {
                 for k in &d.keywords {
                     if !present.contains(k)
+                        && pairs.may_contain(k.as_bytes())
                         && crate::detect::secrets::contains_any_ci(text, std::slice::from_ref(k))
                     {
                         present.insert(k.clone());

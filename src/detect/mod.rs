@@ -47,6 +47,34 @@ pub fn contains_ci(haystack: &[u8], needle: &[u8]) -> bool {
         .any(|i| haystack[i + 1..i + needle.len()].eq_ignore_ascii_case(rest))
 }
 
+/// Which byte pairs (ASCII case folded) occur in a text: a needle with a pair the text
+/// lacks is not in it. One pass over a short text answers hundreds of keyword tests that
+/// would each scan it.
+pub struct Pairs(Box<[u64; 1024]>);
+
+impl Pairs {
+    pub fn of(text: &[u8]) -> Self {
+        let mut bits = Box::new([0u64; 1024]);
+        for w in text.windows(2) {
+            let i = Self::index(w[0], w[1]);
+            bits[i >> 6] |= 1 << (i & 63);
+        }
+        Pairs(bits)
+    }
+
+    fn index(a: u8, b: u8) -> usize {
+        (usize::from(a.to_ascii_lowercase()) << 8) | usize::from(b.to_ascii_lowercase())
+    }
+
+    /// False only when `needle` cannot be in the text (case ignored).
+    pub fn may_contain(&self, needle: &[u8]) -> bool {
+        needle.windows(2).all(|w| {
+            let i = Self::index(w[0], w[1]);
+            self.0[i >> 6] & (1 << (i & 63)) != 0
+        })
+    }
+}
+
 /// Mask a matched value for display: keep a short prefix so a person can tell which value
 /// it was, never enough to use it.
 pub fn mask(value: &str) -> String {
@@ -59,6 +87,17 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        #[test]
+        fn pairs_never_rule_out_a_needle_that_is_there(
+            haystack in "[abAB:_ -]{0,30}",
+            needle in "[abAB:_]{1,4}",
+        ) {
+            let pairs = Pairs::of(haystack.as_bytes());
+            if contains_ci(haystack.as_bytes(), needle.as_bytes()) {
+                proptest::prop_assert!(pairs.may_contain(needle.as_bytes()));
+            }
+        }
+
         /// The memchr scan answers what a window-by-window comparison answers.
         #[test]
         fn contains_ci_agrees_with_a_naive_scan(
