@@ -503,3 +503,61 @@ fn journal_files_are_private() {
         0o600
     );
 }
+
+#[test]
+fn a_large_input_is_journaled_as_a_masked_excerpt_with_the_whole_input_hashed() {
+    let env = Env::new();
+    // A secret at the start (inside the excerpt) and a long body after it.
+    let body = format!(
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8Lp2Wq9v\n{}",
+        "let x = 1;\n".repeat(100_000)
+    );
+    let (code, _) = env.hook(
+        "Write",
+        json!({"file_path": "/home/dev/project/big.rs", "content": body}),
+    );
+    assert_eq!(code, 2, "the secret is denied");
+    env.hook(
+        "Write",
+        json!({"file_path": "/home/dev/project/big.rs", "content": "let x = 1;\n".repeat(100_000)}),
+    );
+    let (code, out, err) = env.journal(&["export"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        let input = &row["input_redacted"];
+        let content = input["content"].as_str().unwrap();
+        assert!(
+            content.len() < 5 * 1024,
+            "an excerpt, not 1 MiB: {}",
+            content.len()
+        );
+        assert!(
+            content.contains("more bytes not kept in the journal"),
+            "{content:.200}"
+        );
+        assert_eq!(input["file_path"], "/home/dev/project/big.rs");
+        assert!(
+            row["redactions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k == "excerpt")
+        );
+        assert_eq!(row["input_sha256"].as_str().unwrap().len(), 64);
+        assert!(
+            !content.contains("wJalrXUtnFEMI"),
+            "masked before it was cut"
+        );
+    }
+    assert_ne!(
+        rows[0]["input_sha256"], rows[1]["input_sha256"],
+        "the hash covers the whole input"
+    );
+    let (code, out) = env.verify();
+    assert_eq!(code, 0, "{out}");
+}

@@ -232,7 +232,10 @@ fn build_record(
     reason: &str,
     started: Instant,
 ) -> Record {
-    let (input_redacted, mut redactions) = redact::redact_json(&gate.engine, &event.input);
+    let (mut input_redacted, mut redactions) = redact::redact_json(&gate.engine, &event.input);
+    if redact::excerpt_large(&mut input_redacted) {
+        redactions.push("excerpt".into());
+    }
     // The reason quotes what matched (a command line can carry a token): mask it too.
     let mut kinds = std::collections::BTreeSet::new();
     let reason = redact::redact_text(&gate.engine, reason, &mut kinds);

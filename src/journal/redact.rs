@@ -34,6 +34,52 @@ pub fn redact_json(engine: &Engine, value: &Value) -> (Value, Vec<String>) {
     mask_json(engine, value, Marker::Journal)
 }
 
+/// A journaled input larger than this keeps an excerpt of each long string, not the whole.
+const INPUT_KEEP: usize = 64 * 1024;
+/// How much of each long string an excerpt keeps.
+const STRING_KEEP: usize = 4 * 1024;
+
+/// A redacted input cut to size for the journal: when its strings add up to more than
+/// `INPUT_KEEP` bytes, each longer than `STRING_KEEP` keeps its start and says how much
+/// was left out (the record's `input_sha256` still covers the whole input). Returns
+/// whether anything was cut. Cutting after redaction keeps the masks of the whole text.
+pub fn excerpt_large(value: &mut Value) -> bool {
+    fn total(v: &Value, depth: usize) -> usize {
+        match v {
+            Value::String(s) => s.len(),
+            Value::Array(items) if depth < 64 => items.iter().map(|i| total(i, depth + 1)).sum(),
+            Value::Object(map) if depth < 64 => {
+                map.iter().map(|(k, v)| k.len() + total(v, depth + 1)).sum()
+            }
+            _ => 0,
+        }
+    }
+    fn cut(v: &mut Value, depth: usize) -> bool {
+        match v {
+            Value::String(s) if s.len() > STRING_KEEP => {
+                let mut end = STRING_KEEP;
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let left = s.len() - end;
+                s.truncate(end);
+                s.push_str(&format!(
+                    "…[{left} more bytes not kept in the journal; input_sha256 covers the whole input]"
+                ));
+                true
+            }
+            Value::Array(items) if depth < 64 => items
+                .iter_mut()
+                .fold(false, |any, i| cut(i, depth + 1) | any),
+            Value::Object(map) if depth < 64 => map
+                .values_mut()
+                .fold(false, |any, i| cut(i, depth + 1) | any),
+            _ => false,
+        }
+    }
+    total(value, 0) > INPUT_KEEP && cut(value, 0)
+}
+
 /// Mask every string in `value`; returns the masked value and the kinds masked.
 pub fn mask_json(engine: &Engine, value: &Value, marker: Marker) -> (Value, Vec<String>) {
     let mut kinds = BTreeSet::new();
@@ -137,4 +183,33 @@ fn mask_text(
     }
     out.push_str(&text[at..]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_inputs_keep_an_excerpt_of_each_long_string() {
+        let small = serde_json::json!({"file_path": "a.txt", "content": "x".repeat(10_000)});
+        let mut unchanged = small.clone();
+        assert!(
+            !excerpt_large(&mut unchanged),
+            "under the cap nothing is cut"
+        );
+        assert_eq!(unchanged, small);
+
+        let body = "é".repeat(300_000);
+        let mut large = serde_json::json!({"file_path": "a.txt", "content": body, "n": 1});
+        assert!(excerpt_large(&mut large));
+        let kept = large["content"].as_str().unwrap();
+        assert!(kept.len() < STRING_KEEP + 200, "{}", kept.len());
+        assert!(kept.starts_with("éé"));
+        assert!(kept.ends_with(&format!(
+            "…[{} more bytes not kept in the journal; input_sha256 covers the whole input]",
+            600_000 - STRING_KEEP
+        )));
+        assert_eq!(large["file_path"], "a.txt", "short strings stay whole");
+        assert_eq!(large["n"], 1);
+    }
 }
