@@ -151,8 +151,11 @@ impl Engine {
                     .collect();
                 words.sort();
                 words.dedup();
+                // A DFA: its build costs less than the time it saves over a large text
+                // (the only texts this automaton is built for).
                 let ac = aho_corasick::AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .build(&words)
                     .ok()?;
                 Some((ac, words))

@@ -255,6 +255,7 @@ fn keywords_present(b: &[u8]) -> u32 {
     let ac = AC.get_or_init(|| {
         aho_corasick::AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(KEYWORDS.iter().map(|(k, _)| k))
             .expect("built-in PHI keywords compile")
     });
