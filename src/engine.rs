@@ -73,6 +73,8 @@ pub struct Engine {
     /// Every secret detector's keywords in one automaton: one pass over a large text tells
     /// which detectors need to look at it at all.
     secret_keywords: std::sync::OnceLock<Option<(aho_corasick::AhoCorasick, Vec<String>)>>,
+    /// The last large text's keywords: the decision and the journal's redaction both ask.
+    keyword_memo: std::sync::Mutex<Option<(String, std::collections::HashSet<String>)>>,
 }
 
 /// A command's arguments read with its program's spec, plus the operands it writes.
@@ -101,6 +103,7 @@ impl Engine {
             programs,
             ctx,
             secret_keywords: std::sync::OnceLock::new(),
+            keyword_memo: std::sync::Mutex::new(None),
         }
     }
 
@@ -121,6 +124,7 @@ impl Engine {
             programs,
             ctx,
             secret_keywords: std::sync::OnceLock::new(),
+            keyword_memo: std::sync::Mutex::new(None),
         }
     }
 
@@ -200,11 +204,28 @@ impl Engine {
             }
             return present;
         }
+        // A comparison costs far less than a pass of the automaton over a large text.
+        let memo = |f: &mut dyn FnMut(&mut Option<(String, std::collections::HashSet<String>)>)| {
+            if let Ok(mut guard) = self.keyword_memo.lock() {
+                f(&mut guard);
+            }
+        };
+        let mut known = None;
+        memo(&mut |last| {
+            known = last
+                .as_ref()
+                .filter(|(t, _)| t == text)
+                .map(|(_, k)| k.clone());
+        });
+        if let Some(known) = known {
+            return known;
+        }
         if let Some((ac, words)) = self.secret_keywords() {
             for m in ac.find_overlapping_iter(text) {
                 present.insert(words[m.pattern().as_usize()].clone());
             }
         }
+        memo(&mut |last| *last = Some((text.to_string(), present.clone())));
         present
     }
 
@@ -894,4 +915,22 @@ fn describe_command(cmd: &Command) -> String {
         out.push_str(&format!(" (via {})", cmd.via.join(" > ")));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn large_texts_reuse_keywords_only_for_the_same_text() {
+        let gate = crate::policy::Gate::load(None, crate::normalize::Context::example(), false)
+            .expect("built-in packs load");
+        let filler = "let x = 1;\n".repeat(2_000);
+        let with = format!("{filler}AWS_SECRET_ACCESS_KEY=...\n");
+        let without = format!("{filler}nothing here\n");
+        assert!(with.len() > 8 * 1024, "the automaton path");
+        let first = gate.engine.keywords_in(&with);
+        assert!(first.iter().any(|k| k.contains("aws")), "{first:?}");
+        assert_eq!(gate.engine.keywords_in(&with), first);
+        let other = gate.engine.keywords_in(&without);
+        assert!(!other.iter().any(|k| k.contains("aws")), "{other:?}");
+    }
 }
