@@ -64,6 +64,9 @@ pub struct Trace {
     pub matched: Option<String>,
 }
 
+/// Secret keywords present in a text (lower-case).
+type Keywords = std::collections::HashSet<String>;
+
 /// A set of packs ready to evaluate.
 pub struct Engine {
     pub packs: Vec<Pack>,
@@ -74,7 +77,7 @@ pub struct Engine {
     /// which detectors need to look at it at all.
     secret_keywords: std::sync::OnceLock<Option<(aho_corasick::AhoCorasick, Vec<String>)>>,
     /// The last large text's keywords: the decision and the journal's redaction both ask.
-    keyword_memo: std::sync::Mutex<Option<(String, std::collections::HashSet<String>)>>,
+    keyword_memo: std::sync::Mutex<Option<(String, Keywords)>>,
 }
 
 /// A command's arguments read with its program's spec, plus the operands it writes.
@@ -205,27 +208,20 @@ impl Engine {
             return present;
         }
         // A comparison costs far less than a pass of the automaton over a large text.
-        let memo = |f: &mut dyn FnMut(&mut Option<(String, std::collections::HashSet<String>)>)| {
-            if let Ok(mut guard) = self.keyword_memo.lock() {
-                f(&mut guard);
-            }
-        };
-        let mut known = None;
-        memo(&mut |last| {
-            known = last
-                .as_ref()
-                .filter(|(t, _)| t == text)
-                .map(|(_, k)| k.clone());
-        });
-        if let Some(known) = known {
-            return known;
+        if let Ok(last) = self.keyword_memo.lock()
+            && let Some((t, known)) = last.as_ref()
+            && t == text
+        {
+            return known.clone();
         }
         if let Some((ac, words)) = self.secret_keywords() {
             for m in ac.find_overlapping_iter(text) {
                 present.insert(words[m.pattern().as_usize()].clone());
             }
         }
-        memo(&mut |last| *last = Some((text.to_string(), present.clone())));
+        if let Ok(mut last) = self.keyword_memo.lock() {
+            *last = Some((text.to_string(), present.clone()));
+        }
         present
     }
 
