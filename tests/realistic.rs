@@ -189,28 +189,35 @@ fn gitleaks_cases_score() {
         "{}\n{out}  {perfect}/{rules} labels all right",
         scored.problems.join("\n")
     );
+    assert_secret_floors("gitleaks", &scored, 1000, GITLEAKS_FLOORS);
+}
+
+/// An imported corpus keeps its size and its secret precision and recall floors.
+fn assert_secret_floors(name: &str, scored: &Score, min_rows: u32, floors: (f64, f64)) {
     assert!(
-        scored.rows >= 1000,
-        "gitleaks cases shrank to {} rows",
+        scored.rows >= min_rows,
+        "{name} cases shrank to {} rows",
         scored.rows
     );
-    let (precision, recall) = GITLEAKS_FLOORS;
+    let (precision, recall) = floors;
     assert!(
         scored.precision("secret") >= precision,
-        "precision {:.3} < {precision}",
+        "{name}: precision {:.3} < {precision}",
         scored.precision("secret")
     );
     assert!(
         scored.recall("secret") >= recall,
-        "recall {:.3} < {recall}",
+        "{name}: recall {:.3} < {recall}",
         scored.recall("secret")
     );
 }
 
 /// detect-secrets' plugin test cases (Apache-2.0), imported by
 /// tests/corpus/import_detect_secrets.py: what each plugin must flag and must leave alone.
-/// Scored as imported, never tuned against: where toolgate's design differs (an all-`x`
-/// placeholder, AWS's documented EXAMPLE key) the disagreement is counted, not hidden.
+/// Where toolgate's design differs (an all-`x` placeholder, AWS's documented EXAMPLE key)
+/// the disagreement is counted, not hidden. Not a holdout: scored P 0.910 / R 0.251 as
+/// first imported, then GitLab's other token prefixes and npm's UUID tokens were added
+/// from its misses.
 #[test]
 fn detect_secrets_cases_score() {
     let gate = Gate::load(None, Context::example(), true).expect("built-in packs load");
@@ -226,22 +233,7 @@ fn detect_secrets_cases_score() {
         out.push_str(&format!("  {label:<32} {caught:>3}/{rows:<3}\n"));
     }
     eprintln!("{}\n{out}", scored.problems.join("\n"));
-    assert!(
-        scored.rows >= 300,
-        "detect-secrets cases shrank to {} rows",
-        scored.rows
-    );
-    let (precision, recall) = DETECT_SECRETS_FLOORS;
-    assert!(
-        scored.precision("secret") >= precision,
-        "precision {:.3} < {precision}",
-        scored.precision("secret")
-    );
-    assert!(
-        scored.recall("secret") >= recall,
-        "recall {:.3} < {recall}",
-        scored.recall("secret")
-    );
+    assert_secret_floors("detect-secrets", &scored, 300, DETECT_SECRETS_FLOORS);
 }
 
 /// Floors at today's score on detect-secrets' cases (precision, recall).
