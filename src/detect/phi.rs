@@ -167,6 +167,9 @@ fn scan_candidates(text: &str) -> Vec<Finding> {
         containers(bytes, &mut out);
     }
     fields(bytes, &mut out);
+    if bytes.contains(&b'<') {
+        xml_fields(bytes, &mut out);
+    }
     csv_columns(text, &mut out);
     if contains_ci(bytes, &["insert"]) {
         sql_inserts(text, &mut out);
@@ -222,6 +225,11 @@ const KEYWORDS: &[(&str, Group)] = &[
     ("d.o.b", Group::Birth),
     ("birth", Group::Birth),
     ("born", Group::Birth),
+    // Spanish, French, Portuguese, German labels for a date of birth.
+    ("nacimiento", Group::Birth),
+    ("naissance", Group::Birth),
+    ("nascimento", Group::Birth),
+    ("geburtsdatum", Group::Birth),
     ("age", Group::Age),
     ("year", Group::Age),
     ("y/o", Group::Age),
@@ -578,6 +586,8 @@ fn plausible_date(d: &[u8]) -> bool {
         .collect();
     let (y, m, day) = match parts[..] {
         [y, m, day] if y > 1000 => (y, m, day),
+        // Day first (18/10/1938) where the first number cannot be a month.
+        [day, m, y] if day > 12 => (if y < 100 { 1900 + y } else { y }, m, day),
         [m, day, y] => (if y < 100 { 1900 + y } else { y }, m, day),
         [day, y] => (y, 1, day),
         _ => return false,
@@ -588,7 +598,7 @@ fn plausible_date(d: &[u8]) -> bool {
 fn dob(b: &[u8], out: &mut Vec<Finding>) {
     let r = re(
         &DOB_RE,
-        r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?)\)?\s*[:=]?\s*(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{4})",
+        r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?|fecha de nacimiento|date de naissance|data de nascimento|geburtsdatum)\)?\s*[:=]?\s*(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{4})",
     );
     for c in r.captures_iter(b) {
         if let Some(v) = c.get(1)
@@ -1034,6 +1044,54 @@ fn fields_scan(b: &[u8], out: &mut Vec<Finding>) {
             out.push(f);
         }
         at = value.end().max(label.end());
+    }
+}
+
+/// XML elements named like a known field: `<birthDate value="1950-01-02"/>` (FHIR's XML
+/// form) and `<dob>1950-01-02</dob>`. A namespace prefix (`fhir:`) is ignored.
+fn xml_fields(b: &[u8], out: &mut Vec<Finding>) {
+    let is_name = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b':');
+    for open in memchr::memchr_iter(b'<', b) {
+        let start = open + 1;
+        if !b.get(start).is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        let mut end = start;
+        while end < b.len() && end - start <= 40 && is_name(b[end]) {
+            end += 1;
+        }
+        let tag = &b[start..end];
+        let local = tag.rsplit(|&c| c == b':').next().unwrap_or(tag);
+        let Some(field) = field_class(local) else {
+            continue;
+        };
+        let rest = &b[end..b.len().min(end + 200)];
+        let value = match rest.first() {
+            Some(b'>') => {
+                let v = &rest[1..];
+                let len = v.iter().position(|&c| c == b'<').filter(|&n| n <= 80);
+                len.filter(|&n| v[n..].starts_with(b"</"))
+                    .map(|n| end + 1..end + 1 + n)
+            }
+            Some(c) if c.is_ascii_whitespace() => {
+                let tag_end = rest.iter().position(|&c| c == b'>').unwrap_or(rest.len());
+                let attrs = &rest[..tag_end];
+                attrs
+                    .windows(7)
+                    .position(|w| w == b"value=\"")
+                    .and_then(|at| {
+                        let v = &attrs[at + 7..];
+                        let n = v.iter().position(|&c| c == b'"')?;
+                        (n <= 80).then(|| end + at + 7..end + at + 7 + n)
+                    })
+            }
+            _ => None,
+        };
+        if let Some(range) = value
+            && let Some(f) = classify(field, &b[range.clone()], range)
+        {
+            out.push(f);
+        }
     }
 }
 
@@ -1579,6 +1637,36 @@ fn contains_ci(haystack: &[u8], needles: &[&str]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn xml_elements_are_read_as_fields() {
+        let kinds = |text: &str| {
+            let mut out = Vec::new();
+            super::xml_fields(text.as_bytes(), &mut out);
+            out.iter()
+                .map(|f| (f.kind, text[f.range.clone()].to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            kinds(r#"<birthDate value="1948-07-22"/>"#),
+            [(super::PhiKind::Dob, "1948-07-22".to_string())]
+        );
+        assert_eq!(
+            kinds("<fhir:birthDate value=\"1948-07-22\"/><dob>03/14/1961</dob>"),
+            [
+                (super::PhiKind::Dob, "1948-07-22".to_string()),
+                (super::PhiKind::Dob, "03/14/1961".to_string())
+            ]
+        );
+        assert!(kinds("<version>3.14.0</version><dob>{{dob}}</dob>").is_empty());
+        assert!(kinds("<dob>unclosed 1948-07-22").is_empty());
+    }
+
+    #[test]
+    fn day_first_dates_are_plausible_when_the_day_cannot_be_a_month() {
+        assert!(super::plausible_date(b"18/10/1938"));
+        assert!(super::plausible_date(b"10/18/1938"));
+        assert!(!super::plausible_date(b"18/18/1938"));
+    }
     proptest::proptest! {
         /// The label gate only skips texts the field regex finds nothing in.
         #[test]

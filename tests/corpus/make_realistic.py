@@ -297,7 +297,31 @@ family("neg-secrets", [
     ("none:uuid", "Write", lambda: f"trace_id: {hexs(8)}-{hexs(4)}-{hexs(4)}-{hexs(4)}-{hexs(12)}\n"),
 ])
 
-REPEAT = {"neg-names-dates": 26, "neg-schema": 22, "neg-numbers": 26, "neg-code": 24, "neg-secrets": 14}
+# Added in session 9, after the families above (appended so their rows stay as they were):
+# shapes the first families did not have, written before running them through toolgate.
+family("phi-more-shapes", [
+    ("phi:js-object", "Write", lambda: f"const fixture = {{ name: '{full()}', dob: '{d_iso(birth())}' }};\n"),
+    ("phi:log-line", "Write", lambda: f"{d_iso(recent())}T10:15:02Z INFO eligibility lookup patient=\"{full()}\" dob={d_iso(birth())} result=denied\n"),
+    ("phi:fhir-xml", "Write", lambda: (lambda g, f: f"<Patient><name><family value=\"{f}\"/><given value=\"{g}\"/></name><birthDate value=\"{d_iso(birth())}\"/></Patient>\n")(*name())),
+    ("phi:python-call", "Write", lambda: (lambda g, f, d: f"p = Patient(first_name=\"{g}\", last_name=\"{f}\", dob=date({d[0]}, {d[1]}, {d[2]}))\n")(*name(), birth())),
+    ("phi:markdown-table", "Write", lambda: f"| Patient | DOB |\n|---|---|\n| {full()} | {d_us(birth())} |\n| {full()} | {d_us(birth())} |\n"),
+    ("phi:spanish", "Prompt", lambda: f"la paciente {full()}, fecha de nacimiento {d_euro(birth())}, pide una copia del expediente"),
+    ("phi:email", "Prompt", lambda: (lambda g, f: f"Subject: Re: claim {rng.randint(10000, 99999)}\n\nHi team, {g} {f} (DOB {d_us(birth())}) called about the denial again.")(*name())),
+    ("phi:last-first-mrn", "Write", lambda: (lambda g, f: f"{f}, {g}  MRN {mrn()}  admitted {d_us(recent())}\n")(*name())),
+])
+family("neg-more-shapes", [
+    ("none:placeholder", "Write", lambda: f"const fixture = {{ name: 'Jane Doe', dob: '{rng.choice(['YYYY-MM-DD', '', 'TBD'])}' }};\n"),
+    ("none:log-line", "Write", lambda: f"{d_iso(recent())}T10:15:02Z INFO eligibility lookup members={rng.randint(1, 9)} result=ok took={rng.randint(3, 900)}ms\n"),
+    ("none:template", "Write", lambda: f"<Patient><name><family value=\"{{{{family}}}}\"/></name><birthDate value=\"{{{{{rng.choice(['birthDate', 'dob'])}}}}}\"/></Patient>\n"),
+    ("none:schema", "Write", lambda: f"@dataclass\nclass {tbl().title().replace('_', '')}:\n    first_name: str\n    last_name: str\n    dob: date\n"),
+    ("none:release-date", "Write", lambda: f"| Version | Date |\n|---|---|\n| 2.{rng.randint(0, 30)}.0 | {d_us(recent())} |\n"),
+    ("none:name-date", "Prompt", lambda: f"el equipo de {full()} publicó la versión {rng.randint(2, 9)}.{rng.randint(0, 20)} el {d_euro(recent())}"),
+    ("none:email", "Prompt", lambda: f"Subject: Re: deploy\n\nHi {rng.choice(GIVEN)}, the rollout on {d_us(recent())} went fine; {full()} signed it off."),
+    ("none:name-date", "Write", lambda: (lambda g, f: f"{f}, {g} reviewed PR #{rng.randint(100, 9999)} on {d_iso(recent())}\n")(*name())),
+])
+
+REPEAT = {"neg-names-dates": 26, "neg-schema": 22, "neg-numbers": 26, "neg-code": 24, "neg-secrets": 14,
+          "neg-more-shapes": 10}
 
 def main():
     built, holdout = [], []
