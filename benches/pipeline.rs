@@ -68,6 +68,14 @@ fn stages(c: &mut Criterion) {
     c.bench_function("load_builtin_packs", |b| {
         b.iter(|| Gate::load(None, ctx.clone(), false).unwrap())
     });
+    // The hook's case: every pack read from the pack cache (the first iteration fills it).
+    let cache_dir = std::env::temp_dir().join(format!("toolgate-bench-{}", std::process::id()));
+    let mut cached = ctx.clone();
+    cached.pack_cache = Some(cache_dir.join("pack-cache").display().to_string());
+    c.bench_function("load_builtin_packs_cached", |b| {
+        b.iter(|| Gate::load(None, cached.clone(), false).unwrap())
+    });
+    let _ = std::fs::remove_dir_all(&cache_dir);
     let (_, deny) = EVENTS[2];
     c.bench_function("whole/load+decide bash_deny", |b| {
         b.iter(|| {

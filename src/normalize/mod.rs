@@ -25,6 +25,9 @@ pub struct Context {
     pub tmpdir: String,
     /// toolgate's own files, which the self-protection pack keeps out of the agent's reach.
     pub own: OwnPaths,
+    /// Where packs read for the hook are cached (`src/pack/cache.rs`): beside the journal
+    /// in the real environment, nowhere for the example context tests and benches use.
+    pub pack_cache: Option<String>,
 }
 
 /// Where toolgate keeps its journal, binary and policies on this machine.
@@ -71,6 +74,7 @@ impl Context {
         Self {
             home,
             tmpdir,
+            pack_cache: state.as_ref().map(|s| format!("{s}/pack-cache")),
             own: OwnPaths {
                 state,
                 binary,
@@ -85,6 +89,7 @@ impl Context {
         Self {
             home: Some("/home/dev".into()),
             tmpdir: "/tmp".into(),
+            pack_cache: None,
             own: OwnPaths {
                 state: Some("/home/dev/.local/state/toolgate".into()),
                 binary: Some("/usr/local/bin/toolgate".into()),

@@ -1,6 +1,6 @@
 //! Packs as the hook last read them, so a call does not parse TOML again: each pack that
-//! read without a problem is kept in a compact binary form (postcard) under the journal's
-//! folder, in a file named by a SHA-256 over everything that shaped it (toolgate's version
+//! read without a problem is kept in a compact binary form (postcard) in `pack-cache/`
+//! beside the journal, in a file named by a SHA-256 over everything that shaped it (toolgate's version
 //! and binary, the pack's file name and text, the paths and variables substituted into it).
 //!
 //! A changed pack, policy variable or binary has another key, so a stale entry is never
@@ -14,7 +14,7 @@ use super::Pack;
 use sha2::{Digest, Sha256};
 use std::io::Write as _;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const MAGIC: &[u8; 8] = b"TGPACK1\n";
 /// Larger entries are not read: a generated policy of 3,000 rules is about 0.5 MiB.
@@ -36,13 +36,12 @@ pub struct Salt<'a> {
 }
 
 impl Cache {
-    /// The cache beside the journal, when there is a journal folder that is safe to use.
+    /// The context's cache folder (beside the journal), when it has one that is safe to use.
     pub fn open(salt: &Salt) -> Option<Cache> {
-        let state = salt.ctx.own.state.as_deref()?;
-        let dir = Path::new(state).join("pack-cache");
+        let dir = PathBuf::from(salt.ctx.pack_cache.as_deref()?);
         if std::fs::symlink_metadata(&dir).is_err() {
             // The journal's folder, made as the journal makes it (mode 0700).
-            crate::journal::store::ensure_dir(Path::new(state)).ok()?;
+            crate::journal::store::ensure_dir(dir.parent()?).ok()?;
             let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
         }
         let meta = std::fs::symlink_metadata(&dir).ok()?;
@@ -214,7 +213,7 @@ mod tests {
     fn keys_differ_by_file_text_and_variables() {
         let dir = tempfile::tempdir().unwrap();
         let mut ctx = crate::normalize::Context::example();
-        ctx.own.state = Some(dir.path().display().to_string());
+        ctx.pack_cache = Some(dir.path().join("pack-cache").display().to_string());
         let none = std::collections::HashMap::new();
         let mut some = std::collections::HashMap::new();
         some.insert(
