@@ -218,8 +218,8 @@ fn assert_secret_floors(name: &str, scored: &Score, min_rows: u32, floors: (f64,
 /// tests/corpus/import_detect_secrets.py: what each plugin must flag and must leave alone.
 /// Where toolgate's design differs (an all-`x` placeholder, AWS's documented EXAMPLE key)
 /// the disagreement is counted, not hidden. Not a holdout: scored P 0.910 / R 0.251 as
-/// first imported, then GitLab's other token prefixes and npm's UUID tokens were added
-/// from its misses.
+/// first imported, then GitLab's other token prefixes, npm's UUID tokens, bare Telegram bot
+/// tokens and Mailchimp keys were added from its misses.
 #[test]
 fn detect_secrets_cases_score() {
     let gate = Gate::load(None, Context::example(), true).expect("built-in packs load");
@@ -239,7 +239,7 @@ fn detect_secrets_cases_score() {
 }
 
 /// Floors at today's score on detect-secrets' cases (precision, recall).
-const DETECT_SECRETS_FLOORS: (f64, f64) = (0.92, 0.30);
+const DETECT_SECRETS_FLOORS: (f64, f64) = (0.92, 0.32);
 
 /// Floors at today's score on gitleaks' cases (precision, recall).
 const GITLEAKS_FLOORS: (f64, f64) = (0.96, 0.88);
