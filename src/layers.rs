@@ -134,7 +134,8 @@ pub fn read(
             ));
             continue;
         };
-        let (pack, diagnostics) = crate::policy::read_pack_lean(&pack_name, &text, options);
+        let source = crate::pack::cache::Source::File(&pack_file);
+        let (pack, diagnostics) = crate::policy::read_pack_lean(&pack_name, &text, options, source);
         if !diagnostics.is_empty() {
             out.refused.extend(diagnostics);
             continue;

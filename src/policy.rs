@@ -287,7 +287,7 @@ impl Gate {
     /// `strict` compiles every pattern now (lint, test); the hook compiles what it reaches.
     pub fn load(
         policy_path: Option<&Path>,
-        ctx: Context,
+        mut ctx: Context,
         strict: bool,
     ) -> Result<Gate, Vec<Diagnostic>> {
         let mut diagnostics = Vec::new();
@@ -313,8 +313,14 @@ impl Gate {
         // mandatory: an unsigned or altered policy does not load, and the hook fails closed.
         if let Some(path) = policy_path {
             let packs: Vec<PathBuf> = policy.pack_files.iter().map(|(p, _)| p.clone()).collect();
-            let checked = crate::signing::trusted_key(path)
-                .and_then(|key| key.map_or(Ok(()), |k| crate::signing::verify(&k, path, &packs)));
+            let checked = crate::signing::trusted_key(path).and_then(|key| {
+                // A signed policy is checked against its files on every call; a cached
+                // form of its packs would be trusted without that check.
+                if key.is_some() {
+                    ctx.pack_cache = None;
+                }
+                key.map_or(Ok(()), |k| crate::signing::verify(&k, path, &packs))
+            });
             if let Err(message) = checked {
                 return Err(vec![Diagnostic {
                     file: path.display().to_string(),
@@ -361,6 +367,7 @@ impl Gate {
                     file,
                     crate::pack::lean_builtin(file).unwrap_or(text),
                     &options,
+                    crate::pack::cache::Source::BuiltIn,
                 ),
             };
             diagnostics.extend(d);
@@ -376,7 +383,8 @@ impl Gate {
                 Ok(text) => {
                     revision_input.extend_from_slice(text.as_bytes());
                     let name = file.display().to_string();
-                    let (pack, d) = read_pack_lean(&name, &text, &options);
+                    let source = crate::pack::cache::Source::File(file);
+                    let (pack, d) = read_pack_lean(&name, &text, &options, source);
                     diagnostics.extend(d);
                     if let Some(mut pack) = pack {
                         pack.layer = "managed";
@@ -610,14 +618,16 @@ pub(crate) fn read_pack_lean(
     file: &str,
     text: &str,
     options: &schema::Options,
+    source: crate::pack::cache::Source,
 ) -> (Option<Pack>, Vec<Diagnostic>) {
     if options.strict {
         return schema::read_pack(file, text, options);
     }
-    let cache = crate::pack::cache::Cache::open(&crate::pack::cache::Salt {
+    let salt = crate::pack::cache::Salt {
         ctx: options.ctx,
         vars: options.vars,
-    });
+    };
+    let cache = crate::pack::cache::Cache::open(&salt).filter(|_| source.may_be_cached());
     let Some(cache) = cache else {
         return read_pack_text(file, text, options);
     };

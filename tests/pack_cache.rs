@@ -164,3 +164,53 @@ fn a_folder_others_can_write_to_is_not_used() {
         "nothing written where others could"
     );
 }
+
+#[test]
+fn a_signed_policy_is_never_served_from_the_cache() {
+    let home = Home::new();
+    let dir = home.dir.path();
+    let pack = dir.join("org.toml");
+    std::fs::write(
+        &pack,
+        "[pack]\nid = \"org\"\ndescription = \"Org rules.\"\n\n[[rule]]\nname = \"no-frob\"\n\
+         decision = \"deny\"\ntools = [\"Bash\"]\nmessage = \"No.\"\nremediation = \"Ask.\"\n\
+         [[rule.match]]\nprogram = \"frobnicate\"\n[rule.examples]\nhit = [\"frobnicate x\"]\nmiss = [\"ls\"]\n",
+    )
+    .unwrap();
+    let policy = dir.join("policy.toml");
+    std::fs::write(&policy, "[packs]\nfiles = [\"org.toml\"]\n").unwrap();
+    let key = dir.join("k");
+    let run = |args: &[&str]| {
+        Command::cargo_bin("toolgate")
+            .unwrap()
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(
+        run(&["policy", "keygen", "--out", key.to_str().unwrap()]),
+        Some(0)
+    );
+    std::fs::copy(dir.join("k.pub"), dir.join("policy.pub")).unwrap();
+    let sign = [
+        "policy",
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        policy.to_str().unwrap(),
+    ];
+    assert_eq!(run(&sign), Some(0));
+    assert_eq!(home.decide(Some(&policy), "frobnicate now"), "deny");
+    assert_eq!(home.decide(Some(&policy), "ls"), "pass");
+    assert!(
+        home.entries().is_empty(),
+        "a signed policy's packs, and the built-in ones beside them, are read from source: {:?}",
+        home.entries()
+    );
+    // Without the trusted key the same policy is cached as usual.
+    std::fs::remove_file(dir.join("policy.pub")).unwrap();
+    assert_eq!(home.decide(Some(&policy), "frobnicate now"), "deny");
+    assert!(!home.entries().is_empty());
+}

@@ -9,18 +9,61 @@
 //! the pack is read from its text (and the entry written again). The folder is used only
 //! when it belongs to this user and nobody else can write to it; the self-protection pack
 //! keeps the agent out of it, as it does for the journal.
+//!
+//! Whoever can write the folder can forge an entry, so an entry stands in for a pack only
+//! when this user could replace the pack's source anyway (see [`Source::may_be_cached`]),
+//! and never for a signed policy, whose files are checked against the signature on every
+//! call.
 
 use super::Pack;
 use sha2::{Digest, Sha256};
 use std::io::Write as _;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"TGPACK1\n";
 /// Larger entries are not read: a generated policy of 3,000 rules is about 0.5 MiB.
 const MAX_ENTRY: u64 = 32 << 20;
 /// Entries kept; beyond this the oldest are removed when a new one is written.
 const MAX_ENTRIES: usize = 64;
+
+/// Where a pack's text came from, which decides whether a cached form may stand in for it.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// Compiled into the binary.
+    BuiltIn,
+    /// A pack file.
+    File(&'a Path),
+}
+
+impl Source<'_> {
+    /// A cache entry can be forged by whoever can write the cache folder: this user. So
+    /// it may stand in for a pack only when this user could replace the pack's source
+    /// anyway (the binary for a built-in pack, the file otherwise). A root-owned install
+    /// (binary, managed policy) is read from its source on every call.
+    pub fn may_be_cached(self) -> bool {
+        match self {
+            Source::BuiltIn => {
+                static BINARY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+                *BINARY.get_or_init(|| {
+                    std::env::current_exe().is_ok_and(|exe| replaceable_by_user(&exe))
+                })
+            }
+            Source::File(path) => replaceable_by_user(path),
+        }
+    }
+}
+
+/// Can this user write `path`, or replace it through its folder?
+fn replaceable_by_user(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let writable = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            // SAFETY: a valid NUL-terminated path; access has no other preconditions.
+            .is_ok_and(|c| unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0)
+    };
+    writable(path) || path.parent().is_some_and(writable)
+}
 
 /// The cache folder of one context.
 pub struct Cache {
@@ -207,6 +250,16 @@ mod tests {
             assert_eq!(ids(&back), ids(&pack), "{file}");
             assert_eq!(back.programs.len(), pack.programs.len(), "{file}");
         }
+    }
+
+    #[test]
+    fn only_sources_this_user_could_replace_may_be_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = dir.path().join("pack.toml");
+        std::fs::write(&mine, "x").unwrap();
+        assert!(Source::File(&mine).may_be_cached());
+        let nowhere = Path::new("/nonexistent-toolgate-folder/pack.toml");
+        assert!(!Source::File(nowhere).may_be_cached());
     }
 
     #[test]
