@@ -215,9 +215,18 @@ impl Engine {
             return known.clone();
         }
         if let Some((ac, words)) = self.secret_keywords() {
+            // Mark, then copy each keyword once: a large text has thousands of matches.
+            let mut seen = vec![false; words.len()];
             for m in ac.find_overlapping_iter(text) {
-                present.insert(words[m.pattern().as_usize()].clone());
+                seen[m.pattern().as_usize()] = true;
             }
+            present.extend(
+                words
+                    .iter()
+                    .zip(seen)
+                    .filter(|(_, s)| *s)
+                    .map(|(w, _)| w.clone()),
+            );
         }
         if let Ok(mut last) = self.keyword_memo.lock() {
             *last = Some((text.to_string(), present.clone()));
@@ -277,6 +286,20 @@ impl Engine {
         let keyword_cache: Vec<OnceCell<std::collections::HashSet<String>>> =
             subject.texts.iter().map(|_| OnceCell::new()).collect();
         let command_texts: Vec<CommandTexts> = commands.iter().map(|_| OnceCell::new()).collect();
+        // A large text that PHI rules will read: its PHI scan runs on a second core while
+        // this one finds its secret keywords.
+        let phi_rules = self.rules().any(|r| {
+            r.blocks.iter().any(|b| matches!(b, Block::Phi(..)))
+                && r.tools.matches(&subject.tool).unwrap_or(true)
+        });
+        for (i, t) in subject.texts.iter().enumerate() {
+            if phi_rules && t.text.len() >= phi::ALONGSIDE_BYTES {
+                let (found, keywords) =
+                    phi::candidates_alongside(&t.text, || self.keywords_in(&t.text));
+                let _ = phi_cache[i].set(phi::score(found));
+                let _ = keyword_cache[i].set(keywords);
+            }
+        }
         let eval = Eval {
             engine: self,
             subject,

@@ -218,19 +218,24 @@ pub fn decode(bytes: &[u8]) -> Result<HookEvent, ProtocolError> {
 /// Reject nesting deeper than `limit` before serde sees it (it would stop at 128 anyway, but
 /// with a less useful message). Brackets inside strings do not count.
 fn check_depth(bytes: &[u8], limit: usize) -> Result<(), ProtocolError> {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for &b in bytes {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    let mut depth = 0usize;
+    let mut at = 0;
+    while let Some(&b) = bytes.get(at) {
+        at += 1;
         match b {
-            b'"' => in_string = true,
+            b'"' => {
+                // Jump to the string's closing quote: a 1 MiB Write is one long string.
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &bytes[at.min(bytes.len())..]) {
+                        Some(i) if bytes[at + i] == b'\\' => at += i + 2,
+                        Some(i) => {
+                            at += i + 1;
+                            break;
+                        }
+                        None => return Ok(()),
+                    }
+                }
+            }
             b'[' | b'{' => {
                 depth += 1;
                 if depth > limit {
@@ -244,7 +249,7 @@ fn check_depth(bytes: &[u8], limit: usize) -> Result<(), ProtocolError> {
     Ok(())
 }
 
-fn from_object(root: Map<String, Value>) -> Result<HookEvent, ProtocolError> {
+fn from_object(mut root: Map<String, Value>) -> Result<HookEvent, ProtocolError> {
     let kind = match req_str(&root, "hook_event_name", "")?.as_str() {
         "PreToolUse" => EventKind::PreToolUse,
         "PostToolUse" => EventKind::PostToolUse,
@@ -291,10 +296,11 @@ fn from_object(root: Map<String, Value>) -> Result<HookEvent, ProtocolError> {
                 "file_path": c.and_then(|c| c.file_path.clone()),
             })
         }
-        _ => root.get("tool_input").cloned().unwrap_or(Value::Null),
+        // Moved, not copied: it can be megabytes.
+        _ => root.remove("tool_input").unwrap_or(Value::Null),
     };
     let tool_response = match kind {
-        EventKind::PostToolUse => Some(root.get("tool_response").cloned().unwrap_or(Value::Null)),
+        EventKind::PostToolUse => Some(root.remove("tool_response").unwrap_or(Value::Null)),
         _ => None,
     };
     Ok(HookEvent {
@@ -497,6 +503,44 @@ mod tests {
         );
         let in_string = format!("\"{}\"", "[".repeat(100));
         assert_eq!(check_depth(in_string.as_bytes(), 64), Ok(()));
+    }
+
+    /// The depth check as first written, byte by byte: the fast one must agree with it.
+    fn depth_byte_by_byte(bytes: &[u8], limit: usize) -> Result<(), ProtocolError> {
+        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        for &b in bytes {
+            if in_string {
+                match (escaped, b) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > limit {
+                        return Err(ProtocolError::TooDeep { limit });
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn depth_check_agrees_with_a_byte_scan(text in r#"[\[\]{}"\\a]{0,40}"#) {
+            proptest::prop_assert_eq!(
+                check_depth(text.as_bytes(), 3),
+                depth_byte_by_byte(text.as_bytes(), 3)
+            );
+        }
     }
 
     #[test]

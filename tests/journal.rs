@@ -558,6 +558,15 @@ fn a_large_input_is_journaled_as_a_masked_excerpt_with_the_whole_input_hashed() 
         rows[0]["input_sha256"], rows[1]["input_sha256"],
         "the hash covers the whole input"
     );
+    // A large input's digest is computed on another thread while the call is decided: it
+    // is still the keyed hash of the whole input as sent.
+    let key = std::fs::read(toolgate::journal::Paths::new(&env.db()).key).unwrap();
+    let input =
+        json!({"file_path": "/home/dev/project/big.rs", "content": "let x = 1;\n".repeat(100_000)});
+    assert_eq!(
+        rows[1]["input_sha256"].as_str().unwrap(),
+        toolgate::journal::hmac_sha256_hex(&key, &serde_json::to_vec(&input).unwrap())
+    );
     let (code, out) = env.verify();
     assert_eq!(code, 0, "{out}");
 }
