@@ -196,6 +196,10 @@ fn scan_candidates(text: &str) -> Vec<Finding> {
         xml_fields(bytes, &mut out);
     }
     csv_columns(text, &mut out);
+    person_rows(text, &mut out);
+    if has(Group::Record) {
+        patient_constructors(text, &mut out);
+    }
     if has(Group::Insert) {
         sql_inserts(text, &mut out);
     }
@@ -356,6 +360,9 @@ static NAME_DATE_RE: OnceLock<Regex> = OnceLock::new();
 static INSERT_RE: OnceLock<Regex> = OnceLock::new();
 static URL_ID_RE: OnceLock<Regex> = OnceLock::new();
 static CARD_RE: OnceLock<Regex> = OnceLock::new();
+static PATIENT_CALL_RE: OnceLock<Regex> = OnceLock::new();
+static DATE_CALL_RE: OnceLock<Regex> = OnceLock::new();
+static QUOTED_RE: OnceLock<Regex> = OnceLock::new();
 
 fn digits(b: &[u8]) -> Vec<u32> {
     b.iter()
@@ -1258,6 +1265,136 @@ fn csv_columns(text: &str, out: &mut Vec<Finding>) {
     }
 }
 
+/// Rows without a header that are plainly about a person: two adjacent name cells (one a
+/// known given name or surname), a date, and a sex or phone cell
+/// (`Okafor,Chidi,1948-07-22,M,(617) 555-0199`). The name and the date are weak findings
+/// that together make PHI.
+fn person_rows(text: &str, out: &mut Vec<Finding>) {
+    const MAX_ROWS: usize = 500;
+    let name_cell = |c: &str| {
+        name_words(c).is_some_and(|w| w.len() == 1)
+            && !placeholder_name(c)
+            && c.chars().count() >= 2
+    };
+    let known = |c: &str| super::names::is_given(c) || super::names::is_surname(c);
+    let mut offset = 0;
+    for line in text.split_inclusive('\n').take(MAX_ROWS) {
+        let at = offset;
+        offset += line.len();
+        let line = line.trim_end_matches(['\n', '\r']);
+        // A person's row is short; a long line (minified JSON) is not one.
+        if line.len() > 1024 {
+            continue;
+        }
+        let Some(delimiter) = [',', '\t', '|', ';']
+            .into_iter()
+            .find(|d| line.matches(*d).count() >= 3)
+        else {
+            continue;
+        };
+        let row = cells(line, delimiter);
+        let names = row.windows(2).find(|pair| {
+            name_cell(pair[0].1) && name_cell(pair[1].1) && (known(pair[0].1) || known(pair[1].1))
+        });
+        let date = row.iter().find(|(_, c)| {
+            c.bytes().filter(u8::is_ascii_digit).count() >= 6
+                && c.bytes()
+                    .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'/' | b'.'))
+                && plausible_date(c.as_bytes())
+        });
+        let person = row.iter().any(|(_, c)| {
+            matches!(
+                c.to_ascii_lowercase().as_str(),
+                "m" | "f" | "male" | "female"
+            ) || (10..=15).contains(&c.bytes().filter(u8::is_ascii_digit).count())
+                && c.bytes()
+                    .all(|b| b.is_ascii_digit() || b" ()+-.".contains(&b))
+        });
+        if let (Some(pair), Some((date_at, date)), true) = (names, date, person) {
+            let (first, second) = (pair[0], pair[1]);
+            out.push(Finding {
+                kind: PhiKind::Name,
+                range: at + first.0..at + second.0 + second.1.len(),
+                strong: false,
+            });
+            out.push(Finding {
+                kind: PhiKind::Dob,
+                range: at + date_at..at + date_at + date.len(),
+                strong: false,
+            });
+        }
+    }
+}
+
+/// A patient built in code from positional values: `new Patient("Chidi", "Okafor",
+/// LocalDate.of(1948, 7, 22))`, `Member('Okafor', 'Chidi', date(1948, 7, 22))`. Names are
+/// name-shaped string arguments (the callee says they are a person's, so the name lists
+/// are not asked: many patients' names are not in them), the date a date constructor or
+/// a quoted date.
+fn patient_constructors(text: &str, out: &mut Vec<Finding>) {
+    let call = re(
+        &PATIENT_CALL_RE,
+        r"\b(?:Patient|Member|Subscriber|Beneficiary|Person)[A-Za-z]*\s*\(([^()]*(?:\([^()]*\)[^()]*){0,4})\)",
+    );
+    let date_call = re(
+        &DATE_CALL_RE,
+        r"(?:\bLocalDate\.of|\bdatetime\.date|\bdate|\bDateOnly|\bnew Date|\bDate\.new|\bDate\.civil)\s*\(\s*(\d{4})\s*,\s*(\d{1,2})\s*,\s*(\d{1,2})\s*\)",
+    );
+    let quoted = re(&QUOTED_RE, r#"["']([^"'\n]{1,60})["']"#);
+    let bytes = text.as_bytes();
+    for c in call.captures_iter(bytes).take(200) {
+        let Some(args) = c.get(1) else { continue };
+        let arg_text = &bytes[args.range()];
+        let mut names = Vec::new();
+        let mut date = None;
+        for q in quoted.captures_iter(arg_text) {
+            let Some(v) = q.get(1) else { continue };
+            let Ok(value) = std::str::from_utf8(v.as_bytes()) else {
+                continue;
+            };
+            let range = args.start() + v.start()..args.start() + v.end();
+            if name_words(value).is_some() {
+                names.push((range, value));
+            } else if value.bytes().filter(u8::is_ascii_digit).count() >= 6
+                && plausible_date(v.as_bytes())
+            {
+                date = Some(range);
+            }
+        }
+        if let Some(d) = date_call.captures_iter(arg_text).next()
+            && let Some(whole) = d.get(0)
+        {
+            let parts = format!(
+                "{}-{}-{}",
+                String::from_utf8_lossy(&d[1]),
+                String::from_utf8_lossy(&d[2]),
+                String::from_utf8_lossy(&d[3])
+            );
+            if plausible_date(parts.as_bytes()) {
+                date = Some(args.start() + whole.start()..args.start() + whole.end());
+            }
+        }
+        let joined: Vec<&str> = names.iter().map(|(_, v)| *v).collect();
+        if let Some(date) = date
+            && !names.is_empty()
+            && !placeholder_name(&joined.join(" "))
+        {
+            for (range, _) in names {
+                out.push(Finding {
+                    kind: PhiKind::Name,
+                    range,
+                    strong: false,
+                });
+            }
+            out.push(Finding {
+                kind: PhiKind::Dob,
+                range: date,
+                strong: false,
+            });
+        }
+    }
+}
+
 /// "the last four of the SSN is 4821": a partial SSN, weak (it needs a name with it).
 fn ssn_last_four(b: &[u8], out: &mut Vec<Finding>) {
     let r = re(
@@ -1768,6 +1905,56 @@ mod tests {
         );
         assert!(kinds("<version>3.14.0</version><dob>{{dob}}</dob>").is_empty());
         assert!(kinds("<dob>unclosed 1948-07-22").is_empty());
+    }
+
+    #[test]
+    fn patients_built_from_positional_values() {
+        let found = |text: &str| {
+            let mut out = Vec::new();
+            super::patient_constructors(text, &mut out);
+            out.iter()
+                .map(|f| (f.kind, text[f.range.clone()].to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            found(r#"Patient p = new Patient("Priya", "Nwosu", LocalDate.of(2012, 12, 23));"#),
+            [
+                (PhiKind::Name, "Priya".to_string()),
+                (PhiKind::Name, "Nwosu".to_string()),
+                (PhiKind::Dob, "LocalDate.of(2012, 12, 23)".to_string())
+            ]
+        );
+        assert_eq!(
+            found("m = Member('Okafor', 'Chidi', '1948-07-22')").len(),
+            3
+        );
+        // Not a person, no known name, or no date.
+        assert!(found(r#"new Release("Nwosu", LocalDate.of(2012, 12, 23))"#).is_empty());
+        assert!(found(r#"new Patient("Jane", "Doe", LocalDate.of(2012, 12, 23))"#).is_empty());
+        assert!(found(r#"new Patient("Priya", "Nwosu")"#).is_empty());
+    }
+
+    #[test]
+    fn person_rows_without_a_header() {
+        let found = |text: &str| {
+            let mut out = Vec::new();
+            super::person_rows(text, &mut out);
+            out.iter()
+                .map(|f| (f.kind, text[f.range.clone()].to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            found("Okafor,Chidi,1948-07-22,M,(617) 555-0199\n"),
+            [
+                (PhiKind::Name, "Okafor,Chidi".to_string()),
+                (PhiKind::Dob, "1948-07-22".to_string())
+            ]
+        );
+        assert_eq!(found("Chidi\tOkafor\t07/22/1948\t617-555-0199").len(), 2);
+        // A log row, a row without a person marker, a row of unknown words.
+        assert!(found("api,2024-03-04,123,ok\n").is_empty());
+        assert!(found("Okafor,Chidi,1948-07-22,platform\n").is_empty());
+        assert!(found("Build,Deploy,2024-03-04,M\n").is_empty());
     }
 
     #[test]

@@ -320,8 +320,39 @@ family("neg-more-shapes", [
     ("none:name-date", "Write", lambda: (lambda g, f: f"{f}, {g} reviewed PR #{rng.randint(100, 9999)} on {d_iso(recent())}\n")(*name())),
 ])
 
+# Added in session 10, after the families above, the same way: shapes of traffic the earlier
+# families lack (updates, exceptions, query strings, GraphQL variables, header-less CSV,
+# clinical notes, constructors, Spanish month names), each with a look-alike negative.
+MESES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+         "octubre", "noviembre", "diciembre"]
+
+def d_es(d):
+    y, m, dd = d
+    return f"{dd} de {MESES[m - 1]} de {y}"
+
+family("phi-shapes-3", [
+    ("phi:sql-update", "Bash", lambda: (lambda g, f: f"psql -c \"UPDATE {rng.choice(['patients', 'members'])} SET dob = '{d_iso(birth())}' WHERE last_name = '{f}' AND first_name = '{g}';\"")(*name())),
+    ("phi:exception", "Prompt", lambda: (lambda g, f, d: f"getting this in prod, any idea?\nValueError: invalid record Patient(name='{g} {f}', dob=datetime.date({d[0]}, {d[1]}, {d[2]}), mrn='{mrn()}')")(*name(), birth())),
+    ("phi:query-string", "Bash", lambda: (lambda g, f: f"curl -s 'https://ehr.internal.example.org/api/patients/search?last={f}&first={g}&dob={d_iso(birth())}'")(*name())),
+    ("phi:graphql-vars", "mcp__graphql__query", lambda: (lambda g, f: json.dumps({"query": "query($last: String!, $dob: Date!) { patient(lastName: $last, dob: $dob) { id } }", "variables": {"last": f, "first": g, "dob": d_iso(birth())}}))(*name())),
+    ("phi:csv-no-header", "Write", lambda: "".join((lambda g, f: f"{f},{g},{d_iso(birth())},{rng.choice('MF')},{phone()}\n")(*name()) for _ in range(3))),
+    ("phi:clinical-note", "Prompt", lambda: f"{rng.randint(90, 99)} y/o {rng.choice(['male', 'female'])}, {full()}, presented with chest pain; MRN {mrn()}. Summarise for the handoff."),
+    ("phi:constructor", "Write", lambda: (lambda g, f, d: f"Patient p = new Patient(\"{g}\", \"{f}\", LocalDate.of({d[0]}, {d[1]}, {d[2]}));\n")(*name(), birth())),
+    ("phi:spanish-months", "Prompt", lambda: f"el paciente {full()}, nacido el {d_es(birth())}, no aparece en la lista de citas"),
+])
+family("neg-shapes-3", [
+    ("none:sql-update", "Bash", lambda: (lambda g, f: f"psql -c \"UPDATE employees SET team = 'platform' WHERE last_name = '{f}' AND first_name = '{g}';\"")(*name())),
+    ("none:exception", "Prompt", lambda: (lambda d: f"getting this in CI, any idea?\nValueError: invalid release Release(name='v{rng.randint(1, 9)}.{rng.randint(0, 20)}', date=datetime.date({d[0]}, {d[1]}, {d[2]}))")(recent())),
+    ("none:query-string", "Bash", lambda: f"curl -s 'https://git.internal.example.org/api/commits?author={rng.choice(FAMILY)}&since={d_iso(recent())}'"),
+    ("none:graphql-schema", "mcp__graphql__query", lambda: json.dumps({"query": "query($last: String!, $dob: Date!) { patient(lastName: $last, dob: $dob) { id } }", "variables": {"last": "$LAST", "dob": "$DOB"}})),
+    ("none:csv-no-header", "Write", lambda: "".join(f"{rng.choice(['api', 'web', 'worker'])},{d_iso(recent())},{rng.randint(1, 500)},{rng.choice(['ok', 'fail'])}\n" for _ in range(3))),
+    ("none:note-template", "Write", lambda: "{{age}} y/o {{sex}}, {{patient_name}}, presented with {{complaint}}; MRN {{mrn}}.\n"),
+    ("none:constructor", "Write", lambda: (lambda d: f"Release r = new Release(\"{rng.randint(1, 9)}.{rng.randint(0, 20)}\", LocalDate.of({d[0]}, {d[1]}, {d[2]}));\n")(recent())),
+    ("none:spanish-months", "Prompt", lambda: f"la versión {rng.randint(2, 9)}.{rng.randint(0, 20)} fue publicada el {d_es(recent())} por {full()}"),
+])
+
 REPEAT = {"neg-names-dates": 26, "neg-schema": 22, "neg-numbers": 26, "neg-code": 24, "neg-secrets": 14,
-          "neg-more-shapes": 10}
+          "neg-more-shapes": 10, "neg-shapes-3": 10}
 
 def main():
     built, holdout = [], []
