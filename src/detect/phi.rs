@@ -260,6 +260,7 @@ const KEYWORDS: &[(&str, Group)] = &[
     ("born", Group::Birth),
     // Spanish, French, Portuguese, German labels for a date of birth.
     ("nacimiento", Group::Birth),
+    ("naci", Group::Birth),
     ("naissance", Group::Birth),
     ("nascimento", Group::Birth),
     ("geburtsdatum", Group::Birth),
@@ -694,14 +695,24 @@ fn plausible_date(d: &[u8]) -> bool {
 }
 
 fn dob(b: &[u8], out: &mut Vec<Finding>) {
+    // A noun label may stand a few words before its date ("DOB for Thanh Nguyen should be
+    // 12/23/1980"); a verb or "birthday" only right before it.
     let r = re(
         &DOB_RE,
-        r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?|fecha de nacimiento|date de naissance|data de nascimento|geburtsdatum)\)?\s*[:=]?\s*(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{4})",
+        r"(?i)(?:\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|fecha de nacimiento|date de naissance|data de nascimento|geburtsdatum)\)?(?:\s*[:=]?\s*|[^0-9\n.;:=]{1,48}?)|\b(?:born(?: on)?|birthday(?: is)?|naci(?:o|\xC3\xB3) el|nacid[oa] el)\s*[:=]?\s*)(\d{8}\b|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{4}|\d{1,2} de (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|sept?iembre|octubre|noviembre|diciembre) de \d{4})",
     );
     for c in r.captures_iter(b) {
-        if let Some(v) = c.get(1)
-            && plausible_date(v.as_bytes())
-        {
+        let Some(v) = c.get(1) else { continue };
+        // Compact (19480722) is year, month, day.
+        let compact;
+        let value = if v.len() == 8 && v.as_bytes().iter().all(u8::is_ascii_digit) {
+            let d = v.as_bytes();
+            compact = [&d[..4], b"-", &d[4..6], b"-", &d[6..]].concat();
+            &compact[..]
+        } else {
+            v.as_bytes()
+        };
+        if plausible_date(value) {
             out.push(Finding {
                 kind: PhiKind::Dob,
                 range: v.range(),

@@ -351,8 +351,30 @@ family("neg-shapes-3", [
     ("none:spanish-months", "Prompt", lambda: f"la versión {rng.randint(2, 9)}.{rng.randint(0, 20)} fue publicada el {d_es(recent())} por {full()}"),
 ])
 
+# More prose around a date of birth, in English and Spanish, each with a look-alike negative.
+family("phi-prose-4", [
+    ("phi:prose-dob", "Prompt", lambda: f"{full()} (born {d_us(birth())}) is still on the waitlist for cardiology"),
+    ("phi:prose-dob", "Prompt", lambda: f"Spoke with patient {full()} today; her birthday is {d_long(birth())} and she asked about the bill"),
+    ("phi:prose-dob", "Write", lambda: f"- {full()}, DOB {d_compact(birth())}, referred by Dr. {rng.choice(FAMILY)}\n"),
+    ("phi:prose-dob", "Prompt", lambda: f"Reminder: {full()}'s date of birth is listed as {d_euro(birth())} in the old system"),
+    ("phi:spanish", "Prompt", lambda: f"Paciente: {full()} · fecha de nacimiento: {d_es(birth())} · alergias: ninguna"),
+    ("phi:spanish", "Prompt", lambda: f"la señora {full()} nació el {d_es(birth())} y tiene cita el lunes"),
+    ("phi:prose-dob", "Prompt", lambda: f"Ticket: wrong DOB for {full()}, should be {d_us(birth())} not {d_us(birth())}"),
+    ("phi:prose-dob", "Write", lambda: (lambda g, f: f"{g} {f} b. {d_iso(birth())}, MRN {mrn()}\n")(*name())),
+])
+family("neg-prose-4", [
+    ("none:name-date", "Prompt", lambda: f"{full()} (joined {d_us(recent())}) is on the platform team now"),
+    ("none:name-date", "Prompt", lambda: f"Spoke with {full()} today; the release is {d_long(recent())} and she asked about the changelog"),
+    ("none:name-date", "Write", lambda: f"- {full()}, v{rng.randint(1, 9)}.{rng.randint(0, 20)}, built {d_compact(recent())}\n"),
+    ("none:name-date", "Prompt", lambda: f"Reminder: {full()}'s start date is listed as {d_euro(recent())} in the old system"),
+    ("none:spanish", "Prompt", lambda: f"Versión: {rng.randint(1, 9)}.{rng.randint(0, 20)} · fecha de publicación: {d_es(recent())} · cambios: pocos"),
+    ("none:spanish", "Prompt", lambda: f"la reunión con {full()} es el {d_es(recent())} a las diez"),
+    ("none:name-date", "Prompt", lambda: f"Ticket: wrong deadline for {full()}, should be {d_us(recent())} not {d_us(recent())}"),
+    ("none:name-date", "Write", lambda: (lambda g, f: f"{g} {f} pushed {d_iso(recent())}, build {rng.randint(1000, 9999)}\n")(*name())),
+])
+
 REPEAT = {"neg-names-dates": 26, "neg-schema": 22, "neg-numbers": 26, "neg-code": 24, "neg-secrets": 14,
-          "neg-more-shapes": 10, "neg-shapes-3": 10}
+          "neg-more-shapes": 10, "neg-shapes-3": 10, "neg-prose-4": 10}
 
 def main():
     built, holdout = [], []
