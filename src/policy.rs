@@ -299,11 +299,19 @@ impl Gate {
                     policy
                 }
                 Err(e) => {
+                    // `TOOLGATE_POLICY=` (set, but to nothing) names no file: say so, rather
+                    // than report a file with no name. Still an error: the caller asked for
+                    // a policy, so falling back to another one would hide the mistake.
+                    let message = if path.as_os_str().is_empty() {
+                        "the policy path is empty (TOOLGATE_POLICY or --policy is set to \"\"): name a policy file, or unset TOOLGATE_POLICY to use the managed policy".to_string()
+                    } else {
+                        format!("cannot read policy: {e}")
+                    };
                     return Err(vec![Diagnostic {
                         file: path.display().to_string(),
                         line: 0,
                         column: 0,
-                        message: format!("cannot read policy: {e}"),
+                        message,
                     }]);
                 }
             },

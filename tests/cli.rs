@@ -361,6 +361,23 @@ fn a_policy_that_does_not_load_fails_closed() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read policy"));
+
+    // Regression: `TOOLGATE_POLICY=` failed closed with ":0:0: error: cannot read policy: No
+    // such file or directory", naming no file. It still fails closed, and says why.
+    for cmd in ["hook", "lint"] {
+        let empty = toolgate()
+            .env("TOOLGATE_POLICY", "")
+            .arg(cmd)
+            .write_stdin(pre("Bash", json!({"command": "ls"})))
+            .output()
+            .unwrap();
+        assert_ne!(empty.status.code(), Some(0), "{cmd}");
+        let stderr = String::from_utf8_lossy(&empty.stderr);
+        assert!(
+            stderr.contains("the policy path is empty"),
+            "{cmd}: {stderr}"
+        );
+    }
 }
 
 #[test]
