@@ -1554,3 +1554,23 @@ fn explain_shows_the_prefilter_and_why_rules_missed() {
     let rm = text.lines().find(|l| l.contains("fs.rm-critical")).unwrap();
     assert!(rm.contains("looks for a delete/move effect"), "{rm}");
 }
+
+/// `--version` and `-V` are answered before the argument parser is built; they must print
+/// what the parser printed, and anything more on the line still goes through the parser.
+#[test]
+fn version_is_printed_as_the_parser_printed_it() {
+    for flag in ["--version", "-V"] {
+        let out = toolgate().arg(flag).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("toolgate {}\n", env!("CARGO_PKG_VERSION"))
+        );
+    }
+    let out = toolgate().args(["--version", "hook"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("toolgate {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
