@@ -1616,9 +1616,51 @@ fn person_names(text: &str, out: &mut Vec<Finding>) {
     }
 }
 
+/// Words that put a text in a health or patient setting.
+const HEALTH_WORDS: &[&str] = &[
+    "patient",
+    "member",
+    "subscriber",
+    "beneficiar",
+    "chart",
+    "mrn",
+    "medical",
+    "health",
+    "clinic",
+    "hospital",
+    "intake",
+    "insur",
+    "claim",
+    "eligib",
+    "visit",
+    "admit",
+    "admission",
+    "discharge",
+    "referr",
+    "appointment",
+    "diagnos",
+    "prescri",
+    "pharmac",
+    "portal",
+    "dob",
+    "birth",
+    "doctor",
+    "dr.",
+    "nurse",
+    "physician",
+    "provider",
+    "ehr",
+    "emr",
+    "encounter",
+];
+
 /// `Maria Lopez (03/12/1984)`: a full date in brackets right after a name is that person's
-/// date (HIPAA counts every date tied to a person, not only the birth date).
+/// date (HIPAA counts every date tied to a patient, not only the birth date) in a text about
+/// health care; elsewhere it is a commit, a release or a meeting.
 fn named_dates(text: &str, out: &mut Vec<Finding>) {
+    if !contains_ci(text.as_bytes(), HEALTH_WORDS) {
+        return;
+    }
     let r = re(
         &NAME_DATE_RE,
         r"((?u:\p{Lu})(?u:[\p{L}'-])+) ((?u:\p{Lu})(?u:[\p{L}'-])+) \((\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})\)",

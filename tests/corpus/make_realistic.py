@@ -373,8 +373,31 @@ family("neg-prose-4", [
     ("none:name-date", "Write", lambda: (lambda g, f: f"{g} {f} pushed {d_iso(recent())}, build {rng.randint(1000, 9999)}\n")(*name())),
 ])
 
+# Prose the way support staff and developers write it in tickets, chat and commits, each
+# with a look-alike negative.
+family("phi-prose-5", [
+    ("phi:prose-dob", "Prompt", lambda: f"can you check why {full()} ({d_iso(birth())}) shows twice in the member search?"),
+    ("phi:prose-dob", "Prompt", lambda: f"Caller: {full()}\nDate of Birth: {d_long(birth())}\nReason: billing question"),
+    ("phi:prose-dob", "Write", lambda: f"## Repro\n1. Log in as admin\n2. Open patient {full()}, birthdate {d_us(birth())}\n3. Click Export\n"),
+    ("phi:prose-dob", "Prompt", lambda: f"fix the age calc, {full()} was born {d_us(birth())} and the UI says {rng.randint(1, 9)}"),
+    ("phi:prose-dob", "Bash", lambda: f"git commit -m 'fix dedupe for {full()} dob {d_iso(birth())}'"),
+    ("phi:prose-dob", "Prompt", lambda: f"{full()}, {rng.randint(20, 88)}F, DOB {d_us(birth())}, c/o headaches x3 days"),
+    ("phi:prose-dob", "Prompt", lambda: (lambda g, f: f"Hi, it's {g}. My mother {g} {f} (born {d_long(birth())}) can't log in to the portal.")(*name())),
+    ("phi:prose-dob", "Write", lambda: f"// TODO remove: real record from ticket {rng.randint(1000, 9999)}: {full()} {d_us(birth())}\n"),
+])
+family("neg-prose-5", [
+    ("none:name-date", "Prompt", lambda: f"can you check why {full()} ({d_iso(recent())}) shows twice in the commit log?"),
+    ("none:name-date", "Prompt", lambda: f"Caller: {full()}\nDate: {d_long(recent())}\nReason: billing question"),
+    ("none:name-date", "Write", lambda: f"## Repro\n1. Log in as admin\n2. Open report {rng.randint(100, 999)}, created {d_us(recent())}\n3. Click Export\n"),
+    ("none:name-date", "Prompt", lambda: f"fix the age calc, the test user was born {{{{dob}}}} and the UI says {rng.randint(1, 9)}"),
+    ("none:name-date", "Bash", lambda: f"git commit -m 'release notes for {d_iso(recent())}, thanks {full()}'"),
+    ("none:name-date", "Prompt", lambda: f"{full()}, on call, {d_us(recent())}, paged x3 for disk alerts"),
+    ("none:name-date", "Prompt", lambda: (lambda g, f: f"Hi, it's {g}. My manager {rng.choice(GIVEN)} {f} (since {d_long(recent())}) can't log in to the portal.")(*name())),
+    ("none:name-date", "Write", lambda: f"// TODO remove after {d_us(recent())} ({full()})\n"),
+])
+
 REPEAT = {"neg-names-dates": 26, "neg-schema": 22, "neg-numbers": 26, "neg-code": 24, "neg-secrets": 14,
-          "neg-more-shapes": 10, "neg-shapes-3": 10, "neg-prose-4": 10}
+          "neg-more-shapes": 10, "neg-shapes-3": 10, "neg-prose-4": 10, "neg-prose-5": 10}
 
 def main():
     built, holdout = [], []
