@@ -102,43 +102,73 @@ pub fn candidates(text: &str) -> Vec<Finding> {
     if text.len() < MEMO_BYTES {
         return scan_candidates(text);
     }
-    // The decision and the journal's redaction both read a large input: the second reader
-    // gets the first one's findings (a comparison costs far less than a scan). Shared by
-    // threads: a large text is scanned on a second core (see [`candidates_alongside`]).
-    static LAST: std::sync::Mutex<Option<(String, Vec<Finding>)>> = std::sync::Mutex::new(None);
-    if let Ok(last) = LAST.lock()
-        && let Some((t, found)) = last.as_ref()
-        && t == text
-    {
-        return found.clone();
+    if let Some(found) = memo_get(text) {
+        return found;
     }
     let found = scan_candidates(text);
-    if let Ok(mut last) = LAST.lock() {
-        *last = Some((text.to_string(), found.clone()));
-    }
+    memo_set(text, &found);
     found
 }
 
-/// Texts this long are scanned for PHI on a second core while the caller runs the secret
+// The decision and the journal's redaction both read a large input: the second reader gets
+// the first one's findings (a comparison costs far less than a scan). Shared by threads.
+static LAST: std::sync::Mutex<Option<(String, Vec<Finding>)>> = std::sync::Mutex::new(None);
+
+fn memo_get(text: &str) -> Option<Vec<Finding>> {
+    let last = LAST.lock().ok()?;
+    let (t, found) = last.as_ref()?;
+    (t == text).then(|| found.clone())
+}
+
+fn memo_set(text: &str, found: &[Finding]) {
+    if let Ok(mut last) = LAST.lock() {
+        *last = Some((text.to_string(), found.to_vec()));
+    }
+}
+
+/// Texts this long are scanned for PHI on both cores while the caller runs the secret
 /// detectors over the same text: on 1 MiB each pass costs a few milliseconds, a thread
 /// about 0.05.
 pub const ALONGSIDE_BYTES: usize = 256 * 1024;
 
 /// [`candidates`] of `text` and the result of `other`, run at the same time when the text
-/// is large. A panic on either side reaches the caller (the hook fails closed on it).
+/// is large: a second thread runs the keyword pass and the detectors it gates, this one
+/// runs `other` and then the structure scans that need no keywords. The findings are the
+/// same, in the same order, as [`candidates`] gives (a test holds it to that). A panic on
+/// either side reaches the caller (the hook fails closed on it).
 pub fn candidates_alongside<T>(text: &str, other: impl FnOnce() -> T) -> (Vec<Finding>, T) {
     if text.len() < ALONGSIDE_BYTES {
         let found = candidates(text);
         return (found, other());
     }
-    std::thread::scope(|s| {
-        let found = s.spawn(|| candidates(text));
+    if let Some(found) = memo_get(text) {
+        return (found, other());
+    }
+    let bytes = text.as_bytes();
+    if !enough_digits(bytes) {
+        return (Vec::new(), other());
+    }
+    let (found, theirs) = std::thread::scope(|s| {
+        let keyed = s.spawn(|| {
+            let present = keywords_present(bytes);
+            let (mut early, mut late) = (Vec::new(), Vec::new());
+            gated_early(bytes, present, &mut early);
+            gated_late(text, present, &mut late);
+            (early, late)
+        });
         let theirs = other();
-        let found = found
+        let mut shapes = Vec::new();
+        shapes_anywhere(text, &mut shapes);
+        let (mut out, mut late) = keyed
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (found, theirs)
-    })
+        out.append(&mut shapes);
+        out.append(&mut late);
+        finish(text, &mut out);
+        (out, theirs)
+    });
+    memo_set(text, &found);
+    (found, theirs)
 }
 
 /// [`scan`]'s scoring over findings from [`candidates`].
@@ -157,72 +187,101 @@ pub fn score(all: Vec<Finding>) -> Vec<Finding> {
 fn scan_candidates(text: &str) -> Vec<Finding> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    // One keyword pass decides which labelled detectors run at all; the digit patterns
-    // (SSN, MBI) always run. This keeps a 1 MiB text to a few milliseconds.
-    // Every identifier and signal has at least two digits (an age over 89, a diagnosis
-    // code); text with fewer cannot hold PHI as defined here.
-    if bytes.iter().filter(|b| b.is_ascii_digit()).take(2).count() < 2 {
+    if !enough_digits(bytes) {
         return out;
     }
     let present = keywords_present(bytes);
+    let (mut shapes, mut late) = (Vec::new(), Vec::new());
+    gated_early(bytes, present, &mut out);
+    shapes_anywhere(text, &mut shapes);
+    gated_late(text, present, &mut late);
+    out.append(&mut shapes);
+    out.append(&mut late);
+    finish(text, &mut out);
+    out
+}
+
+/// Every identifier and signal has at least two digits (an age over 89, a diagnosis code);
+/// text with fewer cannot hold PHI as defined here.
+fn enough_digits(bytes: &[u8]) -> bool {
+    bytes.iter().filter(|b| b.is_ascii_digit()).take(2).count() >= 2
+}
+
+/// The digit patterns (SSN, MBI), which always run, and the labelled detectors, which run
+/// only when the one keyword pass found their words (this keeps a 1 MiB text to a few
+/// milliseconds).
+fn gated_early(bytes: &[u8], present: u32, out: &mut Vec<Finding>) {
     let has = |group: Group| present & (1 << group as u32) != 0;
-    ssn(bytes, has(Group::SsnWord), &mut out);
-    mbi(bytes, &mut out);
+    ssn(bytes, has(Group::SsnWord), out);
+    mbi(bytes, out);
     if has(Group::Labels) {
-        labelled_numbers(bytes, &mut out);
+        labelled_numbers(bytes, out);
     }
     if has(Group::Record) {
-        mrn(bytes, &mut out);
+        mrn(bytes, out);
     }
     if has(Group::Birth) {
-        dob(bytes, &mut out);
+        dob(bytes, out);
     }
     if has(Group::Age) {
-        age(bytes, &mut out);
+        age(bytes, out);
     }
     // Each gate below is a byte test for something its regex cannot match without, so a
     // command line does not pay for compiling patterns it cannot reach (about 2 ms in all).
     if has(Group::Name) && capital_then_lower(bytes) {
-        names(bytes, &mut out);
+        names(bytes, out);
     }
     if has(Group::Diagnosis) {
-        diagnosis(bytes, &mut out);
+        diagnosis(bytes, out);
     }
     if has(Group::Container) {
-        containers(bytes, &mut out);
+        containers(bytes, out);
     }
-    fields(bytes, &mut out);
+}
+
+/// Structure read without keywords: fields, XML elements, CSV columns, person rows.
+fn shapes_anywhere(text: &str, out: &mut Vec<Finding>) {
+    let bytes = text.as_bytes();
+    fields(bytes, out);
     if bytes.contains(&b'<') {
-        xml_fields(bytes, &mut out);
+        xml_fields(bytes, out);
     }
-    csv_columns(text, &mut out);
-    person_rows(text, &mut out);
+    csv_columns(text, out);
+    person_rows(text, out);
+}
+
+fn gated_late(text: &str, present: u32, out: &mut Vec<Finding>) {
+    let bytes = text.as_bytes();
+    let has = |group: Group| present & (1 << group as u32) != 0;
     if has(Group::Record) {
-        patient_constructors(text, &mut out);
+        patient_constructors(text, out);
     }
     if has(Group::Insert) {
-        sql_inserts(text, &mut out);
+        sql_inserts(text, out);
     }
     if has(Group::UrlRecord) {
-        ids_in_url_paths(bytes, &mut out);
+        ids_in_url_paths(bytes, out);
     }
-    cards(bytes, has(Group::CardWord), &mut out);
+    cards(bytes, has(Group::CardWord), out);
     if memchr::memchr_iter(b'(', bytes).any(|i| bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
-        named_dates(text, &mut out);
+        named_dates(text, out);
     }
     if has(Group::Birth) || has(Group::SsnWord) {
-        ssn_last_four(bytes, &mut out);
+        ssn_last_four(bytes, out);
     }
-    // A name without a label counts only next to another signal (it is not PHI alone).
+}
+
+/// What depends on the other findings: a name without a label counts only next to another
+/// signal (it is not PHI alone), and contact details only once something was found.
+fn finish(text: &str, out: &mut Vec<Finding>) {
     if out.iter().any(|f| f.kind != PhiKind::Name) {
-        person_names(text, &mut out);
+        person_names(text, out);
     }
     if !out.is_empty()
-        && re(&PATIENT_WORD, r"(?i)\b(patient|member|beneficiary|pt)\b").is_match(bytes)
+        && re(&PATIENT_WORD, r"(?i)\b(patient|member|beneficiary|pt)\b").is_match(text.as_bytes())
     {
-        contact(bytes, &mut out);
+        contact(text.as_bytes(), out);
     }
-    out
 }
 
 /// Keyword groups that gate the labelled detectors: one pass over the text tells which
@@ -2089,6 +2148,37 @@ mod tests {
         k.sort();
         k.dedup();
         k
+    }
+
+    /// The split scan of a large text finds what the sequential one finds, in order.
+    #[test]
+    fn a_large_text_scanned_on_two_threads_finds_the_same() {
+        let rows = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/corpus/realistic.tsv"
+        ))
+        .unwrap();
+        let mut text = String::new();
+        for (i, line) in rows.lines().skip(1).enumerate() {
+            let body = line
+                .splitn(3, '\t')
+                .nth(2)
+                .unwrap_or("")
+                .replace("\\n", "\n");
+            text.push_str(&body);
+            text.push('\n');
+            if i % 7 == 0 {
+                text.push_str(&"let total = items.len(); // order 4821\n".repeat(40));
+            }
+        }
+        while text.len() < super::ALONGSIDE_BYTES {
+            text.push_str(&text.clone());
+        }
+        let sequential = super::scan_candidates(&text);
+        assert!(sequential.len() > 100, "{}", sequential.len());
+        let (split, other) = super::candidates_alongside(&text, || 7);
+        assert_eq!(other, 7);
+        assert_eq!(split, sequential);
     }
 
     #[test]
