@@ -2019,15 +2019,18 @@ mod tests {
         assert!(kinds("<dob>unclosed 1948-07-22").is_empty());
     }
 
+    /// What one detector finds in `text`: each finding's kind and text.
+    fn found_by(detector: fn(&str, &mut Vec<Finding>), text: &str) -> Vec<(PhiKind, String)> {
+        let mut out = Vec::new();
+        detector(text, &mut out);
+        out.iter()
+            .map(|f| (f.kind, text[f.range.clone()].to_string()))
+            .collect()
+    }
+
     #[test]
     fn patients_built_from_positional_values() {
-        let found = |text: &str| {
-            let mut out = Vec::new();
-            super::patient_constructors(text, &mut out);
-            out.iter()
-                .map(|f| (f.kind, text[f.range.clone()].to_string()))
-                .collect::<Vec<_>>()
-        };
+        let found = |text: &str| found_by(super::patient_constructors, text);
         assert_eq!(
             found(r#"Patient p = new Patient("Priya", "Nwosu", LocalDate.of(2012, 12, 23));"#),
             [
@@ -2048,13 +2051,7 @@ mod tests {
 
     #[test]
     fn person_rows_without_a_header() {
-        let found = |text: &str| {
-            let mut out = Vec::new();
-            super::person_rows(text, &mut out);
-            out.iter()
-                .map(|f| (f.kind, text[f.range.clone()].to_string()))
-                .collect::<Vec<_>>()
-        };
+        let found = |text: &str| found_by(super::person_rows, text);
         assert_eq!(
             found("Okafor,Chidi,1948-07-22,M,(617) 555-0199\n"),
             [
