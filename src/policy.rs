@@ -639,7 +639,12 @@ pub(crate) fn read_pack_lean(
     let Some(cache) = cache else {
         return read_pack_text(file, text, options);
     };
-    let key = cache.key(file, text);
+    let key = match source {
+        // Compiled into the binary, whose identity is in every key: hashing the text again
+        // (about 0.1 ms for the built-in packs) would add nothing.
+        crate::pack::cache::Source::BuiltIn => cache.key(file, ""),
+        crate::pack::cache::Source::File(_) => cache.key(file, text),
+    };
     if let Some(pack) = cache.get(&key) {
         return (Some(pack), Vec::new());
     }

@@ -185,12 +185,17 @@ fn salt_bytes(salt: &Salt) -> Vec<u8> {
     };
     part(b"toolgate pack cache 1");
     part(env!("CARGO_PKG_VERSION").as_bytes());
-    // The binary itself: a rebuilt toolgate of the same version may lay packs out otherwise.
+    // The binary itself: a rebuilt toolgate of the same version may lay packs out otherwise,
+    // and built-in packs are keyed by their file name alone (their text is in the binary).
+    // Without a binary to name, built-in packs are not cached (`Source::may_be_cached`).
     static BINARY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let binary = BINARY.get_or_init(|| {
         std::env::current_exe()
             .and_then(std::fs::metadata)
-            .map(|m| format!("{} {} {} {}", m.dev(), m.ino(), m.len(), m.mtime_nsec()))
+            .map(|m| {
+                let (dev, ino, len) = (m.dev(), m.ino(), m.len());
+                format!("{dev} {ino} {len} {}.{:09}", m.mtime(), m.mtime_nsec())
+            })
             .unwrap_or_default()
     });
     part(binary.as_bytes());
