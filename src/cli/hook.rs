@@ -97,7 +97,15 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
         );
     }
     if !verdict.charges.is_empty() {
-        return counted(gate, journal.as_ref(), &event, &verdict, reason, started);
+        return counted(
+            gate,
+            journal.as_ref(),
+            &event,
+            &verdict,
+            reason,
+            started,
+            digest,
+        );
     }
     if let Some(paths) = &journal {
         let record = build_record(gate, paths, &event, &verdict, &reason, started, digest);
@@ -156,13 +164,14 @@ fn counted(
     verdict: &Verdict,
     mut reason: String,
     started: Instant,
+    digest: Option<String>,
 ) -> u8 {
     let Some(paths) = journal else {
         return block(
             "toolgate: this call counts against a rate cap, caps are counted in the journal, and there is no journal location (set TOOLGATE_JOURNAL or HOME).",
         );
     };
-    let record = build_record(gate, paths, event, verdict, &reason, started, None);
+    let record = build_record(gate, paths, event, verdict, &reason, started, digest);
     let user = record.user.clone().unwrap_or_default();
     let now = record.time_us;
     let (outcome, over) = store::append_counted(paths, record, gate.policy.journal.fsync, |c| {
