@@ -23,21 +23,7 @@ const MAX_BYTES: u64 = 1024 * 1024;
 
 /// The platform's managed settings files: the main file and the drop-in folder (sorted).
 pub fn default_paths() -> Vec<PathBuf> {
-    let dir = if cfg!(target_os = "macos") {
-        PathBuf::from("/Library/Application Support/ClaudeCode")
-    } else {
-        PathBuf::from("/etc/claude-code")
-    };
-    let mut out = vec![dir.join("managed-settings.json")];
-    if let Ok(entries) = std::fs::read_dir(dir.join("managed-settings.d")) {
-        let mut extra: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        extra.sort();
-        out.extend(extra);
-    }
-    out
+    crate::deployment::claude_managed_files()
 }
 
 /// One permission rule as written: `Bash(git push *)`, `Read(~/.ssh/*)`, `mcp__x`.

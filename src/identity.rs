@@ -41,6 +41,11 @@ impl Identity {
 /// file answers as the C library would, without its NSS machinery (a socket to nscd, a
 /// module loaded), which cost a tenth of a short hook call. `None`: ask the C library.
 fn from_files(database: &str, file: &str, id: u32) -> Option<String> {
+    field_from_files(database, file, id, 0)
+}
+
+/// Field `index` (0: the name, 5: the home folder) of `id`'s line, as [`from_files`].
+fn field_from_files(database: &str, file: &str, id: u32, index: usize) -> Option<String> {
     let conf = std::fs::read_to_string("/etc/nsswitch.conf").ok()?;
     let files_first = conf.lines().any(|line| {
         let line = line.split('#').next().unwrap_or("");
@@ -58,9 +63,51 @@ fn from_files(database: &str, file: &str, id: u32) -> Option<String> {
         .map(|line| line.split(':'))
         .find_map(|mut fields| {
             let name = fields.next()?;
-            (fields.nth(1)? == id && !name.is_empty() && !name.starts_with(['+', '-']))
-                .then(|| name.to_string())
+            if fields.nth(1)? != id || name.is_empty() || name.starts_with(['+', '-']) {
+                return None;
+            }
+            // Fields 0 to 2 are read; the next one is field 3.
+            let value = if index == 0 {
+                name
+            } else {
+                fields.nth(index - 3)?
+            };
+            Some(value.to_string())
         })
+}
+
+/// The account's home folder from the account database (never `$HOME`).
+pub fn home_dir(uid: u32) -> Option<String> {
+    let from_file = field_from_files("passwd", "/etc/passwd", uid, 5);
+    from_file
+        .or_else(|| nss_home(uid))
+        .filter(|h| h.starts_with('/'))
+}
+
+fn nss_home(uid: u32) -> Option<String> {
+    let mut size = 1024;
+    while size <= MAX_ENTRY {
+        let mut buf = vec![0 as libc::c_char; size];
+        // SAFETY: zeroed passwd is a valid out-parameter for getpwuid_r.
+        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: every pointer is valid for the stated sizes; the result points into `pwd`.
+        let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), size, &mut result) };
+        if rc == libc::ERANGE {
+            size *= 4;
+            continue;
+        }
+        if rc != 0 || result.is_null() || pwd.pw_dir.is_null() {
+            return None;
+        }
+        // SAFETY: pw_dir is a NUL-terminated string inside `buf`, alive here.
+        return Some(
+            unsafe { CStr::from_ptr(pwd.pw_dir) }
+                .to_string_lossy()
+                .into_owned(),
+        );
+    }
+    None
 }
 
 fn user_name(uid: u32) -> Option<String> {
@@ -156,6 +203,21 @@ mod tests {
         for g in String::from_utf8_lossy(&groups.stdout).split_whitespace() {
             assert!(me.groups.iter().any(|m| m == g), "{g} missing from {me:?}");
         }
+    }
+
+    /// The home folder comes from the account database, as `getent passwd` prints it.
+    #[test]
+    fn the_home_folder_comes_from_the_account_database() {
+        // SAFETY: getuid has no preconditions.
+        let uid = unsafe { libc::getuid() };
+        let out = std::process::Command::new("getent")
+            .args(["passwd", &uid.to_string()])
+            .output()
+            .unwrap();
+        let line = String::from_utf8_lossy(&out.stdout);
+        let expected = line.trim().split(':').nth(5).unwrap().to_string();
+        assert_eq!(home_dir(uid), Some(expected.clone()));
+        assert_eq!(nss_home(uid), Some(expected));
     }
 
     /// Reading the files directly answers exactly as the C library does, for every account

@@ -23,7 +23,8 @@ pub struct Lower {
 /// The user policy: `TOOLGATE_USER_POLICY`, else `$XDG_CONFIG_HOME/toolgate/policy.toml`,
 /// else `~/.config/toolgate/policy.toml`; only if it exists.
 pub fn user_policy_path() -> Option<PathBuf> {
-    let path = std::env::var_os("TOOLGATE_USER_POLICY")
+    let path = crate::deployment::current()
+        .var("TOOLGATE_USER_POLICY")
         .map(PathBuf::from)
         .or_else(|| {
             std::env::var_os("XDG_CONFIG_HOME")

@@ -12,6 +12,7 @@ pub mod claude_settings;
 pub mod cli;
 pub mod config_change;
 pub mod decision;
+pub mod deployment;
 pub mod detect;
 pub mod engine;
 pub mod evade;

@@ -1,9 +1,9 @@
 //! The policy file and the gate it configures: which built-in packs and rules are on, which
 //! extra pack files are added, pack variables, and limits.
 //!
-//! For now one file is read: `--policy PATH`, else `TOOLGATE_POLICY`, else the managed
-//! default (`/etc/toolgate/policy.toml`) when it exists. Layering (managed < user <
-//! project, signatures) builds on this later; see DESIGN.md.
+//! The file is `--policy PATH`, else `TOOLGATE_POLICY` outside a managed deployment, else
+//! the managed default (`/etc/toolgate/policy.toml`); [`crate::deployment`] decides. Lower
+//! layers (user, project) only add restrictions ([`crate::layers`]).
 
 use crate::decision::Verdict;
 use crate::engine::Engine;
@@ -15,13 +15,9 @@ use crate::protocol::{self, EventKind, HookEvent};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-/// The managed policy's default location.
+/// The managed policy's default location (see [`crate::deployment`]).
 pub fn default_managed_path() -> PathBuf {
-    if cfg!(target_os = "macos") {
-        PathBuf::from("/Library/Application Support/toolgate/policy.toml")
-    } else {
-        PathBuf::from("/etc/toolgate/policy.toml")
-    }
+    crate::deployment::managed_policy()
 }
 
 /// Bounds on the hook's work.
@@ -74,15 +70,25 @@ pub struct Policy {
     pub roles: crate::roles::Roles,
     /// `[rates."rule-id"]`: caps on calls a rule matched.
     pub rates: Vec<(String, crate::rate::Cap, Location)>,
+    /// `serial = N`: grows with every release of the policy; an older one than this machine
+    /// has accepted is refused (rollback).
+    pub serial: Option<u64>,
+    /// `expires = "YYYY-MM-DD"`: after this day (UTC) the policy no longer loads.
+    pub expires: Option<time::Date>,
 }
 
-/// Which policy file applies: explicit (must exist) or the managed default (if present).
-pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
-    if let Some(p) = explicit {
-        return Some(p.to_path_buf());
-    }
-    let managed = default_managed_path();
-    managed.exists().then_some(managed)
+/// Which policy file applies (see [`crate::deployment`]): the `--policy` flag, else
+/// `TOOLGATE_POLICY` outside a managed deployment, else the managed policy when it exists.
+/// A managed deployment without its policy is an error: the caller fails closed.
+pub fn locate(flag: Option<&Path>) -> Result<Option<PathBuf>, Diagnostic> {
+    crate::deployment::current()
+        .policy(flag)
+        .map_err(|message| Diagnostic {
+            file: default_managed_path().display().to_string(),
+            line: 0,
+            column: 0,
+            message,
+        })
 }
 
 /// Read a policy file's text.
@@ -238,6 +244,17 @@ pub fn read_policy(file: &Path, text: &str) -> (Policy, Vec<Diagnostic>) {
             }
         }
     }
+    policy.serial = top.integer(&mut doc, "serial");
+    if let Some(day) = top.string(&mut doc, "expires") {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        match time::Date::parse(&day, &format) {
+            Ok(date) => policy.expires = Some(date),
+            Err(_) => doc.error(
+                &root.span(),
+                format!("`expires` must be a day written YYYY-MM-DD, not `{day}`"),
+            ),
+        }
+    }
     if let Some(mut limits) = top.table(&mut doc, "limits") {
         if let Some(n) = limits.integer(&mut doc, "max_input_bytes") {
             policy.limits.max_input_bytes = n as usize;
@@ -253,6 +270,59 @@ pub fn read_policy(file: &Path, text: &str) -> (Policy, Vec<Diagnostic>) {
     }
     top.finish(&mut doc);
     (policy, doc.diagnostics)
+}
+
+/// Refuse an expired policy, or one older than a policy this machine already accepted
+/// from the same path; remember a newer serial. `store` is the folder the serials are kept
+/// in (beside the journal, which the self-protection pack keeps from the agent).
+pub fn check_fresh(policy: &Policy, path: &Path, store: Option<&str>) -> Result<(), String> {
+    if let Some(expires) = policy.expires {
+        let today = time::OffsetDateTime::now_utc().date();
+        if today > expires {
+            return Err(format!(
+                "the policy expired on {expires}: an administrator must deploy a newer one"
+            ));
+        }
+    }
+    let Some(store) = store else { return Ok(()) };
+    let name = crate::journal::sha256_hex(path.as_os_str().as_encoded_bytes());
+    let file = Path::new(store).join(format!("policy-serial-{}", &name[..16]));
+    let accepted: u64 = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    let serial = policy.serial.unwrap_or(0);
+    if serial < accepted {
+        return Err(format!(
+            "the policy's serial {serial} is older than serial {accepted}, which this machine already accepted from {}: an older policy is refused (rollback); deploy the current one",
+            path.display()
+        ));
+    }
+    if serial > accepted {
+        // Best effort: a store that cannot be written keeps protecting what it holds.
+        let _ = remember_serial(&file, serial, path);
+    }
+    Ok(())
+}
+
+fn remember_serial(file: &Path, serial: u64, policy: &Path) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = file.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.{}",
+        file.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
+    ));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    writeln!(f, "{serial} {}", policy.display())?;
+    std::fs::rename(&tmp, file)
 }
 
 /// The built-in program table's file (see [`crate::normalize::programs`]).
@@ -337,6 +407,16 @@ impl Gate {
                     message,
                 }]);
             }
+        }
+        if let Some(path) = policy_path
+            && let Err(message) = check_fresh(&policy, path, ctx.serial_store.as_deref())
+        {
+            return Err(vec![Diagnostic {
+                file: path.display().to_string(),
+                line: 0,
+                column: 0,
+                message,
+            }]);
         }
         let mut revision_input = format!("toolgate {}\n", env!("CARGO_PKG_VERSION")).into_bytes();
         if let Some(path) = policy_path
@@ -456,13 +536,14 @@ impl Gate {
         policy.revision = crate::journal::sha256_hex(&revision_input)[..16].to_string();
         // Claude Code's managed settings: TOOLGATE_CLAUDE_SETTINGS (colon-separated, for
         // tests), else the policy's `claude_settings`, else the platform's managed files.
-        let settings_paths: Vec<PathBuf> = match std::env::var_os("TOOLGATE_CLAUDE_SETTINGS") {
-            Some(list) => std::env::split_paths(&list).collect(),
-            None => policy
-                .claude_settings
-                .clone()
-                .unwrap_or_else(crate::claude_settings::default_paths),
-        };
+        let settings_paths: Vec<PathBuf> =
+            match crate::deployment::current().var("TOOLGATE_CLAUDE_SETTINGS") {
+                Some(list) => std::env::split_paths(&list).collect(),
+                None => policy
+                    .claude_settings
+                    .clone()
+                    .unwrap_or_else(crate::claude_settings::default_paths),
+            };
         let claude =
             crate::claude_settings::ClaudeSettings::load(&settings_paths, ctx.home.as_deref())
                 .map_err(|message| {

@@ -1091,7 +1091,7 @@ fn a_signed_policy_fails_closed_when_anything_is_wrong_with_it() {
     let policy = dir.path().join("policy.toml");
     let pack = dir.path().join("org.toml");
     std::fs::write(&pack, "[pack]\nid = \"org\"\n").unwrap();
-    std::fs::write(&policy, "[packs]\nfiles = [\"org.toml\"]\n").unwrap();
+    std::fs::write(&policy, "serial = 1\n[packs]\nfiles = [\"org.toml\"]\n").unwrap();
     let key = dir.path().join("k");
     let policy_cmd = |args: &[&str]| {
         let out = toolgate().arg("policy").args(args).output().unwrap();

@@ -178,7 +178,7 @@ fn a_signed_policy_is_never_served_from_the_cache() {
     )
     .unwrap();
     let policy = dir.join("policy.toml");
-    std::fs::write(&policy, "[packs]\nfiles = [\"org.toml\"]\n").unwrap();
+    std::fs::write(&policy, "serial = 1\n[packs]\nfiles = [\"org.toml\"]\n").unwrap();
     let key = dir.join("k");
     let run = |args: &[&str]| {
         Command::cargo_bin("toolgate")

@@ -66,6 +66,8 @@ struct Entry {
     matcher: String,
     command: String,
     exec_form: bool,
+    /// `"onFailure": "block"` is set on the entry.
+    blocks_on_failure: bool,
 }
 
 fn entries(file: &Path, json: &Value) -> Vec<Entry> {
@@ -110,6 +112,7 @@ fn entries(file: &Path, json: &Value) -> Vec<Entry> {
                         first_word.to_string()
                     },
                     exec_form,
+                    blocks_on_failure: hook.get("onFailure") == Some(&json!("block")),
                 });
             }
         }
@@ -230,6 +233,9 @@ pub fn run(policy_path: Option<&Path>, settings: &[PathBuf], json_out: bool) -> 
             detail: format!("{} is executable", found[0].command),
         });
     }
+    if !found.is_empty() {
+        checks.push(on_failure_check(&found));
+    }
     let in_managed = found.iter().any(|e| is_managed(&e.file));
     checks.push(match (in_managed, &managed_only) {
         (true, Some(file)) => Check { name: "managed", status: Status::Pass, detail: format!("registered in managed settings, with allowManagedHooksOnly in {file}") },
@@ -242,9 +248,31 @@ pub fn run(policy_path: Option<&Path>, settings: &[PathBuf], json_out: bool) -> 
             checks.push(Check { name: "managed", status: Status::Warn, detail: format!("{} is not read as managed settings by Claude Code and is user-writable; move it to {}", fake.display(), crate::claude_settings::default_paths()[0].display()) });
         }
     }
+    let deployment = crate::deployment::current();
+    checks.push(match &deployment.marker {
+        Some(marker) => Check {
+            name: "deployment",
+            status: Status::Pass,
+            detail: format!("managed: {marker}; TOOLGATE_* variables are ignored"),
+        },
+        None => Check {
+            name: "deployment",
+            status: Status::Warn,
+            detail: format!(
+                "not a managed deployment (no {}, no managed settings running toolgate): TOOLGATE_* variables choose the policy and journal",
+                crate::deployment::managed_dir().display()
+            ),
+        },
+    });
+    checks.extend(environment_checks(deployment.managed()));
     let located = policy::locate(policy_path);
-    match Gate::load(located.as_deref(), Context::from_env(), true) {
+    let loaded = located
+        .clone()
+        .map_err(|d| vec![d])
+        .and_then(|path| Gate::load(path.as_deref(), Context::from_env(), true));
+    match loaded {
         Ok(gate) => {
+            let located = located.ok().flatten();
             let signed = located
                 .as_deref()
                 .is_some_and(|p| crate::signing::trusted_key(p).ok().flatten().is_some());
@@ -263,14 +291,35 @@ pub fn run(policy_path: Option<&Path>, settings: &[PathBuf], json_out: bool) -> 
                 detail: what,
             });
             checks.push(enforced(&gate.claude));
+            let mut owned: Vec<PathBuf> = Vec::new();
+            if let Some(p) = &located {
+                owned.push(p.clone());
+                owned.push(crate::signing::signature_path(p));
+                owned.push(p.with_file_name("policy.pub"));
+                owned.extend(gate.policy.pack_files.iter().map(|(f, _)| f.clone()));
+            }
+            owned.extend(std::env::current_exe().ok());
+            owned.extend(
+                found
+                    .iter()
+                    .filter(|e| e.exec_form)
+                    .map(|e| PathBuf::from(&e.command)),
+            );
+            checks.extend(ownership_checks(&owned, deployment.managed()));
         }
         Err(d) => checks.push(Check {
             name: "policy",
             status: Status::Fail,
-            detail: format!(
-                "the policy does not load, so the hook denies every call: {}",
-                d.first().map(|d| d.to_string()).unwrap_or_default()
-            ),
+            detail: match &located {
+                // No policy to load: say why, without a file:line that does not exist.
+                Err(missing) => {
+                    format!("{}; until then the hook denies every call", missing.message)
+                }
+                Ok(_) => format!(
+                    "the policy does not load, so the hook denies every call: {}",
+                    d.first().map(|d| d.to_string()).unwrap_or_default()
+                ),
+            },
         }),
     }
     checks.push(journal_check());
@@ -287,7 +336,7 @@ pub fn run(policy_path: Option<&Path>, settings: &[PathBuf], json_out: bool) -> 
                 "{:4}  {:8} {}",
                 c.status.name().to_ascii_uppercase(),
                 c.name,
-                sanitize::safe(&c.detail)
+                sanitize::excerpt(&c.detail, 1000)
             );
         }
     }
@@ -295,6 +344,135 @@ pub fn run(policy_path: Option<&Path>, settings: &[PathBuf], json_out: bool) -> 
         exit::FAILURE
     } else {
         exit::NO_OBJECTION
+    }
+}
+
+/// Every `TOOLGATE_*` variable in this environment (names only: values may be paths the
+/// agent chose).
+fn environment_checks(managed: bool) -> Vec<Check> {
+    let mut names: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| k.starts_with("TOOLGATE_") && k != "TOOLGATE_REQUIRE_SERVICES")
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| Check {
+            name: "env",
+            status: Status::Warn,
+            detail: if managed {
+                format!("{name} is set in this environment; the managed deployment ignores it (and the journal records that it was set)")
+            } else {
+                format!("{name} is set in this environment and changes what the gate reads; in a managed deployment it would be ignored")
+            },
+        })
+        .collect()
+}
+
+/// Who owns and who can write the files the gate trusts, and their folders: root-owned and
+/// writable by nobody else, or the agent (running as the user) could replace the gate.
+/// Failures in a managed deployment, warnings otherwise.
+fn ownership_checks(paths: &[PathBuf], managed: bool) -> Vec<Check> {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = std::collections::HashSet::new();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    // SAFETY: getuid has no preconditions.
+    let me = unsafe { libc::getuid() };
+    for path in paths {
+        if !path.exists() {
+            continue;
+        }
+        let mut here = Some(path.as_path());
+        while let Some(p) = here {
+            here = p.parent();
+            if p.as_os_str().is_empty() || !seen.insert(p.to_path_buf()) {
+                continue;
+            }
+            let Ok(meta) = std::fs::metadata(p) else {
+                continue;
+            };
+            checked += 1;
+            let mode = meta.mode();
+            // The sticky bit (/tmp) keeps others from replacing what they do not own.
+            let sticky_dir = meta.is_dir() && mode & 0o1000 != 0;
+            if meta.uid() != 0 {
+                problems.push(format!(
+                    "{} is owned by uid {}, not root",
+                    p.display(),
+                    meta.uid()
+                ));
+            } else if mode & 0o022 != 0 && !sticky_dir {
+                problems.push(format!(
+                    "{} is writable by group or others (mode {:o})",
+                    p.display(),
+                    mode & 0o7777
+                ));
+            } else if me != 0 && meta.uid() == me {
+                problems.push(format!("{} is writable by this user", p.display()));
+            }
+        }
+    }
+    if problems.is_empty() {
+        return vec![Check {
+            name: "owner",
+            status: Status::Pass,
+            detail: format!(
+                "binary, policy, keys and their {checked} folders and files are root-owned and not writable by others"
+            ),
+        }];
+    }
+    let status = if managed { Status::Fail } else { Status::Warn };
+    problems
+        .into_iter()
+        .map(|p| Check {
+            name: "owner",
+            status,
+            detail: format!("{p}: whoever can write it can replace the gate"),
+        })
+        .collect()
+}
+
+/// Whether a hook that cannot start, times out or crashes blocks the call.
+fn on_failure_check(found: &[Entry]) -> Check {
+    let version = super::install::claude_version();
+    let understood = version.map(|v| v >= super::install::ON_FAILURE_SINCE);
+    let shown = version
+        .map(|(a, b, c)| format!("Claude Code {a}.{b}.{c}"))
+        .unwrap_or_else(|| "`claude --version` did not answer".into());
+    if found.iter().all(|e| e.blocks_on_failure) {
+        return match understood {
+            Some(false) => Check {
+                name: "onfailure",
+                status: Status::Fail,
+                detail: format!(
+                    "the entries set onFailure: block, which {shown} predates (2.1.295): it may drop them; reinstall with --on-failure omit or upgrade Claude Code"
+                ),
+            },
+            _ => Check {
+                name: "onfailure",
+                status: Status::Pass,
+                detail: format!(
+                    "onFailure: block on every entry ({shown}): a hook that crashes or times out blocks the call"
+                ),
+            },
+        };
+    }
+    match understood {
+        Some(true) => Check {
+            name: "onfailure",
+            status: Status::Warn,
+            detail: format!(
+                "{shown} understands onFailure: block, but the entries do not set it: a hook that crashes or times out lets the call run; run `toolgate install --on-failure block`"
+            ),
+        },
+        _ => Check {
+            name: "onfailure",
+            status: Status::Warn,
+            detail: format!(
+                "no onFailure key ({shown}; it needs 2.1.295 or later): a hook that crashes or times out lets the call run"
+            ),
+        },
     }
 }
 

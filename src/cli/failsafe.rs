@@ -127,18 +127,19 @@ pub fn inject_test_fault() {
     if !cfg!(debug_assertions) {
         return;
     }
-    match std::env::var("TOOLGATE_TEST_FAULT").as_deref() {
-        Ok("panic") => panic!("injected test fault"),
-        Ok("abort") => std::process::abort(),
+    let fault = crate::deployment::current().var("TOOLGATE_TEST_FAULT");
+    match fault.as_ref().and_then(|f| f.to_str()) {
+        Some("panic") => panic!("injected test fault"),
+        Some("abort") => std::process::abort(),
         // Memory that grows without end: the cap must stop it (as an abort).
-        Ok("grow") => {
+        Some("grow") => {
             let mut held: Vec<Vec<u8>> = Vec::new();
             loop {
                 held.push(vec![1u8; 1 << 20]);
                 std::hint::black_box(&held);
             }
         }
-        Ok("overflow") => {
+        Some("overflow") => {
             fn recurse(n: u64) -> u64 {
                 let buf = [n; 64];
                 std::hint::black_box(&buf);
@@ -150,7 +151,7 @@ pub fn inject_test_fault() {
             }
             std::hint::black_box(recurse(0));
         }
-        Ok("hang") => loop {
+        Some("hang") => loop {
             std::thread::sleep(Duration::from_secs(60));
         },
         _ => {}

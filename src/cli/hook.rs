@@ -21,14 +21,12 @@ const MAX_REASON: usize = 4000;
 
 pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
     let started = Instant::now();
-    let env_deadline = std::env::var("TOOLGATE_DEADLINE_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok());
-    let gate = Gate::load(
-        policy::locate(policy).as_deref(),
-        Context::from_env(),
-        false,
-    );
+    let env_deadline = crate::deployment::current()
+        .var("TOOLGATE_DEADLINE_MS")
+        .and_then(|v| v.into_string().ok()?.parse::<u64>().ok());
+    let gate = policy::locate(policy)
+        .map_err(|d| vec![d])
+        .and_then(|path| Gate::load(path.as_deref(), Context::with_journal(journal), false));
     let limits = gate.as_ref().map(|g| g.policy.limits).unwrap_or_default();
     let deadline = env_deadline.unwrap_or(limits.deadline_ms).clamp(1, 600_000);
     failsafe::start_watchdog(Duration::from_millis(deadline));
@@ -325,6 +323,7 @@ fn build_record(
         permission_mode: event.permission_mode.clone(),
         user: Some(gate.who().name.clone()),
         role: gate.role().map(str::to_string),
+        ignored_env: ignored_env(),
         host: crate::journal::record::host_name(),
         cwd: Some(event.cwd.clone()),
         tool_name: event.tool.as_ref().map(|t| t.name.clone()),
@@ -341,6 +340,12 @@ fn build_record(
     }
 }
 
+/// The variables a managed deployment ignored for this call, for its record.
+fn ignored_env() -> Option<String> {
+    let ignored = crate::deployment::current().ignored();
+    (!ignored.is_empty()).then(|| ignored.join(","))
+}
+
 /// Record a call that could not be decided (bad input, policy that does not load). The
 /// input itself is not stored: it could not be checked, so it cannot be redacted.
 fn record_failure(
@@ -355,6 +360,7 @@ fn record_failure(
         time_us: now_us(),
         event: "unknown".into(),
         user: Some(crate::identity::Identity::current().name),
+        ignored_env: ignored_env(),
         host: crate::journal::record::host_name(),
         decision: "error".into(),
         reason: reason.to_string(),

@@ -5,6 +5,14 @@
 //! changes nothing, the previous file is kept as `<file>.toolgate-backup`, and the new file
 //! replaces the old one atomically. `uninstall` removes exactly the entries install writes
 //! (and groups or events left empty by that), nothing else.
+//!
+//! Managed settings also get `allowManagedHooksOnly: true` (without it a user-level
+//! `disableAllHooks` switches the gate off) and, where no managed policy exists yet, an
+//! empty one: the managed settings make this a managed deployment, which fails closed
+//! without its policy. `"onFailure": "block"` (a hook that cannot start, times out or crashes
+//! blocks the call) is written only where Claude Code is known to understand it: an older
+//! Claude Code drops a hook entry with a key it does not know, which would switch the gate
+//! off.
 
 use crate::exit;
 use crate::sanitize;
@@ -21,6 +29,9 @@ const EVENTS: [(&str, bool); 4] = [
 
 /// Largest settings file read.
 const MAX_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The first Claude Code that understands `"onFailure": "block"` on a hook entry.
+pub const ON_FAILURE_SINCE: (u32, u32, u32) = (2, 1, 295);
 
 /// The settings file for a scope.
 pub fn settings_path(scope: &str) -> Result<PathBuf, String> {
@@ -40,8 +51,12 @@ pub fn settings_path(scope: &str) -> Result<PathBuf, String> {
     }
 }
 
-fn our_hook(binary: &str) -> Value {
-    json!({"type": "command", "command": binary, "args": ["hook"], "timeout": 10})
+fn our_hook(binary: &str, block_on_failure: bool) -> Value {
+    let mut hook = json!({"type": "command", "command": binary, "args": ["hook"], "timeout": 10});
+    if block_on_failure {
+        hook["onFailure"] = json!("block");
+    }
+    hook
 }
 
 fn is_ours(hook: &Value, binary: &str) -> bool {
@@ -49,8 +64,9 @@ fn is_ours(hook: &Value, binary: &str) -> bool {
         && hook.get("args") == Some(&json!(["hook"]))
 }
 
-/// Add the entries; true when the file changed.
-pub fn add(settings: &mut Value, binary: &str) -> Result<bool, String> {
+/// Add the entries; true when the file changed. `block_on_failure` also sets
+/// `"onFailure": "block"` on them (entries already there included).
+pub fn add(settings: &mut Value, binary: &str, block_on_failure: bool) -> Result<bool, String> {
     let root = settings
         .as_object_mut()
         .ok_or("the settings file is not a JSON object")?;
@@ -66,25 +82,32 @@ pub fn add(settings: &mut Value, binary: &str) -> Result<bool, String> {
             .or_insert_with(|| Value::Array(Vec::new()))
             .as_array_mut()
             .ok_or_else(|| format!("`hooks.{event}` is not a list"))?;
-        let present = groups.iter().any(|g| {
+        let present = groups.iter_mut().find_map(|g| {
             let all_tools = !tool_event
                 || matches!(
                     g.get("matcher").and_then(Value::as_str),
                     None | Some("*" | "")
                 );
-            all_tools
-                && g.get("hooks")
-                    .and_then(Value::as_array)
-                    .is_some_and(|hs| hs.iter().any(|h| is_ours(h, binary)))
+            if !all_tools {
+                return None;
+            }
+            g.get_mut("hooks")
+                .and_then(Value::as_array_mut)?
+                .iter_mut()
+                .find(|h| is_ours(h, binary))
         });
-        if present {
+        if let Some(hook) = present {
+            if block_on_failure && hook.get("onFailure") != Some(&json!("block")) {
+                hook["onFailure"] = json!("block");
+                changed = true;
+            }
             continue;
         }
         let mut group = Map::new();
         if tool_event {
             group.insert("matcher".into(), json!("*"));
         }
-        group.insert("hooks".into(), json!([our_hook(binary)]));
+        group.insert("hooks".into(), json!([our_hook(binary, block_on_failure)]));
         groups.push(Value::Object(group));
         changed = true;
     }
@@ -146,6 +169,46 @@ fn read(path: &Path) -> Result<Option<Value>, String> {
     })
 }
 
+/// `allowManagedHooksOnly: true`; true when the settings changed.
+fn set_managed_only(settings: &mut Value) -> bool {
+    let Some(root) = settings.as_object_mut() else {
+        return false;
+    };
+    if root.get("allowManagedHooksOnly") == Some(&Value::Bool(true)) {
+        return false;
+    }
+    root.insert("allowManagedHooksOnly".into(), Value::Bool(true));
+    true
+}
+
+/// The managed policy, created empty (mode 0644) when missing. `Some` when created.
+fn ensure_managed_policy() -> Result<Option<PathBuf>, String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = crate::deployment::managed_policy();
+    if path.exists() {
+        return Ok(None);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(&path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    f.write_all(b"# The managed toolgate policy (empty: the built-in packs apply). See `toolgate lint`.\nserial = 1\n")
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(Some(path))
+}
+
+fn is_executable_file(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
 /// Back up the old file, then replace it atomically.
 fn write(path: &Path, old_exists: bool, value: &Value) -> Result<(), String> {
     if let Some(dir) = path.parent() {
@@ -174,9 +237,84 @@ pub struct Target {
     /// A settings file to use instead of the scope's.
     #[arg(long, value_name = "PATH")]
     settings: Option<PathBuf>,
-    /// The binary to register (default: this one).
+    /// The binary to register (default: this one). Must be an executable file.
     #[arg(long, value_name = "PATH")]
     binary: Option<PathBuf>,
+    /// `"onFailure": "block"` on the entries: `block` writes it, `omit` does not, `auto`
+    /// writes it when `claude --version` reports 2.1.295 or later (an older Claude Code
+    /// drops an entry with a key it does not know).
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "block", "omit"])]
+    on_failure: String,
+}
+
+/// The version `claude --version` reports, if Claude Code is on the PATH and answers
+/// within a few seconds.
+pub fn claude_version() -> Option<(u32, u32, u32)> {
+    use std::io::Read;
+    let mut child = std::process::Command::new("claude")
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+    let mut out = String::new();
+    child
+        .stdout
+        .take()?
+        .take(4096)
+        .read_to_string(&mut out)
+        .ok()?;
+    parse_version(&out)
+}
+
+/// The first `X.Y.Z` in a version line (`2.1.300 (Claude Code)`).
+pub fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .find_map(|word| {
+            let mut parts = word.split('.').map(|p| p.parse::<u32>().ok());
+            let v = (parts.next()??, parts.next()??, parts.next()??);
+            Some(v)
+        })
+}
+
+/// Whether this install writes `"onFailure": "block"`, and why (for the user).
+fn block_on_failure(choice: &str) -> (bool, String) {
+    match choice {
+        "block" => (true, "onFailure: block (asked for)".into()),
+        "omit" => (false, "no onFailure key (asked for)".into()),
+        _ => match claude_version() {
+            Some(v) if v >= ON_FAILURE_SINCE => (
+                true,
+                format!("onFailure: block (Claude Code {}.{}.{} understands it)", v.0, v.1, v.2),
+            ),
+            Some(v) => (
+                false,
+                format!(
+                    "no onFailure key: Claude Code {}.{}.{} predates 2.1.295 and would drop the entry; a hook that crashes or times out lets the call run",
+                    v.0, v.1, v.2
+                ),
+            ),
+            None => (
+                false,
+                "no onFailure key: `claude --version` did not answer, so it is not known to be understood (--on-failure block writes it)".into(),
+            ),
+        },
+    }
 }
 
 pub fn run(install: bool, target: &Target) -> u8 {
@@ -201,6 +339,13 @@ pub fn run(install: bool, target: &Target) -> u8 {
         .map(Ok)
         .unwrap_or_else(std::env::current_exe)
     {
+        Ok(b) if b.is_absolute() && install && !is_executable_file(&b) => {
+            eprintln!(
+                "toolgate: {} is not an executable file: the hook would fail to start on every call",
+                sanitize::safe(&b.display().to_string())
+            );
+            return exit::FAILURE;
+        }
         Ok(b) if b.is_absolute() => b.display().to_string(),
         Ok(b) => {
             eprintln!(
@@ -227,9 +372,14 @@ pub fn run(install: bool, target: &Target) -> u8 {
             return exit::FAILURE;
         }
     };
+    let managed = scope == "managed"
+        || path
+            .file_name()
+            .is_some_and(|n| n == "managed-settings.json");
+    let (block, on_failure_note) = block_on_failure(&target.on_failure);
     let changed = if install {
-        match add(&mut value, &binary) {
-            Ok(c) => c,
+        match add(&mut value, &binary, block) {
+            Ok(c) => c | (managed && set_managed_only(&mut value)),
             Err(e) => {
                 eprintln!("toolgate: {shown}: {e}; it was left as it is");
                 return exit::FAILURE;
@@ -262,6 +412,25 @@ pub fn run(install: bool, target: &Target) -> u8 {
             ""
         }
     );
+    if install {
+        println!("{on_failure_note}");
+    }
+    if install && managed {
+        println!("allowManagedHooksOnly: true (user and project settings cannot switch hooks off)");
+    }
+    if install && scope == "managed" && settings.is_none() {
+        match ensure_managed_policy() {
+            Ok(Some(p)) => println!(
+                "{}: created empty (built-in packs only); a managed deployment fails closed without its policy",
+                sanitize::safe(&p.display().to_string())
+            ),
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("toolgate: {}", sanitize::safe(&e));
+                return exit::FAILURE;
+            }
+        }
+    }
     if install && scope != "managed" && settings.is_none() {
         println!(
             "note: outside managed settings, `disableAllHooks` can switch toolgate off; run `toolgate doctor`"

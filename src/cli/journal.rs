@@ -512,12 +512,16 @@ fn ship(conn: &rusqlite::Connection, paths: &Paths, policy: Option<&Path>, a: Sh
 /// Rule severities from the policy's packs, for SIEM events; without a loadable policy the
 /// decision stands in (and the user is told why).
 pub(super) fn severities(policy: Option<&Path>) -> Severities {
-    let path = crate::policy::locate(policy);
-    match crate::policy::Gate::load(
-        path.as_deref(),
-        crate::normalize::Context::from_env(),
-        false,
-    ) {
+    let loaded = crate::policy::locate(policy)
+        .map_err(|d| vec![d])
+        .and_then(|path| {
+            crate::policy::Gate::load(
+                path.as_deref(),
+                crate::normalize::Context::from_env(),
+                false,
+            )
+        });
+    match loaded {
         Ok(gate) => Severities(
             gate.engine
                 .rules()
@@ -714,12 +718,16 @@ fn print_rows(rows: &[Record], format: Format) {
 
 fn print_rule_use(used: &[query::RuleUse], policy: Option<&Path>, format: Format) {
     let fired: std::collections::HashSet<&str> = used.iter().map(|u| u.rule.as_str()).collect();
-    let path = crate::policy::locate(policy);
-    let never: Vec<String> = match crate::policy::Gate::load(
-        path.as_deref(),
-        crate::normalize::Context::from_env(),
-        false,
-    ) {
+    let loaded = crate::policy::locate(policy)
+        .map_err(|d| vec![d])
+        .and_then(|path| {
+            crate::policy::Gate::load(
+                path.as_deref(),
+                crate::normalize::Context::from_env(),
+                false,
+            )
+        });
+    let never: Vec<String> = match loaded {
         Ok(gate) => gate
             .engine
             .rules()

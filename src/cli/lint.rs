@@ -8,7 +8,13 @@ use crate::policy::{self, Gate};
 use std::path::Path;
 
 pub fn run(policy_file: Option<&Path>) -> u8 {
-    let path = policy::locate(policy_file);
+    let path = match policy::locate(policy_file) {
+        Ok(path) => path,
+        Err(d) => {
+            super::print_diagnostics(&[d]);
+            return exit::FAILURE;
+        }
+    };
     let gate = match Gate::load(path.as_deref(), Context::example(), true) {
         Ok(g) => g,
         Err(diagnostics) => {

@@ -31,11 +31,12 @@ use std::process::ExitCode;
 #[command(name = "toolgate", version)]
 pub struct Cli {
     /// Policy file to use instead of the managed default (/etc/toolgate/policy.toml).
-    /// Also TOOLGATE_POLICY.
+    /// Also TOOLGATE_POLICY, except in a managed deployment.
     #[arg(long, global = true, value_name = "PATH")]
     pub policy: Option<PathBuf>,
 
-    /// Journal database (default: $XDG_STATE_HOME/toolgate/journal.db). Also TOOLGATE_JOURNAL.
+    /// Journal database (default: $XDG_STATE_HOME/toolgate/journal.db). Also
+    /// TOOLGATE_JOURNAL, except in a managed deployment.
     #[arg(long, global = true, value_name = "PATH")]
     pub journal: Option<PathBuf>,
 
@@ -153,8 +154,7 @@ pub fn run() -> ExitCode {
     // mean exactly what the parser would make of them.
     if std::env::args_os().len() == 2 {
         if is_hook {
-            let policy = std::env::var_os("TOOLGATE_POLICY").map(PathBuf::from);
-            return exit::code(hook::run(policy.as_deref(), None));
+            return exit::code(hook::run(None, None));
         }
         if std::env::args_os()
             .nth(1)
@@ -175,9 +175,9 @@ pub fn run() -> ExitCode {
             });
         }
     };
-    let policy = cli
-        .policy
-        .or_else(|| std::env::var_os("TOOLGATE_POLICY").map(PathBuf::from));
+    // Only the flag here: `policy::locate` adds `TOOLGATE_POLICY` (outside a managed
+    // deployment) and the managed default.
+    let policy = cli.policy;
     if !matches!(cli.command, Command::Hook) {
         // `toolgate explain ev.json | head`: a closed pipe ends the command quietly, as for
         // any Unix tool. (The hook keeps ignoring SIGPIPE: it must always exit 0 or 2.)
@@ -237,10 +237,13 @@ pub fn run() -> ExitCode {
 
 /// Load the gate for a human-facing command, printing diagnostics on failure.
 fn load_gate(policy: Option<&std::path::Path>, ctx: Context) -> Result<Gate, u8> {
-    Gate::load(policy::locate(policy).as_deref(), ctx, true).map_err(|diagnostics| {
-        print_diagnostics(&diagnostics);
-        exit::FAILURE
-    })
+    policy::locate(policy)
+        .map_err(|d| vec![d])
+        .and_then(|path| Gate::load(path.as_deref(), ctx, true))
+        .map_err(|diagnostics| {
+            print_diagnostics(&diagnostics);
+            exit::FAILURE
+        })
 }
 
 fn print_diagnostics(diagnostics: &[Diagnostic]) {

@@ -94,6 +94,14 @@ fn pack_files(policy: &Path) -> Result<Vec<PathBuf>, String> {
 fn sign(key: &Path, policy: &Path) -> Result<String, String> {
     let private =
         std::fs::read_to_string(key).map_err(|e| format!("cannot read {}: {e}", key.display()))?;
+    let text = std::fs::read_to_string(policy)
+        .map_err(|e| format!("cannot read {}: {e}", policy.display()))?;
+    if read_policy(policy, &text).0.serial.is_none() {
+        return Err(format!(
+            "{} has no `serial = N`: a signed policy carries a serial that grows with every release, so machines refuse an older signed copy (rollback)",
+            policy.display()
+        ));
+    }
     let packs = pack_files(policy)?;
     let signature = signing::sign(&private, policy, &packs)?;
     let out = signing::signature_path(policy);

@@ -70,19 +70,12 @@ impl Paths {
     }
 
     /// `--journal`, else `TOOLGATE_JOURNAL`, else `$XDG_STATE_HOME/toolgate/journal.db`
-    /// (`~/.local/state/toolgate/journal.db`).
+    /// (`~/.local/state/toolgate/journal.db`). In a managed deployment the variables are
+    /// ignored and the home folder is the account's ([`crate::deployment`]).
     pub fn locate(explicit: Option<&Path>) -> Option<Self> {
-        if let Some(p) = explicit {
-            return Some(Self::new(p));
-        }
-        if let Some(p) = std::env::var_os("TOOLGATE_JOURNAL").filter(|p| !p.is_empty()) {
-            return Some(Self::new(Path::new(&p)));
-        }
-        let state = std::env::var_os("XDG_STATE_HOME")
-            .filter(|p| !p.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
-        Some(Self::new(&state.join("toolgate/journal.db")))
+        crate::deployment::current()
+            .journal(explicit)
+            .map(|db| Self::new(&db))
     }
 }
 

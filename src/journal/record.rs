@@ -29,6 +29,11 @@ pub struct Record {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     pub host: Option<String>,
+    /// `TOOLGATE_*` variables that were set when the call was decided and ignored, because
+    /// the deployment is managed (comma-separated names). Absent values are left out of the
+    /// hash, like `role`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignored_env: Option<String>,
     pub cwd: Option<String>,
     pub tool_name: Option<String>,
     pub decision: String,
@@ -78,6 +83,9 @@ impl Record {
             field("role", self.role.as_deref());
         }
         field("host", self.host.as_deref());
+        if self.ignored_env.is_some() {
+            field("ignored_env", self.ignored_env.as_deref());
+        }
         field("cwd", self.cwd.as_deref());
         field("tool_name", self.tool_name.as_deref());
         field("decision", Some(&self.decision));
@@ -159,6 +167,9 @@ mod tests {
         let mut edited = r.clone();
         edited.session_id = Some(String::new());
         assert_ne!(edited.compute_hash(), base, "absent and empty differ");
+        let mut edited = r.clone();
+        edited.ignored_env = Some("TOOLGATE_POLICY".into());
+        assert_ne!(edited.compute_hash(), base, "a noted variable is covered");
         let mut edited = r.clone();
         edited.prev_hash = "1".repeat(64);
         assert_ne!(edited.compute_hash(), base);

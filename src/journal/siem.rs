@@ -133,6 +133,7 @@ pub fn ocsf(r: &Record, severities: &Severities) -> Value {
     );
     put(&mut unmapped, "agent_id", r.agent_id.as_deref());
     put(&mut unmapped, "role", r.role.as_deref());
+    put(&mut unmapped, "ignored_env", r.ignored_env.as_deref());
     let mut event = json!({
         "class_uid": API_ACTIVITY,
         "class_name": "API Activity",
@@ -225,6 +226,7 @@ pub fn ecs(r: &Record, severities: &Severities) -> Value {
             "prev_hash": r.prev_hash,
             "policy_revision": r.policy_revision,
             "role": r.role,
+            "ignored_env": r.ignored_env,
             "cwd": r.cwd,
         },
     });

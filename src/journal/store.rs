@@ -22,8 +22,9 @@ pub const READER_LOCK_WAIT: Duration = Duration::from_secs(10);
 /// A segment larger than this is folded by the hook that crossed it.
 pub const FOLD_THRESHOLD: u64 = 512 * 1024;
 
-/// 2: `role` (the policy role of the user).
-pub const SCHEMA_VERSION: i64 = 2;
+/// 2: `role` (the policy role of the user). 3: `ignored_env` (variables a managed
+/// deployment ignored).
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS decisions (
@@ -50,8 +51,9 @@ CREATE TABLE IF NOT EXISTS decisions (
     eval_us INTEGER NOT NULL,
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL,
-    -- Added in schema 2 (last, as ALTER TABLE adds it to older journals).
-    role TEXT
+    -- Added in schema 2 and 3 (last, as ALTER TABLE adds them to older journals).
+    role TEXT,
+    ignored_env TEXT
 );
 CREATE INDEX IF NOT EXISTS decisions_time ON decisions (time_us);
 CREATE INDEX IF NOT EXISTS decisions_decision_time ON decisions (decision, time_us);
@@ -434,6 +436,9 @@ fn try_open(paths: &Paths) -> Result<Connection, Error> {
         if version == 1 {
             conn.execute_batch("ALTER TABLE decisions ADD COLUMN role TEXT")?;
         }
+        if (1..=2).contains(&version) {
+            conn.execute_batch("ALTER TABLE decisions ADD COLUMN ignored_env TEXT")?;
+        }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     }
     if fresh {
@@ -521,8 +526,9 @@ fn fold_locked(paths: &Paths) -> Result<Connection, Error> {
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO decisions (seq, time_us, time, event, session_id, tool_use_id, agent_id,
              permission_mode, user, host, cwd, tool_name, decision, rules, reason, policy_revision,
-             toolgate_version, input_redacted, input_sha256, redactions, eval_us, prev_hash, hash, role)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+             toolgate_version, input_redacted, input_sha256, redactions, eval_us, prev_hash, hash, role,
+             ignored_env)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
         )?;
         for r in &records {
             insert.execute(params![
@@ -550,6 +556,7 @@ fn fold_locked(paths: &Paths) -> Result<Connection, Error> {
                 r.prev_hash,
                 r.hash,
                 r.role,
+                r.ignored_env,
             ])?;
         }
     }

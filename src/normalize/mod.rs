@@ -28,6 +28,9 @@ pub struct Context {
     /// Where packs read for the hook are cached (`src/pack/cache.rs`): beside the journal
     /// in the real environment, nowhere for the example context tests and benches use.
     pub pack_cache: Option<String>,
+    /// Where the highest policy serial accepted is kept (beside the journal); nowhere for
+    /// the example context, which must not write outside its test.
+    pub serial_store: Option<String>,
 }
 
 /// Where toolgate keeps its journal, binary and policies on this machine.
@@ -45,6 +48,12 @@ pub struct OwnPaths {
 impl Context {
     /// The real environment of this process.
     pub fn from_env() -> Self {
+        Self::with_journal(None)
+    }
+
+    /// The real environment, with the journal the `--journal` flag names (toolgate's
+    /// state, its pack cache and policy serials live beside it).
+    pub fn with_journal(journal: Option<&std::path::Path>) -> Self {
         let home = std::env::var("HOME").ok().filter(|h| h.starts_with('/'));
         let tmpdir = std::env::var("TMPDIR")
             .ok()
@@ -58,16 +67,17 @@ impl Context {
                 .map(|p| path::lexical(&p))
         };
         let home = home.map(|h| path::lexical(&h));
-        let state = env_path("TOOLGATE_JOURNAL")
-            .and_then(|j| j.rsplit_once('/').map(|(dir, _)| dir.to_string()))
-            .or_else(|| env_path("XDG_STATE_HOME").map(|s| format!("{s}/toolgate")))
-            .or_else(|| home.as_ref().map(|h| format!("{h}/.local/state/toolgate")));
+        // Where the journal really is: the same choice as the journal's own.
+        let deployment = crate::deployment::current();
+        let state = deployment
+            .journal(journal)
+            .and_then(|j| j.into_os_string().into_string().ok())
+            .map(|j| path::lexical(&j))
+            .and_then(|j| j.rsplit_once('/').map(|(dir, _)| dir.to_string()));
         let config = env_path("XDG_CONFIG_HOME")
             .map(|c| format!("{c}/toolgate"))
             .or_else(|| home.as_ref().map(|h| format!("{h}/.config/toolgate")));
-        let managed = crate::policy::default_managed_path()
-            .parent()
-            .map(|p| p.display().to_string());
+        let managed = Some(crate::deployment::managed_dir().display().to_string());
         let binary = std::env::current_exe()
             .ok()
             .map(|p| path::lexical(&p.display().to_string()));
@@ -75,6 +85,7 @@ impl Context {
             home,
             tmpdir,
             pack_cache: state.as_ref().map(|s| format!("{s}/pack-cache")),
+            serial_store: state.clone(),
             own: OwnPaths {
                 state,
                 binary,
@@ -90,6 +101,7 @@ impl Context {
             home: Some("/home/dev".into()),
             tmpdir: "/tmp".into(),
             pack_cache: None,
+            serial_store: None,
             own: OwnPaths {
                 state: Some("/home/dev/.local/state/toolgate".into()),
                 binary: Some("/usr/local/bin/toolgate".into()),
