@@ -868,11 +868,14 @@ impl Eval<'_> {
                 outcome = outcome.max(unknown);
                 continue;
             };
+            // A glob operand (`/usr/local/bin/[t]oolgate`) matches what it can expand to.
             let any = match &p.any {
+                Some(g) if arg.glob => g.overlaps(&resolved),
                 Some(g) => g.is_match(&resolved)?,
                 None => true,
             };
             let except = match &p.except {
+                Some(g) if arg.glob => g.overlaps(&resolved) && g.is_match(&resolved)?,
                 Some(g) => g.is_match(&resolved)?,
                 None => false,
             };

@@ -592,7 +592,9 @@ impl Gate {
     pub fn decide(&self, event: &HookEvent) -> (Subject, Verdict) {
         let subject = normalize::normalize(event, self.engine.context(), &self.engine.programs);
         if let Some(change) = &event.config_change {
-            let hits = crate::config_change::judge(change).into_iter().collect();
+            let hits = crate::config_change::judge(change, self.engine.context())
+                .into_iter()
+                .collect();
             return (subject, Verdict::from_hits(hits));
         }
         if !matches!(

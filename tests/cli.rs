@@ -899,7 +899,7 @@ hit = ["rm -rf /"]
     let stderr = String::from_utf8_lossy(&out.stderr);
     for expected in [
         "fx.toml:4:12: error: unknown effect kind `explode`",
-        "`args` must be one of operands, first, last, rest, init, none; found `middle`",
+        "`args` must be one of operands, first, last, rest, init, none, folder, pathspec; found `middle`",
         "unknown key `colour` in an effect of [programs.\"mytool\"]",
         "unknown key `sideways` in [programs.\"mytool\".runs]",
         "`implicit` must be a statement kind, not `vaporize`",

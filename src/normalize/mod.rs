@@ -10,6 +10,7 @@ pub mod effects;
 pub mod path;
 pub mod planted;
 pub mod programs;
+pub mod settings;
 pub mod shell;
 
 use crate::protocol::{EventKind, HookEvent, ShellKind, ToolInput};
@@ -31,6 +32,20 @@ pub struct Context {
     /// Where the highest policy serial accepted is kept (beside the journal); nowhere for
     /// the example context, which must not write outside its test.
     pub serial_store: Option<String>,
+    /// Whether files on disk may be looked at (a settings file before it is written, a
+    /// link's target): the real disk for a real call, never for rule examples (their answer
+    /// must not depend on the machine), a fixture folder in tests.
+    pub disk: Disk,
+}
+
+/// Where [`Context::read_file`] and [`Context::real_path`] look.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Disk {
+    #[default]
+    Off,
+    Real,
+    /// Absolute paths are read under this folder (a fixture that stands for `/`).
+    Under(String),
 }
 
 /// Where toolgate keeps its journal, binary and policies on this machine.
@@ -86,6 +101,7 @@ impl Context {
             tmpdir,
             pack_cache: state.as_ref().map(|s| format!("{s}/pack-cache")),
             serial_store: state.clone(),
+            disk: Disk::Real,
             own: OwnPaths {
                 state,
                 binary,
@@ -102,6 +118,7 @@ impl Context {
             tmpdir: "/tmp".into(),
             pack_cache: None,
             serial_store: None,
+            disk: Disk::Off,
             own: OwnPaths {
                 state: Some("/home/dev/.local/state/toolgate".into()),
                 binary: Some("/usr/local/bin/toolgate".into()),
@@ -110,6 +127,169 @@ impl Context {
             },
         }
     }
+}
+
+impl Context {
+    /// Where an absolute path is on this context's disk, if it may be looked at.
+    fn on_disk(&self, path: &str) -> Option<std::path::PathBuf> {
+        match &self.disk {
+            Disk::Off => None,
+            Disk::Real => Some(path.into()),
+            Disk::Under(root) => {
+                Some(std::path::Path::new(root).join(path.trim_start_matches('/')))
+            }
+        }
+    }
+
+    /// A file's text, at most `max` bytes (`None`: the disk may not be looked at).
+    pub fn read_file(&self, path: &str, max: u64) -> Option<Result<String, std::io::ErrorKind>> {
+        use std::io::Read;
+        let real = self.on_disk(path)?;
+        let read = || -> std::io::Result<String> {
+            let file = std::fs::File::open(&real)?;
+            if !file.metadata()?.is_file() {
+                return Err(std::io::ErrorKind::InvalidInput.into());
+            }
+            let mut text = String::new();
+            file.take(max).read_to_string(&mut text)?;
+            Ok(text)
+        };
+        Some(read().map_err(|e| e.kind()))
+    }
+
+    /// Where a path really leads on disk, when a link on the way makes it differ: `None`
+    /// when nothing is a link, the path does not exist, or the disk may not be looked at.
+    pub fn real_path(&self, path: &str) -> Option<String> {
+        let real = self.on_disk(path)?;
+        // Cheap first: most paths have no link on the way, and most of them do not exist.
+        let resolved = match std::fs::canonicalize(&real) {
+            Ok(r) => r,
+            // The file may not exist yet (a Write creates it): resolve its folder.
+            Err(_) => {
+                let parent = real.parent()?;
+                std::fs::canonicalize(parent).ok()?.join(real.file_name()?)
+            }
+        };
+        let resolved = match &self.disk {
+            Disk::Under(root) => {
+                let root = std::fs::canonicalize(root).ok()?;
+                format!("/{}", resolved.strip_prefix(&root).ok()?.display())
+            }
+            _ => resolved.display().to_string(),
+        };
+        (resolved != path).then_some(resolved)
+    }
+
+    /// A regular file's identity and link count: (device, inode, links).
+    pub fn file_id(&self, path: &str) -> Option<(u64, u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(self.on_disk(path)?).ok()?;
+        m.is_file().then(|| (m.dev(), m.ino(), m.nlink()))
+    }
+}
+
+/// What the disk says about the call's writes: a shell write to a settings file carries what
+/// it changes (see [`settings`]); a path that leads elsewhere through a link made earlier
+/// (or a hard link to a protected file) is also a write of where it leads.
+fn on_disk(subject: &mut Subject, ctx: &Context) {
+    let home = ctx.home.as_deref();
+    if let Some(shell) = &mut subject.shell {
+        for e in &mut shell.effects {
+            // Which file a glob writes is known only when it runs: so is what it changes.
+            if e.kind == Kind::Write && matches!(e.target, Target::Glob(_)) {
+                e.content = None;
+            }
+            if let (Kind::Write, Target::Path(p), Some(text)) = (e.kind, &e.target, &e.content)
+                && settings::is_settings_path(p, home)
+            {
+                let change = match e.truncate {
+                    true => settings::Change::Replace(text),
+                    false => settings::Change::Append(text),
+                };
+                let summary = settings::summarize(ctx, p, change);
+                *e = e.clone().with_content(&summary);
+            }
+        }
+    }
+    if ctx.disk == Disk::Off {
+        return;
+    }
+    let protected = hard_link_candidates(subject, ctx);
+    let through = |effects: &[Effect]| -> Vec<Effect> {
+        let mut more = Vec::new();
+        for e in effects.iter().take(256) {
+            let Target::Path(p) = &e.target else { continue };
+            if !matches!(e.kind, Kind::Write | Kind::Delete | Kind::Move) {
+                continue;
+            }
+            let mut leads_to = ctx.real_path(p);
+            if leads_to.is_none()
+                && let Some((dev, ino, links)) = ctx.file_id(p)
+                && links > 1
+            {
+                leads_to = protected
+                    .iter()
+                    .find(|(_, id)| *id == (dev, ino))
+                    .map(|(path, _)| path.clone());
+            }
+            if let Some(real) = leads_to {
+                let mut linked = e.clone();
+                linked.target = Target::Path(real);
+                linked.via = format!("{} (through a link to it)", e.via);
+                if let Some(text) = &e.content
+                    && let Target::Path(r) = &linked.target
+                    && settings::is_settings_path(r, home)
+                {
+                    let summary = settings::summarize(ctx, r, settings::Change::Replace(text));
+                    linked = linked.with_content(&summary);
+                }
+                more.push(linked);
+            }
+        }
+        more
+    };
+    let more = through(&subject.effects);
+    subject.effects.extend(more);
+    if let Some(shell) = &mut subject.shell {
+        let more = through(&shell.effects);
+        shell.effects.extend(more);
+    }
+}
+
+/// Files a hard link could reach that the self-protection pack guards: Claude Code's
+/// settings at every level this call can see, and toolgate's policy. Their identities are
+/// read only when some written path has more than one link.
+fn hard_link_candidates(subject: &Subject, ctx: &Context) -> Vec<(String, (u64, u64))> {
+    let multi = |effects: &[Effect]| {
+        effects.iter().any(|e| {
+            matches!(&e.target, Target::Path(p) if ctx.file_id(p).is_some_and(|(_, _, n)| n > 1))
+        })
+    };
+    let any = multi(&subject.effects) || subject.shell.as_ref().is_some_and(|s| multi(&s.effects));
+    if !any {
+        return Vec::new();
+    }
+    let mut paths = Vec::new();
+    if let Some(h) = &ctx.home {
+        for f in [
+            ".claude/settings.json",
+            ".claude/settings.local.json",
+            ".claude.json",
+        ] {
+            paths.push(format!("{h}/{f}"));
+        }
+    }
+    for f in ["settings.json", "settings.local.json"] {
+        paths.push(format!("{}/.claude/{f}", subject.cwd));
+    }
+    for f in crate::deployment::claude_managed_files() {
+        paths.push(f.display().to_string());
+    }
+    paths.push(crate::deployment::managed_policy().display().to_string());
+    paths
+        .into_iter()
+        .filter_map(|p| ctx.file_id(&p).map(|(d, i, _)| (p, (d, i))))
+        .collect()
 }
 
 /// How a tool touches a file.
@@ -255,6 +435,7 @@ pub fn normalize(event: &HookEvent, ctx: &Context, programs: &Arc<ProgramTable>)
         (_, Some(call)) => subject.tool = call.name.clone(),
         _ => {}
     }
+    on_disk(&mut subject, ctx);
     // Joined and decoded forms of each text, under the same field name, so field filters
     // in rules apply to them as to the text itself.
     let originals = subject.texts.len();
@@ -311,6 +492,22 @@ impl Subject {
         ));
         let last = self.effects.len() - 1;
         &mut self.effects[last]
+    }
+
+    /// A write to a Claude Code settings file carries what it changes, not what it says
+    /// (see [`settings`]).
+    fn settings_change(&mut self, ctx: &Context, path: Option<String>, change: settings::Change) {
+        let Some(path) = path.filter(|p| settings::is_settings_path(p, ctx.home.as_deref())) else {
+            return;
+        };
+        let summary = settings::summarize(ctx, &path, change);
+        if let Some(e) =
+            self.effects.iter_mut().rev().find(|e| {
+                e.kind == Kind::Write && matches!(&e.target, Target::Path(p) if *p == path)
+            })
+        {
+            *e = e.clone().with_content(&summary);
+        }
     }
 
     /// A file tool writes `text` to `path`: a write, and the code the file plants.
@@ -381,7 +578,8 @@ impl Subject {
             }
             ToolInput::Write { file_path, content } => {
                 let p = self.file("file_path", file_path, Access::Write, ctx);
-                self.write(p, content, true, &env);
+                self.write(p.clone(), content, true, &env);
+                self.settings_change(ctx, p, settings::Change::Replace(content));
                 self.text("content", content);
             }
             ToolInput::Edit {
@@ -391,7 +589,14 @@ impl Subject {
             } => {
                 let p = self.file("file_path", file_path, Access::Write, ctx);
                 // What an edit touches is what it removes as well as what it adds.
-                self.write(p, &format!("{old_string}\n{new_string}"), false, &env);
+                self.write(
+                    p.clone(),
+                    &format!("{old_string}\n{new_string}"),
+                    false,
+                    &env,
+                );
+                let edit = [(old_string.as_str(), new_string.as_str())];
+                self.settings_change(ctx, p, settings::Change::Edit(&edit));
                 self.text("new_string", new_string);
             }
             ToolInput::MultiEdit { file_path, edits } => {
@@ -400,7 +605,12 @@ impl Subject {
                     .iter()
                     .flat_map(|(old, new)| [old.as_str(), new.as_str()])
                     .collect();
-                self.write(p, &all.join("\n"), false, &env);
+                self.write(p.clone(), &all.join("\n"), false, &env);
+                let pairs: Vec<(&str, &str)> = edits
+                    .iter()
+                    .map(|(o, n)| (o.as_str(), n.as_str()))
+                    .collect();
+                self.settings_change(ctx, p, settings::Change::Edit(&pairs));
                 for (_, new) in edits {
                     self.text("new_string", new);
                 }

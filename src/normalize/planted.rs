@@ -123,6 +123,20 @@ pub fn code_in(path: &str, text: &str) -> Planted {
         out.code.extend(git_config_code(text));
     } else if lower.ends_with(".ipynb") {
         out.code.extend(notebook_shell(text));
+    } else if matches!(
+        lower.as_str(),
+        "makefile" | "gnumakefile" | "justfile" | ".justfile"
+    ) || lower.ends_with(".mk")
+    {
+        // Recipe lines run when the target is made (by the agent or the user, later).
+        for line in text.lines() {
+            if let Some(recipe) = line.strip_prefix('\t').or_else(|| {
+                (lower.contains("justfile") && line.starts_with("    ")).then(|| line.trim_start())
+            }) {
+                out.code
+                    .push(recipe.trim_start_matches(['@', '-', '+']).to_string());
+            }
+        }
     }
     out.code.retain(|c| !c.trim().is_empty());
     out.code.truncate(MAX_SNIPPETS);

@@ -26,11 +26,17 @@ pub enum ArgSel {
     Init,
     /// No operand (only option values, or a fixed name).
     None,
+    /// The folder operands are relative to (a `chdir_options` value, else the working
+    /// directory): `tar x` and `unzip` write there.
+    Folder,
+    /// Operands after `--` (`git checkout REV -- PATH`).
+    Pathspec,
 }
 
 impl ArgSel {
-    pub const NAMES: &'static [&'static str] =
-        &["operands", "first", "last", "rest", "init", "none"];
+    pub const NAMES: &'static [&'static str] = &[
+        "operands", "first", "last", "rest", "init", "none", "folder", "pathspec",
+    ];
 
     pub fn from_name(name: &str) -> Option<Self> {
         Some(match name {
@@ -40,6 +46,8 @@ impl ArgSel {
             "rest" => Self::Rest,
             "init" => Self::Init,
             "none" => Self::None,
+            "folder" => Self::Folder,
+            "pathspec" => Self::Pathspec,
             _ => return None,
         })
     }
@@ -52,7 +60,9 @@ impl ArgSel {
             Self::Last => &operands[n.saturating_sub(1)..],
             Self::Rest => &operands[n.min(1)..],
             Self::Init => &operands[..n.saturating_sub(1)],
-            Self::None => &[],
+            Self::None | Self::Folder => &[],
+            // `after_dashdash` is not known here: the caller narrows (see `pick_parsed`).
+            Self::Pathspec => operands,
         }
     }
 }

@@ -1212,6 +1212,9 @@ impl Analyzer {
     fn expand_text(&mut self, raw: &str) -> Arg {
         let args = self.expand_split(raw);
         let dynamic = args.iter().any(|a| a.dynamic);
+        // A redirect's target is globbed too (`> ~/.claude/s*.json` writes settings.json
+        // when one file matches).
+        let glob = args.iter().any(|a| a.glob);
         let text = args
             .into_iter()
             .map(|a| a.text)
@@ -1220,7 +1223,7 @@ impl Analyzer {
         Arg {
             text,
             dynamic,
-            glob: false,
+            glob,
         }
     }
 

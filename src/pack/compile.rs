@@ -17,6 +17,9 @@ const REGEX_SIZE_LIMIT: usize = 4 * 1024 * 1024;
 pub struct Globs {
     patterns: Vec<String>,
     matchers: OnceLock<Vec<Matcher>>,
+    /// For each `**/a/b/c` pattern, its folder prefixes `**/a` and `**/a/b`: a recursive
+    /// effect on a folder they match reaches the pattern.
+    floating_dirs: OnceLock<Vec<Matcher>>,
 }
 
 impl Globs {
@@ -24,6 +27,7 @@ impl Globs {
         Self {
             patterns,
             matchers: OnceLock::new(),
+            floating_dirs: OnceLock::new(),
         }
     }
 
@@ -70,9 +74,30 @@ impl Globs {
         self.matchers().iter().any(|m| m.overlaps(glob, &nfa))
     }
 
-    /// Could something under `dir` (a recursive effect) match? Only patterns with a fixed
-    /// start count: `**/.env` would match under every folder.
+    /// Could something under `dir` (a recursive effect) match? Patterns with a fixed start
+    /// count, and `**/a/b` patterns when `dir` is an `a` folder: `**/.env` alone would match
+    /// under every folder, but `git checkout REV -- x/.claude` reaches `**/.claude/settings.json`.
     pub fn under(&self, dir: &str) -> bool {
+        let dir_trimmed = dir.trim_end_matches('/');
+        if self
+            .floating_dirs
+            .get_or_init(|| {
+                self.patterns
+                    .iter()
+                    .filter_map(|p| p.strip_prefix("**/"))
+                    .flat_map(|tail| {
+                        let parts: Vec<&str> = tail.split('/').collect();
+                        (1..parts.len())
+                            .map(|k| Matcher::new(&format!("**/{}", parts[..k].join("/"))))
+                            .collect::<Vec<_>>()
+                    })
+                    .collect()
+            })
+            .iter()
+            .any(|m| m.matches(dir_trimmed))
+        {
+            return true;
+        }
         let escaped: String = dir
             .chars()
             .flat_map(|c| {

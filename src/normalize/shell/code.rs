@@ -134,8 +134,31 @@ const UNLINK_APIS: &[&str] = &[
     "file.delete",
     "truncate(",
 ];
+/// Writes of whole trees: copies and archive extraction into a folder.
+const TREE_WRITE_APIS: &[&str] = &[
+    "copytree",
+    "extractall",
+    "unpack_archive",
+    "cp_r",
+    "copy_entry",
+    "fs.cp(",
+    "cpsync",
+    "copy-item",
+];
 /// Writes.
 const WRITE_APIS: &[&str] = &[
+    "copyfile",
+    "copy2",
+    "shutil.copy",
+    "shutil.move",
+    "os.replace",
+    "os.rename",
+    "symlink",
+    "os.link",
+    "sqlite3.connect",
+    "dbi->connect",
+    "chmod",
+    "chown",
     "write",
     "file_put_contents",
     "appendfile",
@@ -219,7 +242,8 @@ impl Analyzer {
         }
         let recursive = has(RMTREE_APIS);
         let unlink = has(UNLINK_APIS);
-        let write = has(WRITE_APIS);
+        let tree_write = has(TREE_WRITE_APIS);
+        let write = has(WRITE_APIS) || tree_write;
         let cwd = self.commands[index].cwd.clone();
         for literal in path_literals(code) {
             let arg = Arg {
@@ -235,7 +259,8 @@ impl Analyzer {
                 self.push_effect(index, e);
             }
             if write {
-                self.push_effect(index, Effect::new(Kind::Write, target, via));
+                let e = Effect::new(Kind::Write, target, via).recursive(tree_write);
+                self.push_effect(index, e);
             }
         }
         // The commands it hands to a shell: string literals, and literal argument lists

@@ -5,7 +5,7 @@
 use super::{Analyzer, Arg, Command, RedirectKind, Written, path, printed_text_any_shell};
 use crate::normalize::effects::{DbTarget, Effect, Kind, Source, Sql, SqlKind, Target};
 use crate::normalize::programs::{
-    EffectSpec, ParsedArgs, ProgramSpec, SqlSpec, Writes, has_sequence, wildcard,
+    ArgSel, EffectSpec, ParsedArgs, ProgramSpec, SqlSpec, Writes, has_sequence, wildcard,
 };
 
 /// Devices that are not files: writing or reading them touches nothing on disk.
@@ -67,6 +67,10 @@ impl Analyzer {
             "find" => self.find_effects(index, &cmd, &parsed),
             "mv" => self.move_effects(index, &cmd, &parsed),
             "ln" => self.link(&cmd, &parsed),
+            "patch" | "gpatch" => self.patch_effects(index, &cmd, &parsed, false),
+            "git" if parsed.subcommand() == Some("apply") => {
+                self.patch_effects(index, &cmd, &parsed, true)
+            }
             "git" if parsed.subcommand() == Some("clone") => {
                 self.clone_effects(index, &cmd, &parsed)
             }
@@ -214,7 +218,14 @@ impl Analyzer {
             self.push_effect(index, effect);
             return;
         }
-        let mut words: Vec<Arg> = e.args.pick(&parsed.operands).to_vec();
+        let mut words: Vec<Arg> = match e.args {
+            ArgSel::Folder => vec![Arg::literal(".")],
+            ArgSel::Pathspec => {
+                let n = parsed.operands.len();
+                parsed.operands[n - parsed.after_dashdash.min(n)..].to_vec()
+            }
+            sel => sel.pick(&parsed.operands).to_vec(),
+        };
         words.extend(parsed.values_of(&e.options).cloned());
         for word in words {
             let word = match &e.prefix {
@@ -301,6 +312,66 @@ impl Analyzer {
             if let Some(text) = &content {
                 effect = effect.with_content(text);
             }
+            self.push_effect(index, effect);
+        }
+    }
+
+    /// `patch` and `git apply`: the files a patch names (from its text on stdin, when it is
+    /// there), else what the command points at: the file `patch FILE` patches, or the
+    /// folder the patch applies in (`-d`, `--directory`, the working directory), whole.
+    fn patch_effects(&mut self, index: usize, cmd: &Command, parsed: &ParsedArgs, git: bool) {
+        let value = |names: &[&str]| {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            parsed.values_of(&names).next().cloned()
+        };
+        let dry = [
+            "--check",
+            "--stat",
+            "--numstat",
+            "--summary",
+            "--dry-run",
+            "-R",
+        ];
+        if dry.iter().any(|f| parsed.has(f)) && !parsed.has("--apply") {
+            return;
+        }
+        let via = if git { "git apply" } else { "patch" };
+        let dir = value(&["-d", "--directory"]);
+        let base = dir
+            .as_ref()
+            .and_then(|d| self.resolve_path(d, cmd.cwd.as_deref()))
+            .or_else(|| cmd.cwd.clone());
+        let strip: usize = value(&["-p", "--strip"])
+            .and_then(|p| p.text.parse().ok())
+            .unwrap_or(1);
+        let mut targets: Vec<(Arg, bool)> = patched_paths(&cmd.stdin_text)
+            .into_iter()
+            .map(|p| {
+                let stripped: Vec<&str> = p.split('/').skip(strip).collect();
+                let rel = if stripped.is_empty() {
+                    p.clone()
+                } else {
+                    stripped.join("/")
+                };
+                (Arg::literal(&rel), false)
+            })
+            .collect();
+        if targets.is_empty() {
+            let includes = value(&["--include"]);
+            let named = (!git).then(|| parsed.operands.first().cloned()).flatten();
+            match (includes, named) {
+                (Some(glob), _) => targets.push((Arg { glob: true, ..glob }, false)),
+                (None, Some(file)) => targets.push((file, false)),
+                (None, None) => targets.push((Arg::literal("."), true)),
+            }
+        }
+        for (word, whole) in targets.into_iter().take(256) {
+            let Some(target) = self.target(&word, base.as_deref()) else {
+                continue;
+            };
+            let effect = Effect::new(Kind::Write, target, via)
+                .recursive(whole)
+                .truncating(true);
             self.push_effect(index, effect);
         }
     }
@@ -571,6 +642,45 @@ impl Analyzer {
         }
         Some(resolved)
     }
+}
+
+/// The files a unified, git or Codex patch names (`+++ b/x`, `diff --git a/x b/y`,
+/// `rename to x`, `*** Update File: x`), as written in it.
+fn patched_paths(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |p: &str| {
+        let p = p.split('\t').next().unwrap_or("").trim().trim_matches('"');
+        if !p.is_empty() && p != "/dev/null" && !out.iter().any(|o| o == p) && out.len() < 256 {
+            out.push(p.to_string());
+        }
+    };
+    for line in text.lines() {
+        if let Some(p) = line
+            .strip_prefix("+++ ")
+            .or_else(|| line.strip_prefix("--- "))
+        {
+            add(p);
+        } else if let Some(rest) = line.strip_prefix("diff --git ") {
+            rest.split_whitespace().for_each(&mut add);
+        } else if let Some(p) = line
+            .strip_prefix("rename to ")
+            .or_else(|| line.strip_prefix("copy to "))
+        {
+            // Git names these without the a/ b/ prefix: give them one, as -p1 strips it.
+            add(&format!("b/{p}"));
+        } else if let Some(p) = [
+            "*** Update File: ",
+            "*** Add File: ",
+            "*** Delete File: ",
+            "*** Move to: ",
+        ]
+        .iter()
+        .find_map(|m| line.strip_prefix(m))
+        {
+            add(&format!("b/{p}"));
+        }
+    }
+    out
 }
 
 /// The arguments as they will be at run time, as far as known: `{}` (find -exec, xargs -I)
