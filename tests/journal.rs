@@ -128,11 +128,15 @@ fn every_call_is_one_record_with_the_documented_fields() {
         assert!(deny.get(field).is_some(), "missing {field}: {deny}");
     }
     assert_eq!(deny["decision"], "deny");
-    // Deleting / also deletes toolgate's own journal: both rules are recorded, the one that
-    // decided first.
+    // Deleting / also deletes Claude Code's managed settings and toolgate's own journal:
+    // every rule is recorded, the one that decided first.
     assert_eq!(
         deny["rules"],
-        json!(["fs.rm-critical", "self-protection.toolgate-files"])
+        json!([
+            "fs.rm-critical",
+            "self-protection.claude-settings",
+            "self-protection.toolgate-files"
+        ])
     );
     // The account name from the OS, not $USER (which the test sets to alice).
     let me = std::process::Command::new("id")

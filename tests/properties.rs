@@ -201,7 +201,7 @@ proptest! {
 
     #[test]
     fn shell_analysis_never_panics(script in "[a-z \\-/'\"$(){}|&;<>`\\\\\\n*?=~#!\\[\\]]{0,80}") {
-        let env = shell::Env { cwd: Some("/p".into()), home: Some("/h".into()), tmpdir: "/tmp".into(), programs: toolgate::pack::builtin_programs() };
+        let env = shell::Env { cwd: Some("/p".into()), home: Some("/h".into()), tmpdir: "/tmp".into(), programs: toolgate::pack::builtin_programs(), disk: Default::default() };
         let _ = shell::analyze(&script, &env);
     }
 
@@ -209,7 +209,7 @@ proptest! {
     /// classification, interpreter code (issue 8). Arbitrary text, any Unicode.
     #[test]
     fn effect_readers_never_panic(text in "\\PC{0,120}", path in "[/a-z.~*?\\[\\]{}!]{0,24}") {
-        let env = shell::Env { cwd: Some("/p".into()), home: Some("/h".into()), tmpdir: "/tmp".into(), programs: toolgate::pack::builtin_programs() };
+        let env = shell::Env { cwd: Some("/p".into()), home: Some("/h".into()), tmpdir: "/tmp".into(), programs: toolgate::pack::builtin_programs(), disk: Default::default() };
         let _ = shell::analyze_powershell(&text, &env);
         let _ = shell::analyze_planted(&text, "planted in /h/.bashrc", &env);
         let _ = toolgate::normalize::planted::code_in(&format!("/h/{path}"), &text);

@@ -115,10 +115,14 @@ fn settings_writes_are_judged_by_what_they_change_on_disk() {
     let home = Home::new();
     let file = settings(&home);
     let on_disk: Value =
-        serde_json::from_slice(&std::fs::read(home.path(".claude/settings.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(home.path(".claude/settings.json")).unwrap())
+            .unwrap();
     let mut kept = on_disk.clone();
     kept["model"] = json!("opus");
-    let a = home.hook("Write", json!({"file_path": file, "content": kept.to_string()}));
+    let a = home.hook(
+        "Write",
+        json!({"file_path": file, "content": kept.to_string()}),
+    );
     assert_eq!(a.decision(), "ask", "{}{}", a.stdout, a.stderr);
     assert!(a.stdout.contains("claude-settings-other"), "{}", a.stdout);
     let a = home.hook(
@@ -128,7 +132,10 @@ fn settings_writes_are_judged_by_what_they_change_on_disk() {
     assert_eq!(a.decision(), "ask", "{}", a.stderr);
 
     for (what, input) in [
-        ("an empty object", json!({"file_path": file, "content": "{}"})),
+        (
+            "an empty object",
+            json!({"file_path": file, "content": "{}"}),
+        ),
         (
             "hooks without toolgate",
             json!({"file_path": file, "content": json!({"model": "sonnet", "hooks": {}, "permissions": on_disk["permissions"]}).to_string()}),
@@ -141,17 +148,34 @@ fn settings_writes_are_judged_by_what_they_change_on_disk() {
             "an edit of the hook command",
             json!({"file_path": file, "old_string": "/usr/local/bin/toolgate", "new_string": "/bin/true"}),
         ),
-        ("broken JSON", json!({"file_path": file, "content": "{\"model\": "})),
+        (
+            "broken JSON",
+            json!({"file_path": file, "content": "{\"model\": "}),
+        ),
     ] {
-        let tool = if input.get("content").is_some() { "Write" } else { "Edit" };
+        let tool = if input.get("content").is_some() {
+            "Write"
+        } else {
+            "Edit"
+        };
         let a = home.hook(tool, input);
         assert_eq!(a.decision(), "deny", "{what}: {}", a.stdout);
-        assert!(a.stderr.contains("self-protection.claude-settings"), "{what}: {}", a.stderr);
+        assert!(
+            a.stderr.contains("self-protection.claude-settings"),
+            "{what}: {}",
+            a.stderr
+        );
     }
     // The shell spellings of the same writes.
-    assert_eq!(home.bash("echo '{}' > ~/.claude/settings.json").decision(), "deny");
+    assert_eq!(
+        home.bash("echo '{}' > ~/.claude/settings.json").decision(),
+        "deny"
+    );
     assert_eq!(home.check("echo '{}' > ~/.claude/settings.json"), "deny");
-    assert_eq!(home.bash("echo '{}' > ~/.claude/s*.json").decision(), "deny");
+    assert_eq!(
+        home.bash("echo '{}' > ~/.claude/s*.json").decision(),
+        "deny"
+    );
     // A settings file that is not there yet: a new one without protected keys asks.
     let a = home.hook(
         "Write",
@@ -176,27 +200,43 @@ fn links_to_protected_files_are_followed_on_disk() {
     std::os::unix::fs::symlink(home.path(".claude"), home.path("project/claude-home")).unwrap();
     std::fs::hard_link(&file, home.path("project/config.json")).unwrap();
     let through = [
-        ("Write", json!({"file_path": home.path("project/notes.json"), "content": "{}"})),
+        (
+            "Write",
+            json!({"file_path": home.path("project/notes.json"), "content": "{}"}),
+        ),
         (
             "Edit",
             json!({"file_path": home.path("project/claude-home/settings.json"), "old_string": "/usr/local/bin/toolgate", "new_string": "/bin/true"}),
         ),
-        ("Write", json!({"file_path": home.path("project/config.json"), "content": "{}"})),
+        (
+            "Write",
+            json!({"file_path": home.path("project/config.json"), "content": "{}"}),
+        ),
     ];
     for (tool, input) in through {
         let a = home.hook(tool, input.clone());
         assert_eq!(a.decision(), "deny", "{input}: {}", a.stdout);
         assert!(a.stderr.contains("through a link"), "{}", a.stderr);
     }
-    for command in ["echo '{}' > notes.json", "rm claude-home/settings.json", "cat /dev/null > config.json"] {
+    for command in [
+        "echo '{}' > notes.json",
+        "rm claude-home/settings.json",
+        "cat /dev/null > config.json",
+    ] {
         assert_eq!(home.bash(command).decision(), "deny", "{command}");
         assert_eq!(home.check(command), "deny", "check agrees: {command}");
     }
     // An ordinary file and an ordinary link are left alone.
     home.put("project/data.json", "{}");
-    std::os::unix::fs::symlink(home.path("project/data.json"), home.path("project/alias.json"))
-        .unwrap();
-    let a = home.hook("Write", json!({"file_path": home.path("project/alias.json"), "content": "{\"a\": 1}"}));
+    std::os::unix::fs::symlink(
+        home.path("project/data.json"),
+        home.path("project/alias.json"),
+    )
+    .unwrap();
+    let a = home.hook(
+        "Write",
+        json!({"file_path": home.path("project/alias.json"), "content": "{\"a\": 1}"}),
+    );
     assert_eq!(a.decision(), "pass", "{}", a.stderr);
 }
 
@@ -255,7 +295,10 @@ fn config_change_without_a_previous_configuration() {
             .write_stdin(event.to_string())
             .output()
             .unwrap();
-        (out.status.code().unwrap(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let hooks: Value = serde_json::from_str(HOOKS).unwrap();
     let installed = json!({"model": "a", "hooks": hooks});
@@ -263,12 +306,21 @@ fn config_change_without_a_previous_configuration() {
     assert_eq!(code, 2, "before-state unknown, hooks set");
     assert!(stderr.contains("not known"), "{stderr}");
     // Claude Code sends the previous configuration once: the gate keeps a snapshot.
-    assert_eq!(change(json!({"model": "b", "hooks": hooks}), Some(installed)).0, 0);
+    assert_eq!(
+        change(json!({"model": "b", "hooks": hooks}), Some(installed)).0,
+        0
+    );
     assert_eq!(change(json!({"model": "c", "hooks": hooks}), None).0, 0);
     let (code, stderr) = change(json!({"model": "c"}), None);
     assert_eq!(code, 2);
-    assert!(stderr.contains("hooks") && !stderr.contains("not known"), "{stderr}");
-    let (code, _) = change(json!({"model": "c", "hooks": hooks, "env": {"TOOLGATE_POLICY": "/dev/null"}}), None);
+    assert!(
+        stderr.contains("hooks") && !stderr.contains("not known"),
+        "{stderr}"
+    );
+    let (code, _) = change(
+        json!({"model": "c", "hooks": hooks, "env": {"TOOLGATE_POLICY": "/dev/null"}}),
+        None,
+    );
     assert_eq!(code, 2, "an env block");
     assert!(Path::new(&file).exists());
 }

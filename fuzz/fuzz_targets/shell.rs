@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     static GUARD: std::sync::Once = std::sync::Once::new();
     GUARD.call_once(toolgate::normalize::shell::guard_parser_panics);
     let Ok(script) = std::str::from_utf8(data) else { return };
-    let env = shell::Env { cwd: Some("/p".into()), home: Some("/h".into()), tmpdir: "/tmp".into(), programs: toolgate::pack::builtin_programs() };
+    let env = shell::Env { cwd: Some("/p".into()), home: Some("/h".into()), tmpdir: "/tmp".into(), programs: toolgate::pack::builtin_programs(), disk: Default::default() };
     shell::parse_inline();
     let _ = shell::analyze(script, &env);
     // The effect model's other readers (issue 8).

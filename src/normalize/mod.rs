@@ -129,10 +129,10 @@ impl Context {
     }
 }
 
-impl Context {
-    /// Where an absolute path is on this context's disk, if it may be looked at.
-    fn on_disk(&self, path: &str) -> Option<std::path::PathBuf> {
-        match &self.disk {
+impl Disk {
+    /// Where an absolute path is on this disk, if it may be looked at.
+    fn locate(&self, path: &str) -> Option<std::path::PathBuf> {
+        match self {
             Disk::Off => None,
             Disk::Real => Some(path.into()),
             Disk::Under(root) => {
@@ -144,7 +144,7 @@ impl Context {
     /// A file's text, at most `max` bytes (`None`: the disk may not be looked at).
     pub fn read_file(&self, path: &str, max: u64) -> Option<Result<String, std::io::ErrorKind>> {
         use std::io::Read;
-        let real = self.on_disk(path)?;
+        let real = self.locate(path)?;
         let read = || -> std::io::Result<String> {
             let file = std::fs::File::open(&real)?;
             if !file.metadata()?.is_file() {
@@ -155,6 +155,17 @@ impl Context {
             Ok(text)
         };
         Some(read().map_err(|e| e.kind()))
+    }
+}
+
+impl Context {
+    fn on_disk(&self, path: &str) -> Option<std::path::PathBuf> {
+        self.disk.locate(path)
+    }
+
+    /// A file's text, at most `max` bytes (`None`: the disk may not be looked at).
+    pub fn read_file(&self, path: &str, max: u64) -> Option<Result<String, std::io::ErrorKind>> {
+        self.disk.read_file(path, max)
     }
 
     /// Where a path really leads on disk, when a link on the way makes it differ: `None`
@@ -195,8 +206,12 @@ fn on_disk(subject: &mut Subject, ctx: &Context) {
     let home = ctx.home.as_deref();
     if let Some(shell) = &mut subject.shell {
         for e in &mut shell.effects {
-            // Which file a glob writes is known only when it runs: so is what it changes.
-            if e.kind == Kind::Write && matches!(e.target, Target::Glob(_)) {
+            // Which file a glob writes is known only when it runs: if it may be a settings
+            // file, so is what the write changes there.
+            if e.kind == Kind::Write
+                && let Target::Glob(g) = &e.target
+                && settings::may_name_settings(g)
+            {
                 e.content = None;
             }
             if let (Kind::Write, Target::Path(p), Some(text)) = (e.kind, &e.target, &e.content)
@@ -215,6 +230,7 @@ fn on_disk(subject: &mut Subject, ctx: &Context) {
         return;
     }
     let protected = hard_link_candidates(subject, ctx);
+    reaching_settings(subject, ctx);
     let through = |effects: &[Effect]| -> Vec<Effect> {
         let mut more = Vec::new();
         for e in effects.iter().take(256) {
@@ -252,6 +268,40 @@ fn on_disk(subject: &mut Subject, ctx: &Context) {
     subject.effects.extend(more);
     if let Some(shell) = &mut subject.shell {
         let more = through(&shell.effects);
+        shell.effects.extend(more);
+    }
+}
+
+/// A tree written into a folder that holds Claude Code settings on disk (an archive
+/// extracted, a folder copied or synced into a project root) may overwrite them: an
+/// uncertain write of each (a deny rule asks).
+fn reaching_settings(subject: &mut Subject, ctx: &Context) {
+    let derive = |effects: &[Effect]| -> Vec<Effect> {
+        let mut more = Vec::new();
+        for e in effects.iter().take(256) {
+            // Overwrites only: archives and copies, not a folder a container may write in.
+            let (Kind::Write, true, true, Target::Path(dir)) =
+                (e.kind, e.recursive, e.truncate, &e.target)
+            else {
+                continue;
+            };
+            for name in ["settings.json", "settings.local.json"] {
+                let file = format!("{}/.claude/{name}", dir.trim_end_matches('/'));
+                if ctx.file_id(&file).is_some() {
+                    let mut reach = Effect::new(Kind::Write, Target::Path(file), e.via.clone());
+                    reach.truncate = true;
+                    reach.certain = false;
+                    reach.command = e.command;
+                    more.push(reach);
+                }
+            }
+        }
+        more
+    };
+    let more = derive(&subject.effects);
+    subject.effects.extend(more);
+    if let Some(shell) = &mut subject.shell {
+        let more = derive(&shell.effects);
         shell.effects.extend(more);
     }
 }
@@ -551,6 +601,7 @@ impl Subject {
             home: ctx.home.clone(),
             tmpdir: ctx.tmpdir.clone(),
             programs: programs.clone(),
+            disk: ctx.disk.clone(),
         };
         match input {
             ToolInput::Shell { shell, command, .. } => {
@@ -621,8 +672,12 @@ impl Subject {
             } => {
                 let p = self.file("notebook_path", notebook_path, Access::Write, ctx);
                 if let Some(p) = p {
+                    // A cell written into a settings file leaves it in a shape only the
+                    // tool knows: its content is not known.
+                    let known = !settings::is_settings_path(&p, ctx.home.as_deref());
                     self.effect(Kind::Write, Target::Path(p.clone()), "")
-                        .content = Some(new_source.chars().take(effects::MAX_CONTENT).collect());
+                        .content =
+                        known.then(|| new_source.chars().take(effects::MAX_CONTENT).collect());
                     for code in planted::notebook_shell(new_source) {
                         let analysis =
                             shell::analyze_planted(&code, &format!("notebook cell in {p}"), &env);

@@ -16,7 +16,50 @@ pub fn resolve(path: &str, cwd: Option<&str>, home: Option<&str>) -> Option<Stri
     } else {
         format!("{}/{path}", cwd?)
     };
-    Some(lexical(&joined))
+    let normal = lexical(&joined);
+    Some(through_proc(&normal, cwd).unwrap_or(normal))
+}
+
+/// `/proc/self/root/x` is `/x` and `/proc/self/cwd/x` is `x` in the working directory (for
+/// this process, a numbered one or the thread): the same file by another name.
+fn through_proc(path: &str, cwd: Option<&str>) -> Option<String> {
+    let rest = path.strip_prefix("/proc/")?;
+    let (who, rest) = rest.split_once('/')?;
+    if !(who == "self" || who == "thread-self" || who.chars().all(|c| c.is_ascii_digit())) {
+        return None;
+    }
+    let (link, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    match link {
+        "root" => Some(lexical(&format!("/{rest}"))),
+        "cwd" => Some(lexical(&format!("{}/{rest}", cwd?))),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod proc_tests {
+    use super::*;
+
+    #[test]
+    fn proc_self_root_and_cwd_name_the_file_they_lead_to() {
+        let cwd = Some("/home/dev/project");
+        assert_eq!(
+            resolve("/proc/self/root/home/dev/.claude/settings.json", cwd, None).unwrap(),
+            "/home/dev/.claude/settings.json"
+        );
+        assert_eq!(
+            resolve("/proc/self/cwd/.claude/settings.json", cwd, None).unwrap(),
+            "/home/dev/project/.claude/settings.json"
+        );
+        assert_eq!(
+            resolve("/proc/1234/root/etc/passwd", cwd, None).unwrap(),
+            "/etc/passwd"
+        );
+        assert_eq!(
+            resolve("/proc/self/status", cwd, None).unwrap(),
+            "/proc/self/status"
+        );
+    }
 }
 
 /// Collapse `//`, `.` and `..` without touching the file system. `..` at the root stays at

@@ -128,13 +128,26 @@ pub fn code_in(path: &str, text: &str) -> Planted {
         "makefile" | "gnumakefile" | "justfile" | ".justfile"
     ) || lower.ends_with(".mk")
     {
-        // Recipe lines run when the target is made (by the agent or the user, later).
+        // Recipe lines run when the target is made (by the agent or the user, later); make's
+        // own `$(HOME)` is the shell's `$HOME`.
         for line in text.lines() {
             if let Some(recipe) = line.strip_prefix('\t').or_else(|| {
                 (lower.contains("justfile") && line.starts_with("    ")).then(|| line.trim_start())
             }) {
+                let recipe = recipe
+                    .trim_start_matches(['@', '-', '+'])
+                    .replace("$(HOME)", "$HOME")
+                    .replace("${HOME}", "$HOME")
+                    .replace("$$", "$");
+                out.code.push(recipe);
+            }
+        }
+    } else if lower == ".pre-commit-config.yaml" || lower == ".pre-commit-hooks.yaml" {
+        // Local hooks run their `entry` on every commit.
+        for line in text.lines() {
+            if let Some(entry) = line.trim().strip_prefix("entry:") {
                 out.code
-                    .push(recipe.trim_start_matches(['@', '-', '+']).to_string());
+                    .push(entry.trim().trim_matches(['\'', '"']).to_string());
             }
         }
     }

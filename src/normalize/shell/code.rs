@@ -137,6 +137,13 @@ const UNLINK_APIS: &[&str] = &[
 /// Writes of whole trees: copies and archive extraction into a folder.
 const TREE_WRITE_APIS: &[&str] = &[
     "copytree",
+    "symlink",
+    "linksync",
+    "os.link",
+    "mklink",
+    ".x({",
+    "tar.x(",
+    "extract(",
     "extractall",
     "unpack_archive",
     "cp_r",
@@ -162,7 +169,6 @@ const WRITE_APIS: &[&str] = &[
     "write",
     "file_put_contents",
     "appendfile",
-    "open(",
     "fopen",
     "print f",
     "syswrite",
@@ -170,6 +176,29 @@ const WRITE_APIS: &[&str] = &[
     "out-file",
     "add-content",
 ];
+
+/// `open(path, 'w')`, `open(p, mode="a")`, `File.open(p, "w+")`: an `open(` call whose
+/// arguments name a mode that writes. A bare `open(p)` reads.
+fn opens_for_writing(lower: &str) -> bool {
+    lower.match_indices("open(").any(|(at, _)| {
+        let args = &lower[at + 5..];
+        let end = args.find(')').unwrap_or(args.len()).min(300);
+        let args = &args[..end];
+        args.split(',').skip(1).any(|a| {
+            let a = a
+                .trim()
+                .trim_start_matches("mode=")
+                .trim_matches(['\'', '"', ' ']);
+            !a.is_empty() && a.len() <= 4 && a.starts_with(['w', 'a', 'x'])
+                || a.contains('+') && a.len() <= 4
+        }) || args.contains(">") && args.contains(['"', '\''])
+    }) || (lower.contains("open")
+        && [
+            "\">\"", "'>'", "\">>\"", "'>>'", "\"+<\"", "'+<'", "\"+>\"", "'+>'",
+        ]
+        .iter()
+        .any(|m| lower.contains(m)))
+}
 
 /// Expressions that mean the home directory, in the languages one-liners are written in.
 const HOME_EXPRESSIONS: &[&str] = &[
@@ -243,7 +272,7 @@ impl Analyzer {
         let recursive = has(RMTREE_APIS);
         let unlink = has(UNLINK_APIS);
         let tree_write = has(TREE_WRITE_APIS);
-        let write = has(WRITE_APIS) || tree_write;
+        let write = has(WRITE_APIS) || tree_write || opens_for_writing(&lower);
         let cwd = self.commands[index].cwd.clone();
         for literal in path_literals(code) {
             let arg = Arg {
@@ -409,6 +438,16 @@ impl Analyzer {
             i += 1;
         }
         let Some(program) = program else { return };
+        // `print > "file"`, `printf ... >> "file"`: awk writes the file itself.
+        for (at, _) in program.text.match_indices('>') {
+            let rest = program.text[at + 1..].trim_start_matches('>').trim_start();
+            if let Some(path) = rest.strip_prefix('"').and_then(|r| r.split('"').next())
+                && !path.is_empty()
+                && let Some(target) = self.target(&Arg::literal(path), cmd.cwd.as_deref())
+            {
+                self.push_effect(index, Effect::new(Kind::Write, target, "awk print >"));
+            }
+        }
         if program.text.contains("/inet/") {
             self.exec_effect(index, "awk /inet/ socket", Source::Network);
         }

@@ -68,13 +68,16 @@ impl Analyzer {
             "mv" => self.move_effects(index, &cmd, &parsed),
             "ln" => self.link(&cmd, &parsed),
             "patch" | "gpatch" => self.patch_effects(index, &cmd, &parsed, false),
+            "sqlite3" if read_only_sql(&parsed.operands) => self.effects_of_reads_only(index),
             "git" if parsed.subcommand() == Some("apply") => {
                 self.patch_effects(index, &cmd, &parsed, true)
             }
             "git" if parsed.subcommand() == Some("clone") => {
                 self.clone_effects(index, &cmd, &parsed)
             }
-            "docker" | "podman" if matches!(parsed.subcommand(), Some("run" | "create")) => {
+            "docker" | "podman" | "nerdctl" | "finch"
+                if matches!(parsed.subcommand(), Some("run" | "create")) =>
+            {
                 self.mount_effects(index, &cmd, &parsed)
             }
             "http.server" | "http-server" | "serve" | "httpd" => {
@@ -344,7 +347,31 @@ impl Analyzer {
         let strip: usize = value(&["-p", "--strip"])
             .and_then(|p| p.text.parse().ok())
             .unwrap_or(1);
-        let mut targets: Vec<(Arg, bool)> = patched_paths(&cmd.stdin_text)
+        // The patch's text: on stdin, else its file (`git apply F`, `patch -i F`, `patch ORIG
+        // F`, `< F`) read from disk where the call may look.
+        let file = if git {
+            parsed.operands.first().cloned()
+        } else {
+            value(&["-i", "--input"]).or_else(|| parsed.operands.get(1).cloned())
+        }
+        .or_else(|| {
+            cmd.redirects
+                .iter()
+                .find(|r| r.kind == RedirectKind::Read)
+                .map(|r| r.target.clone())
+        });
+        let from_disk = match (&cmd.stdin_text, file) {
+            (text, _) if !text.is_empty() => None,
+            (_, Some(f)) if !f.dynamic => self
+                .resolve_path(&f, cmd.cwd.as_deref())
+                .and_then(|p| self.disk.read_file(&p, 1 << 20)),
+            _ => None,
+        };
+        let text = match &from_disk {
+            Some(Ok(text)) => text.as_str(),
+            _ => cmd.stdin_text.as_str(),
+        };
+        let mut targets: Vec<(Arg, bool)> = patched_paths(text)
             .into_iter()
             .map(|p| {
                 let stripped: Vec<&str> = p.split('/').skip(strip).collect();
@@ -356,6 +383,9 @@ impl Analyzer {
                 (Arg::literal(&rel), false)
             })
             .collect();
+        if let Some(out) = value(&["-o", "--output"]).filter(|_| !git) {
+            targets = vec![(out, false)];
+        }
         if targets.is_empty() {
             let includes = value(&["--include"]);
             let named = (!git).then(|| parsed.operands.first().cloned()).flatten();
@@ -369,11 +399,19 @@ impl Analyzer {
             let Some(target) = self.target(&word, base.as_deref()) else {
                 continue;
             };
+            // A patch edits the files it names; only where it cannot be read is it a whole
+            // folder, and then it still edits rather than replaces.
             let effect = Effect::new(Kind::Write, target, via)
                 .recursive(whole)
-                .truncating(true);
+                .truncating(!whole);
             self.push_effect(index, effect);
         }
+    }
+
+    /// Drop the write effects a command's table entry gave it (it only reads).
+    fn effects_of_reads_only(&mut self, index: usize) {
+        self.effects
+            .retain(|e| !(e.command == Some(index) && e.kind == Kind::Write));
     }
 
     /// `find START... -delete`: a recursive delete of each starting point.
@@ -492,12 +530,20 @@ impl Analyzer {
                 text: host,
                 ..value.clone()
             };
+            // `-v src:dst:ro`, `--mount ...,readonly`: the container cannot write there.
+            let read_only = value
+                .text
+                .split([':', ','])
+                .skip(1)
+                .any(|o| matches!(o, "ro" | "readonly" | "ro=true" | "readonly=true"));
             if let Some(target) = self.target(&word, cmd.cwd.as_deref()) {
                 let read =
                     Effect::new(Kind::Read, target.clone(), "container mount").recursive(true);
                 self.push_effect(index, read);
-                let write = Effect::new(Kind::Write, target, "container mount").recursive(true);
-                self.push_effect(index, write);
+                if !read_only {
+                    let write = Effect::new(Kind::Write, target, "container mount").recursive(true);
+                    self.push_effect(index, write);
+                }
             }
         }
     }
@@ -642,6 +688,59 @@ impl Analyzer {
         }
         Some(resolved)
     }
+}
+
+/// `sqlite3 DB 'SELECT ...'`: every statement given reads (a query, a schema listing); a
+/// statement that writes, attaches, or writes a file, and statements on stdin, do not.
+fn read_only_sql(operands: &[Arg]) -> bool {
+    let statements: Vec<&Arg> = operands.iter().skip(1).collect();
+    if statements.is_empty() || statements.iter().any(|a| a.dynamic) {
+        return false;
+    }
+    let text = statements
+        .iter()
+        .map(|a| a.text.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(";");
+    const WRITES: &[&str] = &[
+        "insert",
+        "update",
+        "delete",
+        "drop",
+        "alter",
+        "create",
+        "replace",
+        "attach",
+        "vacuum",
+        "reindex",
+        "writefile",
+        "load_extension",
+        "edit(",
+        ".output",
+        ".once",
+        ".import",
+        ".restore",
+        ".save",
+        ".backup",
+        ".clone",
+        ".shell",
+        ".system",
+        ".read",
+        "=",
+    ];
+    !WRITES.iter().any(|w| text.contains(w))
+        && text
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .all(|s| {
+                [
+                    "select", "with", "explain", "pragma", ".schema", ".tables", ".indexes",
+                    ".dump", ".mode", ".headers",
+                ]
+                .iter()
+                .any(|k| s.starts_with(k))
+            })
 }
 
 /// The files a unified, git or Codex patch names (`+++ b/x`, `diff --git a/x b/y`,
