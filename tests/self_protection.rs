@@ -324,3 +324,59 @@ fn config_change_without_a_previous_configuration() {
     assert_eq!(code, 2, "an env block");
     assert!(Path::new(&file).exists());
 }
+
+/// A script or Makefile already on disk is read when a call runs it: what it does is what
+/// the call does.
+#[test]
+fn scripts_already_on_disk_are_read_when_run() {
+    let home = Home::new();
+    home.put(
+        "project/scripts/setup.sh",
+        "#!/bin/sh\nset -e\nnpm ci\ncp config/ci-settings.json ~/.claude/settings.json\n",
+    );
+    home.put(
+        "project/scripts/build.sh",
+        "#!/bin/bash\nnpm ci\nnpm run build\n",
+    );
+    home.put(
+        "project/tools/fix.py",
+        "#!/usr/bin/env python3\nimport os\nopen(os.path.expanduser('~/.claude/settings.json'), 'w').write('{}')\n",
+    );
+    home.put(
+        "project/Makefile",
+        "all: build\n\nbuild:\n\tnpm run build\n\ntest: build\n\tnpm test\n\nsetup:\n\tcp config/ci.json $(HOME)/.claude/settings.json\n",
+    );
+    use std::os::unix::fs::PermissionsExt;
+    for f in [
+        "project/scripts/setup.sh",
+        "project/scripts/build.sh",
+        "project/tools/fix.py",
+    ] {
+        std::fs::set_permissions(home.path(f), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    for command in [
+        "bash scripts/setup.sh",
+        "./scripts/setup.sh",
+        "sh -c ./scripts/setup.sh",
+        "python3 tools/fix.py",
+        "./tools/fix.py",
+        "make setup",
+    ] {
+        let a = home.bash(command);
+        assert_eq!(a.decision(), "deny", "{command}: {}", a.stdout);
+        assert!(
+            a.stderr.contains("on disk") || a.stderr.contains("make recipe"),
+            "{command}: {}",
+            a.stderr
+        );
+        assert_eq!(home.check(command), "deny", "check agrees: {command}");
+    }
+    for command in [
+        "bash scripts/build.sh",
+        "./scripts/build.sh",
+        "make",
+        "make test",
+    ] {
+        assert_eq!(home.bash(command).decision(), "pass", "{command}");
+    }
+}

@@ -141,6 +141,14 @@ impl Disk {
         }
     }
 
+    /// Whether a regular file there may be executed by someone (a mode bit is set).
+    pub fn is_executable(&self, path: &str) -> bool {
+        use std::os::unix::fs::PermissionsExt;
+        self.locate(path)
+            .and_then(|p| std::fs::metadata(p).ok())
+            .is_some_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+
     /// A file's text, at most `max` bytes (`None`: the disk may not be looked at).
     pub fn read_file(&self, path: &str, max: u64) -> Option<Result<String, std::io::ErrorKind>> {
         use std::io::Read;

@@ -16,7 +16,8 @@ const REGEX_SIZE_LIMIT: usize = 4 * 1024 * 1024;
 #[derive(Debug)]
 pub struct Globs {
     patterns: Vec<String>,
-    matchers: OnceLock<Vec<Matcher>>,
+    /// Built one by one, when a pattern's cheap tests cannot settle a path.
+    matchers: Vec<OnceLock<Matcher>>,
     /// For each `**/a/b/c` pattern, its folder prefixes `**/a` and `**/a/b`: a recursive
     /// effect on a folder they match reaches the pattern.
     floating_dirs: OnceLock<Vec<Matcher>>,
@@ -25,8 +26,8 @@ pub struct Globs {
 impl Globs {
     pub fn new(patterns: Vec<String>) -> Self {
         Self {
+            matchers: patterns.iter().map(|_| OnceLock::new()).collect(),
             patterns,
-            matchers: OnceLock::new(),
             floating_dirs: OnceLock::new(),
         }
     }
@@ -35,9 +36,14 @@ impl Globs {
         &self.patterns
     }
 
-    fn matchers(&self) -> &[Matcher] {
-        self.matchers
-            .get_or_init(|| self.patterns.iter().map(|p| Matcher::new(p)).collect())
+    fn matcher(&self, i: usize) -> &Matcher {
+        self.matchers[i].get_or_init(|| Matcher::new(&self.patterns[i]))
+    }
+
+    /// A pattern's fixed start: what every path it matches begins with.
+    fn fixed_start(&self, i: usize) -> &str {
+        let p = self.patterns[i].as_str();
+        &p[..p.find(['*', '?', '[', '{', '\\']).unwrap_or(p.len())]
     }
 
     /// Check the syntax now; the error names the bad pattern.
@@ -53,25 +59,52 @@ impl Globs {
     }
 
     pub fn is_match(&self, text: &str) -> Result<bool, String> {
-        Ok(self.matchers().iter().any(|m| m.matches(text)))
+        Ok((0..self.patterns.len()).any(|i| self.matches_one(i, text)))
     }
 
     /// The patterns that match `text`.
     pub fn matching(&self, text: &str) -> Result<Vec<&str>, String> {
-        Ok(self
-            .matchers()
-            .iter()
-            .zip(&self.patterns)
-            .filter(|(m, _)| m.matches(text))
-            .map(|(_, p)| p.as_str())
+        Ok((0..self.patterns.len())
+            .filter(|i| self.matches_one(*i, text))
+            .map(|i| self.patterns[i].as_str())
             .collect())
+    }
+
+    /// Does pattern `i` match the literal path `text`? A pattern without wildcards is
+    /// compared as it is, one whose fixed start `text` lacks cannot match, and a `**/name`
+    /// is a suffix: most of a rule's patterns are settled without building its automaton
+    /// (building every pattern of the self-protection pack cost a tenth of a 1 KiB call).
+    fn matches_one(&self, i: usize, text: &str) -> bool {
+        let pattern = self.patterns[i].as_str();
+        let special = |c: char| matches!(c, '*' | '?' | '[' | '{' | '\\');
+        match pattern.find(special) {
+            None => return pattern == text,
+            Some(at) if !text.starts_with(&pattern[..at]) => return false,
+            _ => {}
+        }
+        if let Some(name) = pattern.strip_prefix("**/")
+            && !name.contains(special)
+        {
+            // `**` stands for at least one component here (`**/.env` is not `/.env`).
+            return text.len() > name.len() + 1 && text.ends_with(&pattern[2..]);
+        }
+        self.matcher(i).matches(text)
     }
 
     /// Could the shell glob `glob` (an absolute path with wildcards) expand to a path
     /// these patterns match? (See [`super::overlap`].)
     pub fn overlaps(&self, glob: &str) -> bool {
-        let nfa = super::overlap::Nfa::word(glob);
-        self.matchers().iter().any(|m| m.overlaps(glob, &nfa))
+        // Two globs can only meet where one's fixed start begins the other's.
+        let word_start = &glob[..glob.find(['*', '?', '[', '{', '\\']).unwrap_or(glob.len())];
+        let mut nfa = None;
+        (0..self.patterns.len()).any(|i| {
+            let start = self.fixed_start(i);
+            (word_start.starts_with(start) || start.starts_with(word_start))
+                && self.matcher(i).overlaps(
+                    glob,
+                    nfa.get_or_insert_with(|| super::overlap::Nfa::word(glob)),
+                )
+        })
     }
 
     /// Could something under `dir` (a recursive effect) match? Patterns with a fixed start
@@ -106,12 +139,17 @@ impl Globs {
             })
             .collect();
         let below = format!("{}/**", escaped.trim_end_matches('/'));
-        let nfa = super::overlap::Nfa::word(&below);
-        self.matchers()
-            .iter()
-            .zip(&self.patterns)
-            .filter(|(_, p)| !p.starts_with('*'))
-            .any(|(m, _)| m.overlaps(&below, &nfa))
+        let mut nfa = None;
+        let dir_start = dir.trim_end_matches('/');
+        (0..self.patterns.len()).any(|i| {
+            let start = self.fixed_start(i);
+            !self.patterns[i].starts_with('*')
+                && (start.starts_with(dir_start) || dir_start.starts_with(start))
+                && self.matcher(i).overlaps(
+                    &below,
+                    nfa.get_or_insert_with(|| super::overlap::Nfa::word(&below)),
+                )
+        })
     }
 }
 
@@ -412,6 +450,37 @@ fn literals_of(hir: &regex_syntax::hir::Hir) -> Literals {
                 Some(best) if shortest(&best) > 0 => Literals::OneOf(best),
                 _ => Literals::Unknown,
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod fast_match_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The shortcuts answer as the automaton does, for the shapes rules are written in.
+        #[test]
+        fn shortcuts_agree_with_the_automaton(
+            // Components as lexically normal paths have them: never `.` or `..`; dot files too.
+            dirs in proptest::collection::vec("\\.?[a-c][a-c.]{0,2}", 1..5),
+            pattern_kind in 0usize..5,
+            cut in 0usize..5,
+        ) {
+            let text = format!("/{}", dirs.join("/"));
+            let parts: Vec<&str> = dirs.iter().map(String::as_str).collect();
+            let k = cut.min(parts.len());
+            let pattern = match pattern_kind {
+                0 => format!("/{}", parts[..k].join("/")),
+                1 => format!("/{}/**", parts[..k].join("/")),
+                2 => format!("**/{}", parts[k.min(parts.len() - 1)..].join("/")),
+                3 => format!("/{}/*", parts[..k].join("/")),
+                _ => format!("**/{}*", parts[parts.len() - 1]),
+            };
+            let globs = Globs::new(vec![pattern.clone()]);
+            let automaton = Matcher::new(&pattern).matches(&text);
+            prop_assert_eq!(globs.is_match(&text).unwrap(), automaton, "{} against {}", pattern, text);
         }
     }
 }

@@ -200,6 +200,61 @@ fn opens_for_writing(lower: &str) -> bool {
         .any(|m| lower.contains(m)))
 }
 
+/// The recipe lines (tab-led) of `targets` in a Makefile, and of the targets they depend on
+/// (the first target when none is named). Rules are `name [name...]: deps`; variables,
+/// patterns and conditionals are not evaluated, so an unknown target yields nothing.
+fn recipes_of(makefile: &str, targets: &[String]) -> String {
+    let mut rules: Vec<(Vec<&str>, Vec<&str>, Vec<&str>)> = Vec::new();
+    for line in makefile.lines().take(10_000) {
+        if let Some(recipe) = line.strip_prefix('\t') {
+            if let Some(rule) = rules.last_mut() {
+                rule.2.push(recipe);
+            }
+        } else if let Some((names, deps)) = line.split_once(':')
+            && !names.contains('=')
+            && !deps.starts_with('=')
+            && !line.starts_with([' ', '#'])
+        {
+            rules.push((
+                names.split_whitespace().collect(),
+                deps.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .collect(),
+                Vec::new(),
+            ));
+        }
+    }
+    let mut wanted: Vec<String> = targets.to_vec();
+    if wanted.is_empty()
+        && let Some(first) = rules
+            .iter()
+            .flat_map(|r| r.0.iter())
+            .find(|n| !n.starts_with('.'))
+    {
+        wanted.push(first.to_string());
+    }
+    let mut out = String::new();
+    let mut seen = std::collections::HashSet::new();
+    while let Some(target) = wanted.pop() {
+        if !seen.insert(target.clone()) || seen.len() > 256 {
+            continue;
+        }
+        for (names, deps, recipe) in &rules {
+            if names.iter().any(|n| *n == target) {
+                wanted.extend(deps.iter().map(|d| d.to_string()));
+                for line in recipe {
+                    out.push('\t');
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Expressions that mean the home directory, in the languages one-liners are written in.
 const HOME_EXPRESSIONS: &[&str] = &[
     "os.path.expanduser('~')",
@@ -585,19 +640,41 @@ impl Analyzer {
         let text = if stdin_file {
             cmd.stdin_text.clone()
         } else {
-            let makefile = cmd
-                .cwd
+            let named = cmd.args.windows(2).find_map(|w| {
+                matches!(w[0].text.as_str(), "-f" | "--file" | "--makefile")
+                    .then(|| w[1].text.clone())
+            });
+            let makefile = cmd.cwd.as_deref().and_then(|c| {
+                let name = named.unwrap_or_else(|| "Makefile".into());
+                crate::normalize::path::resolve(&name, Some(c), self.home.as_deref())
+            });
+            match makefile
                 .as_deref()
-                .map(|c| format!("{}/Makefile", c.trim_end_matches('/')));
-            match makefile.and_then(|m| self.written.get(&m).cloned()) {
+                .and_then(|m| self.written.get(m).cloned())
+            {
                 Some(Written::Text(t)) => t,
-                _ => return,
+                // The Makefile already on disk: the recipes of the targets asked for.
+                _ => match makefile.and_then(|m| self.disk.read_file(&m, 256 * 1024)) {
+                    Some(Ok(t)) => {
+                        let targets: Vec<String> = cmd
+                            .args
+                            .iter()
+                            .filter(|a| !a.text.starts_with('-') && !a.text.contains('='))
+                            .map(|a| a.text.clone())
+                            .collect();
+                        recipes_of(&t, &targets)
+                    }
+                    _ => return,
+                },
             }
         };
         for line in text.lines() {
             if let Some(recipe) = line.strip_prefix('\t') {
-                let recipe = recipe.trim_start_matches(['@', '-', '+']);
-                self.script(recipe, Some("make recipe"), false);
+                let recipe = recipe
+                    .trim_start_matches(['@', '-', '+'])
+                    .replace("$(HOME)", "$HOME")
+                    .replace("${HOME}", "$HOME");
+                self.script(&recipe, Some("make recipe"), false);
             }
         }
     }

@@ -75,6 +75,7 @@ impl Analyzer {
             "git" if parsed.subcommand() == Some("clone") => {
                 self.clone_effects(index, &cmd, &parsed)
             }
+            "git" => self.work_tree_effects(index, &cmd, &parsed),
             "docker" | "podman" | "nerdctl" | "finch"
                 if matches!(parsed.subcommand(), Some("run" | "create")) =>
             {
@@ -405,6 +406,64 @@ impl Analyzer {
                 .recursive(whole)
                 .truncating(!whole);
             self.push_effect(index, effect);
+        }
+    }
+
+    /// Git commands that rewrite a work tree named elsewhere (`--work-tree=$HOME`,
+    /// `GIT_WORK_TREE=~`, `-C ~`: the bare-repository dotfiles pattern) or into a prefix
+    /// (`checkout-index --prefix=`, `read-tree --prefix= -u`): the whole tree is written.
+    fn work_tree_effects(&mut self, index: usize, cmd: &Command, parsed: &ParsedArgs) {
+        const REWRITES: &[&str] = &[
+            "checkout",
+            "switch",
+            "reset",
+            "restore",
+            "read-tree",
+            "checkout-index",
+            "stash",
+            "merge",
+            "pull",
+            "cherry-pick",
+            "am",
+            "rebase",
+            "revert",
+        ];
+        let Some(sub) = parsed.subcommand().filter(|s| REWRITES.contains(s)) else {
+            return;
+        };
+        let value = |names: &[&str]| {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            parsed.values_of(&names).next().cloned()
+        };
+        let mut trees: Vec<Arg> = Vec::new();
+        trees.extend(value(&["--work-tree"]));
+        trees.extend(
+            cmd.assignments
+                .iter()
+                .filter(|(name, _)| name == "GIT_WORK_TREE")
+                .map(|(_, v)| v.clone()),
+        );
+        if trees.is_empty()
+            && let Some(dir) = value(&["-C"])
+        {
+            trees.push(dir);
+        }
+        let prefix = cmd.args.iter().find_map(|a| {
+            a.text.strip_prefix("--prefix=").map(|p| Arg {
+                text: p.to_string(),
+                ..a.clone()
+            })
+        });
+        if let Some(p) = prefix.filter(|_| matches!(sub, "checkout-index" | "read-tree")) {
+            trees.push(p);
+        }
+        for tree in trees {
+            if let Some(target) = self.target(&tree, cmd.cwd.as_deref()) {
+                let e = Effect::new(Kind::Write, target, format!("git {sub} (work tree)"))
+                    .recursive(true)
+                    .truncating(true);
+                self.push_effect(index, e);
+            }
         }
     }
 

@@ -925,10 +925,53 @@ impl Analyzer {
                 self.push_effect(index, effect);
             }
             None => {
+                self.code_on_disk(index, &resolved, via);
                 let effect =
                     Effect::new(Kind::Exec, Target::Path(resolved), via).from_source(Source::File);
                 self.push_effect(index, effect);
             }
+        }
+    }
+
+    /// A script already on disk that this command runs (`sh x.sh`, `./x`, `python3 x.py`,
+    /// `. ~/.profile`): its code is analysed as if it were in the command line, where the
+    /// call may look at the disk. Shell scripts by the program that runs them or their
+    /// `#!` line; interpreter scripts as one-liners of that language.
+    fn code_on_disk(&mut self, index: usize, path: &str, via: &str) {
+        /// Largest script read.
+        const MAX_SCRIPT: u64 = 64 * 1024;
+        // Run by its own path, a file runs only with an execute bit (and a `#!` or as a
+        // shell script); a data file named in code is not a script.
+        if via == "run" && !self.disk.is_executable(path) {
+            return;
+        }
+        let Some(Ok(code)) = self.disk.read_file(path, MAX_SCRIPT) else {
+            return;
+        };
+        let shebang = code
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("#!"))
+            .map(|l| {
+                let mut words = l.split_whitespace();
+                let first = words.next().unwrap_or("").rsplit('/').next().unwrap_or("");
+                match first {
+                    "env" => words
+                        .find(|w| !w.starts_with('-'))
+                        .unwrap_or("")
+                        .to_string(),
+                    other => other.to_string(),
+                }
+            });
+        let runner = match via {
+            "run" => shebang.unwrap_or_else(|| "sh".into()),
+            other => other.to_string(),
+        };
+        let label = format!("{via} {path} (on disk)");
+        if SHELLS.contains(&runner.as_str()) || matches!(runner.as_str(), "source" | ".") {
+            self.script(&code, Some(&label), true);
+        } else if is_interpreter(&runner) {
+            self.interpreter_code(index, &code, &label);
         }
     }
 
