@@ -810,6 +810,10 @@ impl Subject {
                     }
                     _ => Vec::new(),
                 };
+                // What a writing tool puts there, when it says (`content`, `text`, `data`).
+                let written = ["content", "text", "data", "contents"]
+                    .iter()
+                    .find_map(|k| map.get(*k).and_then(Value::as_str));
                 for raw in strings {
                     if let Some(p) = self.file("arguments", raw, Access::Read, ctx) {
                         let kind = if matches!(key_l.as_str(), "destination" | "dest") {
@@ -817,7 +821,13 @@ impl Subject {
                         } else {
                             kind
                         };
-                        self.effect(kind, Target::Path(p), "");
+                        let e = self.effect(kind, Target::Path(p.clone()), "");
+                        if kind == Kind::Write
+                            && let Some(text) = written
+                        {
+                            *e = e.clone().with_content(text);
+                            self.settings_change(ctx, Some(p), settings::Change::Replace(text));
+                        }
                     }
                 }
             }

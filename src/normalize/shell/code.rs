@@ -285,6 +285,10 @@ const HOME_EXPRESSIONS: &[&str] = &[
     "Deno.env.get(\"HOME\")",
     "Deno.env.get('HOME')",
     "os.UserHomeDir()",
+    "Sys.getenv(\"HOME\")",
+    "Sys.getenv('HOME')",
+    "ENV[\"HOME\"]",
+    "$env(HOME)",
     "$HOME",
     "$env:USERPROFILE",
     "$env:HOME",
@@ -954,9 +958,13 @@ pub(super) fn path_literals(code: &str) -> Vec<String> {
                 k += 1;
             }
             match bytes.get(k) {
-                Some(b'+') | Some(b'.') => {
+                // `+`, `.`, Lua's `..`, Julia's `*`.
+                Some(b'+') | Some(b'.') | Some(b'*') => {
                     joiner = "+";
                     i = k + 1;
+                    if bytes.get(i) == Some(&b'.') {
+                        i += 1;
+                    }
                 }
                 Some(b'/') => {
                     joiner = "/";

@@ -69,6 +69,7 @@ impl Analyzer {
             "ln" => self.link(&cmd, &parsed),
             "patch" | "gpatch" => self.patch_effects(index, &cmd, &parsed, false),
             "sqlite3" if read_only_sql(&parsed.operands) => self.effects_of_reads_only(index),
+            "sqlite3" => self.sqlite_file_writes(index, &cmd, &parsed),
             "git" if parsed.subcommand() == Some("apply") => {
                 self.patch_effects(index, &cmd, &parsed, true)
             }
@@ -328,14 +329,7 @@ impl Analyzer {
             let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
             parsed.values_of(&names).next().cloned()
         };
-        let dry = [
-            "--check",
-            "--stat",
-            "--numstat",
-            "--summary",
-            "--dry-run",
-            "-R",
-        ];
+        let dry = ["--check", "--stat", "--numstat", "--summary", "--dry-run"];
         if dry.iter().any(|f| parsed.has(f)) && !parsed.has("--apply") {
             return;
         }
@@ -463,6 +457,26 @@ impl Analyzer {
                     .recursive(true)
                     .truncating(true);
                 self.push_effect(index, e);
+            }
+        }
+    }
+
+    /// `select writefile('PATH', ...)`: SQLite writes a file of its own.
+    fn sqlite_file_writes(&mut self, index: usize, cmd: &Command, parsed: &ParsedArgs) {
+        for statement in parsed.operands.iter().skip(1).filter(|a| !a.dynamic) {
+            let lower = statement.text.to_ascii_lowercase();
+            for (at, _) in lower.match_indices("writefile(").take(16) {
+                let rest = statement.text[at + 10..].trim_start();
+                let Some(quote) = rest.chars().next().filter(|c| matches!(c, '\'' | '"')) else {
+                    continue;
+                };
+                if let Some(path) = rest[1..].split(quote).next()
+                    && let Some(target) = self.target(&Arg::literal(path), cmd.cwd.as_deref())
+                {
+                    let e =
+                        Effect::new(Kind::Write, target, "sqlite3 writefile()").truncating(true);
+                    self.push_effect(index, e);
+                }
             }
         }
     }

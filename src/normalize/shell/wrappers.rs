@@ -989,7 +989,9 @@ impl Analyzer {
     fn follow_interpreter(&mut self, cmd: &Command, index: usize) {
         let flags: &[&str] = match cmd.program.as_str() {
             p if p.starts_with("python") => &["-c"],
-            "node" | "nodejs" | "deno" | "bun" => &["-e", "--eval", "-p", "--print"],
+            "node" | "nodejs" | "bun" => &["-e", "--eval", "-p", "--print"],
+            // `deno eval CODE`.
+            "deno" => &["-e", "--eval", "-p", "--print", "eval"],
             "php" => &["-r"],
             "lua" | "luajit" => &["-e"],
             _ => &["-e", "-E"],
@@ -1166,7 +1168,18 @@ pub(super) fn is_interpreter(program: &str) -> bool {
     program.starts_with("python")
         || matches!(
             program,
-            "perl" | "ruby" | "node" | "nodejs" | "php" | "deno" | "bun" | "lua" | "luajit"
+            "perl"
+                | "ruby"
+                | "node"
+                | "nodejs"
+                | "php"
+                | "deno"
+                | "bun"
+                | "lua"
+                | "luajit"
+                | "julia"
+                | "Rscript"
+                | "rscript"
         )
 }
 
