@@ -839,6 +839,14 @@ impl Subject {
                 let analysis = shell::analyze(code, env);
                 self.add_analysis(analysis);
             }
+            // Code execution tools (a notebook kernel, an IDE): Python unless they say.
+            if key_l == "code"
+                && let Value::String(code) = value
+            {
+                let quoted = code.replace('\'', "'\\''");
+                let analysis = shell::analyze(&format!("python3 -c '{quoted}'"), env);
+                self.add_analysis(analysis);
+            }
         }
     }
 

@@ -257,6 +257,21 @@ impl Analyzer {
             if spec.remote_paths
                 && let Some(host) = remote_host(&word.text)
             {
+                // `localhost:.claude/x` is this machine's `~/.claude/x`: a local path too.
+                if matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1")
+                    && let Some((_, path)) = word.text.split_once(':')
+                    && !word.dynamic
+                {
+                    let local = if path.starts_with('/') || path.starts_with('~') {
+                        path.to_string()
+                    } else {
+                        format!("~/{path}")
+                    };
+                    if let Some(target) = self.target(&Arg::literal(&local), cmd.cwd.as_deref()) {
+                        let e = Effect::new(kind, target, via.clone()).recursive(recursive);
+                        self.push_effect(index, e);
+                    }
+                }
                 let mut net = Effect::new(Kind::Net, Target::Name(host), via.clone());
                 net.send = matches!(kind, Kind::Write | Kind::Delete);
                 if kind != Kind::Delete {
