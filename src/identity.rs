@@ -85,6 +85,11 @@ pub fn home_dir(uid: u32) -> Option<String> {
 }
 
 fn nss_home(uid: u32) -> Option<String> {
+    nss_passwd_field(uid, |p| p.pw_dir)
+}
+
+/// One field of `uid`'s account entry, as the C library (NSS) has it.
+fn nss_passwd_field(uid: u32, field: fn(&libc::passwd) -> *mut libc::c_char) -> Option<String> {
     let mut size = 1024;
     while size <= MAX_ENTRY {
         let mut buf = vec![0 as libc::c_char; size];
@@ -97,12 +102,13 @@ fn nss_home(uid: u32) -> Option<String> {
             size *= 4;
             continue;
         }
-        if rc != 0 || result.is_null() || pwd.pw_dir.is_null() {
+        let value = field(&pwd);
+        if rc != 0 || result.is_null() || value.is_null() {
             return None;
         }
-        // SAFETY: pw_dir is a NUL-terminated string inside `buf`, alive here.
+        // SAFETY: the field is a NUL-terminated string inside `buf`, alive here.
         return Some(
-            unsafe { CStr::from_ptr(pwd.pw_dir) }
+            unsafe { CStr::from_ptr(value) }
                 .to_string_lossy()
                 .into_owned(),
         );
@@ -115,29 +121,7 @@ fn user_name(uid: u32) -> Option<String> {
 }
 
 fn nss_user_name(uid: u32) -> Option<String> {
-    let mut size = 1024;
-    while size <= MAX_ENTRY {
-        let mut buf = vec![0 as libc::c_char; size];
-        // SAFETY: zeroed passwd is a valid out-parameter for getpwuid_r.
-        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        // SAFETY: every pointer is valid for the stated sizes; the result points into `pwd`.
-        let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), size, &mut result) };
-        if rc == libc::ERANGE {
-            size *= 4;
-            continue;
-        }
-        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
-            return None;
-        }
-        // SAFETY: pw_name is a NUL-terminated string inside `buf`, alive here.
-        return Some(
-            unsafe { CStr::from_ptr(pwd.pw_name) }
-                .to_string_lossy()
-                .into_owned(),
-        );
-    }
-    None
+    nss_passwd_field(uid, |p| p.pw_name)
 }
 
 fn group_name(gid: u32) -> Option<String> {

@@ -91,6 +91,19 @@ pub fn locate(flag: Option<&Path>) -> Result<Option<PathBuf>, Diagnostic> {
         })
 }
 
+impl Gate {
+    /// [`locate`] the policy for `flag`, then [`Gate::load`] it: a managed deployment
+    /// without its policy is a load error like any other.
+    pub fn load_located(
+        flag: Option<&Path>,
+        ctx: Context,
+        strict: bool,
+    ) -> Result<Gate, Vec<Diagnostic>> {
+        let path = locate(flag).map_err(|d| vec![d])?;
+        Gate::load(path.as_deref(), ctx, strict)
+    }
+}
+
 /// Read a policy file's text.
 pub fn read_policy(file: &Path, text: &str) -> (Policy, Vec<Diagnostic>) {
     let name = file.display().to_string();

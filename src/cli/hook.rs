@@ -9,7 +9,7 @@ use crate::journal::store::{self, Outcome};
 use crate::journal::{Paths, hmac_sha256_hex, redact};
 use crate::normalize::Context;
 use crate::pack::Decision;
-use crate::policy::{self, Gate};
+use crate::policy::Gate;
 use crate::protocol::{self, EventKind, HookEvent};
 use crate::sanitize;
 use std::io::{Read, Write};
@@ -24,9 +24,7 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
     let env_deadline = crate::deployment::current()
         .var("TOOLGATE_DEADLINE_MS")
         .and_then(|v| v.into_string().ok()?.parse::<u64>().ok());
-    let gate = policy::locate(policy)
-        .map_err(|d| vec![d])
-        .and_then(|path| Gate::load(path.as_deref(), Context::with_journal(journal), false));
+    let gate = Gate::load_located(policy, Context::with_journal(journal), false);
     let limits = gate.as_ref().map(|g| g.policy.limits).unwrap_or_default();
     let deadline = env_deadline.unwrap_or(limits.deadline_ms).clamp(1, 600_000);
     failsafe::start_watchdog(Duration::from_millis(deadline));

@@ -512,15 +512,8 @@ fn ship(conn: &rusqlite::Connection, paths: &Paths, policy: Option<&Path>, a: Sh
 /// Rule severities from the policy's packs, for SIEM events; without a loadable policy the
 /// decision stands in (and the user is told why).
 pub(super) fn severities(policy: Option<&Path>) -> Severities {
-    let loaded = crate::policy::locate(policy)
-        .map_err(|d| vec![d])
-        .and_then(|path| {
-            crate::policy::Gate::load(
-                path.as_deref(),
-                crate::normalize::Context::from_env(),
-                false,
-            )
-        });
+    let loaded =
+        crate::policy::Gate::load_located(policy, crate::normalize::Context::from_env(), false);
     match loaded {
         Ok(gate) => Severities(
             gate.engine
@@ -718,15 +711,8 @@ fn print_rows(rows: &[Record], format: Format) {
 
 fn print_rule_use(used: &[query::RuleUse], policy: Option<&Path>, format: Format) {
     let fired: std::collections::HashSet<&str> = used.iter().map(|u| u.rule.as_str()).collect();
-    let loaded = crate::policy::locate(policy)
-        .map_err(|d| vec![d])
-        .and_then(|path| {
-            crate::policy::Gate::load(
-                path.as_deref(),
-                crate::normalize::Context::from_env(),
-                false,
-            )
-        });
+    let loaded =
+        crate::policy::Gate::load_located(policy, crate::normalize::Context::from_env(), false);
     let never: Vec<String> = match loaded {
         Ok(gate) => gate
             .engine

@@ -17,7 +17,7 @@ mod test;
 use crate::exit;
 use crate::normalize::Context;
 use crate::pack::Diagnostic;
-use crate::policy::{self, Gate};
+use crate::policy::Gate;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -237,13 +237,10 @@ pub fn run() -> ExitCode {
 
 /// Load the gate for a human-facing command, printing diagnostics on failure.
 fn load_gate(policy: Option<&std::path::Path>, ctx: Context) -> Result<Gate, u8> {
-    policy::locate(policy)
-        .map_err(|d| vec![d])
-        .and_then(|path| Gate::load(path.as_deref(), ctx, true))
-        .map_err(|diagnostics| {
-            print_diagnostics(&diagnostics);
-            exit::FAILURE
-        })
+    Gate::load_located(policy, ctx, true).map_err(|diagnostics| {
+        print_diagnostics(&diagnostics);
+        exit::FAILURE
+    })
 }
 
 fn print_diagnostics(diagnostics: &[Diagnostic]) {
