@@ -691,6 +691,18 @@ impl Subject {
                             shell::analyze_planted(&code, &format!("notebook cell in {p}"), &env);
                         self.add_analysis(analysis);
                     }
+                    // The cell's own code runs when the notebook runs: read it as Python
+                    // (its `!` lines are shell, above).
+                    if p.to_ascii_lowercase().ends_with(".ipynb") {
+                        let python: String = new_source
+                            .lines()
+                            .filter(|l| !l.trim_start().starts_with(['!', '%']))
+                            .collect::<Vec<_>>()
+                            .join("\n");
+                        let quoted = python.replace('\'', "'\\''");
+                        let analysis = shell::analyze(&format!("python3 -c '{quoted}'"), &env);
+                        self.add_analysis(analysis);
+                    }
                 }
                 self.text("new_source", new_source);
             }

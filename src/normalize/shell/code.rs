@@ -255,6 +255,44 @@ fn recipes_of(makefile: &str, targets: &[String]) -> String {
     out
 }
 
+/// Files a sed script writes with its `w FILE` command or the `s///w FILE` flag (the file
+/// name runs to the end of the line).
+fn sed_written_files(script: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in script.lines() {
+        for command in line.split(';') {
+            let t = command.trim_start();
+            // An address first: a line number, `$`, or a /regex/.
+            let t = t.trim_start_matches(|c: char| c.is_ascii_digit() || c == '$' || c == ',');
+            let t = match t.strip_prefix('/') {
+                Some(rest) => rest.split_once('/').map_or("", |(_, after)| after),
+                None => t,
+            }
+            .trim_start();
+            let file = if let Some(rest) = t.strip_prefix('w').or_else(|| t.strip_prefix('W')) {
+                rest.strip_prefix([' ', '\t']).map(str::trim)
+            } else if t.starts_with('s') && t.len() > 2 {
+                // `s/a/b/gw FILE`: after the third delimiter, flags then `w`.
+                let delim = t[1..].chars().next().unwrap_or('/');
+                let parts: Vec<&str> = t[1 + delim.len_utf8()..].splitn(3, delim).collect();
+                parts.get(2).and_then(|flags| {
+                    let at = flags.find('w')?;
+                    flags[..at]
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric())
+                        .then(|| flags[at + 1..].trim())
+                })
+            } else {
+                None
+            };
+            if let Some(f) = file.filter(|f| !f.is_empty() && out.len() < 16) {
+                out.push(f.to_string());
+            }
+        }
+    }
+    out
+}
+
 /// Expressions that mean the home directory, in the languages one-liners are written in.
 const HOME_EXPRESSIONS: &[&str] = &[
     "os.path.expanduser('~')",
@@ -375,7 +413,7 @@ impl Analyzer {
     pub(super) fn follow_program_code(&mut self, cmd: &Command, index: usize) {
         match cmd.program.as_str() {
             "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => self.follow_awk(cmd, index),
-            "sed" | "gsed" => self.follow_sed(cmd),
+            "sed" | "gsed" => self.follow_sed(cmd, index),
             "vim" | "vi" | "nvim" | "ex" | "view" | "gvim" => self.follow_vim(cmd),
             "osascript" => {
                 for pair in cmd.args.windows(2) {
@@ -529,7 +567,7 @@ impl Analyzer {
         }
     }
 
-    fn follow_sed(&mut self, cmd: &Command) {
+    fn follow_sed(&mut self, cmd: &Command, index: usize) {
         let mut scripts: Vec<&Arg> = Vec::new();
         let mut i = 0;
         let mut explicit = false;
@@ -551,6 +589,11 @@ impl Analyzer {
         for script in scripts {
             for code in sed_exec_code(&script.text) {
                 self.script(&code, Some("sed e"), false);
+            }
+            for file in sed_written_files(&script.text) {
+                if let Some(target) = self.target(&Arg::literal(&file), cmd.cwd.as_deref()) {
+                    self.push_effect(index, Effect::new(Kind::Write, target, "sed w"));
+                }
             }
         }
     }
@@ -1134,5 +1177,21 @@ mod tests {
         assert_eq!(sed_exec_code("s/x/rm -rf ~/e"), ["rm -rf ~"]);
         assert_eq!(sed_exec_code("1e touch y"), ["touch y"]);
         assert!(sed_exec_code("s/a/b/g").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod sed_tests {
+    use super::sed_written_files;
+
+    #[test]
+    fn sed_scripts_name_the_files_they_write() {
+        assert_eq!(sed_written_files("w /tmp/out"), ["/tmp/out"]);
+        assert_eq!(sed_written_files("1,$ W /tmp/a b"), ["/tmp/a b"]);
+        assert_eq!(sed_written_files("/x/w /tmp/x"), ["/tmp/x"]);
+        assert_eq!(sed_written_files("s/a/b/gw /tmp/s"), ["/tmp/s"]);
+        assert_eq!(sed_written_files("s|a|b|w /tmp/p"), ["/tmp/p"]);
+        assert!(sed_written_files("s/w/v/g").is_empty());
+        assert!(sed_written_files("/wx/p; s/a/b/").is_empty());
     }
 }
