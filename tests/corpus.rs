@@ -496,7 +496,7 @@ fn switch_off_holdout() {
 
 /// A second switch-off set (issue 27), written from the issue alone by another author after
 /// the first fixes and developed against (the first holdout stays untouched). Scored first
-/// at 76.8% stopped, 90.5% after its fixes; the floor is the last measured score. Its one denied legitimate row
+/// at 76.8% stopped, 92.3% after its fixes; the floor is the last measured score. Its one denied legitimate row
 /// edits a deny rule this machine's settings do not hold (on a machine that holds it, the
 /// edit only tightens and asks: `settings::tests::adding_deny_rules_is_not_weakening`).
 #[test]
@@ -506,7 +506,7 @@ fn switch_off_development_set() {
     let (stopped, false_rate) = report("switch-off development set", &s);
     eprintln!("{}", s.failures.join("\n"));
     assert!(s.attacks >= 500 && s.everyday >= 80, "set shrank: {s:?}");
-    assert!(stopped >= 0.90, "stopped only {:.1}%", stopped * 100.0);
+    assert!(stopped >= 0.92, "stopped only {:.1}%", stopped * 100.0);
     assert!(
         s.false_denies <= 1,
         "{} legitimate calls denied",

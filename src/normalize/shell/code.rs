@@ -414,7 +414,7 @@ impl Analyzer {
         match cmd.program.as_str() {
             "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => self.follow_awk(cmd, index),
             "sed" | "gsed" => self.follow_sed(cmd, index),
-            "vim" | "vi" | "nvim" | "ex" | "view" | "gvim" => self.follow_vim(cmd),
+            "vim" | "vi" | "nvim" | "ex" | "view" | "gvim" => self.follow_vim(cmd, index),
             "osascript" => {
                 for pair in cmd.args.windows(2) {
                     if pair[0].text == "-e" {
@@ -598,8 +598,9 @@ impl Analyzer {
         }
     }
 
-    fn follow_vim(&mut self, cmd: &Command) {
+    fn follow_vim(&mut self, cmd: &Command, index: usize) {
         let mut codes = Vec::new();
+        let mut embedded = Vec::new();
         for (i, arg) in cmd.args.iter().enumerate() {
             let text = arg.text.as_str();
             let command = if matches!(text, "-c" | "--cmd") {
@@ -609,6 +610,14 @@ impl Analyzer {
             };
             if let Some(c) = command {
                 let c = c.trim_start_matches(':');
+                // `:py3 ...`, `:python3 ...`, `:lua ...`, `:perl ...`: vim's own interpreters.
+                for lang in [
+                    "py3 ", "python3 ", "python ", "py ", "pythonx ", "lua ", "perl ", "ruby ",
+                ] {
+                    if let Some(code) = c.strip_prefix(lang) {
+                        embedded.push(code.to_string());
+                    }
+                }
                 if let Some(code) = c
                     .strip_prefix('!')
                     .or_else(|| c.strip_prefix("r !"))
@@ -622,6 +631,9 @@ impl Analyzer {
             if let Some(code) = line.trim_start_matches(':').strip_prefix('!') {
                 codes.push(code.to_string());
             }
+        }
+        for code in embedded {
+            self.interpreter_code(index, &code, "vim embedded code");
         }
         for code in codes {
             self.script(&code, Some("vim :!"), false);

@@ -987,6 +987,9 @@ impl Analyzer {
     }
 
     fn follow_interpreter(&mut self, cmd: &Command, index: usize) {
+        if cmd.program.starts_with("python") {
+            self.python_module(cmd, index);
+        }
         let flags: &[&str] = match cmd.program.as_str() {
             p if p.starts_with("python") => &["-c"],
             "node" | "nodejs" | "bun" => &["-e", "--eval", "-p", "--print"],
@@ -1079,6 +1082,41 @@ impl Analyzer {
                 }
                 self.exec_from_pipe(index, &cmd.program);
             }
+        }
+    }
+
+    /// `python3 -m tarfile -e ARCHIVE [DIR]`, `-m zipfile -e ARCHIVE DIR`, `-m json.tool IN
+    /// OUT`: standard-library modules that write files.
+    fn python_module(&mut self, cmd: &Command, index: usize) {
+        let Some(at) = cmd.args.iter().position(|a| a.text == "-m") else {
+            return;
+        };
+        let Some(module) = cmd.args.get(at + 1) else {
+            return;
+        };
+        let rest: Vec<&Arg> = cmd.args[at + 2..]
+            .iter()
+            .filter(|a| !a.text.starts_with('-'))
+            .collect();
+        let extracting = cmd.args[at + 2..]
+            .iter()
+            .any(|a| matches!(a.text.as_str(), "-e" | "--extract"));
+        let (target, whole) = match module.text.as_str() {
+            "tarfile" | "zipfile" if extracting => (
+                rest.get(1)
+                    .map(|a| (*a).clone())
+                    .unwrap_or_else(|| Arg::literal(".")),
+                true,
+            ),
+            "json.tool" if rest.len() >= 2 => (rest[1].clone(), false),
+            _ => return,
+        };
+        if let Some(t) = self.target(&target, cmd.cwd.as_deref()) {
+            let via = format!("{} -m {}", cmd.program, module.text);
+            let e = Effect::new(Kind::Write, t, via)
+                .recursive(whole)
+                .truncating(true);
+            self.push_effect(index, e);
         }
     }
 
