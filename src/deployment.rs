@@ -229,6 +229,10 @@ pub fn find_marker(folder: &Path, files: &[PathBuf]) -> Option<Marker> {
 /// Whether a managed settings file runs toolgate as a hook (a `command` naming toolgate).
 fn registers_toolgate(file: &Path) -> bool {
     use std::io::Read;
+    // A regular file only: opening a FIFO would wait for a writer.
+    if !std::fs::metadata(file).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let Ok(f) = std::fs::File::open(file) else {
         return false;
     };

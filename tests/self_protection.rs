@@ -380,3 +380,21 @@ fn scripts_already_on_disk_are_read_when_run() {
         assert_eq!(home.bash(command).decision(), "pass", "{command}");
     }
 }
+
+/// A FIFO planted where the settings file should be does not make the gate wait for a
+/// writer (it is not a file to compare with): the call is judged, not cut off by the
+/// deadline (which would block it as a failure).
+#[test]
+fn a_fifo_in_place_of_settings_does_not_hang_the_gate() {
+    let home = Home::new();
+    let file = home.path(".claude/settings.json");
+    std::fs::remove_file(&file).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let a = home.hook("Write", json!({"file_path": file, "content": "{}"}));
+    assert_eq!(a.decision(), "ask", "{}", a.stderr);
+    assert!(a.stdout.contains("claude-settings-other"), "{}", a.stdout);
+}

@@ -154,10 +154,12 @@ impl Disk {
         use std::io::Read;
         let real = self.locate(path)?;
         let read = || -> std::io::Result<String> {
-            let file = std::fs::File::open(&real)?;
-            if !file.metadata()?.is_file() {
+            // Before opening: opening a FIFO planted where a settings file should be would
+            // wait for a writer.
+            if !std::fs::metadata(&real)?.is_file() {
                 return Err(std::io::ErrorKind::InvalidInput.into());
             }
+            let file = std::fs::File::open(&real)?;
             let mut text = String::new();
             file.take(max).read_to_string(&mut text)?;
             Ok(text)
