@@ -286,15 +286,21 @@ fn a_missing_managed_policy_fails_closed() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
+/// `toolgate policy sign --key KEY POLICY`, as run.
+fn sign_command(key: &Path, policy: &Path) -> std::process::Output {
+    Command::new(bin())
+        .args(["policy", "sign", "--key"])
+        .arg(key)
+        .arg(policy)
+        .output()
+        .unwrap()
+}
+
+/// Write `policy.toml` in `dir` and sign it; signing must succeed.
 fn sign(dir: &Path, key: &Path, policy_text: &str) {
     let policy = dir.join("policy.toml");
     write(&policy, policy_text);
-    let out = Command::new(bin())
-        .args(["policy", "sign", "--key"])
-        .arg(key)
-        .arg(&policy)
-        .output()
-        .unwrap();
+    let out = sign_command(key, &policy);
     assert!(
         out.status.success(),
         "{}",
@@ -336,12 +342,7 @@ fn an_older_signed_policy_is_refused_and_an_expired_one_fails_closed() {
         &deployed.join("policy.toml"),
         "[limits]\ndeadline_ms = 3000\n",
     );
-    let out = Command::new(bin())
-        .args(["policy", "sign", "--key"])
-        .arg(&key)
-        .arg(deployed.join("policy.toml"))
-        .output()
-        .unwrap();
+    let out = sign_command(&key, &deployed.join("policy.toml"));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("serial"));
 
@@ -371,12 +372,7 @@ fn an_older_signed_policy_is_refused_and_an_expired_one_fails_closed() {
         &deployed.join("policy.toml"),
         "serial = 8\nexpires = \"tomorrow\"\n",
     );
-    let out = Command::new(bin())
-        .args(["policy", "sign", "--key"])
-        .arg(&key)
-        .arg(deployed.join("policy.toml"))
-        .output()
-        .unwrap();
+    let out = sign_command(&key, &deployed.join("policy.toml"));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM-DD"));
     let (code, stderr) = hook("ls");
