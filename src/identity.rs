@@ -116,7 +116,7 @@ fn nss_passwd_field(uid: u32, field: fn(&libc::passwd) -> *mut libc::c_char) -> 
     None
 }
 
-fn user_name(uid: u32) -> Option<String> {
+pub fn user_name(uid: u32) -> Option<String> {
     from_files("passwd", "/etc/passwd", uid).or_else(|| nss_user_name(uid))
 }
 

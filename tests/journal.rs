@@ -1,89 +1,12 @@
 //! The journal through the real binary: concurrent hooks, tampering, redaction on disk,
 //! locks, unwritable paths and corrupt files.
 
-use assert_cmd::Command;
+#[path = "common/journal_env.rs"]
+mod journal_env;
+
+use journal_env::*;
 use serde_json::json;
-use std::os::unix::io::AsRawFd;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("state/journal.db")
-    }
-    fn tmp(&self) -> PathBuf {
-        let t = self.dir.path().join("tmp");
-        std::fs::create_dir_all(&t).unwrap();
-        t
-    }
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("toolgate").unwrap();
-        c.env("HOME", "/home/dev")
-            .env("TMPDIR", self.tmp())
-            .env("USER", "alice")
-            .env("TOOLGATE_JOURNAL", self.db())
-            .env_remove("TOOLGATE_POLICY")
-            .env_remove("TOOLGATE_TEST_FAULT");
-        c
-    }
-    fn hook(&self, tool: &str, input: serde_json::Value) -> (i32, String) {
-        let event = json!({
-            "hook_event_name": "PreToolUse", "session_id": "sess-1", "cwd": "/home/dev/project",
-            "tool_name": tool, "tool_input": input, "tool_use_id": "toolu_x",
-        });
-        let out = self
-            .cmd()
-            .arg("hook")
-            .write_stdin(event.to_string())
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-    fn journal(&self, args: &[&str]) -> (i32, String, String) {
-        let out = self.cmd().arg("journal").args(args).output().unwrap();
-        (
-            out.status.code().unwrap(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-    fn rows(&self) -> Vec<serde_json::Value> {
-        let (code, out, err) = self.journal(&["export"]);
-        assert_eq!(code, 0, "{err}");
-        out.lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-    fn verify(&self) -> (i32, String) {
-        let (code, out, err) = self.journal(&["verify"]);
-        (code, format!("{out}{err}"))
-    }
-}
-
-fn all_bytes_under(dir: &Path) -> Vec<u8> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = entry.path();
-        if p.is_dir() {
-            out.extend(all_bytes_under(&p));
-        } else {
-            out.extend(std::fs::read(&p).unwrap_or_default());
-        }
-    }
-    out
-}
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
@@ -204,18 +127,6 @@ fn sixty_four_concurrent_hooks_are_all_recorded_and_the_chain_verifies() {
     assert!(out.contains("64 records verify"), "{out}");
 }
 
-fn populate(env: &Env, n: usize) {
-    for i in 0..n {
-        env.hook("Bash", json!({"command": format!("echo {i}")}));
-    }
-    assert_eq!(env.verify().0, 0);
-}
-
-fn sql(env: &Env, statement: &str) {
-    let conn = rusqlite::Connection::open(env.db()).unwrap();
-    conn.execute_batch(statement).unwrap();
-}
-
 /// Five verified records, then `statement` run behind toolgate's back: verification must
 /// fail; returns what it said.
 fn verify_after_tampering(statement: &str) -> String {
@@ -225,11 +136,6 @@ fn verify_after_tampering(statement: &str) -> String {
     let (code, out) = env.verify();
     assert_eq!(code, 1, "{out}");
     out
-}
-
-/// A harmless Bash call, for tests about where records go rather than what is decided.
-fn ls_event() -> String {
-    json!({"hook_event_name": "PreToolUse", "cwd": "/", "tool_name": "Bash", "tool_input": {"command": "ls"}}).to_string()
 }
 
 #[test]
@@ -250,7 +156,7 @@ fn an_inserted_record_is_found() {
     let out = verify_after_tampering("UPDATE decisions SET seq = seq + 100 WHERE seq >= 3; UPDATE decisions SET seq = seq - 99 WHERE seq >= 100;
                INSERT INTO decisions SELECT 3, time_us, time, event, session_id, tool_use_id, agent_id, permission_mode, user, host,
                cwd, tool_name, 'allow', rules, reason, policy_revision, toolgate_version, input_redacted, input_sha256, redactions,
-               eval_us, hash, hash, role, ignored_env FROM decisions WHERE seq = 2;");
+               eval_us, hash, hash, role, ignored_env, origin FROM decisions WHERE seq = 2;");
     assert!(out.contains("record #3"), "{out}");
 }
 
@@ -362,18 +268,6 @@ fn planted_secrets_and_patient_identifiers_never_reach_disk() {
     }
 }
 
-fn hold_lock(env: &Env) -> std::fs::File {
-    std::fs::create_dir_all(env.db().parent().unwrap()).unwrap();
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(env.db().with_extension("db.lock"))
-        .unwrap();
-    // SAFETY: locking our own descriptor.
-    assert_eq!(unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) }, 0);
-    f
-}
-
 #[test]
 fn a_locked_journal_spools_without_changing_or_delaying_the_decision() {
     let env = Env::new();
@@ -455,7 +349,19 @@ fn a_record_that_can_be_written_nowhere_is_counted_as_lost() {
     let (_, out, _) = env.journal(&["stats", "--format", "json"]);
     let stats: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(stats["counters"]["lost"], 1);
-    assert_eq!(stats["total"], 1);
+    // The one record written, and the marker that says one could not be.
+    assert_eq!(stats["total"], 2);
+    let rows = env.rows();
+    assert_eq!(rows[1]["event"], "journal-lost");
+    let (code, out) = env.verify();
+    assert_eq!(code, 1, "a lost record is damage until acknowledged: {out}");
+    assert!(
+        out.contains("DAMAGED") && out.contains("could be written neither"),
+        "{out}"
+    );
+    let (code, out, _) = env.journal(&["repair"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(env.verify().0, 0);
 }
 
 #[test]
@@ -488,8 +394,22 @@ fn a_corrupt_database_is_kept_aside_and_a_fresh_journal_started() {
         .flatten()
         .any(|e| e.file_name().to_string_lossy().contains("corrupt-"));
     assert!(kept, "the corrupt file was kept");
+    // A replaced database fails verification until an administrator acknowledges it.
+    let (code, out) = env.verify();
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("DAMAGED") && out.contains("not readable"),
+        "{out}"
+    );
+    let (code, out, err) = env.journal(&["repair"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("acknowledged #"), "{out}");
     let (code, out) = env.verify();
     assert_eq!(code, 0, "{out}");
+    assert!(out.contains("acknowledged by `journal repair`"), "{out}");
+    let repair = env.rows().into_iter().last().unwrap();
+    assert_eq!(repair["event"], "journal-repair");
+    assert_eq!(repair["user"], whoami(), "the repair names who ran it");
 }
 
 #[test]

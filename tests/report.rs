@@ -99,6 +99,84 @@ fn report_is_self_contained_and_escaped() {
 }
 
 #[test]
+fn report_states_its_filters_the_chain_head_and_what_it_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    journal_with_calls(dir.path());
+    // More denials than the report lists.
+    for n in 0..27 {
+        toolgate(dir.path())
+            .arg("hook")
+            .write_stdin(
+                json!({"hook_event_name": "PreToolUse", "session_id": "s", "tool_use_id": format!("d{n}"),
+                       "cwd": "/home/dev/p", "tool_name": "Bash", "tool_input": {"command": "rm -rf /"}})
+                .to_string(),
+            )
+            .assert()
+            .code(2);
+    }
+    let anchor = toolgate(dir.path())
+        .args(["journal", "anchor"])
+        .output()
+        .unwrap();
+    let anchor: serde_json::Value = serde_json::from_slice(&anchor.stdout).unwrap();
+    let html = dir.path().join("filtered.html");
+    toolgate(dir.path())
+        .args(["journal", "report", "--tool", "Bash", "--html"])
+        .arg(&html)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        text.contains("<b>tool</b> = <code>Bash</code>"),
+        "the filter is stated"
+    );
+    assert!(
+        text.contains("The journal holds records from"),
+        "the full period"
+    );
+    let head = format!("record <b>#{}</b>", anchor["seq"]);
+    assert!(text.contains(&head) && text.contains(anchor["hash"].as_str().unwrap()));
+    assert!(
+        text.contains("The latest 25 of 30 denials are shown"),
+        "the cut list says so"
+    );
+    assert!(text.contains("Chain verified"));
+
+    // Patient data counted by call as well as by kind (the Write call holds three kinds).
+    let all = dir.path().join("all.html");
+    toolgate(dir.path())
+        .args(["journal", "report", "--html"])
+        .arg(&all)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&all).unwrap();
+    let by_call = text.split("id=\"findings-by-event\"").nth(1).unwrap();
+    assert!(
+        by_call.contains("<td>phi</td><td class=\"n\">1</td>"),
+        "{by_call}"
+    );
+
+    // Damage nobody acknowledged: the report does not say "verified".
+    std::fs::remove_file(dir.path().join("journal.db.head")).unwrap();
+    toolgate(dir.path())
+        .arg("hook")
+        .write_stdin(json!({"hook_event_name": "PreToolUse", "cwd": "/", "tool_name": "Bash", "tool_input": {"command": "ls"}}).to_string())
+        .assert()
+        .code(0);
+    toolgate(dir.path())
+        .args(["journal", "report", "--html"])
+        .arg(&all)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&all).unwrap();
+    assert!(
+        !text.contains("Chain verified"),
+        "damage is not a verified chain"
+    );
+    assert!(text.contains("damage not yet acknowledged") && text.contains("head file was missing"));
+}
+
+#[test]
 fn report_shows_a_broken_chain() {
     let dir = tempfile::tempdir().unwrap();
     journal_with_calls(dir.path());

@@ -434,6 +434,11 @@ fn frames(mut data: &[u8]) -> Vec<String> {
     out
 }
 
+/// A chain anchor `journal ship` sends after each batch (MSGID `anchor`).
+fn is_anchor(message: &str) -> bool {
+    message.split(' ').nth(5) == Some("anchor")
+}
+
 fn sd_param<'a>(message: &'a str, name: &str) -> Option<&'a str> {
     let start = message.find(&format!(" {name}=\""))? + name.len() + 3;
     let end = message[start..].find('"')? + start;
@@ -457,7 +462,8 @@ fn ship_frames_rfc5424_over_tcp_and_confirms_each_batch() {
         drop(first);
         listener.set_nonblocking(false).unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
-        while received.len() < 7 && Instant::now() < deadline {
+        let records = |r: &Vec<String>| r.iter().filter(|m| !is_anchor(m)).count();
+        while records(&received) < 7 && Instant::now() < deadline {
             let (mut conn, _) = listener.accept().unwrap();
             let mut data = Vec::new();
             conn.read_to_end(&mut data).unwrap();
@@ -494,7 +500,26 @@ fn ship_frames_rfc5424_over_tcp_and_confirms_each_batch() {
         report["retries"].as_u64().unwrap() >= 1,
         "the dropped batch was retried"
     );
-    let received = server.join().unwrap();
+    let (anchors, received): (Vec<String>, Vec<String>) = server
+        .join()
+        .unwrap()
+        .into_iter()
+        .partition(|m| is_anchor(m));
+    // Each confirmed batch ends with the chain's anchor, the last one the journal's own.
+    assert_eq!(anchors.len(), 3, "{anchors:?}");
+    let anchor: Value = serde_json::from_slice(
+        &j.toolgate()
+            .args(["journal", "anchor"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        sd_param(anchors.last().unwrap(), "anchor"),
+        anchor["anchor"].as_str()
+    );
+    assert_eq!(sd_param(anchors.last().unwrap(), "records"), Some("7"));
     let seqs: Vec<&str> = received
         .iter()
         .map(|m| sd_param(m, "seq").unwrap())
@@ -692,12 +717,17 @@ input(type="imtcp" port="{port}" address="127.0.0.1" ruleset="in")
         }
     }
 
-    /// Lines received so far, once `n` have arrived (or the wait runs out).
+    /// Record lines received so far (anchors left out), once `n` have arrived (or the wait
+    /// runs out).
     fn received(&self, n: usize) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let text = std::fs::read_to_string(self.dir.join("received.log")).unwrap_or_default();
-            let lines: Vec<String> = text.lines().map(str::to_string).collect();
+            let lines: Vec<String> = text
+                .lines()
+                .filter(|l| l.split('\t').nth(1) != Some("anchor"))
+                .map(str::to_string)
+                .collect();
             if lines.len() >= n || Instant::now() > deadline {
                 return lines;
             }

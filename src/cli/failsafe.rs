@@ -16,8 +16,86 @@ pub fn screening_output() {
     SCREENING_OUTPUT.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 
-/// Async-signal-safe: the failure answer for the event being handled, then exit.
+/// The record the fail-closed path writes to the spool: a file name made and checked ahead,
+/// and the record's JSON before and after its reason, so writing it needs only open(2),
+/// write(2) and close(2), which are async-signal-safe.
+struct PendingRecord {
+    path: std::ffi::CString,
+    before_reason: Vec<u8>,
+    after_reason: Vec<u8>,
+}
+
+static PENDING: std::sync::atomic::AtomicPtr<PendingRecord> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
+/// Arm (or re-arm, with more detail) the record a failure writes. `json` is the record with
+/// `slot` where the reason goes.
+pub fn arm_record(path: &std::path::Path, json: &str, slot: &str) {
+    use std::os::unix::ffi::OsStrExt;
+    let (Some(at), Ok(path)) = (
+        json.find(slot),
+        std::ffi::CString::new(path.as_os_str().as_bytes()),
+    ) else {
+        return;
+    };
+    let pending = Box::new(PendingRecord {
+        path,
+        before_reason: json.as_bytes()[..at].to_vec(),
+        after_reason: json.as_bytes()[at + slot.len()..].to_vec(),
+    });
+    // The earlier one is leaked: a handler may be reading it, and the process is short-lived.
+    PENDING.store(Box::into_raw(pending), std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Async-signal-safe: write the armed record with `reason` (JSON-safe text), if one is armed.
+fn write_record(reason: &[u8]) {
+    let pending = PENDING.load(std::sync::atomic::Ordering::SeqCst);
+    if pending.is_null() {
+        return;
+    }
+    // SAFETY: the pointer came from Box::into_raw and is never freed; open/write/close are
+    // async-signal-safe.
+    unsafe {
+        let p = &*pending;
+        let fd = libc::open(
+            p.path.as_ptr(),
+            libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_CLOEXEC | libc::O_NOFOLLOW,
+            0o600,
+        );
+        if fd < 0 {
+            return;
+        }
+        for part in [&p.before_reason[..], reason, &p.after_reason[..]] {
+            libc::write(fd, part.as_ptr().cast(), part.len());
+        }
+        libc::close(fd);
+    }
+}
+
+/// After the call's own record is written, the deadline no longer applies: what is left is
+/// writing the answer the record states.
+pub fn stop_watchdog() {
+    let off = libc::itimerval {
+        it_interval: libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+        it_value: libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+    };
+    // SAFETY: a valid struct; a zero value disarms the timer.
+    unsafe {
+        libc::setitimer(libc::ITIMER_REAL, &off, std::ptr::null_mut());
+    }
+}
+
+/// Async-signal-safe: record the failure, give the failure answer for the event being
+/// handled, then exit.
 fn fail_closed(message: &[u8]) -> ! {
+    let reason = message.strip_suffix(b"\n").unwrap_or(message);
+    write_record(reason);
     // SAFETY: write(2) and _exit(2) are async-signal-safe; the statics are 'static bytes.
     unsafe {
         if SCREENING_OUTPUT.load(std::sync::atomic::Ordering::SeqCst) {
@@ -41,6 +119,11 @@ pub fn install() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
+        // JSON-safe (it goes into the record as is): a file name could hold a quote.
+        let place: String = place
+            .chars()
+            .filter(|c| !matches!(c, '"' | '\\') && !c.is_control())
+            .collect();
         let message = format!(
             "toolgate: internal error{place}; the call was blocked because toolgate fails closed.\n"
         );

@@ -24,13 +24,17 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
     let env_deadline = crate::deployment::current()
         .var("TOOLGATE_DEADLINE_MS")
         .and_then(|v| v.into_string().ok()?.parse::<u64>().ok());
-    let gate = Gate::load_located(policy, Context::with_journal(journal), false);
+    let journal_flag = journal;
+    let journal = Paths::locate(journal);
+    if let Some(paths) = &journal {
+        arm_failsafe_record(paths, None, None);
+    }
+    let gate = Gate::load_located(policy, Context::with_journal(journal_flag), false);
     let limits = gate.as_ref().map(|g| g.policy.limits).unwrap_or_default();
     let deadline = env_deadline.unwrap_or(limits.deadline_ms).clamp(1, 600_000);
     failsafe::start_watchdog(Duration::from_millis(deadline));
     failsafe::cap_memory();
     crate::normalize::shell::parse_inline();
-    let journal = Paths::locate(journal);
     let gate: &'static Gate = match gate {
         // Leaked: the process exits right after the answer, and freeing the compiled
         // packs cost more than a tenth of a short call.
@@ -61,8 +65,6 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
     if post {
         failsafe::screening_output();
     }
-    // After the event is read, so a failure on a PostToolUse event is tested too.
-    failsafe::inject_test_fault();
     let event = match bytes
         .as_ref()
         .map_err(Clone::clone)
@@ -80,6 +82,11 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
             return block(&reason);
         }
     };
+    if let Some(paths) = &journal {
+        arm_failsafe_record(paths, Some(&event), Some(gate));
+    }
+    // After the event is read, so a failure on a PostToolUse event is tested too.
+    failsafe::inject_test_fault();
     if event.kind == EventKind::PostToolUse {
         let size = bytes.as_ref().map_or(0, Vec::len);
         return post_tool_use(gate, journal.as_ref(), &event, size, started);
@@ -105,7 +112,9 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
     }
     if let Some(paths) = &journal {
         let record = build_record(gate, paths, &event, &verdict, &reason, started, digest);
-        match store::append(paths, record, gate.policy.journal.fsync) {
+        let outcome = store::append(paths, record, gate.policy.journal.fsync);
+        recorded(paths);
+        match outcome {
             Outcome::Written(seq) if !reason.is_empty() => {
                 reason.push_str(&format!(" (journal #{seq})"))
             }
@@ -118,6 +127,77 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
         }
     }
     answer(&event, &verdict, &reason)
+}
+
+/// Where the reason goes in the fail-closed record's JSON.
+const REASON_SLOT: &str = "\u{1}toolgate-reason\u{1}";
+
+/// Arm the record the fail-closed path writes if this call ends in a deadline, a panic or an
+/// abort: in the spool, with what is known of the call so far (nothing of its input, which
+/// was not checked).
+fn arm_failsafe_record(paths: &Paths, event: Option<&HookEvent>, gate: Option<&Gate>) {
+    let Some(file) = store::failsafe_spool_file(paths) else {
+        return;
+    };
+    let user = match gate {
+        Some(gate) => Some(gate.who().name.clone()),
+        None => crate::identity::user_name(
+            // SAFETY: getuid has no preconditions.
+            unsafe { libc::getuid() },
+        ),
+    };
+    let record = Record {
+        time_us: now_us(),
+        event: event.map_or_else(
+            || "unknown".to_string(),
+            |e| crate::journal::record::hook_event_name(e.kind.name()),
+        ),
+        session_id: event.and_then(|e| e.session_id.clone()),
+        tool_use_id: event.and_then(|e| e.tool_use_id.clone()),
+        agent_id: event.and_then(|e| e.agent_id.clone()),
+        permission_mode: event.and_then(|e| e.permission_mode.clone()),
+        user,
+        role: gate.and_then(|g| g.role().map(str::to_string)),
+        ignored_env: ignored_env(),
+        host: crate::journal::record::host_name(),
+        cwd: event.map(|e| e.cwd.clone()),
+        tool_name: event.and_then(|e| e.tool.as_ref().map(|t| t.name.clone())),
+        decision: "error".into(),
+        rules: vec!["toolgate.fail-closed".into()],
+        reason: REASON_SLOT.into(),
+        policy_revision: gate.map(|g| g.policy.revision.clone()).unwrap_or_default(),
+        toolgate_version: env!("CARGO_PKG_VERSION").into(),
+        input_redacted: "null".into(),
+        origin: Some("failsafe".into()),
+        ..Default::default()
+    };
+    if let Ok(json) = serde_json::to_string(&record) {
+        let slot = serde_json::to_string(REASON_SLOT).unwrap_or_default();
+        let slot = slot.trim_matches('"');
+        failsafe::arm_record(&file, &json, slot);
+    }
+}
+
+/// The call's record is in the journal (or the spool): the deadline is disarmed, and when
+/// the segment has grown large a fold is started in the background, outside any call's
+/// deadline (a database held locked by a reader delays the fold, never an answer).
+fn recorded(paths: &Paths) {
+    failsafe::stop_watchdog();
+    if store::fold_due(paths) {
+        use std::os::unix::process::CommandExt;
+        use std::process::{Command, Stdio};
+        if let Ok(exe) = std::env::current_exe() {
+            let _ = Command::new(exe)
+                .arg("--journal")
+                .arg(&paths.db)
+                .args(["journal", "fold"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn();
+        }
+    }
 }
 
 /// Inputs this large have their journal digest computed on another core while the call is
@@ -173,6 +253,7 @@ fn counted(
     let (outcome, over) = store::append_counted(paths, record, gate.policy.journal.fsync, |c| {
         crate::rate::exceeded(c, &user, &verdict.charges, now)
     });
+    recorded(paths);
     let seq = match &outcome {
         Outcome::Written(seq) => format!(" (journal #{seq})"),
         _ => String::new(),
@@ -314,7 +395,7 @@ fn build_record(
     }
     Record {
         time_us: now_us(),
-        event: event.kind.name().to_string(),
+        event: crate::journal::record::hook_event_name(event.kind.name()),
         session_id: event.session_id.clone(),
         tool_use_id: event.tool_use_id.clone(),
         agent_id: event.agent_id.clone(),
@@ -369,6 +450,7 @@ fn record_failure(
         ..Default::default()
     };
     let _ = store::append(paths, record, false);
+    recorded(paths);
 }
 
 /// PostToolUse: screen what the tool returned; mask, withhold or pass it, and journal
@@ -428,6 +510,7 @@ fn post_tool_use(
         record.redactions.sort();
         record.redactions.dedup();
         let outcome = store::append(paths, record, gate.policy.journal.fsync);
+        recorded(paths);
         if let Outcome::Lost(why) = outcome
             && gate.policy.journal.required
         {

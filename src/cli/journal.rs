@@ -74,6 +74,14 @@ pub enum JournalCommand {
     },
     /// Print the chain's latest sequence number and hash, to keep off the host.
     Anchor,
+    /// Recover from crash damage now and acknowledge the damage markers the journal wrote
+    /// (torn writes, a missing head, an unreadable database, lost records), with a record of
+    /// who did it. Never makes an altered journal verify. Exit 1 if it still does not.
+    Repair,
+    /// Fold the hooks' segment and spool into SQLite (hooks start this in the background
+    /// when the segment grows large).
+    #[command(hide = true)]
+    Fold,
     /// Delete records older than a date, after writing a prune record into the chain.
     Prune {
         /// RFC 3339 time, date, or span back from now (`90d`).
@@ -161,7 +169,21 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, command: JournalComman
         eprintln!("toolgate journal: no journal location: set --journal, TOOLGATE_JOURNAL or HOME");
         return exit::FAILURE;
     };
-    let conn = match store::fold(&paths) {
+    match command {
+        JournalCommand::Prune { before } => return prune(&paths, &before),
+        JournalCommand::Repair => return repair(&paths),
+        JournalCommand::Fold => {
+            return match store::fold(&paths) {
+                Ok(_) => exit::NO_OBJECTION,
+                Err(e) => {
+                    eprintln!("toolgate journal fold: {e}");
+                    exit::FAILURE
+                }
+            };
+        }
+        _ => {}
+    }
+    let conn = match open_for_reading(&paths) {
         Ok(c) => c,
         Err(e) => {
             eprintln!(
@@ -206,10 +228,18 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, command: JournalComman
                 let (seq, hash) = r.last.unwrap_or((0, record::GENESIS.to_string()));
                 println!(
                     "{}",
-                    serde_json::json!({ "seq": seq, "hash": hash, "time": rfc3339(now_us()) })
+                    serde_json::json!({
+                        "seq": seq,
+                        "hash": hash,
+                        "anchor": format!("{seq}:{hash}"),
+                        "records": r.records,
+                        "time": rfc3339(now_us()),
+                    })
                 );
             }),
-        JournalCommand::Prune { before } => return prune(&paths, &before),
+        JournalCommand::Prune { .. } | JournalCommand::Repair | JournalCommand::Fold => {
+            unreachable!("handled before the journal is opened")
+        }
     };
     match result {
         Ok(()) => exit::NO_OBJECTION,
@@ -222,7 +252,13 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, command: JournalComman
 
 fn verify_command(conn: &rusqlite::Connection, paths: &Paths, anchor: Option<&str>) -> u8 {
     let anchor = match anchor.map(|a| {
+        // `SEQ:HASH`, or the JSON `journal anchor` prints.
+        let a = serde_json::from_str::<serde_json::Value>(a)
+            .ok()
+            .and_then(|v| v["anchor"].as_str().map(str::to_string))
+            .unwrap_or_else(|| a.to_string());
         a.split_once(':')
+            .filter(|(_, h)| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
             .and_then(|(s, h)| Some((s.parse::<i64>().ok()?, h.to_string())))
     }) {
         Some(None) => {
@@ -235,25 +271,131 @@ fn verify_command(conn: &rusqlite::Connection, paths: &Paths, anchor: Option<&st
         None => None,
     };
     match verify::verify(conn, paths, anchor) {
-        Ok(report) => match report.problem {
-            None => {
+        Ok(report) => match (&report.problem, report.damage.first()) {
+            (None, None) => {
                 let last = report
                     .last
                     .map(|(s, h)| format!("#{s} {h}"))
                     .unwrap_or_else(|| "(empty)".into());
+                let acknowledged = match report.acknowledged {
+                    0 => String::new(),
+                    n => format!(" ({n} damage marker(s) acknowledged by `journal repair`)"),
+                };
                 println!(
-                    "ok: {} records verify; chain ends at {last}",
+                    "ok: {} records verify; chain ends at {last}{acknowledged}",
                     report.records
                 );
                 exit::NO_OBJECTION
             }
-            Some(problem) => {
-                println!("FAILED: {problem}");
+            (Some(problem), _) => {
+                println!("FAILED: {}", safe(problem));
+                exit::FAILURE
+            }
+            (None, Some(_)) => {
+                println!(
+                    "DAMAGED: the chain is intact, but the journal recorded {} damage marker(s) not yet acknowledged (crash damage or missing files, not an edit of the records):",
+                    report.damage.len()
+                );
+                for (seq, what) in &report.damage {
+                    println!("  #{seq}: {}", safe(what));
+                }
+                println!("Review them, then run `toolgate journal repair` to acknowledge them.");
                 exit::FAILURE
             }
         },
         Err(e) => {
             eprintln!("toolgate journal verify: {e}");
+            exit::FAILURE
+        }
+    }
+}
+
+/// The journal for a read command: folded first when it is a live journal this user can
+/// write; otherwise (an evidence copy, read-only media, another account's file) opened
+/// read-only, with nothing written to it or beside it.
+fn open_for_reading(paths: &Paths) -> Result<rusqlite::Connection, String> {
+    let fresh = !paths.db.exists();
+    let live = store::is_live(paths) && writable(&paths.dir) && writable(&paths.db);
+    if fresh || live {
+        return store::fold(paths).map_err(|e| e.to_string());
+    }
+    let conn = store::open_read_only(paths).map_err(|e| e.to_string())?;
+    eprintln!(
+        "toolgate journal: reading {} as a read-only copy (records not yet folded into it are not shown)",
+        safe(&paths.db.display().to_string())
+    );
+    Ok(conn)
+}
+
+fn writable(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a valid NUL-terminated path.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
+/// `journal repair`: recover now (a fold does), then acknowledge every damage marker with a
+/// `journal-repair` marker naming them and who ran it. A problem (an altered journal) stays.
+fn repair(paths: &Paths) -> u8 {
+    let result = (|| -> Result<(verify::Report, Vec<(i64, String)>), String> {
+        let conn = store::fold(paths).map_err(|e| e.to_string())?;
+        let report = verify::verify(&conn, paths, None).map_err(|e| e.to_string())?;
+        if report.damage.is_empty() {
+            return Ok((report, Vec::new()));
+        }
+        let seqs: Vec<i64> = report.damage.iter().map(|(s, _)| *s).collect();
+        let who = crate::identity::Identity::current().name;
+        let marker = Record::marker(
+            "journal-repair",
+            format!(
+                "{who} acknowledged {} damage marker(s): {}",
+                seqs.len(),
+                seqs.iter()
+                    .map(|s| format!("#{s}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            serde_json::json!({ "acknowledged": seqs }),
+        );
+        match store::append(paths, marker, true) {
+            Outcome::Written(_) => {}
+            other => return Err(format!("could not write the repair record ({other:?})")),
+        }
+        let conn = store::fold(paths).map_err(|e| e.to_string())?;
+        let after = verify::verify(&conn, paths, None).map_err(|e| e.to_string())?;
+        Ok((after, report.damage))
+    })();
+    match result {
+        Ok((report, acknowledged)) => {
+            for (seq, what) in &acknowledged {
+                println!("acknowledged #{seq}: {}", safe(what));
+            }
+            match report.problem {
+                None => {
+                    println!(
+                        "ok: {} records verify{}",
+                        report.records,
+                        if acknowledged.is_empty() {
+                            "; nothing to repair"
+                        } else {
+                            ""
+                        }
+                    );
+                    exit::NO_OBJECTION
+                }
+                Some(problem) => {
+                    println!(
+                        "FAILED: {}\nrepair acknowledges damage the journal recorded itself; it cannot make an altered journal verify.",
+                        safe(&problem)
+                    );
+                    exit::FAILURE
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("toolgate journal repair: {e}");
             exit::FAILURE
         }
     }
@@ -284,20 +426,14 @@ fn prune(paths: &Paths, before: &str) -> u8 {
             through_seq,
             through_hash,
         };
-        let record = Record {
-            time_us: now_us(),
-            event: "prune".into(),
-            user: Some(crate::identity::Identity::current().name),
-            host: record::host_name(),
-            decision: "allow".into(),
-            reason: format!(
+        let record = Record::marker(
+            "prune",
+            format!(
                 "pruned records #1 to #{through_seq} (before {})",
                 rfc3339(cutoff)
             ),
-            toolgate_version: env!("CARGO_PKG_VERSION").into(),
-            input_redacted: serde_json::to_string(&mark).map_err(|e| e.to_string())?,
-            ..Default::default()
-        };
+            serde_json::to_value(&mark).map_err(|e| e.to_string())?,
+        );
         // The prune record enters the chain first; only then are the old records deleted.
         match store::append(paths, record, true) {
             Outcome::Written(_) => {}
@@ -331,30 +467,66 @@ fn report(
     f: &Filter,
     out: &Path,
 ) -> Result<(), String> {
-    use crate::journal::report::{Facts, render};
+    use crate::journal::report::{Chain, Facts, render};
     let stats = query::stats(conn, f)?;
+    let denials_filter = Filter {
+        decision: Some("deny".into()),
+        limit: None,
+        ..f.clone()
+    };
+    let denials_total = query::stats(conn, &denials_filter)?.total;
     let denials = query::query(
         conn,
         &Filter {
-            decision: Some("deny".into()),
             limit: Some(25),
-            ..f.clone()
+            ..denials_filter
         },
     )?;
     let chain = match verify::verify(conn, paths, None) {
-        Ok(r) => match r.problem {
-            None => Ok(r.records),
-            Some(p) => Err(p),
+        Ok(r) => match (r.problem, r.damage.is_empty()) {
+            (Some(p), _) => Chain::Failed(p),
+            (None, true) => Chain::Verified {
+                records: r.records,
+                head: r.last,
+                acknowledged: r.acknowledged,
+            },
+            (None, false) => Chain::Damaged {
+                records: r.records,
+                head: r.last,
+                damage: r.damage,
+            },
         },
-        Err(e) => Err(e.to_string()),
+        Err(e) => Chain::NotRun(e.to_string()),
     };
+    let journal_span = conn
+        .query_row(
+            "SELECT min(time_us), max(time_us) FROM decisions",
+            [],
+            |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?)),
+        )
+        .map_err(|e| e.to_string())?;
+    let filters: Vec<(String, String)> = [
+        ("decision", &f.decision),
+        ("tool", &f.tool),
+        ("rule", &f.rule),
+        ("session", &f.session),
+        ("user", &f.user),
+        ("event", &f.event),
+        ("text", &f.grep),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), v.clone())))
+    .collect();
     let html = render(&Facts {
         journal: &paths.db.display().to_string(),
         generated_us: now_us(),
         since_us: f.since_us,
         until_us: f.until_us,
+        filters,
+        journal_span: journal_span.0.zip(journal_span.1),
         stats: &stats,
         latest_denials: &denials,
+        denials_total,
         chain,
     });
     write_private(out, html.as_bytes())
@@ -811,6 +983,7 @@ fn print_stats(s: &query::Stats, format: Format) {
         ("by day", &s.by_day),
         ("denied by day", &s.denied_by_day),
         ("findings masked, by kind", &s.by_redaction),
+        ("calls with findings, by category", &s.events_by_category),
         ("by policy revision", &s.by_policy_revision),
         ("counters", &s.counters),
     ] {

@@ -38,7 +38,13 @@ pub struct Paths {
     pub head: PathBuf,
     pub lock: PathBuf,
     pub key: PathBuf,
+    /// Records that could not be appended in time: a private folder per journal inside
+    /// [`Paths::spool_root`], so one journal never imports another's.
     pub spool: PathBuf,
+    /// `$TMPDIR/toolgate-spool-<uid>`: created 0700 and checked before every use.
+    pub spool_root: PathBuf,
+    /// Present while a background fold has been asked for.
+    pub fold_request: PathBuf,
 }
 
 impl Paths {
@@ -58,12 +64,18 @@ impl Paths {
         let tmp = std::env::var_os("TMPDIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("/tmp"));
+        let spool_root = tmp.join(format!("toolgate-spool-{uid}"));
+        // Named after the journal's absolute path: the same journal always finds its spool.
+        let absolute = std::path::absolute(db).unwrap_or_else(|_| db.to_path_buf());
+        let id = sha256_hex(absolute.as_os_str().as_encoded_bytes());
         Self {
             segment: beside("segment"),
             head: beside("head"),
             lock: beside("lock"),
             key: beside("key"),
-            spool: tmp.join(format!("toolgate-spool-{uid}")),
+            fold_request: beside("fold-requested"),
+            spool: spool_root.join(&id[..16]),
+            spool_root,
             db: db.to_path_buf(),
             dir,
         }
@@ -130,5 +142,8 @@ mod tests {
         let p = Paths::new(Path::new("/x/j.db"));
         assert_eq!(p.segment, Path::new("/x/j.db.segment"));
         assert_eq!(p.dir, Path::new("/x"));
+        let other = Paths::new(Path::new("/y/j.db"));
+        assert_eq!(p.spool_root, other.spool_root);
+        assert_ne!(p.spool, other.spool, "each journal has its own spool");
     }
 }

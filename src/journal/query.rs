@@ -95,7 +95,7 @@ fn where_clause(f: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
 
 const COLUMNS: &str = "seq, time_us, event, session_id, tool_use_id, agent_id, permission_mode, user, host, cwd,
     tool_name, decision, rules, reason, policy_revision, toolgate_version, input_redacted, input_sha256,
-    redactions, eval_us, prev_hash, hash, role, ignored_env";
+    redactions, eval_us, prev_hash, hash, role, ignored_env, origin";
 
 pub fn row_to_record(row: &rusqlite::Row) -> rusqlite::Result<Record> {
     let json_list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
@@ -124,6 +124,7 @@ pub fn row_to_record(row: &rusqlite::Row) -> rusqlite::Result<Record> {
         hash: row.get(21)?,
         role: row.get(22)?,
         ignored_env: row.get(23)?,
+        origin: row.get(24)?,
     })
 }
 
@@ -200,8 +201,12 @@ pub struct Stats {
     pub by_day: BTreeMap<String, i64>,
     /// Denied calls (and calls that could not be checked) per day.
     pub denied_by_day: BTreeMap<String, i64>,
-    /// Masked findings by kind (`phi:ssn`, `secret:github-token`), never values.
+    /// Masked findings by kind (`phi:ssn`, `secret:github-token`), never values: each
+    /// record counts once per kind it held.
     pub by_redaction: BTreeMap<String, i64>,
+    /// Records (calls) that held at least one finding of a category (`phi`, `secret`,
+    /// `output:phi`, ...): one call with three kinds of patient identifier counts once.
+    pub events_by_category: BTreeMap<String, i64>,
     /// Policy revisions that decided calls in the period.
     pub by_policy_revision: BTreeMap<String, i64>,
     /// `spooled`, `lost`, `restarts`.
@@ -242,6 +247,18 @@ pub fn stats(conn: &Connection, f: &Filter) -> Result<Stats, Error> {
     out.by_redaction = group(format!(
         "SELECT j.value, count(*) FROM decisions, json_each(decisions.redactions) AS j {clause} GROUP BY 1"
     ))?;
+    // The category is the kind up to its last `:` (`phi:ssn` -> `phi`, `output:phi:ssn` ->
+    // `output:phi`); `excerpt` marks a shortened input and is no finding.
+    out.events_by_category = group(format!(
+        "SELECT c, count(*) FROM (SELECT DISTINCT decisions.seq AS s,
+                CASE WHEN instr(j.value, ':') > 0
+                     THEN rtrim(j.value, 'abcdefghijklmnopqrstuvwxyz0123456789-_.') ELSE j.value END AS c
+            FROM decisions, json_each(decisions.redactions) AS j {clause} {and} j.value != 'excerpt')
+         GROUP BY 1"
+    ))?
+    .into_iter()
+    .map(|(k, v)| (k.trim_end_matches(':').to_string(), v))
+    .collect();
     out.by_policy_revision = group(format!(
         "SELECT policy_revision, count(*) FROM decisions {clause} {and} policy_revision != '' GROUP BY 1"
     ))?;
@@ -253,8 +270,23 @@ pub fn stats(conn: &Connection, f: &Filter) -> Result<Stats, Error> {
     out.counters = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<BTreeMap<_, _>, _>>()?;
-    for name in ["spooled", "lost", "restarts"] {
-        out.counters.entry(name.into()).or_insert(0);
+    // Counted from the chain itself (journals before schema 4 kept them in `counters`).
+    let chained: (i64, i64, i64, i64) = conn.query_row(
+        "SELECT count(*) FILTER (WHERE origin = 'spool'),
+                count(*) FILTER (WHERE origin = 'failsafe'),
+                coalesce(sum(json_extract(input_redacted, '$.records')) FILTER (WHERE event = 'journal-lost' AND cwd IS NULL), 0),
+                count(*) FILTER (WHERE event = 'journal-restart' AND cwd IS NULL)
+         FROM decisions",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    for (name, n) in [
+        ("spooled", chained.0),
+        ("failsafe", chained.1),
+        ("lost", chained.2),
+        ("restarts", chained.3),
+    ] {
+        *out.counters.entry(name.into()).or_insert(0) += n;
     }
     Ok(out)
 }

@@ -9,6 +9,31 @@ use serde::{Deserialize, Serialize};
 /// The hash before the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// Events only toolgate itself writes into the chain: prune and restart points, damage
+/// found on recovery, repairs, records that could be written nowhere. A hook event with one
+/// of these names is stored under another name ([`hook_event_name`]), so a tool call can
+/// never pass for one.
+pub const MARKER_EVENTS: [&str; 5] = [
+    "prune",
+    "journal-restart",
+    "journal-gap",
+    "journal-lost",
+    "journal-repair",
+];
+
+/// Markers that need an administrator's acknowledgement (`journal repair`) before the
+/// journal verifies again: each stands for records that may be missing.
+pub const DAMAGE_EVENTS: [&str; 3] = ["journal-restart", "journal-gap", "journal-lost"];
+
+/// The name a hook event is stored under: its own, unless it collides with a marker.
+pub fn hook_event_name(name: &str) -> String {
+    if MARKER_EVENTS.contains(&name) {
+        format!("hook:{name}")
+    } else {
+        name.to_string()
+    }
+}
+
 /// Decisions as stored: no objection is `allow`; a failure to decide is `error`.
 pub const DECISIONS: [&str; 4] = ["allow", "ask", "deny", "error"];
 
@@ -36,6 +61,11 @@ pub struct Record {
     pub ignored_env: Option<String>,
     pub cwd: Option<String>,
     pub tool_name: Option<String>,
+    /// How the record reached the chain when not appended by the hook that decided the
+    /// call: `spool` (imported from the spool) or `failsafe` (written by the fail-closed
+    /// path after a deadline, panic or abort). Absent values are left out of the hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     pub decision: String,
     /// Every rule id that decided it.
     pub rules: Vec<String>,
@@ -88,6 +118,9 @@ impl Record {
         }
         field("cwd", self.cwd.as_deref());
         field("tool_name", self.tool_name.as_deref());
+        if self.origin.is_some() {
+            field("origin", self.origin.as_deref());
+        }
         field("decision", Some(&self.decision));
         field(
             "rules",
@@ -104,6 +137,34 @@ impl Record {
         );
         field("eval_us", Some(&self.eval_us.to_string()));
         out
+    }
+
+    /// Written by toolgate itself: a marker event, and none of a tool call's fields set
+    /// (every hook record has a working folder).
+    pub fn is_marker(&self) -> bool {
+        MARKER_EVENTS.contains(&self.event.as_str())
+            && self.cwd.is_none()
+            && self.session_id.is_none()
+            && self.tool_name.is_none()
+    }
+
+    /// A marker toolgate made itself, for `event`.
+    pub fn marker(event: &str, reason: String, detail: serde_json::Value) -> Record {
+        Record {
+            time_us: now_us(),
+            event: event.into(),
+            user: Some(crate::identity::Identity::current().name),
+            host: host_name(),
+            decision: if DAMAGE_EVENTS.contains(&event) {
+                "error".into()
+            } else {
+                "allow".into()
+            },
+            reason,
+            toolgate_version: env!("CARGO_PKG_VERSION").into(),
+            input_redacted: detail.to_string(),
+            ..Default::default()
+        }
     }
 
     pub fn compute_hash(&self) -> String {
@@ -171,9 +232,25 @@ mod tests {
         edited.ignored_env = Some("TOOLGATE_POLICY".into());
         assert_ne!(edited.compute_hash(), base, "a noted variable is covered");
         let mut edited = r.clone();
+        edited.origin = Some("spool".into());
+        assert_ne!(edited.compute_hash(), base, "the origin is covered");
+        let mut edited = r.clone();
         edited.prev_hash = "1".repeat(64);
         assert_ne!(edited.compute_hash(), base);
         assert_eq!(r.compute_hash(), base);
+    }
+
+    #[test]
+    fn a_hook_event_can_never_pass_for_a_marker() {
+        assert_eq!(hook_event_name("prune"), "hook:prune");
+        assert_eq!(hook_event_name("PreToolUse"), "PreToolUse");
+        let mut forged = Record::marker("prune", "x".into(), serde_json::json!({}));
+        assert!(forged.is_marker());
+        forged.cwd = Some("/tmp".into());
+        assert!(
+            !forged.is_marker(),
+            "a record with a tool call's fields is no marker"
+        );
     }
 
     #[test]

@@ -13,10 +13,35 @@ pub struct Facts<'a> {
     pub generated_us: i64,
     pub since_us: Option<i64>,
     pub until_us: Option<i64>,
+    /// The filters given besides the period (`decision = deny`, ...), as shown.
+    pub filters: Vec<(String, String)>,
+    /// The first and last record's time in the whole journal.
+    pub journal_span: Option<(i64, i64)>,
     pub stats: &'a Stats,
     pub latest_denials: &'a [Record],
-    /// `Ok(records verified)` or the first problem.
-    pub chain: Result<u64, String>,
+    /// Denials matching the filters, of which `latest_denials` are the last.
+    pub denials_total: i64,
+    pub chain: Chain,
+}
+
+/// What verification of the whole journal found, for the Integrity section.
+pub enum Chain {
+    /// Verified: every record, the chain head, and how many damage markers were acknowledged.
+    Verified {
+        records: u64,
+        head: Option<(i64, String)>,
+        acknowledged: usize,
+    },
+    /// The chain is intact but the journal recorded damage nobody has acknowledged yet.
+    Damaged {
+        records: u64,
+        head: Option<(i64, String)>,
+        damage: Vec<(i64, String)>,
+    },
+    /// The journal was altered: the first problem.
+    Failed(String),
+    /// Verification could not run: why.
+    NotRun(String),
 }
 
 /// HTML-escape text for element content and attribute values.
@@ -133,6 +158,7 @@ fn table(
     if sorted.is_empty() {
         html.push_str(r#"<tr><td colspan="2" class="none">none</td></tr>"#);
     }
+    let all = sorted.len();
     for (k, v) in sorted.into_iter().take(top) {
         let _ = write!(
             html,
@@ -140,7 +166,14 @@ fn table(
             escape(k)
         );
     }
-    html.push_str("</tbody></table></section>");
+    html.push_str("</tbody></table>");
+    if all > top {
+        let _ = write!(
+            html,
+            r#"<p class="meta cut">The {top} largest of {all} are shown; <code>toolgate journal stats</code> lists all.</p>"#
+        );
+    }
+    html.push_str("</section>");
     html
 }
 
@@ -150,6 +183,55 @@ fn cut(text: &str, max: usize) -> String {
         out.push('…');
     }
     out
+}
+
+fn chain_text(chain: &Chain) -> String {
+    let head = |h: &Option<(i64, String)>| match h {
+        Some((seq, hash)) => format!(
+            " Chain head: record <b>#{seq}</b>, hash <code>{}</code>; compare it with an anchor kept off this host (<code>toolgate journal verify --anchor {seq}:{}</code>).",
+            escape(hash),
+            escape(hash)
+        ),
+        None => String::new(),
+    };
+    match chain {
+        Chain::Verified {
+            records,
+            head: h,
+            acknowledged,
+        } => format!(
+            r#"<span class="ok">Chain verified</span>: all {records} records of the whole journal hash-chain correctly; none altered, removed or inserted.{}{}"#,
+            if *acknowledged > 0 {
+                format!(
+                    " {acknowledged} damage marker(s) were acknowledged by <code>journal repair</code>."
+                )
+            } else {
+                String::new()
+            },
+            head(h)
+        ),
+        Chain::Damaged {
+            records,
+            head: h,
+            damage,
+        } => format!(
+            r#"<span class="bad">Chain intact, damage not yet acknowledged</span>: the {records} records hash-chain correctly, but the journal recorded damage (crash damage or missing files): {}.{}"#,
+            damage
+                .iter()
+                .map(|(seq, what)| format!("#{seq}: {}", escape(what)))
+                .collect::<Vec<_>>()
+                .join("; "),
+            head(h)
+        ),
+        Chain::Failed(problem) => format!(
+            r#"<span class="bad">Chain verification FAILED</span>: {}"#,
+            escape(problem)
+        ),
+        Chain::NotRun(why) => format!(
+            r#"<span class="bad">Chain not verified</span>: {}"#,
+            escape(why)
+        ),
+    }
 }
 
 pub fn render(f: &Facts) -> String {
@@ -205,7 +287,7 @@ svg .bar {{ fill: #b42318; }} svg .axis {{ stroke: #57606a; }} svg .label {{ fon
 @media print {{ body {{ margin: 0; max-width: none; font-size: 10pt; }} section {{ break-inside: avoid; }} .total {{ border-color: #000; }} }}
 </style></head><body>
 <h1>toolgate compliance report</h1>
-<p class="meta">Period: <b>{period}</b> (UTC). Journal: <code>{journal}</code>. Generated {generated}.</p>
+<p class="meta">Period: <b>{period}</b> (UTC). {filters} The journal holds records from {span}. Journal: <code>{journal}</code>. Generated {generated}.</p>
 <div class="totals" id="totals">
 <div class="total all"><b>{total}</b>calls decided</div>
 <div class="total deny"><b>{deny}</b>denied</div>
@@ -214,7 +296,7 @@ svg .bar {{ fill: #b42318; }} svg .axis {{ stroke: #57606a; }} svg .label {{ fon
 <div class="total error"><b>{error}</b>could not be checked (blocked)</div>
 </div>
 <section id="integrity"><h2>Integrity</h2><p>{chain}</p>
-<p>Records spooled and imported later: {spooled}. Records that could be written nowhere (lost): {lost}. Journal restarts after corruption: {restarts}.</p></section>
+<p>Records spooled and imported later: {spooled}. Records written by the fail-closed path (deadline, panic, abort): {failsafe}. Records that could be written nowhere (lost): {lost}. Journal restarts after corruption: {restarts}.</p></section>
 <section id="denials"><h2>Denials per day</h2><p class="meta">Calls denied by a rule, or blocked because they could not be checked.</p>{chart}</section>
 <div class="grid">
 "#,
@@ -226,15 +308,28 @@ svg .bar {{ fill: #b42318; }} svg .axis {{ stroke: #57606a; }} svg .label {{ fon
         ask = count("ask"),
         allow = count("allow"),
         error = count("error"),
-        chain = match &f.chain {
-            Ok(n) => format!(
-                r#"<span class="ok">Chain verified</span>: all {n} records in the journal hash-chain correctly; none altered, removed or inserted."#
-            ),
-            Err(problem) => format!(
-                r#"<span class="bad">Chain verification FAILED</span>: {}"#,
-                escape(problem)
-            ),
+        filters = if f.filters.is_empty() {
+            "No other filters: every record in the period is counted.".to_string()
+        } else {
+            format!(
+                "Only records with {} are counted.",
+                f.filters
+                    .iter()
+                    .map(|(k, v)| format!("<b>{}</b> = <code>{}</code>", escape(k), escape(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         },
+        span = match f.journal_span {
+            Some((a, b)) => format!(
+                "<b>{}</b> to <b>{}</b>",
+                escape(&rfc3339(a)),
+                escape(&rfc3339(b))
+            ),
+            None => "no time (it is empty)".to_string(),
+        },
+        chain = chain_text(&f.chain),
+        failsafe = s.counters.get("failsafe").copied().unwrap_or(0),
         spooled = s.counters.get("spooled").copied().unwrap_or(0),
         lost = s.counters.get("lost").copied().unwrap_or(0),
         restarts = s.counters.get("restarts").copied().unwrap_or(0),
@@ -262,10 +357,17 @@ svg .bar {{ fill: #b42318; }} svg .axis {{ stroke: #57606a; }} svg .label {{ fon
         15,
     ));
     html.push_str(&table(
-        "Patient data and secrets held back",
+        "Patient data and secrets held back, by kind",
         "findings",
-        ["kind (values are never stored)", "findings"],
+        ["kind (values are never stored)", "calls holding it"],
         &s.by_redaction,
+        30,
+    ));
+    html.push_str(&table(
+        "Patient data and secrets held back, by call",
+        "findings-by-event",
+        ["category", "calls"],
+        &s.events_by_category,
         30,
     ));
     html.push_str(&table(
@@ -275,7 +377,21 @@ svg .bar {{ fill: #b42318; }} svg .axis {{ stroke: #57606a; }} svg .label {{ fon
         &s.by_policy_revision,
         30,
     ));
-    html.push_str("</div>\n<section id=\"latest\"><h2>Latest denials</h2><table><thead><tr><th>time (UTC)</th><th>user</th><th>tool</th><th>rule and reason</th><th>input (redacted)</th></tr></thead><tbody>");
+    let shown = f.latest_denials.len() as i64;
+    let _ = write!(
+        html,
+        "</div>\n<section id=\"latest\"><h2>Latest denials</h2><p class=\"meta{}\">{}</p><table>",
+        if f.denials_total > shown { " cut" } else { "" },
+        if f.denials_total > shown {
+            format!(
+                "The latest {shown} of {} denials are shown; <code>toolgate journal query --decision deny</code> lists all.",
+                f.denials_total
+            )
+        } else {
+            format!("All {} denials are shown.", f.denials_total)
+        }
+    );
+    html.push_str("<thead><thead><tr><th>time (UTC)</th><th>user</th><th>tool</th><th>rule and reason</th><th>input (redacted)</th></tr></thead><tbody>");
     if f.latest_denials.is_empty() {
         html.push_str(r#"<tr><td colspan="5" class="none">none in this period</td></tr>"#);
     }

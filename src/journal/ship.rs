@@ -191,10 +191,25 @@ pub fn ship(
             seq: last.seq,
             hash: last.hash.clone(),
         };
-        let messages: Vec<Vec<u8>> = batch
+        let mut messages: Vec<Vec<u8>> = batch
             .iter()
             .map(|r| siem::syslog_message(r, severities, options.facility, options.max_message))
             .collect();
+        // Every batch ends with the chain's anchor, so the collector always holds the latest.
+        let records: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM decisions WHERE seq <= ?1",
+                [last.seq],
+                |r| r.get(0),
+            )
+            .map_err(|e| e.to_string())?;
+        messages.push(siem::anchor_message(
+            last.seq,
+            &last.hash,
+            records,
+            super::record::host_name().as_deref(),
+            options.facility,
+        ));
         let truncated = messages
             .iter()
             .filter(|m| m.windows(11).any(|w| w == b" truncated="))

@@ -288,6 +288,26 @@ fn sd_value(v: &str) -> String {
 /// id, sequence, and what was cut), and the OCSF event as a UTF-8 body. Bounded to `max`
 /// bytes: the request data is cut first, then the reason; `metadata.is_truncated` and the
 /// `truncated` parameter say so.
+/// The chain's anchor after a shipped batch, as one RFC 5424 message (MSGID `anchor`,
+/// severity notice): the last record's sequence number and hash, and how many records the
+/// journal holds up to it. Kept off the host, it is what `journal verify --anchor SEQ:HASH`
+/// checks the journal against (records cut from the end, or a chain rewritten whole).
+pub fn anchor_message(
+    seq: i64,
+    hash: &str,
+    records: i64,
+    host: Option<&str>,
+    facility: u8,
+) -> Vec<u8> {
+    format!(
+        "<{}>1 {} {} toolgate - anchor [{SD_ID} anchor=\"{seq}:{hash}\" seq=\"{seq}\" hash=\"{hash}\" records=\"{records}\"] \u{FEFF}{{\"anchor\":\"{seq}:{hash}\",\"records\":{records}}}",
+        u32::from(facility) * 8 + 5,
+        rfc3339(super::record::now_us()),
+        header_field(host, 255),
+    )
+    .into_bytes()
+}
+
 pub fn syslog_message(r: &Record, severities: &Severities, facility: u8, max: usize) -> Vec<u8> {
     let severity = match r.decision.as_str() {
         "error" => 3,

@@ -1,6 +1,14 @@
 //! Writing the journal: the locked segment the hook appends to, the spool for when that
 //! fails, and folding both into SQLite.
 //!
+//! Every record enters the chain by one path ([`write_record`]): appended to the segment
+//! under the lock, after the last record that is durably there. The head file only caches
+//! where that is; when it disagrees with the segment, the writer reads the segment (and, if
+//! it is empty, the database) instead, cuts a torn tail, and chains a `journal-gap` marker for
+//! anything it cannot explain. Spooled records and counts of lost ones also enter through
+//! the segment, so the database never holds a record the segment and head do not account
+//! for, and a crash at any step repeats work without losing or duplicating a record.
+//!
 //! Durability: an appended record is in the kernel once `append` returns, so it survives the
 //! process crashing; a power loss can drop the last records that were not yet written back
 //! (seconds). With `[journal] fsync = true` every append is synced before the hook answers
@@ -10,7 +18,7 @@ use super::Paths;
 use super::record::{GENESIS, Record, rfc3339};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::io::AsRawFd;
 use std::time::{Duration, Instant};
@@ -23,8 +31,8 @@ pub const READER_LOCK_WAIT: Duration = Duration::from_secs(10);
 pub const FOLD_THRESHOLD: u64 = 512 * 1024;
 
 /// 2: `role` (the policy role of the user). 3: `ignored_env` (variables a managed
-/// deployment ignored).
-pub const SCHEMA_VERSION: i64 = 3;
+/// deployment ignored). 4: `origin` (spooled or fail-closed records).
+pub const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS decisions (
@@ -53,7 +61,9 @@ CREATE TABLE IF NOT EXISTS decisions (
     hash TEXT NOT NULL,
     -- Added in schema 2 and 3 (last, as ALTER TABLE adds them to older journals).
     role TEXT,
-    ignored_env TEXT
+    ignored_env TEXT,
+    -- Schema 4.
+    origin TEXT
 );
 CREATE INDEX IF NOT EXISTS decisions_time ON decisions (time_us);
 CREATE INDEX IF NOT EXISTS decisions_decision_time ON decisions (decision, time_us);
@@ -155,21 +165,45 @@ pub fn ensure_dir(dir: &std::path::Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// The chain head: the last sequence number and hash, in the journal or its segment.
-fn read_head(paths: &Paths) -> Option<(i64, String)> {
+/// The chain head as the head file records it: the last sequence number and hash, and the
+/// segment's length right after that record was appended (absent in heads written before
+/// toolgate 0.x kept it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Head {
+    seq: i64,
+    hash: String,
+    segment_len: Option<u64>,
+}
+
+fn read_head(paths: &Paths) -> Option<Head> {
     let text = fs::read_to_string(&paths.head).ok()?;
-    let (seq, hash) = text.trim().split_once(' ')?;
-    Some((seq.parse().ok()?, hash.to_string()))
+    let mut parts = text.split_whitespace();
+    let seq = parts.next()?.parse().ok()?;
+    let hash = parts.next()?.to_string();
+    if hash.len() != 64 {
+        return None;
+    }
+    let segment_len = parts.next().and_then(|n| n.parse().ok());
+    Some(Head {
+        seq,
+        hash,
+        segment_len,
+    })
 }
 
 /// Overwritten in place under the journal lock, at a fixed width so every write covers the
-/// last one: no temporary file and rename per call (a tenth of a short hook call). One
-/// small write at offset 0 lands whole or not at all in practice; a head that does not
-/// read is recovered from the segment, and a wrong one breaks the chain where `journal
-/// verify` reports it.
-fn write_head(paths: &Paths, seq: i64, hash: &str, fsync: bool) -> Result<(), Error> {
+/// last one: no temporary file and rename per call (a tenth of a short hook call). The head
+/// is a cache, never the authority: a head whose segment length does not match the segment
+/// sends the next writer to [`recover`], which reads what is durably there.
+fn write_head(
+    paths: &Paths,
+    seq: i64,
+    hash: &str,
+    segment_len: u64,
+    fsync: bool,
+) -> Result<(), Error> {
     use std::os::unix::fs::FileExt;
-    let line = format!("{seq:020} {hash}\n");
+    let line = format!("{seq:020} {hash} {segment_len:020}\n");
     let f = OpenOptions::new()
         .create(true)
         .write(true)
@@ -186,32 +220,206 @@ fn write_head(paths: &Paths, seq: i64, hash: &str, fsync: bool) -> Result<(), Er
     Ok(())
 }
 
-/// The head when the head file is missing: the segment's last line, else the database.
-fn recover_head(paths: &Paths) -> Result<(i64, String), Error> {
-    if let Ok(f) = File::open(&paths.segment) {
-        let last = BufReader::new(f)
-            .lines()
-            .map_while(Result::ok)
-            .filter(|l| !l.trim().is_empty())
-            .last();
-        if let Some(r) = last.and_then(|l| serde_json::from_str::<Record>(&l).ok()) {
-            return Ok((r.seq, r.hash));
+/// Where the chain ends: the last record's number and hash, and the segment's length.
+#[derive(Debug, Clone)]
+struct Tip {
+    seq: i64,
+    hash: String,
+    len: u64,
+}
+
+/// The segment, opened for appending, and where the chain ends. The caller holds the lock.
+fn open_segment(paths: &Paths, fsync: bool) -> Result<(File, Tip), Error> {
+    ensure_dir(&paths.dir)?;
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(&paths.segment)?;
+    let len = f.metadata()?.len();
+    if let Some(head) = read_head(paths)
+        && head.segment_len == Some(len)
+    {
+        let tip = Tip {
+            seq: head.seq,
+            hash: head.hash,
+            len,
+        };
+        return Ok((f, tip));
+    }
+    let tip = recover(paths, &mut f, fsync)?;
+    Ok((f, tip))
+}
+
+/// The complete records in the segment, and the length of the part they fill (anything
+/// after the last complete record is a torn write).
+fn read_segment(paths: &Paths) -> Result<(Vec<Record>, u64), Error> {
+    let mut text = Vec::new();
+    match File::open(&paths.segment) {
+        Ok(mut f) => {
+            f.read_to_end(&mut text)?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e.into()),
+    }
+    let mut records = Vec::new();
+    let mut good = 0;
+    let mut start = 0;
+    while let Some(end) = text[start..].iter().position(|b| *b == b'\n') {
+        let line = &text[start..start + end];
+        if let Ok(r) = serde_json::from_slice::<Record>(line) {
+            records.push(r);
+            good = start + end + 1;
+        }
+        start += end + 1;
+    }
+    Ok((records, good as u64))
+}
+
+/// The last record of the database, read without writing anything.
+fn db_last(paths: &Paths) -> Result<Option<(i64, String)>, Error> {
+    if !paths.db.exists() {
+        return Ok(None);
+    }
+    let conn = Connection::open_with_flags(&paths.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(Duration::from_millis(200))?;
+    Ok(conn
+        .query_row(
+            "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// The head did not match the segment (a crash between appending and updating the head, a
+/// fold interrupted after its commit, a torn write, or someone removed files): find where
+/// the chain durably ends, cut a torn tail, and put anything unexplained into the chain as a
+/// `journal-gap` marker, which `journal verify` reports until `journal repair`.
+fn recover(paths: &Paths, f: &mut File, fsync: bool) -> Result<Tip, Error> {
+    let (records, good) = read_segment(paths)?;
+    let len = f.metadata()?.len();
+    let mut notes: Vec<String> = Vec::new();
+    let mut detail = serde_json::Map::new();
+    if len > good {
+        f.set_len(good)?;
+        notes.push(format!(
+            "{} bytes of a torn write were cut from the end of the segment (a crash or a full disk mid-append; the record may be in the spool)",
+            len - good
+        ));
+        detail.insert("torn_bytes".into(), (len - good).into());
+    }
+    let head = read_head(paths);
+    let (seq, hash) = match (records.last(), &head) {
+        (Some(last), Some(head)) => {
+            if head.seq > last.seq {
+                notes.push(format!(
+                    "the chain head named record #{} but the journal's segment ends at #{}: records were removed",
+                    head.seq, last.seq
+                ));
+            } else if head.seq == last.seq && head.hash != last.hash {
+                notes.push(format!(
+                    "record #{} does not match the chain head: it was replaced",
+                    last.seq
+                ));
+            }
+            (last.seq, last.hash.clone())
+        }
+        (Some(last), None) => {
+            let fresh = records[0].seq == 1 && records[0].prev_hash == GENESIS;
+            if !fresh || paths.db.exists() {
+                notes.push(format!(
+                    "the chain head file was missing; the chain was resumed after record #{} from the segment",
+                    last.seq
+                ));
+            }
+            (last.seq, last.hash.clone())
+        }
+        (None, Some(head)) => (head.seq, head.hash.clone()),
+        (None, None) => match db_last(paths)? {
+            Some((seq, hash)) => {
+                notes.push(format!(
+                    "the chain head file was missing; the chain was resumed after record #{seq}, the database's last"
+                ));
+                (seq, hash)
+            }
+            None => (0, GENESIS.to_string()),
+        },
+    };
+    if let Some(head) = &head {
+        detail.insert("head_seq".into(), head.seq.into());
+    }
+    detail.insert("resumed_after".into(), seq.into());
+    let mut tip = Tip {
+        seq,
+        hash,
+        len: good,
+    };
+    if notes.is_empty() {
+        write_head(paths, tip.seq, &tip.hash, tip.len, fsync)?;
+    } else {
+        let mut marker = Record::marker(
+            "journal-gap",
+            notes.join("; "),
+            serde_json::Value::Object(detail),
+        );
+        write_record(paths, f, &mut marker, &mut tip, true)?;
+    }
+    Ok(tip)
+}
+
+/// Chain `record` after `tip`, append it to the segment and move the head. A failed write is
+/// cut back, so the segment never keeps half a line that the next record would be glued to.
+fn write_record(
+    paths: &Paths,
+    f: &mut File,
+    record: &mut Record,
+    tip: &mut Tip,
+    fsync: bool,
+) -> Result<i64, Error> {
+    record.chain_after(tip.seq, &tip.hash);
+    let mut line = serde_json::to_vec(&record).map_err(|e| Error::Io(e.to_string()))?;
+    line.push(b'\n');
+    if test_fault("torn-append") {
+        f.write_all(&line[..line.len() / 2])?;
+        return Err(Error::Io("injected torn write (test fault)".into()));
+    }
+    if let Err(e) = f.write_all(&line) {
+        let _ = f.set_len(tip.len);
+        return Err(e.into());
+    }
+    if fsync {
+        f.sync_data()?;
+    }
+    crash_at("crash-after-append");
+    *tip = Tip {
+        seq: record.seq,
+        hash: record.hash.clone(),
+        len: tip.len + line.len() as u64,
+    };
+    // The record is durable in the segment now; a head that cannot be written is rebuilt
+    // from the segment by the next writer.
+    let _ = write_head(paths, tip.seq, &tip.hash, tip.len, fsync);
+    Ok(record.seq)
+}
+
+/// Debug builds only: `TOOLGATE_TEST_FAULT=<name>` is one of the fault points the journal's
+/// tests use to crash or fail at each write step.
+fn test_fault(name: &str) -> bool {
+    cfg!(debug_assertions)
+        && crate::deployment::current()
+            .var("TOOLGATE_TEST_FAULT")
+            .is_some_and(|v| v == name)
+}
+
+/// A fault point that kills the process the way `kill -9` or the OOM killer would.
+fn crash_at(name: &str) {
+    if test_fault(name) {
+        // SAFETY: signalling ourselves.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
         }
     }
-    if paths.db.exists() {
-        let conn = open_db(paths)?;
-        let last: Option<(i64, String)> = conn
-            .query_row(
-                "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some(last) = last {
-            return Ok(last);
-        }
-    }
-    Ok((0, GENESIS.to_string()))
 }
 
 /// The hook path: chain the record onto the segment, or spool it.
@@ -222,7 +430,7 @@ pub fn append(paths: &Paths, mut record: Record, fsync: bool) -> Outcome {
     })();
     match written {
         Ok(seq) => Outcome::Written(seq),
-        Err(first) => match spool(paths, &record) {
+        Err(first) => match spool(paths, &record, fsync) {
             Ok(()) => Outcome::Spooled,
             Err(second) => {
                 note_lost(paths);
@@ -234,28 +442,28 @@ pub fn append(paths: &Paths, mut record: Record, fsync: bool) -> Outcome {
 
 /// Chain the record onto the segment; the caller holds the lock.
 fn append_locked(paths: &Paths, record: &mut Record, fsync: bool) -> Result<i64, Error> {
-    let (seq, hash) = match read_head(paths) {
-        Some(head) => head,
-        None => recover_head(paths)?,
-    };
-    record.chain_after(seq, &hash);
-    let mut line = serde_json::to_string(&record).map_err(|e| Error::Io(e.to_string()))?;
-    line.push('\n');
-    let mut f = OpenOptions::new()
-        .create(true)
-        .append(true)
+    let (mut f, mut tip) = open_segment(paths, fsync)?;
+    write_record(paths, &mut f, record, &mut tip, fsync)
+}
+
+/// Whether the segment has grown past [`FOLD_THRESHOLD`] and nobody has been asked to fold
+/// it yet (or the last request is older than a minute: its folder died). Claims the request.
+pub fn fold_due(paths: &Paths) -> bool {
+    if fs::metadata(&paths.segment).map_or(0, |m| m.len()) <= FOLD_THRESHOLD {
+        return false;
+    }
+    let stale = fs::metadata(&paths.fold_request)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t.elapsed().unwrap_or_default() > Duration::from_secs(60));
+    if stale {
+        let _ = fs::remove_file(&paths.fold_request);
+    }
+    OpenOptions::new()
+        .create_new(true)
+        .write(true)
         .mode(0o600)
-        .open(&paths.segment)?;
-    f.write_all(line.as_bytes())?;
-    if fsync {
-        f.sync_all()?;
-    }
-    write_head(paths, record.seq, &record.hash, fsync)?;
-    if f.metadata().map(|m| m.len()).unwrap_or(0) > FOLD_THRESHOLD {
-        // Best effort: a failed fold leaves the segment for the next one.
-        let _ = fold_locked(paths);
-    }
-    Ok(record.seq)
+        .open(&paths.fold_request)
+        .is_ok()
 }
 
 /// Longest a call charged to a rate cap waits for the journal: it cannot be spooled (the
@@ -329,25 +537,78 @@ impl crate::rate::Counter for SqlCounter<'_> {
 }
 
 /// Count a record that could be written nowhere: one line appended (no lock needed) to a
-/// file beside the journal, which the next fold adds to `counters.lost`. Best effort: if
-/// even this fails, nothing on this machine can record it.
+/// file in the spool folder (another filesystem than the journal's, usually), else beside the
+/// journal. The next fold turns the count into a `journal-lost` marker in the chain. If even
+/// this fails, nothing on this machine can record it.
 fn note_lost(paths: &Paths) {
-    if let Ok(mut f) = OpenOptions::new()
+    let line = format!("{}\n", super::record::now_us());
+    let in_spool = private_dir(&paths.spool_root, true)
+        .and_then(|()| private_dir(&paths.spool, true))
+        .and_then(|()| append_line(&paths.spool.join("lost"), &line));
+    if in_spool.is_err() {
+        let _ = append_line(&lost_file(paths), &line);
+    }
+}
+
+fn append_line(path: &std::path::Path, line: &str) -> Result<(), Error> {
+    let mut f = OpenOptions::new()
         .create(true)
         .append(true)
         .mode(0o600)
-        .open(lost_file(paths))
-    {
-        let _ = f.write_all(b"1\n");
-    }
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
+    f.write_all(line.as_bytes())?;
+    Ok(())
 }
 
 fn lost_file(paths: &Paths) -> std::path::PathBuf {
     paths.head.with_extension("lost")
 }
 
-fn spool(paths: &Paths, record: &Record) -> Result<(), Error> {
-    ensure_dir(&paths.spool)?;
+/// Make sure `dir` is a folder of ours that nobody else can read or write: a real folder
+/// (not a link), owned by this user, mode 0700 or tighter. Created 0700 when missing and
+/// `create` is set. A folder in `/tmp` that another account made first is refused, never
+/// used: it could delete or plant records.
+pub fn private_dir(dir: &std::path::Path, create: bool) -> Result<(), Error> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let meta = match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+            match fs::DirBuilder::new().mode(0o700).create(dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e.into()),
+            }
+            fs::symlink_metadata(dir)?
+        }
+        other => other?,
+    };
+    // SAFETY: getuid has no preconditions.
+    let uid = unsafe { libc::getuid() };
+    if !meta.file_type().is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
+        return Err(Error::Io(format!(
+            "the spool folder {} is not a private folder of this user (owner uid {}, mode {:o}{}); it was not used",
+            dir.display(),
+            meta.uid(),
+            meta.mode() & 0o7777,
+            if meta.file_type().is_symlink() {
+                ", a symbolic link"
+            } else {
+                ""
+            }
+        )));
+    }
+    Ok(())
+}
+
+/// The spool folder, checked (and created when `create` is set).
+fn spool_dir(paths: &Paths, create: bool) -> Result<&std::path::Path, Error> {
+    private_dir(&paths.spool_root, create)?;
+    private_dir(&paths.spool, create)?;
+    Ok(&paths.spool)
+}
+
+fn spool(paths: &Paths, record: &Record, fsync: bool) -> Result<(), Error> {
+    let dir = spool_dir(paths, true)?;
     let name = format!(
         "{:020}-{}-{}.json",
         record.time_us,
@@ -358,16 +619,113 @@ fn spool(paths: &Paths, record: &Record) -> Result<(), Error> {
     unchained.seq = 0;
     unchained.prev_hash.clear();
     unchained.hash.clear();
+    unchained.origin.get_or_insert_with(|| "spool".into());
     let mut f = OpenOptions::new()
         .create_new(true)
         .write(true)
         .mode(0o600)
-        .open(paths.spool.join(name))?;
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(dir.join(name))?;
     f.write_all(
         serde_json::to_string(&unchained)
             .map_err(|e| Error::Io(e.to_string()))?
             .as_bytes(),
     )?;
+    if fsync {
+        f.sync_all()?;
+    }
+    Ok(())
+}
+
+/// A new file name in the spool for the fail-closed path's record (created and checked
+/// now: the fail-closed path can only open and write).
+pub fn failsafe_spool_file(paths: &Paths) -> Option<std::path::PathBuf> {
+    let dir = spool_dir(paths, true).ok()?;
+    Some(dir.join(format!(
+        "{:020}-{}-failsafe.json",
+        super::record::now_us(),
+        std::process::id()
+    )))
+}
+
+/// Move the spool into the chain (under the lock): each spooled record is appended to the
+/// segment, then its file removed. A crash in between leaves the file, and the record is
+/// recognised in the segment and not imported twice. Counts of records written nowhere
+/// become one `journal-lost` marker.
+fn import_spool(
+    paths: &Paths,
+    seg: &mut File,
+    tip: &mut Tip,
+    in_segment: &[Record],
+) -> Result<(), Error> {
+    let identity = |r: &Record| {
+        (
+            r.time_us,
+            r.input_sha256.clone(),
+            r.tool_use_id.clone(),
+            r.event.clone(),
+        )
+    };
+    let mut done: Vec<std::path::PathBuf> = Vec::new();
+    let mut unreadable = 0usize;
+    if spool_dir(paths, false).is_ok() {
+        let seen: std::collections::HashSet<_> = in_segment.iter().map(identity).collect();
+        let mut files: Vec<_> = fs::read_dir(&paths.spool)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        for file in files {
+            let regular = fs::symlink_metadata(&file).is_ok_and(|m| m.file_type().is_file());
+            let parsed = regular
+                .then(|| fs::read(&file).ok())
+                .flatten()
+                .and_then(|b| serde_json::from_slice::<Record>(&b).ok());
+            match parsed {
+                Some(r) if seen.contains(&identity(&r)) => {}
+                Some(mut r) => {
+                    r.origin.get_or_insert_with(|| "spool".into());
+                    write_record(paths, seg, &mut r, tip, false)?;
+                }
+                None => unreadable += 1,
+            }
+            done.push(file);
+        }
+    }
+    let lost_files = [paths.spool.join("lost"), lost_file(paths)];
+    let lost: usize = lost_files
+        .iter()
+        .map(|f| fs::read(f).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count()))
+        .sum::<usize>()
+        + unreadable;
+    if lost > 0 {
+        let mut marker = Record::marker(
+            "journal-lost",
+            format!(
+                "{lost} record(s) could be written neither to the journal nor to the spool{}",
+                if unreadable > 0 {
+                    format!(" ({unreadable} spooled record(s) were unreadable)")
+                } else {
+                    String::new()
+                }
+            ),
+            serde_json::json!({ "records": lost }),
+        );
+        write_record(paths, seg, &mut marker, tip, false)?;
+    }
+    if !done.is_empty() || lost > 0 {
+        seg.sync_data()?;
+    }
+    crash_at("crash-after-spool-import");
+    for f in done {
+        let _ = fs::remove_file(f);
+    }
+    for f in lost_files {
+        if lost > 0 {
+            let _ = fs::remove_file(f);
+        }
+    }
     Ok(())
 }
 
@@ -409,10 +767,6 @@ fn open_or_recover(paths: &Paths) -> Result<(Connection, Option<std::path::PathB
                 kept.display()
             );
             let conn = try_open(paths)?;
-            conn.execute(
-                "INSERT INTO counters (name, value) VALUES ('restarts', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
-                [],
-            )?;
             Ok((conn, Some(kept)))
         }
         Err(e) => Err(e),
@@ -439,6 +793,9 @@ fn try_open(paths: &Paths) -> Result<Connection, Error> {
         if (1..=2).contains(&version) {
             conn.execute_batch("ALTER TABLE decisions ADD COLUMN ignored_env TEXT")?;
         }
+        if (1..=3).contains(&version) {
+            conn.execute_batch("ALTER TABLE decisions ADD COLUMN origin TEXT")?;
+        }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     }
     if fresh {
@@ -454,72 +811,32 @@ pub fn fold(paths: &Paths) -> Result<Connection, Error> {
 }
 
 fn fold_locked(paths: &Paths) -> Result<Connection, Error> {
+    let (mut seg, mut tip) = open_segment(paths, true)?;
+    let (in_segment, _) = read_segment(paths)?;
+    import_spool(paths, &mut seg, &mut tip, &in_segment)?;
     let (mut conn, recovered) = open_or_recover(paths)?;
-    let mut records: Vec<Record> = Vec::new();
-    if let Ok(f) = File::open(&paths.segment) {
-        for line in BufReader::new(f).lines() {
-            let line = line?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            match serde_json::from_str::<Record>(&line) {
-                Ok(r) => records.push(r),
-                // A torn last line (a crash mid-append) is skipped; verify reports the gap.
-                Err(_) => continue,
-            }
-        }
-    }
-    let (mut seq, mut hash) = match read_head(paths) {
-        Some(h) => h,
-        None => recover_head(paths)?,
-    };
-    let mut spooled_files = Vec::new();
-    if let Ok(entries) = fs::read_dir(&paths.spool) {
-        let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-        files.sort();
-        for file in files {
-            let Ok(text) = fs::read_to_string(&file) else {
-                continue;
-            };
-            let Ok(mut r) = serde_json::from_str::<Record>(&text) else {
-                continue;
-            };
-            r.chain_after(seq, &hash);
-            seq = r.seq;
-            hash = r.hash.clone();
-            records.push(r);
-            spooled_files.push(file);
-        }
-    }
-    let mut chain_moved = !spooled_files.is_empty();
+    let (mut records, _) = read_segment(paths)?;
     if let Some(kept) = recovered {
         // The new file starts mid-chain: say where the earlier records are, in the chain.
         let (through_seq, through_hash) = match records.first() {
             Some(r) => (r.seq - 1, r.prev_hash.clone()),
-            None => (seq, hash.clone()),
+            None => (tip.seq, tip.hash.clone()),
         };
         let mark = super::verify::PruneMark {
             before: rfc3339(super::record::now_us()),
             through_seq,
             through_hash,
         };
-        let mut r = Record {
-            time_us: super::record::now_us(),
-            event: "journal-restart".into(),
-            decision: "error".into(),
-            reason: format!(
-                "the journal file was corrupt; records up to #{through_seq} are in {}",
+        let mut r = Record::marker(
+            "journal-restart",
+            format!(
+                "the journal's database was not readable; records up to #{through_seq} are in {}",
                 kept.display()
             ),
-            toolgate_version: env!("CARGO_PKG_VERSION").into(),
-            input_redacted: serde_json::to_string(&mark).unwrap_or_default(),
-            ..Default::default()
-        };
-        r.chain_after(seq, &hash);
-        seq = r.seq;
-        hash = r.hash.clone();
+            serde_json::to_value(&mark).unwrap_or_default(),
+        );
+        write_record(paths, &mut seg, &mut r, &mut tip, true)?;
         records.push(r);
-        chain_moved = true;
     }
     let tx = immediate(&mut conn)?;
     {
@@ -527,8 +844,8 @@ fn fold_locked(paths: &Paths) -> Result<Connection, Error> {
             "INSERT OR IGNORE INTO decisions (seq, time_us, time, event, session_id, tool_use_id, agent_id,
              permission_mode, user, host, cwd, tool_name, decision, rules, reason, policy_revision,
              toolgate_version, input_redacted, input_sha256, redactions, eval_us, prev_hash, hash, role,
-             ignored_env)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+             ignored_env, origin)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
         )?;
         for r in &records {
             insert.execute(params![
@@ -557,43 +874,99 @@ fn fold_locked(paths: &Paths) -> Result<Connection, Error> {
                 r.hash,
                 r.role,
                 r.ignored_env,
+                r.origin,
             ])?;
         }
     }
-    if !spooled_files.is_empty() {
-        tx.execute(
-            "INSERT INTO counters (name, value) VALUES ('spooled', ?1) ON CONFLICT(name) DO UPDATE SET value = value + ?1",
-            [spooled_files.len() as i64],
-        )?;
-    }
-    let lost = fs::read(lost_file(paths))
-        .map(|b| b.iter().filter(|c| **c == b'\n').count())
-        .unwrap_or(0);
-    if lost > 0 {
-        tx.execute(
-            "INSERT INTO counters (name, value) VALUES ('lost', ?1) ON CONFLICT(name) DO UPDATE SET value = value + ?1",
-            [lost as i64],
-        )?;
-    }
     tx.commit()?;
-    if lost > 0 {
-        let _ = fs::remove_file(lost_file(paths));
+    crash_at("crash-after-fold-commit");
+    seg.set_len(0)?;
+    write_head(paths, tip.seq, &tip.hash, 0, true)?;
+    let _ = fs::remove_file(&paths.fold_request);
+    Ok(conn)
+}
+
+/// A journal in use has its side files (segment or lock) beside the database; a
+/// database alone is a copy (evidence handed to an auditor) and is only ever read.
+pub fn is_live(paths: &Paths) -> bool {
+    paths.segment.exists() || paths.lock.exists()
+}
+
+/// Open a copy of the journal without writing anything to it or beside it (read-only media,
+/// another user's file, an evidence copy). Older schemas get the newer columns as NULL
+/// through a temporary view, so every reader works on them unchanged.
+pub fn open_read_only(paths: &Paths) -> Result<Connection, Error> {
+    use rusqlite::OpenFlags;
+    if !paths.db.is_file() {
+        return Err(Error::Io(format!("{} does not exist", paths.db.display())));
     }
-    if chain_moved {
-        write_head(paths, seq, &hash, true)?;
-    }
-    if !spooled_files.is_empty() {
-        for f in spooled_files {
-            let _ = fs::remove_file(f);
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
+    let usable = |conn: &Connection| -> Result<i64, rusqlite::Error> {
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        conn.pragma_query_value(None, "user_version", |r| r.get(0))
+    };
+    // `immutable` reads the file as it stands and creates nothing beside it. Only a copy
+    // that came with a write-ahead log needs SQLite's read-only mode, which reads the log
+    // (and needs its index file, which read-only media cannot hold: then the log is skipped).
+    let immutable = format!("file:{}?immutable=1", uri_path(&paths.db));
+    let wal = std::path::PathBuf::from(format!("{}-wal", paths.db.display()));
+    let with_log = fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
+    let first = if with_log {
+        Connection::open_with_flags(&paths.db, flags)
+    } else {
+        Connection::open_with_flags(&immutable, flags)
+    }?;
+    let (conn, version) = match usable(&first) {
+        Ok(v) => (first, v),
+        Err(_) if with_log => {
+            drop(first);
+            let conn = Connection::open_with_flags(&immutable, flags)?;
+            let v = usable(&conn)?;
+            eprintln!(
+                "toolgate journal: {} cannot be read on this medium; records only in it are not shown",
+                wal.display()
+            );
+            (conn, v)
         }
+        Err(e) => return Err(e.into()),
+    };
+    if version > SCHEMA_VERSION {
+        return Err(Error::Sqlite(format!(
+            "the journal's schema version {version} is newer than this toolgate understands ({SCHEMA_VERSION})"
+        )));
     }
-    if paths.segment.exists() {
-        OpenOptions::new()
-            .write(true)
-            .open(&paths.segment)?
-            .set_len(0)?;
+    if version < SCHEMA_VERSION {
+        let mut extra = Vec::new();
+        if version < 2 {
+            extra.push("NULL AS role");
+        }
+        if version < 3 {
+            extra.push("NULL AS ignored_env");
+        }
+        extra.push("NULL AS origin");
+        conn.execute_batch(&format!(
+            "CREATE TEMP VIEW decisions AS SELECT *, {} FROM main.decisions",
+            extra.join(", ")
+        ))?;
     }
     Ok(conn)
+}
+
+/// A path as the path part of an SQLite `file:` URI.
+fn uri_path(path: &std::path::Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = String::new();
+    for b in absolute.as_os_str().as_encoded_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(*b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// `BEGIN IMMEDIATE`: take the write lock up front (a deferred transaction that upgrades
@@ -625,12 +998,22 @@ mod tests {
             format!("7 {}\n{}\n", "a".repeat(64), "x".repeat(200)),
         )
         .unwrap();
-        write_head(&paths, 12, &"b".repeat(64), false).unwrap();
-        assert_eq!(read_head(&paths), Some((12, "b".repeat(64))));
-        write_head(&paths, 9_000_000_000_000, &"c".repeat(64), true).unwrap();
-        assert_eq!(read_head(&paths), Some((9_000_000_000_000, "c".repeat(64))));
+        let head = |seq, hash: &str, len| {
+            Some(Head {
+                seq,
+                hash: hash.to_string(),
+                segment_len: Some(len),
+            })
+        };
+        write_head(&paths, 12, &"b".repeat(64), 300, false).unwrap();
+        assert_eq!(read_head(&paths), head(12, &"b".repeat(64), 300));
+        write_head(&paths, 9_000_000_000_000, &"c".repeat(64), 0, true).unwrap();
+        assert_eq!(
+            read_head(&paths),
+            head(9_000_000_000_000, &"c".repeat(64), 0)
+        );
         let fresh = Paths::new(&dir.path().join("k.db"));
-        write_head(&fresh, 1, &"d".repeat(64), false).unwrap();
+        write_head(&fresh, 1, &"d".repeat(64), 7, false).unwrap();
         let mode = fs::metadata(&fresh.head).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }

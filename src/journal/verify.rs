@@ -1,10 +1,16 @@
 //! Checking the chain: every record's hash matches its contents, each record follows the
 //! one before it, no numbers are missing (except where a prune record says so), nothing was
 //! cut from the end (the chain head and an optional off-host anchor say where it ended).
+//!
+//! Two kinds of finding: a problem (the journal was altered: an edited, removed, inserted or
+//! reordered record, a missing head, an anchor that does not match) and damage (markers the
+//! journal wrote itself when it found a torn write, a missing head, an unreadable database or
+//! records that could be written nowhere). Damage is reported until `journal repair`
+//! acknowledges it with a marker of its own; a problem is never acknowledged away.
 
 use super::Paths;
 use super::query::all_in_order;
-use super::record::{GENESIS, Record};
+use super::record::{DAMAGE_EVENTS, GENESIS, Record};
 use super::store::Error;
 use rusqlite::Connection;
 
@@ -16,6 +22,12 @@ pub struct Report {
     pub last: Option<(i64, String)>,
     /// The first problem, if any.
     pub problem: Option<String>,
+    /// Damage markers no repair has acknowledged yet: (sequence number, what was found).
+    pub damage: Vec<(i64, String)>,
+    /// Damage markers a `journal repair` record acknowledged.
+    pub acknowledged: usize,
+    /// Whether the head file was there to check the end of the chain against.
+    pub head_checked: bool,
 }
 
 /// The content of a prune record's input: the last record it removed.
@@ -38,10 +50,19 @@ pub fn verify(
     let mut anchor_seen = false;
     all_in_order(conn, |r| {
         report.records += 1;
-        if (r.event == "prune" || r.event == "journal-restart")
-            && let Ok(mark) = serde_json::from_str::<PruneMark>(&r.input_redacted)
-        {
-            prune_marks.push(mark);
+        if r.is_marker() {
+            if (r.event == "prune" || r.event == "journal-restart")
+                && let Ok(mark) = serde_json::from_str::<PruneMark>(&r.input_redacted)
+            {
+                prune_marks.push(mark);
+            }
+            if DAMAGE_EVENTS.contains(&r.event.as_str()) {
+                report.damage.push((r.seq, r.reason.clone()));
+            }
+            if r.event == "journal-repair" {
+                report.acknowledged += report.damage.len();
+                report.damage.clear();
+            }
         }
         if let Some((seq, hash)) = &anchor
             && r.seq == *seq
@@ -90,11 +111,25 @@ pub fn verify(
             format!("the anchor's record #{seq} is missing")
         });
     }
+    let head = std::fs::read_to_string(&paths.head).ok();
+    let head = head.as_deref().and_then(|h| {
+        let mut parts = h.split_whitespace();
+        Some((
+            parts.next()?.parse::<i64>().ok()?,
+            parts.next()?.to_string(),
+        ))
+    });
+    report.head_checked = head.is_some();
+    if report.problem.is_none() && head.is_none() && anchor.is_none() && report.records > 0 {
+        report.problem = Some(format!(
+            "the chain head file {} is missing or unreadable, so records cut from the end cannot be ruled out (give --anchor to check the end against an anchor kept off the host)",
+            paths.head.display()
+        ));
+    }
     if report.problem.is_none()
-        && let Ok(head) = std::fs::read_to_string(&paths.head)
-        && let Some((seq, hash)) = head.trim().split_once(' ')
-        && let Ok(seq) = seq.parse::<i64>()
+        && let Some((seq, hash)) = &head
     {
+        let (seq, hash) = (*seq, hash.as_str());
         match &report.last {
             Some((last, last_hash)) if *last == seq && last_hash != hash => {
                 report.problem = Some(format!(
