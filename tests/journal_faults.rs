@@ -310,10 +310,37 @@ fn a_deleted_database_is_found() {
     }
     let (code, out) = env.verify();
     assert_eq!(code, 1, "{out}");
+    assert!(out.contains("DAMAGED") && out.contains("replaced or reinitialised"), "{out}");
     call(&env, "later", "ls", None);
     let (code, out) = env.verify();
-    assert_eq!(code, 1, "{out}");
-    assert!(out.contains("no prune record accounts"), "{out}");
+    assert_eq!(code, 1, "still, after more calls: {out}");
+    let (code, out, _) = env.journal(&["repair"]);
+    assert_eq!(code, 0, "an administrator acknowledges it: {out}");
+    assert_eq!(env.verify().0, 0);
+}
+
+#[test]
+fn a_database_rolled_back_to_an_older_copy_or_cut_in_the_middle_fails() {
+    let env = Env::new();
+    populate(&env, 2);
+    let old = std::fs::read(env.db()).unwrap();
+    populate(&env, 3);
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", env.db().display()));
+    }
+    std::fs::write(env.db(), old).unwrap();
+    call(&env, "later", "ls", None);
+    let (code, out) = env.verify();
+    assert!(code == 1 && out.contains("FAILED") && out.contains("#3 to #5 are missing"), "{out}");
+    // Deleting records from the middle is still tampering, never damage.
+    let env = Env::new();
+    populate(&env, 5);
+    sql(&env, "DELETE FROM decisions WHERE seq = 3");
+    call(&env, "later", "ls", None);
+    let (code, out) = env.verify();
+    assert!(code == 1 && out.contains("FAILED") && out.contains("missing"), "{out}");
+    let (code, out, _) = env.journal(&["repair"]);
+    assert_eq!(code, 1, "repair cannot make it verify: {out}");
 }
 
 fn spool_root(env: &Env) -> std::path::PathBuf {

@@ -837,6 +837,10 @@ fn fold_locked(paths: &Paths) -> Result<Connection, Error> {
         );
         write_record(paths, &mut seg, &mut r, &mut tip, true)?;
         records.push(r);
+    } else if let Some(r) = replaced_database(&conn, &records, &tip)? {
+        let mut r = r;
+        write_record(paths, &mut seg, &mut r, &mut tip, true)?;
+        records.push(r);
     }
     let tx = immediate(&mut conn)?;
     {
@@ -884,6 +888,57 @@ fn fold_locked(paths: &Paths) -> Result<Connection, Error> {
     write_head(paths, tip.seq, &tip.hash, 0, true)?;
     let _ = fs::remove_file(&paths.fold_request);
     Ok(conn)
+}
+
+/// The record the segment continues from must be in the database: when the database is
+/// empty, or holds another record under that number, it was reinitialised or replaced since
+/// the last fold. A `journal-restart` marker says so and accounts for where the chain
+/// resumes; it is damage until acknowledged. (A database that ends early is left to
+/// verification: records were cut from its end.)
+fn replaced_database(
+    conn: &Connection,
+    segment: &[Record],
+    tip: &Tip,
+) -> Result<Option<Record>, Error> {
+    let (seq, hash) = match segment.first() {
+        Some(r) => (r.seq - 1, r.prev_hash.clone()),
+        None => (tip.seq, tip.hash.clone()),
+    };
+    if seq <= 0 {
+        return Ok(None);
+    }
+    let found: Option<String> = conn
+        .query_row("SELECT hash FROM decisions WHERE seq = ?1", [seq], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let last: Option<i64> = conn.query_row("SELECT max(seq) FROM decisions", [], |r| r.get(0))?;
+    // A database that merely ends early had records cut from its end: that is tampering,
+    // which verification reports as such, never damage an administrator could acknowledge.
+    let replaced = match &found {
+        Some(other) => *other != hash,
+        None => last.is_none(),
+    };
+    if !replaced {
+        return Ok(None);
+    }
+    let mark = super::verify::PruneMark {
+        before: rfc3339(super::record::now_us()),
+        through_seq: seq,
+        through_hash: hash,
+    };
+    Ok(Some(Record::marker(
+        "journal-restart",
+        format!(
+            "the journal's database was replaced or reinitialised: record #{seq}, folded into it earlier, {} (the database {})",
+            if found.is_some() { "is another record there" } else { "is not in it" },
+            match last {
+                Some(last) => format!("ends at #{last}"),
+                None => "is empty".into(),
+            }
+        ),
+        serde_json::to_value(&mark).unwrap_or_default(),
+    )))
 }
 
 /// A journal in use has its side files (segment or lock) beside the database; a

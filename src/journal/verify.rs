@@ -48,6 +48,20 @@ pub fn verify(
     let mut first: Option<Record> = None;
     let mut prune_marks: Vec<PruneMark> = Vec::new();
     let mut anchor_seen = false;
+    // Where a restart marker says the chain resumes after records the database no longer
+    // has (it was replaced), the gap is damage, reported through the marker, not a deletion.
+    let mut resumes: Vec<(i64, String)> = Vec::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT input_redacted FROM decisions WHERE event = 'journal-restart' AND cwd IS NULL AND session_id IS NULL AND tool_name IS NULL",
+        )?;
+        let marks = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        for m in marks {
+            if let Ok(mark) = serde_json::from_str::<PruneMark>(&m?) {
+                resumes.push((mark.through_seq, mark.through_hash));
+            }
+        }
+    }
     all_in_order(conn, |r| {
         report.records += 1;
         if r.is_marker() {
@@ -75,7 +89,10 @@ pub fn verify(
             }
         }
         if report.problem.is_none() {
-            report.problem = check(&r, previous.as_ref());
+            let resumed = resumes
+                .iter()
+                .any(|(seq, hash)| *seq == r.seq - 1 && *hash == r.prev_hash);
+            report.problem = check(&r, previous.as_ref(), resumed);
         }
         if first.is_none() {
             first = Some(r.clone());
@@ -159,7 +176,7 @@ pub fn verify(
 }
 
 /// The first thing wrong with `r` given the record before it.
-fn check(r: &Record, previous: Option<&Record>) -> Option<String> {
+fn check(r: &Record, previous: Option<&Record>, resumed: bool) -> Option<String> {
     if r.compute_hash() != r.hash {
         return Some(format!(
             "record #{} was edited: its hash does not match its contents",
@@ -167,6 +184,9 @@ fn check(r: &Record, previous: Option<&Record>) -> Option<String> {
         ));
     }
     let p = previous?;
+    if resumed && r.seq > p.seq {
+        return None;
+    }
     if r.seq != p.seq + 1 && r.prev_hash != p.hash {
         return Some(format!(
             "records #{} to #{} are missing (deleted)",
