@@ -251,10 +251,20 @@ fn a_database_held_locked_delays_folding_never_an_answer() {
         slowest < Duration::from_millis(1200),
         "slowest call {slowest:?}"
     );
+    // The fold waiting for the database lets go of the journal lock: nothing had to spool.
+    let segment = std::fs::metadata(env.db().with_extension("db.segment"))
+        .unwrap()
+        .len();
+    assert!(
+        segment > 512 << 10,
+        "the calls went on appending: {segment} bytes"
+    );
     drop(conn);
     let expected: Vec<String> = (0..12).map(|i| format!("w{i}")).collect();
     let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
     assert_each_once(&env, &expected);
+    let spooled = env.rows().iter().filter(|r| r["origin"] == "spool").count();
+    assert_eq!(spooled, 0);
     assert_eq!(env.verify().0, 0);
 }
 
@@ -310,7 +320,10 @@ fn a_deleted_database_is_found() {
     }
     let (code, out) = env.verify();
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("DAMAGED") && out.contains("replaced or reinitialised"), "{out}");
+    assert!(
+        out.contains("DAMAGED") && out.contains("replaced or reinitialised"),
+        "{out}"
+    );
     call(&env, "later", "ls", None);
     let (code, out) = env.verify();
     assert_eq!(code, 1, "still, after more calls: {out}");
@@ -331,14 +344,20 @@ fn a_database_rolled_back_to_an_older_copy_or_cut_in_the_middle_fails() {
     std::fs::write(env.db(), old).unwrap();
     call(&env, "later", "ls", None);
     let (code, out) = env.verify();
-    assert!(code == 1 && out.contains("FAILED") && out.contains("#3 to #5 are missing"), "{out}");
+    assert!(
+        code == 1 && out.contains("FAILED") && out.contains("#3 to #5 are missing"),
+        "{out}"
+    );
     // Deleting records from the middle is still tampering, never damage.
     let env = Env::new();
     populate(&env, 5);
     sql(&env, "DELETE FROM decisions WHERE seq = 3");
     call(&env, "later", "ls", None);
     let (code, out) = env.verify();
-    assert!(code == 1 && out.contains("FAILED") && out.contains("missing"), "{out}");
+    assert!(
+        code == 1 && out.contains("FAILED") && out.contains("missing"),
+        "{out}"
+    );
     let (code, out, _) = env.journal(&["repair"]);
     assert_eq!(code, 1, "repair cannot make it verify: {out}");
 }

@@ -491,7 +491,7 @@ pub fn append_counted(
             );
         }
     };
-    let verdict = match fold_locked(paths) {
+    let verdict = match fold_locked(paths, COUNTED_LOCK_WAIT) {
         Ok(conn) => over(&SqlCounter(&conn)),
         Err(e) => Err(format!(
             "the journal could not be read to count the call ({e})"
@@ -656,7 +656,7 @@ fn import_spool(
     paths: &Paths,
     seg: &mut File,
     tip: &mut Tip,
-    in_segment: &[Record],
+    records: &mut Vec<Record>,
 ) -> Result<(), Error> {
     let identity = |r: &Record| {
         (
@@ -669,7 +669,7 @@ fn import_spool(
     let mut done: Vec<std::path::PathBuf> = Vec::new();
     let mut unreadable = 0usize;
     if spool_dir(paths, false).is_ok() {
-        let seen: std::collections::HashSet<_> = in_segment.iter().map(identity).collect();
+        let seen: std::collections::HashSet<_> = records.iter().map(identity).collect();
         let mut files: Vec<_> = fs::read_dir(&paths.spool)?
             .filter_map(Result::ok)
             .map(|e| e.path())
@@ -687,6 +687,7 @@ fn import_spool(
                 Some(mut r) => {
                     r.origin.get_or_insert_with(|| "spool".into());
                     write_record(paths, seg, &mut r, tip, false)?;
+                    records.push(r);
                 }
                 None => unreadable += 1,
             }
@@ -713,6 +714,7 @@ fn import_spool(
             serde_json::json!({ "records": lost }),
         );
         write_record(paths, seg, &mut marker, tip, false)?;
+        records.push(marker);
     }
     if !done.is_empty() || lost > 0 {
         seg.sync_data()?;
@@ -805,17 +807,36 @@ fn try_open(paths: &Paths) -> Result<Connection, Error> {
 }
 
 /// Fold the segment and the spool into SQLite. Readers call this before reading.
+///
+/// The journal lock is held only while the database can be written at once: when another
+/// client holds SQLite's write lock (a long transaction, an administrator's `sqlite3`), the
+/// fold lets go of the journal lock and tries again, so hooks keep appending meanwhile.
 pub fn fold(paths: &Paths) -> Result<Connection, Error> {
-    let _lock = Lock::acquire(paths, READER_LOCK_WAIT)?;
-    fold_locked(paths)
+    let deadline = Instant::now() + READER_LOCK_WAIT;
+    loop {
+        let lock = Lock::acquire(paths, deadline.saturating_duration_since(Instant::now()))?;
+        match fold_locked(paths, FOLD_BUSY_TRY) {
+            Err(Error::Sqlite(msg)) if msg.contains("locked") && Instant::now() < deadline => {
+                drop(lock);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            done => return done,
+        }
+    }
 }
 
-fn fold_locked(paths: &Paths) -> Result<Connection, Error> {
+/// How long a fold waits for SQLite's write lock while it holds the journal lock.
+const FOLD_BUSY_TRY: Duration = Duration::from_millis(50);
+
+fn fold_locked(paths: &Paths, busy: Duration) -> Result<Connection, Error> {
     let (mut seg, mut tip) = open_segment(paths, true)?;
-    let (in_segment, _) = read_segment(paths)?;
-    import_spool(paths, &mut seg, &mut tip, &in_segment)?;
     let (mut conn, recovered) = open_or_recover(paths)?;
+    // SQLite's write lock first: a database held by another client costs `busy`, not a
+    // read of the whole segment.
+    conn.busy_timeout(busy)?;
+    let tx = immediate(&mut conn)?;
     let (mut records, _) = read_segment(paths)?;
+    import_spool(paths, &mut seg, &mut tip, &mut records)?;
     if let Some(kept) = recovered {
         // The new file starts mid-chain: say where the earlier records are, in the chain.
         let (through_seq, through_hash) = match records.first() {
@@ -837,12 +858,10 @@ fn fold_locked(paths: &Paths) -> Result<Connection, Error> {
         );
         write_record(paths, &mut seg, &mut r, &mut tip, true)?;
         records.push(r);
-    } else if let Some(r) = replaced_database(&conn, &records, &tip)? {
-        let mut r = r;
+    } else if let Some(mut r) = replaced_database(&tx, &records, &tip)? {
         write_record(paths, &mut seg, &mut r, &mut tip, true)?;
         records.push(r);
     }
-    let tx = immediate(&mut conn)?;
     {
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO decisions (seq, time_us, time, event, session_id, tool_use_id, agent_id,
@@ -883,6 +902,7 @@ fn fold_locked(paths: &Paths) -> Result<Connection, Error> {
         }
     }
     tx.commit()?;
+    conn.busy_timeout(Duration::from_secs(2))?;
     crash_at("crash-after-fold-commit");
     seg.set_len(0)?;
     write_head(paths, tip.seq, &tip.hash, 0, true)?;
@@ -931,7 +951,11 @@ fn replaced_database(
         "journal-restart",
         format!(
             "the journal's database was replaced or reinitialised: record #{seq}, folded into it earlier, {} (the database {})",
-            if found.is_some() { "is another record there" } else { "is not in it" },
+            if found.is_some() {
+                "is another record there"
+            } else {
+                "is not in it"
+            },
             match last {
                 Some(last) => format!("ends at #{last}"),
                 None => "is empty".into(),
