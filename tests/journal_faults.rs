@@ -605,3 +605,73 @@ mount --bind "$D/copy" "$D/copy" && mount -o remount,bind,ro "$D/copy" || exit 9
     );
     assert!(read("query").contains("\"seq\":3"), "{}", read("query"));
 }
+
+#[test]
+fn a_chain_rewritten_whole_fails_against_the_administrators_seal_key() {
+    use toolgate::journal::record::Record;
+    let env = Env::new();
+    populate(&env, 2);
+    let key = env.dir.path().join("seal-key.json");
+    let (code, out, err) = env.journal(&["seal", "--key-out", key.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("sealing from record #3"), "{out}");
+    let (code, _, _) = env.journal(&["seal", "--key-out", key.to_str().unwrap()]);
+    assert_eq!(code, 1, "an existing key file is never overwritten");
+    populate(&env, 2);
+    // A crash between the append and the head update does not break the seals.
+    assert_eq!(
+        call(&env, "crashed", "ls", Some("crash-after-append")),
+        None
+    );
+    populate(&env, 2);
+    let with_key = |env: &Env| {
+        let (code, out, err) = env.journal(&["verify", "--seal-key", key.to_str().unwrap()]);
+        (code, format!("{out}{err}"))
+    };
+    let (code, out) = with_key(&env);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("6 sealed records"),
+        "#3 (the seal marker) to #8: {out}"
+    );
+
+    // Someone who can write the files rewrites record #5 and recomputes the whole chain.
+    env.journal(&["stats"]);
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    let mut rows: Vec<Record> = Vec::new();
+    toolgate::journal::query::all_in_order(&conn, |r| rows.push(r)).unwrap();
+    let mut prev = rows[3].hash.clone();
+    for mut r in rows.into_iter().skip(4) {
+        if r.seq == 5 {
+            r.reason = "nothing to see".into();
+        }
+        let seq = r.seq;
+        r.chain_after(seq - 1, &prev);
+        conn.execute(
+            "UPDATE decisions SET reason = ?1, prev_hash = ?2, hash = ?3 WHERE seq = ?4",
+            rusqlite::params![r.reason, r.prev_hash, r.hash, seq],
+        )
+        .unwrap();
+        prev = r.hash.clone();
+    }
+    drop(conn);
+    let head = env.db().with_extension("db.head");
+    let text = std::fs::read_to_string(&head).unwrap();
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    std::fs::write(
+        &head,
+        format!("{} {prev} {} {}\n", parts[0], parts[2], parts[3]),
+    )
+    .unwrap();
+    let (code, out) = env.verify();
+    assert_eq!(
+        code, 0,
+        "without the key a consistent rewrite passes: {out}"
+    );
+    let (code, out) = with_key(&env);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("record #5") && out.contains("rewritten after it was sealed"),
+        "{out}"
+    );
+}

@@ -71,6 +71,19 @@ pub enum JournalCommand {
         /// nothing was cut from the end since then.
         #[arg(long, value_name = "SEQ:HASH")]
         anchor: Option<String>,
+        /// A sealing key file from `journal seal` (repeat for each time sealing was
+        /// started): every record it covers must carry the seal the key gives it.
+        #[arg(long, value_name = "FILE")]
+        seal_key: Vec<PathBuf>,
+    },
+    /// Start sealing: from the next record on, every record carries a seal made with a key
+    /// that changes one way after each record. The first key goes to FILE, which the
+    /// administrator keeps off this host; with it `verify --seal-key FILE` detects any record
+    /// rewritten after it was sealed, even when the whole chain was recomputed.
+    Seal {
+        /// Where to write the first key (must not exist; mode 0600).
+        #[arg(long, value_name = "FILE")]
+        key_out: PathBuf,
     },
     /// Print the chain's latest sequence number and hash, to keep off the host.
     Anchor,
@@ -172,6 +185,7 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, command: JournalComman
     match command {
         JournalCommand::Prune { before } => return prune(&paths, &before),
         JournalCommand::Repair => return repair(&paths),
+        JournalCommand::Seal { key_out } => return seal(&paths, &key_out),
         JournalCommand::Fold => {
             return match store::fold(&paths) {
                 Ok(_) => exit::NO_OBJECTION,
@@ -219,10 +233,10 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, command: JournalComman
         JournalCommand::Report { html, filter: f } => {
             filter(&f, None).and_then(|f| report(&conn, &paths, &f, &html))
         }
-        JournalCommand::Verify { anchor } => {
-            return verify_command(&conn, &paths, anchor.as_deref());
+        JournalCommand::Verify { anchor, seal_key } => {
+            return verify_command(&conn, &paths, anchor.as_deref(), &seal_key);
         }
-        JournalCommand::Anchor => verify::verify(&conn, &paths, None)
+        JournalCommand::Anchor => verify::verify(&conn, &paths, None, &[])
             .map_err(|e| e.to_string())
             .map(|r| {
                 let (seq, hash) = r.last.unwrap_or((0, record::GENESIS.to_string()));
@@ -237,7 +251,10 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, command: JournalComman
                     })
                 );
             }),
-        JournalCommand::Prune { .. } | JournalCommand::Repair | JournalCommand::Fold => {
+        JournalCommand::Prune { .. }
+        | JournalCommand::Repair
+        | JournalCommand::Fold
+        | JournalCommand::Seal { .. } => {
             unreachable!("handled before the journal is opened")
         }
     };
@@ -250,7 +267,36 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, command: JournalComman
     }
 }
 
-fn verify_command(conn: &rusqlite::Connection, paths: &Paths, anchor: Option<&str>) -> u8 {
+fn verify_command(
+    conn: &rusqlite::Connection,
+    paths: &Paths,
+    anchor: Option<&str>,
+    seal_key_files: &[PathBuf],
+) -> u8 {
+    let mut seal_keys = Vec::new();
+    for file in seal_key_files {
+        let read = std::fs::read_to_string(file)
+            .map_err(|e| e.to_string())
+            .and_then(|t| {
+                serde_json::from_str::<verify::SealKeyFile>(&t).map_err(|e| e.to_string())
+            })
+            .and_then(|k| {
+                k.key()
+                    .map(|key| (k.from_seq, key))
+                    .ok_or_else(|| "its key is not 64 hex digits".to_string())
+            });
+        match read {
+            Ok(k) => seal_keys.push(k),
+            Err(e) => {
+                eprintln!(
+                    "toolgate journal verify: {} is not a sealing key file from `journal seal`: {}",
+                    safe(&file.display().to_string()),
+                    safe(&e)
+                );
+                return exit::FAILURE;
+            }
+        }
+    }
     let anchor = match anchor.map(|a| {
         // `SEQ:HASH`, or the JSON `journal anchor` prints.
         let a = serde_json::from_str::<serde_json::Value>(a)
@@ -270,7 +316,7 @@ fn verify_command(conn: &rusqlite::Connection, paths: &Paths, anchor: Option<&st
         Some(Some(a)) => Some(a),
         None => None,
     };
-    match verify::verify(conn, paths, anchor) {
+    match verify::verify(conn, paths, anchor, &seal_keys) {
         Ok(report) => match (&report.problem, report.damage.first()) {
             (None, None) => {
                 let last = report
@@ -281,8 +327,16 @@ fn verify_command(conn: &rusqlite::Connection, paths: &Paths, anchor: Option<&st
                     0 => String::new(),
                     n => format!(" ({n} damage marker(s) acknowledged by `journal repair`)"),
                 };
+                let sealed = if seal_keys.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; {} sealed records carry the seals the administrator's key gives them",
+                        report.sealed
+                    )
+                };
                 println!(
-                    "ok: {} records verify; chain ends at {last}{acknowledged}",
+                    "ok: {} records verify; chain ends at {last}{acknowledged}{sealed}",
                     report.records
                 );
                 exit::NO_OBJECTION
@@ -341,7 +395,7 @@ fn writable(path: &Path) -> bool {
 fn repair(paths: &Paths) -> u8 {
     let result = (|| -> Result<(verify::Report, Vec<(i64, String)>), String> {
         let conn = store::fold(paths).map_err(|e| e.to_string())?;
-        let report = verify::verify(&conn, paths, None).map_err(|e| e.to_string())?;
+        let report = verify::verify(&conn, paths, None, &[]).map_err(|e| e.to_string())?;
         if report.damage.is_empty() {
             return Ok((report, Vec::new()));
         }
@@ -364,7 +418,7 @@ fn repair(paths: &Paths) -> u8 {
             other => return Err(format!("could not write the repair record ({other:?})")),
         }
         let conn = store::fold(paths).map_err(|e| e.to_string())?;
-        let after = verify::verify(&conn, paths, None).map_err(|e| e.to_string())?;
+        let after = verify::verify(&conn, paths, None, &[]).map_err(|e| e.to_string())?;
         Ok((after, report.damage))
     })();
     match result {
@@ -396,6 +450,54 @@ fn repair(paths: &Paths) -> u8 {
         }
         Err(e) => {
             eprintln!("toolgate journal repair: {e}");
+            exit::FAILURE
+        }
+    }
+}
+
+/// `journal seal`: a fresh first key, written to `key_out` (created, 0600), then sealing
+/// starts with it.
+fn seal(paths: &Paths, key_out: &Path) -> u8 {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let result = (|| -> Result<i64, String> {
+        let mut key = [0u8; 32];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut r| r.read_exact(&mut key))
+            .map_err(|e| format!("no random key: {e}"))?;
+        let mut file = std::fs::OpenOptions::new()
+            .create_new(true)
+            .write(true)
+            .mode(0o600)
+            .open(key_out)
+            .map_err(|e| {
+                format!(
+                    "cannot create {}: {e} (it must not exist yet)",
+                    safe(&key_out.display().to_string())
+                )
+            })?;
+        let from_seq = store::start_sealing(paths, key).map_err(|e| e.to_string())?;
+        let saved = verify::SealKeyFile {
+            journal: paths.db.display().to_string(),
+            from_seq,
+            key: crate::journal::hex(&key),
+        };
+        let text = serde_json::to_string_pretty(&saved).map_err(|e| e.to_string())?;
+        file.write_all(format!("{text}\n").as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|e| format!("cannot write {}: {e}", safe(&key_out.display().to_string())))?;
+        Ok(from_seq)
+    })();
+    match result {
+        Ok(from) => {
+            println!(
+                "sealing from record #{from}; the first key is in {}. Keep it off this host (anyone who reads it can forge seals), and check with `toolgate journal verify --seal-key FILE`.",
+                safe(&key_out.display().to_string())
+            );
+            exit::NO_OBJECTION
+        }
+        Err(e) => {
+            eprintln!("toolgate journal seal: {e}");
             exit::FAILURE
         }
     }
@@ -482,7 +584,7 @@ fn report(
             ..denials_filter
         },
     )?;
-    let chain = match verify::verify(conn, paths, None) {
+    let chain = match verify::verify(conn, paths, None, &[]) {
         Ok(r) => match (r.problem, r.damage.is_empty()) {
             (Some(p), _) => Chain::Failed(p),
             (None, true) => Chain::Verified {

@@ -95,7 +95,7 @@ fn where_clause(f: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
 
 const COLUMNS: &str = "seq, time_us, event, session_id, tool_use_id, agent_id, permission_mode, user, host, cwd,
     tool_name, decision, rules, reason, policy_revision, toolgate_version, input_redacted, input_sha256,
-    redactions, eval_us, prev_hash, hash, role, ignored_env, origin";
+    redactions, eval_us, prev_hash, hash, role, ignored_env, origin, seal";
 
 pub fn row_to_record(row: &rusqlite::Row) -> rusqlite::Result<Record> {
     let json_list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
@@ -125,6 +125,7 @@ pub fn row_to_record(row: &rusqlite::Row) -> rusqlite::Result<Record> {
         role: row.get(22)?,
         ignored_env: row.get(23)?,
         origin: row.get(24)?,
+        seal: row.get(25)?,
     })
 }
 

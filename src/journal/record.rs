@@ -13,8 +13,9 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// found on recovery, repairs, records that could be written nowhere. A hook event with one
 /// of these names is stored under another name ([`hook_event_name`]), so a tool call can
 /// never pass for one.
-pub const MARKER_EVENTS: [&str; 5] = [
+pub const MARKER_EVENTS: [&str; 6] = [
     "prune",
+    "journal-seal",
     "journal-restart",
     "journal-gap",
     "journal-lost",
@@ -83,6 +84,10 @@ pub struct Record {
     pub eval_us: i64,
     pub prev_hash: String,
     pub hash: String,
+    /// The forward-secure seal (`journal seal`): HMAC-SHA256 of `hash` under this record's
+    /// sealing key. Not covered by `hash` (it is made from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<String>,
 }
 
 impl Record {
@@ -179,6 +184,26 @@ impl Record {
     }
 }
 
+/// A sealing key: each record is sealed with its own, and the key for the next record is
+/// derived from it one way, after which the old one is gone from the host. Whoever holds the
+/// first key (the administrator, off the host) can derive them all and check every seal;
+/// whoever reads the host's current key can seal only records from then on.
+pub type SealKey = [u8; 32];
+
+/// The key for the record after the one sealed with `key`.
+pub fn next_seal_key(key: &SealKey) -> SealKey {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"toolgate seal key step\n");
+    h.update(key);
+    h.finalize().into()
+}
+
+/// A record's seal under its key.
+pub fn seal_of(key: &SealKey, hash: &str) -> String {
+    super::hmac_sha256_hex(key, hash.as_bytes())
+}
+
 /// The host name a record is attributed to.
 pub fn host_name() -> Option<String> {
     let mut buf = [0u8; 256];
@@ -238,6 +263,20 @@ mod tests {
         edited.prev_hash = "1".repeat(64);
         assert_ne!(edited.compute_hash(), base);
         assert_eq!(r.compute_hash(), base);
+    }
+
+    #[test]
+    fn seal_keys_step_one_way_and_the_seal_is_outside_the_hash() {
+        let k0 = [7u8; 32];
+        let k1 = next_seal_key(&k0);
+        assert_ne!(k0, k1);
+        assert_eq!(next_seal_key(&k0), k1, "deterministic");
+        let mut r = Record::default();
+        r.chain_after(0, GENESIS);
+        let hash = r.hash.clone();
+        r.seal = Some(seal_of(&k0, &r.hash));
+        assert_eq!(r.compute_hash(), hash);
+        assert_ne!(seal_of(&k0, &hash), seal_of(&k1, &hash));
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //! (strict mode, slower).
 
 use super::Paths;
-use super::record::{GENESIS, Record, rfc3339};
+use super::record::{GENESIS, Record, SealKey, next_seal_key, rfc3339, seal_of};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -31,8 +31,8 @@ pub const READER_LOCK_WAIT: Duration = Duration::from_secs(10);
 pub const FOLD_THRESHOLD: u64 = 512 * 1024;
 
 /// 2: `role` (the policy role of the user). 3: `ignored_env` (variables a managed
-/// deployment ignored). 4: `origin` (spooled or fail-closed records).
-pub const SCHEMA_VERSION: i64 = 4;
+/// deployment ignored). 4: `origin` (spooled or fail-closed records). 5: `seal`.
+pub const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS decisions (
@@ -62,8 +62,9 @@ CREATE TABLE IF NOT EXISTS decisions (
     -- Added in schema 2 and 3 (last, as ALTER TABLE adds them to older journals).
     role TEXT,
     ignored_env TEXT,
-    -- Schema 4.
-    origin TEXT
+    -- Schema 4 and 5.
+    origin TEXT,
+    seal TEXT
 );
 CREATE INDEX IF NOT EXISTS decisions_time ON decisions (time_us);
 CREATE INDEX IF NOT EXISTS decisions_decision_time ON decisions (decision, time_us);
@@ -173,6 +174,16 @@ struct Head {
     seq: i64,
     hash: String,
     segment_len: Option<u64>,
+    /// The sealing key for the next record, once `journal seal` has started sealing.
+    seal_key: Option<SealKey>,
+}
+
+fn parse_key(text: &str) -> Option<SealKey> {
+    let bytes: Vec<u8> = (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect::<Option<_>>()?;
+    bytes.try_into().ok()
 }
 
 fn read_head(paths: &Paths) -> Option<Head> {
@@ -184,10 +195,12 @@ fn read_head(paths: &Paths) -> Option<Head> {
         return None;
     }
     let segment_len = parts.next().and_then(|n| n.parse().ok());
+    let seal_key = parts.next().and_then(parse_key);
     Some(Head {
         seq,
         hash,
         segment_len,
+        seal_key,
     })
 }
 
@@ -195,15 +208,12 @@ fn read_head(paths: &Paths) -> Option<Head> {
 /// last one: no temporary file and rename per call (a tenth of a short hook call). The head
 /// is a cache, never the authority: a head whose segment length does not match the segment
 /// sends the next writer to [`recover`], which reads what is durably there.
-fn write_head(
-    paths: &Paths,
-    seq: i64,
-    hash: &str,
-    segment_len: u64,
-    fsync: bool,
-) -> Result<(), Error> {
+fn write_head(paths: &Paths, tip: &Tip, fsync: bool) -> Result<(), Error> {
     use std::os::unix::fs::FileExt;
-    let line = format!("{seq:020} {hash} {segment_len:020}\n");
+    let key = tip
+        .seal_key
+        .map_or_else(|| "-".to_string(), |k| super::hex(&k));
+    let line = format!("{:020} {} {:020} {key}\n", tip.seq, tip.hash, tip.len);
     let f = OpenOptions::new()
         .create(true)
         .write(true)
@@ -226,6 +236,7 @@ struct Tip {
     seq: i64,
     hash: String,
     len: u64,
+    seal_key: Option<SealKey>,
 }
 
 /// The segment, opened for appending, and where the chain ends. The caller holds the lock.
@@ -244,6 +255,7 @@ fn open_segment(paths: &Paths, fsync: bool) -> Result<(File, Tip), Error> {
             seq: head.seq,
             hash: head.hash,
             len,
+            seal_key: head.seal_key,
         };
         return Ok((f, tip));
     }
@@ -350,13 +362,27 @@ fn recover(paths: &Paths, f: &mut File, fsync: bool) -> Result<Tip, Error> {
         detail.insert("head_seq".into(), head.seq.into());
     }
     detail.insert("resumed_after".into(), seq.into());
+    // Records appended after the head was written were sealed with the head's key and the
+    // keys after it; where the head is gone or ahead of the records, the key is lost and
+    // sealing stops (until `journal seal` starts it again).
+    let seal_key = head.as_ref().and_then(|h| {
+        let mut key = h.seal_key?;
+        for _ in 0..usize::try_from(seq.checked_sub(h.seq)?).ok()? {
+            key = next_seal_key(&key);
+        }
+        Some(key)
+    });
+    if seal_key.is_none() && head.as_ref().is_some_and(|h| h.seal_key.is_some()) {
+        notes.push("the sealing key could not be carried on: records from here are not sealed until `journal seal` is run again".into());
+    }
     let mut tip = Tip {
         seq,
         hash,
         len: good,
+        seal_key,
     };
     if notes.is_empty() {
-        write_head(paths, tip.seq, &tip.hash, tip.len, fsync)?;
+        write_head(paths, &tip, fsync)?;
     } else {
         let mut marker = Record::marker(
             "journal-gap",
@@ -378,6 +404,7 @@ fn write_record(
     fsync: bool,
 ) -> Result<i64, Error> {
     record.chain_after(tip.seq, &tip.hash);
+    record.seal = tip.seal_key.map(|k| seal_of(&k, &record.hash));
     let mut line = serde_json::to_vec(&record).map_err(|e| Error::Io(e.to_string()))?;
     line.push(b'\n');
     if test_fault("torn-append") {
@@ -396,10 +423,11 @@ fn write_record(
         seq: record.seq,
         hash: record.hash.clone(),
         len: tip.len + line.len() as u64,
+        seal_key: tip.seal_key.map(|k| next_seal_key(&k)),
     };
     // The record is durable in the segment now; a head that cannot be written is rebuilt
     // from the segment by the next writer.
-    let _ = write_head(paths, tip.seq, &tip.hash, tip.len, fsync);
+    let _ = write_head(paths, tip, fsync);
     Ok(record.seq)
 }
 
@@ -444,6 +472,23 @@ pub fn append(paths: &Paths, mut record: Record, fsync: bool) -> Outcome {
 fn append_locked(paths: &Paths, record: &mut Record, fsync: bool) -> Result<i64, Error> {
     let (mut f, mut tip) = open_segment(paths, fsync)?;
     write_record(paths, &mut f, record, &mut tip, fsync)
+}
+
+/// `journal seal`: from the next record on, seal every record with a key derived from
+/// `key`, and chain a `journal-seal` marker (the first record sealed). Returns its number.
+pub fn start_sealing(paths: &Paths, key: SealKey) -> Result<i64, Error> {
+    let _lock = Lock::acquire(paths, READER_LOCK_WAIT)?;
+    let (mut f, mut tip) = open_segment(paths, true)?;
+    tip.seal_key = Some(key);
+    let mut marker = Record::marker(
+        "journal-seal",
+        format!(
+            "sealing starts at record #{}: every record from here carries a seal the administrator's key checks",
+            tip.seq + 1
+        ),
+        serde_json::json!({ "from_seq": tip.seq + 1 }),
+    );
+    write_record(paths, &mut f, &mut marker, &mut tip, true)
 }
 
 /// Whether the segment has grown past [`FOLD_THRESHOLD`] and nobody has been asked to fold
@@ -798,6 +843,9 @@ fn try_open(paths: &Paths) -> Result<Connection, Error> {
         if (1..=3).contains(&version) {
             conn.execute_batch("ALTER TABLE decisions ADD COLUMN origin TEXT")?;
         }
+        if (1..=4).contains(&version) {
+            conn.execute_batch("ALTER TABLE decisions ADD COLUMN seal TEXT")?;
+        }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     }
     if fresh {
@@ -867,8 +915,8 @@ fn fold_locked(paths: &Paths, busy: Duration) -> Result<Connection, Error> {
             "INSERT OR IGNORE INTO decisions (seq, time_us, time, event, session_id, tool_use_id, agent_id,
              permission_mode, user, host, cwd, tool_name, decision, rules, reason, policy_revision,
              toolgate_version, input_redacted, input_sha256, redactions, eval_us, prev_hash, hash, role,
-             ignored_env, origin)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+             ignored_env, origin, seal)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
         )?;
         for r in &records {
             insert.execute(params![
@@ -898,6 +946,7 @@ fn fold_locked(paths: &Paths, busy: Duration) -> Result<Connection, Error> {
                 r.role,
                 r.ignored_env,
                 r.origin,
+                r.seal,
             ])?;
         }
     }
@@ -905,7 +954,8 @@ fn fold_locked(paths: &Paths, busy: Duration) -> Result<Connection, Error> {
     conn.busy_timeout(Duration::from_secs(2))?;
     crash_at("crash-after-fold-commit");
     seg.set_len(0)?;
-    write_head(paths, tip.seq, &tip.hash, 0, true)?;
+    tip.len = 0;
+    write_head(paths, &tip, true)?;
     let _ = fs::remove_file(&paths.fold_request);
     Ok(conn)
 }
@@ -1024,7 +1074,10 @@ pub fn open_read_only(paths: &Paths) -> Result<Connection, Error> {
         if version < 3 {
             extra.push("NULL AS ignored_env");
         }
-        extra.push("NULL AS origin");
+        if version < 4 {
+            extra.push("NULL AS origin");
+        }
+        extra.push("NULL AS seal");
         conn.execute_batch(&format!(
             "CREATE TEMP VIEW decisions AS SELECT *, {} FROM main.decisions",
             extra.join(", ")
@@ -1077,22 +1130,37 @@ mod tests {
             format!("7 {}\n{}\n", "a".repeat(64), "x".repeat(200)),
         )
         .unwrap();
-        let head = |seq, hash: &str, len| {
+        let tip = |seq, hash: &str, len, seal_key| Tip {
+            seq,
+            hash: hash.to_string(),
+            len,
+            seal_key,
+        };
+        let head = |seq, hash: &str, len, seal_key| {
             Some(Head {
                 seq,
                 hash: hash.to_string(),
                 segment_len: Some(len),
+                seal_key,
             })
         };
-        write_head(&paths, 12, &"b".repeat(64), 300, false).unwrap();
-        assert_eq!(read_head(&paths), head(12, &"b".repeat(64), 300));
-        write_head(&paths, 9_000_000_000_000, &"c".repeat(64), 0, true).unwrap();
+        write_head(&paths, &tip(12, &"b".repeat(64), 300, Some([9; 32])), false).unwrap();
         assert_eq!(
             read_head(&paths),
-            head(9_000_000_000_000, &"c".repeat(64), 0)
+            head(12, &"b".repeat(64), 300, Some([9; 32]))
+        );
+        write_head(
+            &paths,
+            &tip(9_000_000_000_000, &"c".repeat(64), 0, None),
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            read_head(&paths),
+            head(9_000_000_000_000, &"c".repeat(64), 0, None)
         );
         let fresh = Paths::new(&dir.path().join("k.db"));
-        write_head(&fresh, 1, &"d".repeat(64), 7, false).unwrap();
+        write_head(&fresh, &tip(1, &"d".repeat(64), 7, None), false).unwrap();
         let mode = fs::metadata(&fresh.head).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }

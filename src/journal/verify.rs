@@ -10,7 +10,7 @@
 
 use super::Paths;
 use super::query::all_in_order;
-use super::record::{DAMAGE_EVENTS, GENESIS, Record};
+use super::record::{DAMAGE_EVENTS, GENESIS, Record, SealKey, next_seal_key, seal_of};
 use super::store::Error;
 use rusqlite::Connection;
 
@@ -28,6 +28,52 @@ pub struct Report {
     pub acknowledged: usize,
     /// Whether the head file was there to check the end of the chain against.
     pub head_checked: bool,
+    /// Records whose seal was checked against an administrator's key.
+    pub sealed: u64,
+}
+
+/// An administrator's sealing key, as `journal seal` wrote it: the first record it seals.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SealKeyFile {
+    pub journal: String,
+    pub from_seq: i64,
+    /// The first key, hex.
+    pub key: String,
+}
+
+impl SealKeyFile {
+    pub fn key(&self) -> Option<SealKey> {
+        let bytes: Vec<u8> = (0..self.key.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(self.key.get(i..i + 2)?, 16).ok())
+            .collect::<Option<_>>()?;
+        bytes.try_into().ok()
+    }
+}
+
+/// Each sealed record's key, derived forward from the administrator's first keys.
+struct Sealer {
+    /// (first record sealed, first key), by first record.
+    keys: Vec<(i64, SealKey)>,
+    /// Where the derivation stands: key index, record number, its key.
+    at: Option<(usize, i64, SealKey)>,
+}
+
+impl Sealer {
+    fn key_for(&mut self, seq: i64) -> Option<SealKey> {
+        let index = self.keys.iter().rposition(|(from, _)| *from <= seq)?;
+        let (from, first) = self.keys[index];
+        let (mut at, mut key) = match self.at {
+            Some((i, at, key)) if i == index && at <= seq => (at, key),
+            _ => (from, first),
+        };
+        while at < seq {
+            key = next_seal_key(&key);
+            at += 1;
+        }
+        self.at = Some((index, at, key));
+        Some(key)
+    }
 }
 
 /// The content of a prune record's input: the last record it removed.
@@ -42,8 +88,12 @@ pub fn verify(
     conn: &Connection,
     paths: &Paths,
     anchor: Option<(i64, String)>,
+    seal_keys: &[(i64, SealKey)],
 ) -> Result<Report, Error> {
     let mut report = Report::default();
+    let mut keys = seal_keys.to_vec();
+    keys.sort_by_key(|(from, _)| *from);
+    let mut sealer = Sealer { keys, at: None };
     let mut previous: Option<Record> = None;
     let mut first: Option<Record> = None;
     let mut prune_marks: Vec<PruneMark> = Vec::new();
@@ -86,6 +136,27 @@ pub fn verify(
                 report.problem = Some(format!(
                     "record #{seq} does not match the anchor's hash (the chain was rewritten)"
                 ));
+            }
+        }
+        if report.problem.is_none()
+            && let Some(key) = sealer.key_for(r.seq)
+        {
+            report.sealed += 1;
+            match &r.seal {
+                Some(seal) if *seal == seal_of(&key, &r.hash) => {}
+                Some(_) => {
+                    report.problem = Some(format!(
+                        "record #{} does not carry the seal the administrator's key gives it: it was rewritten after it was sealed",
+                        r.seq
+                    ))
+                }
+                None => {
+                    report.problem = Some(format!(
+                        "record #{} carries no seal, though the administrator's key seals every record from #{}",
+                        r.seq,
+                        sealer.keys[sealer.at.map_or(0, |a| a.0)].0
+                    ))
+                }
             }
         }
         if report.problem.is_none() {
