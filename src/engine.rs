@@ -9,8 +9,8 @@ use crate::normalize::programs::ProgramTable;
 use crate::normalize::shell::{self, Arg, Command, RedirectKind};
 use crate::normalize::{Context, Subject, path};
 use crate::pack::{
-    Block, CommandBlock, Decision, EffectBlock, EffectKind, Pack, PathAccess, Rule, Severity,
-    TextCondition, TextSource, Writes,
+    Block, CommandBlock, EffectBlock, EffectKind, Pack, PathAccess, Rule, TextCondition,
+    TextSource, Writes,
 };
 use crate::sanitize;
 use std::cell::OnceCell;
@@ -30,31 +30,7 @@ impl Tri {
     }
 }
 
-/// One rule that matched.
-#[derive(Debug, Clone)]
-pub struct Hit {
-    pub rule: String,
-    pub decision: Decision,
-    pub severity: Severity,
-    /// False when the match went through something unknown (see [`Tri::Maybe`]).
-    pub certain: bool,
-    /// What matched, terminal-safe: `command: rm -rf /`, `file_path: /home/u/.ssh/id_rsa`.
-    pub matched: String,
-    pub message: String,
-    pub remediation: String,
-}
-
-impl Hit {
-    /// The decision this hit asks for: uncertain deny and ask become ask; uncertain allow
-    /// proves nothing and counts for nothing.
-    pub fn effective(&self) -> Option<Decision> {
-        match (self.certain, self.decision) {
-            (true, d) => Some(d),
-            (false, Decision::Allow) => None,
-            (false, _) => Some(Decision::Ask),
-        }
-    }
-}
+pub use crate::shared::findings::Hit;
 
 /// How one rule fared, for `explain`.
 #[derive(Debug, Clone)]

@@ -28,4 +28,5 @@ pub mod protocol;
 pub mod rate;
 pub mod roles;
 pub mod sanitize;
+pub mod shared;
 pub mod signing;

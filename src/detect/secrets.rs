@@ -3,7 +3,7 @@
 //! each keyword on large texts, and a candidate counts when it passes the entropy floor, the
 //! named validator and the allow-lists.
 
-use crate::pack::compile::Pattern;
+use crate::shared::matcher::Pattern;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::ops::Range;
 use std::sync::OnceLock;

@@ -159,11 +159,7 @@ impl Drop for Lock {
 
 /// Create the journal folder with mode 0700 if it is missing.
 pub fn ensure_dir(dir: &std::path::Path) -> Result<(), Error> {
-    if !dir.exists() {
-        fs::create_dir_all(dir)?;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
+    Ok(crate::shared::fs::ensure_private_dir(dir)?)
 }
 
 /// The chain head as the head file records it: the last sequence number and hash, and the

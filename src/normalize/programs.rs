@@ -9,7 +9,7 @@
 
 use super::effects::{Kind, Source};
 use super::shell::Arg;
-use crate::pack::Location;
+use crate::shared::diagnostic::Location;
 use std::collections::HashMap;
 
 /// Which words of a command an effect applies to.

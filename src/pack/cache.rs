@@ -84,7 +84,7 @@ impl Cache {
         let dir = PathBuf::from(salt.ctx.pack_cache.as_deref()?);
         if std::fs::symlink_metadata(&dir).is_err() {
             // The journal's folder, made as the journal makes it (mode 0700).
-            crate::journal::store::ensure_dir(dir.parent()?).ok()?;
+            crate::shared::fs::ensure_private_dir(dir.parent()?).ok()?;
             let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
         }
         let meta = std::fs::symlink_metadata(&dir).ok()?;
@@ -109,7 +109,8 @@ impl Cache {
     }
 
     fn path(&self, key: &[u8; 32]) -> PathBuf {
-        self.dir.join(format!("{}.pack", crate::journal::hex(key)))
+        self.dir
+            .join(format!("{}.pack", crate::shared::digest::hex(key)))
     }
 
     /// The pack stored under `key`, if a whole, uncorrupted entry is there.

@@ -8,8 +8,6 @@
 //!   program specs defined twice, and every rule's examples through the real pipeline.
 
 pub mod cache;
-pub mod compile;
-pub mod overlap;
 pub mod schema;
 pub mod text;
 pub mod validate;
@@ -33,9 +31,12 @@ use crate::detect::secrets::SecretBlock;
 use crate::normalize::Access;
 use crate::normalize::effects::{Kind, Source, SqlKind};
 use crate::normalize::shell::NoteKind;
+pub use crate::shared::diagnostic::{Diagnostic, Location};
+pub use crate::shared::findings::{Decision, Severity};
+/// The matchers live on the ground floor, since detectors use them too.
+pub use crate::shared::{matcher as compile, overlap};
 use compile::{Globs, Names, Pattern};
 use std::collections::HashMap;
-use std::fmt;
 
 /// The packs compiled into the binary: (file name, text).
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -99,84 +100,6 @@ pub fn builtin_programs() -> std::sync::Arc<crate::normalize::programs::ProgramT
             std::sync::Arc::new(crate::normalize::programs::ProgramTable::new(specs.iter()))
         })
         .clone()
-}
-
-/// One problem in a pack or policy file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: error: {}",
-            self.file, self.line, self.column, self.message
-        )
-    }
-}
-
-/// Where something was written.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Location {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-}
-
-impl Location {
-    pub fn diagnostic(&self, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            file: self.file.clone(),
-            line: self.line,
-            column: self.column,
-            message: message.into(),
-        }
-    }
-}
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-pub enum Decision {
-    Allow,
-    Ask,
-    Deny,
-}
-
-impl Decision {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Allow => "allow",
-            Self::Ask => "ask",
-            Self::Deny => "deny",
-        }
-    }
-}
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::Critical => "critical",
-        }
-    }
 }
 
 fn built_in_layer() -> &'static str {

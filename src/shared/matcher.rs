@@ -232,7 +232,7 @@ impl Pattern {
             .required
             .get_or_init(|| required_literals(&self.source));
         match required {
-            Some(literals) => literals.iter().any(|l| crate::detect::contains_ci(text, l)),
+            Some(literals) => literals.iter().any(|l| contains_ci(text, l)),
             None => true,
         }
     }
@@ -452,6 +452,21 @@ fn literals_of(hir: &regex_syntax::hir::Hir) -> Literals {
             }
         }
     }
+}
+
+/// Does `haystack` contain `needle`, ignoring ASCII case?
+pub fn contains_ci(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return false;
+    };
+    let Some(last_start) = haystack.len().checked_sub(needle.len()) else {
+        return false;
+    };
+    // memchr finds the first byte (either case) in SIMD strides; a window-by-window
+    // comparison cost 40% of a 1 MiB Write's time.
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    memchr::memchr2_iter(lower, upper, &haystack[..=last_start])
+        .any(|i| haystack[i + 1..i + needle.len()].eq_ignore_ascii_case(rest))
 }
 
 #[cfg(test)]
