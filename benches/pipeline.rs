@@ -3,8 +3,8 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
+use toolgate::gate::Gate;
 use toolgate::normalize::{self, Context};
-use toolgate::policy::Gate;
 use toolgate::protocol;
 
 const EVENTS: &[(&str, &str)] = &[

@@ -107,7 +107,7 @@ impl Engine {
         }
     }
 
-    /// Every secret detector with its rule id (the journal's redaction uses them).
+    /// Every secret detector with its rule id.
     pub fn secret_detectors(
         &self,
     ) -> impl Iterator<Item = (&str, &crate::detect::secrets::SecretBlock)> {
@@ -323,6 +323,15 @@ impl Engine {
 }
 
 /// One evaluation: the subject plus per-command caches.
+impl crate::detect::SecretSource for Engine {
+    fn secret_detectors(&self) -> Vec<(&str, &crate::detect::secrets::SecretBlock)> {
+        Engine::secret_detectors(self).collect()
+    }
+    fn keywords_in(&self, text: &str) -> std::collections::HashSet<String> {
+        Engine::keywords_in(self, text)
+    }
+}
+
 struct Eval<'a> {
     engine: &'a Engine,
     subject: &'a Subject,
@@ -919,7 +928,7 @@ fn describe_command(cmd: &Command) -> String {
 mod tests {
     #[test]
     fn large_texts_reuse_keywords_only_for_the_same_text() {
-        let gate = crate::policy::Gate::load(None, crate::normalize::Context::example(), false)
+        let gate = crate::gate::Gate::load(None, crate::normalize::Context::example(), false)
             .expect("built-in packs load");
         let filler = "let x = 1;\n".repeat(2_000);
         let with = format!("{filler}AWS_SECRET_ACCESS_KEY=...\n");

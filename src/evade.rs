@@ -7,9 +7,9 @@
 //! the same call, otherwise the assumption it rests on (`/usr/bin/rm is rm`, `the server
 //! serves the original command`).
 
+use crate::gate::Gate;
 use crate::normalize::programs::ProgramTable;
 use crate::pack::Decision;
-use crate::policy::Gate;
 use serde_json::{Value, json};
 
 /// One rewrite of the original call.

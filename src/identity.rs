@@ -1,6 +1,6 @@
 //! Who is calling: the OS user and their groups, read from the operating system (never from
 //! the environment, the call or the project, which the agent may control). Roles are
-//! assigned from this (see [`crate::roles`]); journal records carry the user name.
+//! assigned from this (see [`crate::policy::roles`]); journal records carry the user name.
 
 use std::ffi::CStr;
 

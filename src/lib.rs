@@ -6,27 +6,18 @@
 //! the command-line surface, [`journal`] records every decision, [`exit`] holds every exit
 //! code and [`sanitize`] makes untrusted text safe to print.
 
-pub mod allowlist;
-pub mod bridge;
-pub mod claude_settings;
 pub mod cli;
-pub mod config_change;
-pub mod decision;
 pub mod deployment;
 pub mod detect;
 pub mod engine;
 pub mod evade;
 pub mod exit;
+pub mod gate;
 pub mod identity;
 pub mod journal;
-pub mod layers;
 pub mod normalize;
-pub mod output;
 pub mod pack;
 pub mod policy;
 pub mod protocol;
-pub mod rate;
-pub mod roles;
 pub mod sanitize;
 pub mod shared;
-pub mod signing;

@@ -794,7 +794,7 @@ fn a_live_credential_written_to_a_file_is_denied_and_masked() {
 /// gets the same decision from `toolgate check --command` as from `toolgate hook`.
 #[test]
 fn check_and_hook_agree_on_every_pack_example() {
-    let gate = toolgate::policy::Gate::load(None, toolgate::normalize::Context::example(), true)
+    let gate = toolgate::gate::Gate::load(None, toolgate::normalize::Context::example(), true)
         .expect("built-in packs load");
     let mut compared = 0;
     for rule in gate.engine.rules() {

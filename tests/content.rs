@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 mod common;
 use common::unescape;
+use toolgate::gate::Gate;
 use toolgate::normalize::Context;
-use toolgate::policy::Gate;
 use toolgate::protocol;
 
 fn event(tool: &str, text: &str) -> serde_json::Value {

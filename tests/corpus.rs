@@ -9,8 +9,8 @@
 
 mod common;
 use common::unescape;
+use toolgate::gate::Gate;
 use toolgate::normalize::Context;
-use toolgate::policy::Gate;
 use toolgate::protocol;
 
 struct Row {

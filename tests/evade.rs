@@ -2,9 +2,9 @@
 //! rewrite of a denied call may get through (at most 400 rewrites per example). Each
 //! bypass this found is fixed and kept as a row in tests/corpus/evasions.tsv.
 
+use toolgate::gate::Gate;
 use toolgate::normalize::Context;
 use toolgate::pack::Decision;
-use toolgate::policy::Gate;
 
 #[test]
 fn no_rewrite_of_a_denied_example_slips_through() {

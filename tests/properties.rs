@@ -4,9 +4,9 @@
 
 use proptest::prelude::*;
 use std::sync::OnceLock;
+use toolgate::gate::Gate;
 use toolgate::normalize::{Context, shell};
 use toolgate::pack::Decision;
-use toolgate::policy::Gate;
 use toolgate::protocol;
 
 fn gate() -> &'static Gate {

@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 use toolgate::normalize::Context;
-use toolgate::policy::Gate;
+use toolgate::gate::Gate;
 
 fuzz_target!(|data: &[u8]| {
     static GUARD: std::sync::Once = std::sync::Once::new();

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::sync::OnceLock;
 use toolgate::normalize::Context;
 use toolgate::pack::Decision;
-use toolgate::policy::Gate;
+use toolgate::gate::Gate;
 
 struct Setup {
     gate: Gate,

@@ -5,11 +5,12 @@
 //! names present, the policy loading with its signature, the journal writable, and which
 //! managed settings toolgate itself enforces. Exit 1 on any failure.
 
-use crate::claude_settings::ClaudeSettings;
 use crate::exit;
+use crate::gate::Gate;
 use crate::journal::Paths;
 use crate::normalize::Context;
-use crate::policy::{self, Gate};
+use crate::policy;
+use crate::policy::claude_settings::ClaudeSettings;
 use crate::sanitize;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -124,7 +125,7 @@ pub fn run(policy_path: Option<&Path>, settings: &[PathBuf], json_out: bool) -> 
     let mut checks = Vec::new();
     let home = std::env::var("HOME").ok().filter(|h| !h.is_empty());
     let files: Vec<PathBuf> = if settings.is_empty() {
-        let mut f = crate::claude_settings::default_paths();
+        let mut f = crate::policy::claude_settings::default_paths();
         if let Some(h) = &home {
             f.push(Path::new(h).join(".claude/settings.json"));
         }
@@ -245,7 +246,7 @@ pub fn run(policy_path: Option<&Path>, settings: &[PathBuf], json_out: bool) -> 
     if let Some(h) = &home {
         let fake = Path::new(h).join(".claude/managed-settings.json");
         if fake.exists() {
-            checks.push(Check { name: "managed", status: Status::Warn, detail: format!("{} is not read as managed settings by Claude Code and is user-writable; move it to {}", fake.display(), crate::claude_settings::default_paths()[0].display()) });
+            checks.push(Check { name: "managed", status: Status::Warn, detail: format!("{} is not read as managed settings by Claude Code and is user-writable; move it to {}", fake.display(), crate::policy::claude_settings::default_paths()[0].display()) });
         }
     }
     let deployment = crate::deployment::current();
@@ -273,9 +274,12 @@ pub fn run(policy_path: Option<&Path>, settings: &[PathBuf], json_out: bool) -> 
     match loaded {
         Ok(gate) => {
             let located = located.ok().flatten();
-            let signed = located
-                .as_deref()
-                .is_some_and(|p| crate::signing::trusted_key(p).ok().flatten().is_some());
+            let signed = located.as_deref().is_some_and(|p| {
+                crate::policy::signing::trusted_key(p)
+                    .ok()
+                    .flatten()
+                    .is_some()
+            });
             let what = match &located {
                 Some(p) if signed => format!("{} loads and its signature verifies", p.display()),
                 Some(p) => format!("{} loads (unsigned: no trusted key installed)", p.display()),
@@ -294,7 +298,7 @@ pub fn run(policy_path: Option<&Path>, settings: &[PathBuf], json_out: bool) -> 
             let mut owned: Vec<PathBuf> = Vec::new();
             if let Some(p) = &located {
                 owned.push(p.clone());
-                owned.push(crate::signing::signature_path(p));
+                owned.push(crate::policy::signing::signature_path(p));
                 owned.push(p.with_file_name("policy.pub"));
                 owned.extend(gate.policy.pack_files.iter().map(|(f, _)| f.clone()));
             }

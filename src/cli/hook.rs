@@ -2,14 +2,15 @@
 //! in exit 0 or 2.
 
 use super::failsafe;
-use crate::decision::Verdict;
+use crate::detect::redact;
 use crate::exit;
+use crate::gate::Gate;
+use crate::gate::verdict::Verdict;
 use crate::journal::record::{Record, now_us};
 use crate::journal::store::{self, Outcome};
-use crate::journal::{Paths, hmac_sha256_hex, redact};
+use crate::journal::{Paths, hmac_sha256_hex};
 use crate::normalize::Context;
 use crate::pack::Decision;
-use crate::policy::Gate;
 use crate::protocol::{self, EventKind, HookEvent};
 use crate::sanitize;
 use std::io::{Read, Write};
@@ -251,7 +252,7 @@ fn counted(
     let user = record.user.clone().unwrap_or_default();
     let now = record.time_us;
     let (outcome, over) = store::append_counted(paths, record, gate.policy.journal.fsync, |c| {
-        crate::rate::exceeded(c, &user, &verdict.charges, now)
+        crate::policy::rate::exceeded(c, &user, &verdict.charges, now)
     });
     recorded(paths);
     let seq = match &outcome {
@@ -305,10 +306,10 @@ fn read_stdin(max: usize) -> (Result<Vec<u8>, protocol::ProtocolError>, bool) {
         .take(max as u64 + 1)
         .read_to_end(&mut bytes)
     {
-        let post = crate::output::looks_like_post_tool_use(&bytes);
+        let post = crate::policy::output::looks_like_post_tool_use(&bytes);
         return (Err(protocol::ProtocolError::Io(e.to_string())), post);
     }
-    let post = crate::output::looks_like_post_tool_use(&bytes);
+    let post = crate::policy::output::looks_like_post_tool_use(&bytes);
     if bytes.len() > max {
         return (Err(protocol::ProtocolError::TooLarge { limit: max }), post);
     }
@@ -463,7 +464,7 @@ fn post_tool_use(
     size: usize,
     started: Instant,
 ) -> u8 {
-    use crate::output::{self, Screen};
+    use crate::policy::output::{self, Screen};
     let tool = event.tool.as_ref().map_or("", |t| t.name.as_str());
     let response = event
         .tool_response
@@ -529,11 +530,11 @@ fn post_tool_use(
 
 /// A PostToolUse event that could not be screened: the output is replaced by a notice.
 fn withhold_output(why: &str) -> u8 {
-    let screen = crate::output::Screen::Withheld {
+    let screen = crate::policy::output::Screen::Withheld {
         why: sanitize::excerpt(why, MAX_REASON),
     };
     // Named as an MCP tool so both replacement fields are set: the tool is not known.
-    if let Some(answer) = crate::output::answer("mcp__unknown", &screen) {
+    if let Some(answer) = crate::policy::output::answer("mcp__unknown", &screen) {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{answer}");
         let _ = out.flush();

@@ -36,7 +36,7 @@ pub const ON_FAILURE_SINCE: (u32, u32, u32) = (2, 1, 295);
 /// The settings file for a scope.
 pub fn settings_path(scope: &str) -> Result<PathBuf, String> {
     match scope {
-        "managed" => Ok(crate::claude_settings::default_paths().remove(0)),
+        "managed" => Ok(crate::policy::claude_settings::default_paths().remove(0)),
         "user" => std::env::var_os("HOME")
             .map(|h| PathBuf::from(h).join(".claude/settings.json"))
             .ok_or_else(|| "HOME is not set; give --settings PATH".into()),

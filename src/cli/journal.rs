@@ -4,10 +4,11 @@
 use crate::exit;
 use crate::journal::cursor::{Cursor, Position};
 use crate::journal::query::{self, Filter};
+use crate::journal::record::PruneMark;
 use crate::journal::record::{Record, now_us, rfc3339};
 use crate::journal::siem::{self, Severities};
 use crate::journal::store::{self, Outcome};
-use crate::journal::verify::{self, PruneMark};
+use crate::journal::verify;
 use crate::journal::{Paths, record};
 use crate::sanitize::{excerpt, safe};
 use clap::{Args, Subcommand, ValueEnum};
@@ -787,7 +788,7 @@ fn ship(conn: &rusqlite::Connection, paths: &Paths, policy: Option<&Path>, a: Sh
 /// decision stands in (and the user is told why).
 pub(super) fn severities(policy: Option<&Path>) -> Severities {
     let loaded =
-        crate::policy::Gate::load_located(policy, crate::normalize::Context::from_env(), false);
+        crate::gate::Gate::load_located(policy, crate::normalize::Context::from_env(), false);
     match loaded {
         Ok(gate) => Severities(
             gate.engine
@@ -986,7 +987,7 @@ fn print_rows(rows: &[Record], format: Format) {
 fn print_rule_use(used: &[query::RuleUse], policy: Option<&Path>, format: Format) {
     let fired: std::collections::HashSet<&str> = used.iter().map(|u| u.rule.as_str()).collect();
     let loaded =
-        crate::policy::Gate::load_located(policy, crate::normalize::Context::from_env(), false);
+        crate::gate::Gate::load_located(policy, crate::normalize::Context::from_env(), false);
     let never: Vec<String> = match loaded {
         Ok(gate) => gate
             .engine

@@ -2,9 +2,11 @@
 //! report every problem at once.
 
 use crate::exit;
+use crate::gate::Gate;
+use crate::gate::examples as validate;
 use crate::normalize::Context;
-use crate::pack::{Diagnostic, validate};
-use crate::policy::{self, Gate};
+use crate::pack::Diagnostic;
+use crate::policy;
 use std::path::Path;
 
 pub fn run(policy_file: Option<&Path>) -> u8 {
@@ -27,7 +29,7 @@ pub fn run(policy_file: Option<&Path>) -> u8 {
     let here = std::env::current_dir()
         .map(|d| d.display().to_string())
         .unwrap_or_default();
-    if let Some(project) = crate::layers::project_policy_path(&here) {
+    if let Some(project) = crate::policy::layers::project_policy_path(&here) {
         let ctx = Context::example();
         let vars = std::collections::HashMap::new();
         let options = crate::pack::schema::Options {
@@ -36,7 +38,8 @@ pub fn run(policy_file: Option<&Path>) -> u8 {
             vars: &vars,
         };
         let taken = gate.engine.packs.iter().map(|p| p.id.clone()).collect();
-        diagnostics.extend(crate::layers::read(&project, "project", &options, &taken).refused);
+        diagnostics
+            .extend(crate::policy::layers::read(&project, "project", &options, &taken).refused);
     }
     for r in validate::run_examples(&gate, &[]) {
         if !r.passed {

@@ -15,9 +15,9 @@ mod policy_cmd;
 mod test;
 
 use crate::exit;
+use crate::gate::Gate;
 use crate::normalize::Context;
 use crate::pack::Diagnostic;
-use crate::policy::Gate;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,9 +1,9 @@
-//! `toolgate policy keygen|sign|verify`: the signed managed policy (see [`crate::signing`]).
+//! `toolgate policy keygen|sign|verify`: the signed managed policy (see [`crate::policy::signing`]).
 
 use crate::exit;
 use crate::policy::read_policy;
+use crate::policy::signing;
 use crate::sanitize::safe;
-use crate::signing;
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 

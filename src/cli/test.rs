@@ -1,8 +1,8 @@
 //! `toolgate test`: every rule's examples through the real pipeline, with a per-pack summary.
 
 use crate::exit;
+use crate::gate::examples as validate;
 use crate::normalize::Context;
-use crate::pack::validate;
 use crate::sanitize::safe;
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -8,7 +8,18 @@
 
 pub mod names;
 pub mod phi;
+pub mod redact;
 pub mod secrets;
+
+/// The secret detectors in force (those of the loaded packs), for masking: the engine that
+/// holds the packs provides them, and scans a text for their keywords once for both the
+/// decision and the mask.
+pub trait SecretSource {
+    /// Every detector, with the id of its rule.
+    fn secret_detectors(&self) -> Vec<(&str, &secrets::SecretBlock)>;
+    /// Which detector keywords occur in `text` (lower-case).
+    fn keywords_in(&self, text: &str) -> std::collections::HashSet<String>;
+}
 
 /// Shannon entropy of `s` in bits per character.
 pub fn entropy(s: &str) -> f64 {

@@ -9,7 +9,6 @@
 //!
 //! - [`record`]: the record, its canonical encoding and hash.
 //! - [`store`]: locking, the segment, the spool, folding into SQLite, corruption recovery.
-//! - [`redact`]: masking secrets and patient identifiers before anything reaches disk.
 //! - [`query`]: filters, listing, stats, export.
 //! - [`cursor`]: resumable export and shipping.
 //! - [`siem`]: OCSF, ECS and RFC 5424 syslog renderings of a record.
@@ -18,9 +17,9 @@
 //! - [`report`]: the self-contained HTML report for compliance staff.
 
 pub mod cursor;
+pub mod error;
 pub mod query;
 pub mod record;
-pub mod redact;
 pub mod report;
 pub mod ship;
 pub mod siem;

@@ -1,7 +1,7 @@
 //! Reading the journal: filters, listing, statistics.
 
+use super::error::Error;
 use super::record::{Record, now_us};
-use super::store::Error;
 use rusqlite::{Connection, ToSql};
 use std::collections::BTreeMap;
 

@@ -184,6 +184,14 @@ impl Record {
     }
 }
 
+/// The content of a prune record's input: the last record it removed.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct PruneMark {
+    pub before: String,
+    pub through_seq: i64,
+    pub through_hash: String,
+}
+
 /// A sealing key: each record is sealed with its own, and the key for the next record is
 /// derived from it one way, after which the old one is gone from the host. Whoever holds the
 /// first key (the administrator, off the host) can derive them all and check every seal;

@@ -73,40 +73,7 @@ CREATE INDEX IF NOT EXISTS decisions_tool_use ON decisions (tool_use_id);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ";
 
-#[derive(Debug)]
-pub enum Error {
-    Io(String),
-    Sqlite(String),
-    Locked,
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Io(e) => write!(f, "{e}"),
-            Self::Sqlite(e) => write!(f, "SQLite: {e}"),
-            Self::Locked => write!(f, "the journal is locked by another process"),
-        }
-    }
-}
-
-impl From<Error> for String {
-    fn from(e: Error) -> Self {
-        e.to_string()
-    }
-}
-
-impl From<std::io::Error> for Error {
-    fn from(e: std::io::Error) -> Self {
-        Self::Io(e.to_string())
-    }
-}
-
-impl From<rusqlite::Error> for Error {
-    fn from(e: rusqlite::Error) -> Self {
-        Self::Sqlite(e.to_string())
-    }
-}
+pub use super::error::Error;
 
 /// What became of one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -519,7 +486,7 @@ pub fn append_counted(
     paths: &Paths,
     mut record: Record,
     fsync: bool,
-    over: impl FnOnce(&dyn crate::rate::Counter) -> Result<Option<String>, String>,
+    over: impl FnOnce(&dyn Counter) -> Result<Option<String>, String>,
 ) -> (Outcome, Result<Option<String>, String>) {
     let _lock = match Lock::acquire(paths, COUNTED_LOCK_WAIT) {
         Ok(lock) => lock,
@@ -553,7 +520,13 @@ pub fn append_counted(
 
 struct SqlCounter<'c>(&'c Connection);
 
-impl crate::rate::Counter for SqlCounter<'_> {
+/// Times (UTC microseconds) of a user's earlier calls charged to one rate key, as the
+/// journal holds them: what rate caps are counted against.
+pub trait Counter {
+    fn charged_since(&self, user: &str, marker: &str, since_us: i64) -> Result<Vec<i64>, String>;
+}
+
+impl Counter for SqlCounter<'_> {
     fn charged_since(&self, user: &str, marker: &str, since_us: i64) -> Result<Vec<i64>, String> {
         // `rules` is a JSON list of strings; the marker is matched as a whole element.
         let pattern = format!(
@@ -887,7 +860,7 @@ fn fold_locked(paths: &Paths, busy: Duration) -> Result<Connection, Error> {
             Some(r) => (r.seq - 1, r.prev_hash.clone()),
             None => (tip.seq, tip.hash.clone()),
         };
-        let mark = super::verify::PruneMark {
+        let mark = super::record::PruneMark {
             before: rfc3339(super::record::now_us()),
             through_seq,
             through_hash,
@@ -988,7 +961,7 @@ fn replaced_database(
     if !replaced {
         return Ok(None);
     }
-    let mark = super::verify::PruneMark {
+    let mark = super::record::PruneMark {
         before: rfc3339(super::record::now_us()),
         through_seq: seq,
         through_hash: hash,

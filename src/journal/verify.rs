@@ -9,9 +9,10 @@
 //! acknowledges it with a marker of its own; a problem is never acknowledged away.
 
 use super::Paths;
+use super::error::Error;
 use super::query::all_in_order;
+use super::record::PruneMark;
 use super::record::{DAMAGE_EVENTS, GENESIS, Record, SealKey, next_seal_key, seal_of};
-use super::store::Error;
 use rusqlite::Connection;
 
 /// What verification found.
@@ -74,14 +75,6 @@ impl Sealer {
         self.at = Some((index, at, key));
         Some(key)
     }
-}
-
-/// The content of a prune record's input: the last record it removed.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub struct PruneMark {
-    pub before: String,
-    pub through_seq: i64,
-    pub through_hash: String,
 }
 
 pub fn verify(

@@ -7,6 +7,7 @@
 
 pub mod derived;
 pub mod effects;
+pub mod host;
 pub mod path;
 pub mod planted;
 pub mod programs;

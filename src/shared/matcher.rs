@@ -576,8 +576,8 @@ mod tests {
 mod matcher_parity {
     //! The hand-written matcher must agree with globset (the documented syntax) on every
     //! path pattern of the built-in packs.
+    use crate::gate::Gate;
     use crate::pack::Block;
-    use crate::policy::Gate;
 
     const PATHS: &[&str] = &[
         "/",

@@ -258,7 +258,7 @@ impl Analyzer {
                 && let Some(host) = remote_host(&word.text)
             {
                 // `localhost:.claude/x` is this machine's `~/.claude/x`: a local path too.
-                if matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1")
+                if crate::normalize::host::is_loopback(&host)
                     && let Some((_, path)) = word.text.split_once(':')
                     && !word.dynamic
                 {
@@ -967,13 +967,13 @@ fn dev_tcp_host(target: &str) -> Option<String> {
 /// `host:path` or `user@host:path` as scp and rsync read it (not `./a:b`, not a URL).
 fn remote_host(word: &str) -> Option<String> {
     if let Some(rest) = word.strip_prefix("rsync://") {
-        return Some(crate::allowlist::normalize_host(&host_of(rest)));
+        return Some(crate::normalize::host::normalize_host(&host_of(rest)));
     }
     let (before, _) = word.split_once(':')?;
     if before.is_empty() || before.contains('/') || word.contains("://") {
         return None;
     }
-    Some(crate::allowlist::normalize_host(&host_of(before)))
+    Some(crate::normalize::host::normalize_host(&host_of(before)))
 }
 
 fn host_of(authority: &str) -> String {
@@ -1026,7 +1026,7 @@ pub(crate) fn url_host(word: &str) -> Option<String> {
             word
         }
     };
-    let host = crate::allowlist::normalize_host(&host_of(rest));
+    let host = crate::normalize::host::normalize_host(&host_of(rest));
     (!host.is_empty()).then_some(host)
 }
 

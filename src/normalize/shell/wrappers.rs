@@ -74,12 +74,7 @@ fn is_loopback_host(word: &str) -> bool {
         .strip_prefix('[')
         .and_then(|h| h.split_once(']'))
         .map_or_else(|| host.split(':').next().unwrap_or(host), |(h, _)| h);
-    let host = host.to_ascii_lowercase();
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host == "::1"
-        || host == "0.0.0.0"
-        || host.split('.').next() == Some("127") && host.split('.').count() == 4
+    crate::normalize::host::is_loopback(host)
 }
 
 pub(super) const SHELLS: &[&str] = &[

@@ -3,8 +3,8 @@
 //! passwords inside URLs. Each masked span becomes `[REDACTED:<kind>]` in the journal, and
 //! `[PHI:<kind>]` or `[SECRET:<kind>]` in a tool output shown to the model.
 
-use crate::detect::phi;
-use crate::engine::Engine;
+use super::SecretSource;
+use super::phi;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -30,7 +30,7 @@ impl Marker {
 }
 
 /// Redact every string in `value` for the journal; returns the masked value and the kinds.
-pub fn redact_json(engine: &Engine, value: &Value) -> (Value, Vec<String>) {
+pub fn redact_json(engine: &dyn SecretSource, value: &Value) -> (Value, Vec<String>) {
     mask_json(engine, value, Marker::Journal)
 }
 
@@ -81,19 +81,24 @@ pub fn excerpt_large(value: &mut Value) -> bool {
 }
 
 /// Mask every string in `value`; returns the masked value and the kinds masked.
-pub fn mask_json(engine: &Engine, value: &Value, marker: Marker) -> (Value, Vec<String>) {
+pub fn mask_json(engine: &dyn SecretSource, value: &Value, marker: Marker) -> (Value, Vec<String>) {
     let mut kinds = BTreeSet::new();
     let out = walk(engine, value, &mut kinds, 0, marker, None);
     (out, kinds.into_iter().collect())
 }
 
 /// Mask only findings of the `only` kinds.
-pub fn mask_json_only(engine: &Engine, value: &Value, marker: Marker, only: &[String]) -> Value {
+pub fn mask_json_only(
+    engine: &dyn SecretSource,
+    value: &Value,
+    marker: Marker,
+    only: &[String],
+) -> Value {
     walk(engine, value, &mut BTreeSet::new(), 0, marker, Some(only))
 }
 
 fn walk(
-    engine: &Engine,
+    engine: &dyn SecretSource,
     value: &Value,
     kinds: &mut BTreeSet<String>,
     depth: usize,
@@ -122,12 +127,12 @@ fn walk(
 }
 
 /// Mask secrets and patient identifiers in one string, for the journal.
-pub fn redact_text(engine: &Engine, text: &str, kinds: &mut BTreeSet<String>) -> String {
+pub fn redact_text(engine: &dyn SecretSource, text: &str, kinds: &mut BTreeSet<String>) -> String {
     mask_text(engine, text, kinds, Marker::Journal, None)
 }
 
 fn mask_text(
-    engine: &Engine,
+    engine: &dyn SecretSource,
     text: &str,
     kinds: &mut BTreeSet<String>,
     marker: Marker,
@@ -141,6 +146,7 @@ fn mask_text(
         let mut spans = Vec::new();
         let present = engine.keywords_in(text);
         for (rule, detector) in engine.secret_detectors() {
+            let rule: &str = rule;
             if !detector.keywords.iter().any(|k| present.contains(k)) {
                 continue;
             }

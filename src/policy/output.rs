@@ -6,8 +6,8 @@
 //! output, or lets it pass. Output that cannot be scanned (too large, malformed) is
 //! replaced by a notice, never passed unscanned.
 
+use crate::detect::redact;
 use crate::engine::Engine;
-use crate::journal::redact;
 use serde_json::{Value, json};
 
 /// What to do with one kind of finding.

@@ -6,7 +6,7 @@
 //! a body in a file), unknown names, extra or missing parameters, query strings and GETs
 //! are denied, as is any other program that reaches the bridge (toolgate cannot read what
 //! it sends). Roles decide who may call which query, and may fix a parameter to the
-//! caller's own value. Caps (`rate`, `daily`) are charged per OS user ([`crate::rate`]).
+//! caller's own value. Caps (`rate`, `daily`) are charged per OS user ([`crate::policy::rate`]).
 
 use crate::engine::Hit;
 use crate::identity::Identity;
@@ -16,9 +16,9 @@ use crate::normalize::programs::ProgramTable;
 use crate::normalize::shell::Command;
 use crate::pack::schema::{Doc, Table};
 use crate::pack::{Decision, Severity};
+use crate::policy::rate::{Cap, Charge};
+use crate::policy::roles::{Role, Roles};
 use crate::protocol::HookEvent;
-use crate::rate::{Cap, Charge};
-use crate::roles::{Role, Roles};
 use crate::sanitize;
 use serde_json::Value;
 
@@ -103,7 +103,7 @@ fn cap_of(doc: &mut Doc, t: &mut Table, what: &str) -> Option<Cap> {
     let rate = t.string(doc, "rate");
     let daily = t.integer(doc, "daily");
     let span = t.span();
-    let (limit, window_s) = match rate.as_deref().map(crate::rate::parse) {
+    let (limit, window_s) = match rate.as_deref().map(crate::policy::rate::parse) {
         Some(Ok(r)) => r,
         Some(Err(e)) => {
             doc.error(&span, format!("{what}: {e}"));
@@ -216,7 +216,7 @@ impl Bridge {
         }
         Some(Bridge {
             scheme: parsed.scheme().to_string(),
-            host: crate::allowlist::normalize_host(parsed.host_str().unwrap_or_default()),
+            host: crate::policy::allowlist::normalize_host(parsed.host_str().unwrap_or_default()),
             port: parsed.port_or_known_default().unwrap_or(0),
             path: parsed.path().trim_end_matches('/').to_string(),
             url,
@@ -305,7 +305,7 @@ impl Bridge {
     }
 
     fn is_bridge_host(&self, host: &str) -> bool {
-        crate::allowlist::normalize_host(host) == self.host
+        crate::policy::allowlist::normalize_host(host) == self.host
     }
 
     /// Requests to the bridge in this call, and calls that reach it in a way toolgate

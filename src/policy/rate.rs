@@ -60,10 +60,7 @@ pub fn parse(text: &str) -> Result<(u32, u64), String> {
     Ok((n, window))
 }
 
-/// Times (UTC microseconds) of the user's earlier charged calls for one key.
-pub trait Counter {
-    fn charged_since(&self, user: &str, marker: &str, since_us: i64) -> Result<Vec<i64>, String>;
-}
+pub use crate::journal::store::Counter;
 
 /// The first cap the call would exceed, as a reason; None when every cap has room.
 pub fn exceeded(

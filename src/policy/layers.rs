@@ -136,7 +136,8 @@ pub fn read(
             continue;
         };
         let source = crate::pack::cache::Source::File(&pack_file);
-        let (pack, diagnostics) = crate::policy::read_pack_lean(&pack_name, &text, options, source);
+        let (pack, diagnostics) =
+            crate::pack::load::read_pack_lean(&pack_name, &text, options, source);
         if !diagnostics.is_empty() {
             out.refused.extend(diagnostics);
             continue;

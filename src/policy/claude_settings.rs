@@ -358,7 +358,7 @@ fn rule_matches(matcher: &RuleMatcher, subject: &Subject) -> Option<String> {
             let Target::Name(host) = &e.target else {
                 return None;
             };
-            let ok = e.kind == Kind::Net && crate::allowlist::host_matches(domain, host);
+            let ok = e.kind == Kind::Net && crate::policy::allowlist::host_matches(domain, host);
             ok.then(|| format!("host {}", sanitize::safe(host)))
         }),
     }

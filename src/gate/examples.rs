@@ -1,8 +1,8 @@
 //! Every rule's examples, run through the whole pipeline (decode, normalise, match, decide)
 //! exactly as a hook call would. (Patterns are compiled while reading, in strict mode.)
 
-use super::{Example, Rule};
-use crate::policy::Gate;
+use crate::gate::Gate;
+use crate::pack::{Example, Location, Pack, Rule};
 use crate::protocol;
 
 /// What happened to one example.
@@ -14,7 +14,7 @@ pub struct ExampleResult {
     pub summary: String,
     pub passed: bool,
     pub detail: String,
-    pub location: super::Location,
+    pub location: Location,
 }
 
 /// Run the examples of every rule whose pack id or file is in `only` (all when empty).
@@ -48,7 +48,7 @@ pub fn run_examples(gate: &Gate, only: &[String]) -> Vec<ExampleResult> {
 }
 
 /// Whether `only` (pack ids or file names; empty for all) selects the pack.
-fn selected(pack: &super::Pack, only: &[String]) -> bool {
+fn selected(pack: &Pack, only: &[String]) -> bool {
     only.is_empty()
         || only
             .iter()

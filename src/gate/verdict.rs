@@ -16,7 +16,7 @@ pub struct Verdict {
     /// Set when the verdict comes from a failure rather than a rule.
     pub error: Option<String>,
     /// Rate caps the call counts against if it goes ahead (checked against the journal).
-    pub charges: Vec<crate::rate::Charge>,
+    pub charges: Vec<crate::policy::rate::Charge>,
     /// What a lower policy layer tried and was refused (ignored; journaled).
     pub refused: Vec<String>,
 }

@@ -286,26 +286,7 @@ fn hit(rule: &str, matched: String, message: &str, remediation: &str) -> Hit {
     }
 }
 
-/// The host as a client connects to it: IDNA to ASCII, numeric IPv4 forms to dotted quads,
-/// brackets off IPv6, a trailing dot dropped.
-pub fn normalize_host(raw: &str) -> String {
-    let trimmed = raw.trim().trim_end_matches('.').to_ascii_lowercase();
-    match url::Url::parse(&format!("http://{trimmed}/")) {
-        Ok(u) => u
-            .host_str()
-            .map(|h| h.trim_matches(['[', ']']).to_string())
-            .unwrap_or(trimmed),
-        Err(_) => trimmed,
-    }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host == "::1"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
+pub use crate::normalize::host::{is_loopback, normalize_host};
 
 /// `*.example.com` is any subdomain (not example.com itself); anything else is exact.
 pub fn host_matches(pattern: &str, host: &str) -> bool {
