@@ -8,7 +8,7 @@
 //! is a new table entry, not a new rule.
 
 use super::effects::{Kind, Source};
-use super::shell::Arg;
+use super::shell::model::Arg;
 use crate::shared::diagnostic::Location;
 use std::collections::HashMap;
 
