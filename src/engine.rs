@@ -59,7 +59,7 @@ pub struct Engine {
 /// A command's arguments read with its program's spec, plus the operands it writes.
 #[derive(Debug, Clone, Default)]
 pub struct ParsedArgs {
-    pub args: crate::normalize::programs::ParsedArgs,
+    pub args: Arc<crate::normalize::programs::ParsedArgs>,
     pub written: Vec<Arg>,
 }
 
@@ -307,12 +307,8 @@ impl Engine {
     /// Read `cmd`'s arguments with its program's spec (and its subcommands', if any).
     /// Arguments that arrive at run time count (`echo / | xargs chmod -R 777`).
     pub fn parse_args(&self, cmd: &Command) -> ParsedArgs {
-        let args = if cmd.args_from_stdin || !cmd.placeholder.is_empty() {
-            let run_time = crate::normalize::shell::run_time_args(cmd);
-            self.programs.parse(&cmd.program, &run_time)
-        } else {
-            self.programs.parse(&cmd.program, &cmd.args)
-        };
+        // The shell analysis read them already, with this table, in most calls.
+        let args = self.programs.read_run_time(cmd);
         let written = match self.programs.spec_of(&args).writes {
             Writes::None => Vec::new(),
             Writes::Last => args.operands.last().cloned().into_iter().collect(),

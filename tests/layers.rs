@@ -369,6 +369,23 @@ fn no_files_import_each_other_in_a_circle() {
     assert!(described.is_empty(), "{}", described.join("\n"));
 }
 
+/// A file this long is several things: split it along its seams.
+const MAX_LINES: usize = 1500;
+
+#[test]
+fn no_source_file_is_over_1500_lines() {
+    let house = House::read();
+    let long: Vec<String> = house
+        .modules
+        .keys()
+        .filter_map(|f| {
+            let n = std::fs::read_to_string(f).unwrap().lines().count();
+            (n > MAX_LINES).then(|| format!("{} has {n} lines", f.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "{}", long.join("\n"));
+}
+
 #[test]
 fn the_scanner_reads_use_trees_and_resolves_super() {
     let module = vec!["journal".to_string(), "store".to_string()];

@@ -8,9 +8,11 @@
 //! is a new table entry, not a new rule.
 
 use super::effects::{Kind, Source};
-use super::shell::model::Arg;
+pub use super::shell::model::ParsedArgs;
+use super::shell::model::{Arg, ArgsRead, Command, run_time_args};
 use crate::shared::diagnostic::Location;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Which words of a command an effect applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -406,44 +408,6 @@ pub struct Runner<'a> {
     pub context: Vec<String>,
 }
 
-/// A command's arguments read with its program's spec.
-#[derive(Debug, Clone, Default)]
-pub struct ParsedArgs {
-    /// Subcommands in order (`["buildx", "build"]`), canonical names (aliases resolved).
-    pub subcommands: Vec<String>,
-    pub flags: Vec<String>,
-    /// Options with their values (`-o` -> `out.txt`), in order.
-    pub values: Vec<(String, Arg)>,
-    pub operands: Vec<Arg>,
-    /// Operands after `--`.
-    pub after_dashdash: usize,
-    /// The name of the spec that read the last level (`git push`), empty if none.
-    pub spec_name: String,
-}
-
-impl ParsedArgs {
-    /// The first subcommand, the way rules name it (`push`).
-    pub fn subcommand(&self) -> Option<&str> {
-        self.subcommands.first().map(String::as_str)
-    }
-
-    pub fn has(&self, flag: &str) -> bool {
-        self.flags.iter().any(|f| f == flag)
-    }
-
-    pub fn has_any(&self, flags: &[String]) -> bool {
-        flags.iter().any(|f| self.has(f))
-    }
-
-    /// Values of any of these options, in order.
-    pub fn values_of<'a>(&'a self, options: &'a [String]) -> impl Iterator<Item = &'a Arg> + 'a {
-        self.values
-            .iter()
-            .filter(move |(name, _)| options.iter().any(|o| o == name))
-            .map(|(_, v)| v)
-    }
-}
-
 struct ReadArgs {
     flags: Vec<String>,
     values: Vec<(String, Arg)>,
@@ -630,12 +594,103 @@ pub fn has_sequence(pattern: &str, words: &[&str]) -> bool {
     true
 }
 
+impl ProgramTable {
+    /// The analysis's reading of `cmd`'s arguments, when it was made by this table from
+    /// the words the command has now.
+    fn kept(&self, cmd: &Command) -> Option<Arc<ParsedArgs>> {
+        let read = cmd.read.as_ref()?;
+        (read.table == self as *const ProgramTable as usize
+            && read.program == cmd.program
+            && read.from_stdin == cmd.args_from_stdin
+            && read.args == cmd.args
+            && read.placeholder == cmd.placeholder)
+            .then(|| read.parsed.clone())
+    }
+
+    /// `cmd`'s arguments as they arrive at run time ([`run_time_args`]), read once: the
+    /// shell analysis keeps its reading on the command and the engine reuses it.
+    pub fn read_run_time(&self, cmd: &Command) -> Arc<ParsedArgs> {
+        self.kept(cmd)
+            .unwrap_or_else(|| Arc::new(self.parse(&cmd.program, &run_time_args(cmd))))
+    }
+
+    /// `cmd`'s arguments as written (no run-time input stands in): the kept reading when
+    /// the command takes none, else read now.
+    pub fn read_written(&self, cmd: &Command) -> Arc<ParsedArgs> {
+        match self.kept(cmd) {
+            Some(kept) if !cmd.args_from_stdin && cmd.placeholder.is_empty() => kept,
+            _ => Arc::new(self.parse(&cmd.program, &cmd.args)),
+        }
+    }
+
+    /// Read `cmd`'s run-time arguments and keep the reading on it.
+    pub fn remember_args(&self, cmd: &mut Command) -> Arc<ParsedArgs> {
+        if let Some(kept) = self.kept(cmd) {
+            return kept;
+        }
+        let parsed = Arc::new(self.parse(&cmd.program, &run_time_args(cmd)));
+        cmd.read = Some(Arc::new(ArgsRead {
+            table: self as *const ProgramTable as usize,
+            program: cmd.program.clone(),
+            args: cmd.args.clone(),
+            placeholder: cmd.placeholder.clone(),
+            from_stdin: cmd.args_from_stdin,
+            parsed: parsed.clone(),
+        }));
+        parsed
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn args(words: &[&str]) -> Vec<Arg> {
         words.iter().map(|w| Arg::literal(*w)).collect()
+    }
+
+    /// Arguments are read once per command: the shell analysis keeps its reading, every
+    /// later reader with the same table gets that very reading, and a command whose words
+    /// changed since is read again.
+    #[test]
+    fn a_commands_arguments_are_read_once_and_never_stale() {
+        let programs = crate::pack::builtin_programs();
+        let env = crate::normalize::shell::Env {
+            cwd: Some("/home/dev/p".into()),
+            home: Some("/home/dev".into()),
+            tmpdir: "/tmp".into(),
+            programs: programs.clone(),
+            disk: crate::normalize::Disk::Off,
+        };
+        let analysis = crate::normalize::shell::analyze(
+            "curl -X POST https://example.com/a && find . -name x | xargs rm -f",
+            &env,
+        );
+        assert!(analysis.commands.len() >= 3);
+        for cmd in analysis.commands.iter().filter(|c| !c.program.is_empty()) {
+            let kept = cmd
+                .read
+                .as_ref()
+                .expect("the analysis kept its reading")
+                .parsed
+                .clone();
+            assert!(
+                Arc::ptr_eq(&programs.read_run_time(cmd), &kept),
+                "{}",
+                cmd.program
+            );
+            if !cmd.args_from_stdin && cmd.placeholder.is_empty() {
+                assert!(Arc::ptr_eq(&programs.read_written(cmd), &kept));
+            }
+            let mut changed = cmd.clone();
+            changed.args.push(Arg::literal("--extra"));
+            assert!(!Arc::ptr_eq(&programs.read_run_time(&changed), &kept));
+            let other = Arc::new(ProgramTable::new(std::iter::empty()));
+            assert!(
+                !Arc::ptr_eq(&other.read_run_time(cmd), &kept),
+                "another table reads anew"
+            );
+        }
     }
 
     #[test]

@@ -44,6 +44,18 @@ pub const MAX_COMMANDS: usize = 4096;
 pub const PARSE_BUDGET: Duration = Duration::from_millis(400);
 const PARSER_STACK_BYTES: usize = 256 * 1024 * 1024;
 
+/// What the analysis knows about where and as whom the command runs.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub cwd: Option<String>,
+    pub home: Option<String>,
+    pub tmpdir: String,
+    /// How programs read their arguments and what they do (rules/programs.toml).
+    pub programs: Arc<ProgramTable>,
+    /// Whether files on disk may be read (a patch file, to see what it changes).
+    pub disk: crate::normalize::Disk,
+}
+
 static INLINE: AtomicBool = AtomicBool::new(false);
 
 /// Parse on the calling thread from now on. For the hook process only: its watchdog ends a
@@ -361,7 +373,7 @@ impl Analyzer {
         for (i, cmd) in self.commands.iter().enumerate().skip(before) {
             source = source.max(self.classify(std::slice::from_ref(&cmd.program)));
             // `openssl s_client` prints the network; `openssl x509` does not.
-            let parsed = self.programs.parse(&cmd.program, &cmd.args);
+            let parsed = self.programs.read_written(cmd);
             source = source.max(self.programs.spec_of(&parsed).output);
             if passes_through(&cmd.program) {
                 source = source.max(cmd.fed_source);
@@ -1297,7 +1309,6 @@ pub(crate) fn find_starts(cmd: &Command) -> Vec<Arg> {
 
 mod code;
 mod effects;
-pub use effects::run_time_args;
 mod guards;
 pub mod model;
 mod powershell;

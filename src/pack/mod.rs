@@ -3,9 +3,11 @@
 //! matchers it uses.
 //!
 //! - [`schema`] reads a pack file into [`Pack`] and reports every error at once.
-//! - [`compile`] holds the matchers (name sets, globs, regexes) built on first use.
-//! - [`validate`] checks a whole set of packs: duplicate ids, patterns that do not compile,
-//!   program specs defined twice, and every rule's examples through the real pipeline.
+//! - [`load`] reads packs for the hook (from [`cache`] when it can) and checks a set of
+//!   them for ids and program specs defined twice.
+//! - [`compile`] (the ground floor's matchers: name sets, globs, regexes built on first use).
+//! - Running every rule's examples through the real pipeline is the gate's
+//!   (`gate::examples`): it needs the whole gate.
 
 pub mod cache;
 pub mod load;

@@ -681,7 +681,7 @@ fn shell_request(cmd: &Command, programs: &ProgramTable) -> Option<Result<Vec<Re
 }
 
 fn curl(cmd: &Command, programs: &ProgramTable) -> Result<Vec<Request>, String> {
-    let parsed = programs.parse("curl", &cmd.args);
+    let parsed = programs.read_written(cmd);
     let mut method = None;
     let mut bodies = Vec::new();
     let mut urls: Vec<String> = parsed.operands.iter().map(|a| a.text.clone()).collect();
@@ -762,7 +762,7 @@ fn clone_body(b: &Body) -> Body {
 }
 
 fn wget(cmd: &Command, programs: &ProgramTable) -> Result<Vec<Request>, String> {
-    let parsed = programs.parse("wget", &cmd.args);
+    let parsed = programs.read_written(cmd);
     let mut method = None;
     let mut body = Body::Absent;
     for (name, value) in &parsed.values {
@@ -792,7 +792,7 @@ fn wget(cmd: &Command, programs: &ProgramTable) -> Result<Vec<Request>, String> 
 /// httpie: `http [METHOD] URL [items]`: `k=v` string fields, `k:=json` raw fields, `k==v`
 /// query parameters, `Header:value`.
 fn httpie(cmd: &Command, programs: &ProgramTable) -> Result<Vec<Request>, String> {
-    let parsed = programs.parse(&cmd.program, &cmd.args);
+    let parsed = programs.read_written(cmd);
     if parsed
         .flags
         .iter()

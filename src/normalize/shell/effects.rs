@@ -2,6 +2,7 @@
 //! the program does with its arguments, then the few programs whose arguments need more
 //! than a table (find, mv, ln, rsync's remote paths, database clients).
 
+use super::model::run_time_args;
 use super::{Analyzer, Arg, Command, RedirectKind, Written, path, printed_text_any_shell};
 use crate::normalize::effects::{DbTarget, Effect, Kind, Source, Sql, SqlKind, Target};
 use crate::normalize::programs::{
@@ -40,11 +41,11 @@ impl Analyzer {
             return;
         }
         let table = self.programs.clone();
+        let parsed = table.remember_args(&mut self.commands[index]);
         let cmd = Command {
             args: run_time_args(&cmd),
             ..cmd
         };
-        let parsed = table.parse(&cmd.program, &cmd.args);
         let spec = table.spec_of(&parsed);
         let defaults;
         let specs: &[EffectSpec] = match &spec.effects {
@@ -865,41 +866,6 @@ fn patched_paths(text: &str) -> Vec<String> {
         .find_map(|m| line.strip_prefix(m))
         {
             add(&format!("b/{p}"));
-        }
-    }
-    out
-}
-
-/// The arguments as they will be at run time, as far as known: `{}` (find -exec, xargs -I)
-/// stands for each path find starts from or a pipe prints; xargs appends what arrives on
-/// stdin (known text, or a run-time value).
-pub fn run_time_args(cmd: &Command) -> Vec<Arg> {
-    let mut out = Vec::with_capacity(cmd.args.len());
-    let mut replaced = false;
-    for arg in &cmd.args {
-        if arg.dynamic
-            && arg.text.contains("{}")
-            && (!cmd.placeholder.is_empty() || cmd.args_from_stdin)
-        {
-            replaced = true;
-            if cmd.placeholder.is_empty() {
-                out.push(arg.clone());
-            }
-            for p in &cmd.placeholder {
-                out.push(Arg {
-                    text: arg.text.replace("{}", &p.text),
-                    ..p.clone()
-                });
-            }
-        } else {
-            out.push(arg.clone());
-        }
-    }
-    if cmd.args_from_stdin && !replaced {
-        if cmd.placeholder.is_empty() {
-            out.push(Arg::dynamic("(arguments from stdin)"));
-        } else {
-            out.extend(cmd.placeholder.iter().cloned());
         }
     }
     out

@@ -1,19 +1,7 @@
 //! The command model: what the shell analysis produces (commands, their words, redirects,
 //! notes) and the environment it runs in.
 
-use super::*;
-
-/// What the analysis knows about where and as whom the command runs.
-#[derive(Debug, Clone)]
-pub struct Env {
-    pub cwd: Option<String>,
-    pub home: Option<String>,
-    pub tmpdir: String,
-    /// How programs read their arguments and what they do (rules/programs.toml).
-    pub programs: Arc<ProgramTable>,
-    /// Whether files on disk may be read (a patch file, to see what it changes).
-    pub disk: crate::normalize::Disk,
-}
+use crate::normalize::effects::{Effect, Source};
 
 /// One word after quote removal and the expansions that can be known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +82,9 @@ pub struct Command {
     /// Inferred from an unknown program's arguments (`with-retry rm -rf ~`): it may not
     /// run at all, so its effects are uncertain.
     pub speculative: bool,
+    /// Its arguments as the analysis read them with the program table (see
+    /// `ProgramTable::read_run_time`): read once per command.
+    pub read: Option<std::sync::Arc<ArgsRead>>,
 }
 
 impl Command {
@@ -196,4 +187,90 @@ impl Analysis {
             }
         }
     }
+}
+
+/// A command's arguments read with its program's spec.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedArgs {
+    /// Subcommands in order (`["buildx", "build"]`), canonical names (aliases resolved).
+    pub subcommands: Vec<String>,
+    pub flags: Vec<String>,
+    /// Options with their values (`-o` -> `out.txt`), in order.
+    pub values: Vec<(String, Arg)>,
+    pub operands: Vec<Arg>,
+    /// Operands after `--`.
+    pub after_dashdash: usize,
+    /// The name of the spec that read the last level (`git push`), empty if none.
+    pub spec_name: String,
+}
+
+impl ParsedArgs {
+    /// The first subcommand, the way rules name it (`push`).
+    pub fn subcommand(&self) -> Option<&str> {
+        self.subcommands.first().map(String::as_str)
+    }
+
+    pub fn has(&self, flag: &str) -> bool {
+        self.flags.iter().any(|f| f == flag)
+    }
+
+    pub fn has_any(&self, flags: &[String]) -> bool {
+        flags.iter().any(|f| self.has(f))
+    }
+
+    /// Values of any of these options, in order.
+    pub fn values_of<'a>(&'a self, options: &'a [String]) -> impl Iterator<Item = &'a Arg> + 'a {
+        self.values
+            .iter()
+            .filter(move |(name, _)| options.iter().any(|o| o == name))
+            .map(|(_, v)| v)
+    }
+}
+
+/// How the shell analysis read a command's arguments, and from what: kept on the command so
+/// that the engine and the policy's checks do not read them again.
+#[derive(Debug)]
+pub struct ArgsRead {
+    /// The program table that read them (its address).
+    pub table: usize,
+    pub program: String,
+    pub args: Vec<Arg>,
+    pub placeholder: Vec<Arg>,
+    pub from_stdin: bool,
+    pub parsed: std::sync::Arc<ParsedArgs>,
+}
+
+/// The arguments as they will be at run time, as far as known: `{}` (find -exec, xargs -I)
+/// stands for each path find starts from or a pipe prints; xargs appends what arrives on
+/// stdin (known text, or a run-time value).
+pub fn run_time_args(cmd: &Command) -> Vec<Arg> {
+    let mut out = Vec::with_capacity(cmd.args.len());
+    let mut replaced = false;
+    for arg in &cmd.args {
+        if arg.dynamic
+            && arg.text.contains("{}")
+            && (!cmd.placeholder.is_empty() || cmd.args_from_stdin)
+        {
+            replaced = true;
+            if cmd.placeholder.is_empty() {
+                out.push(arg.clone());
+            }
+            for p in &cmd.placeholder {
+                out.push(Arg {
+                    text: arg.text.replace("{}", &p.text),
+                    ..p.clone()
+                });
+            }
+        } else {
+            out.push(arg.clone());
+        }
+    }
+    if cmd.args_from_stdin && !replaced {
+        if cmd.placeholder.is_empty() {
+            out.push(Arg::dynamic("(arguments from stdin)"));
+        } else {
+            out.extend(cmd.placeholder.iter().cloned());
+        }
+    }
+    out
 }

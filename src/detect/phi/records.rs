@@ -1,0 +1,678 @@
+//! Patient records in structured text: HL7, FHIR, X12, DICOM containers, CSV and XML
+//! fields, SQL inserts, code that builds patients, ids in URL paths.
+
+use super::finding::*;
+use super::ids::*;
+use super::patterns::*;
+use super::signals::*;
+use std::ops::Range;
+
+/// Patient record formats: HL7 v2 PID segments, FHIR Patient resources, X12 member loops,
+/// DICOM patient tags. Strong when they carry a real value.
+pub(super) fn containers(b: &[u8], out: &mut Vec<Finding>) {
+    // Segments end in \r (or \n in pasted text); a PID may also sit inside a sentence.
+    for m in re(&HL7_RE, r"(?:^|[^A-Za-z0-9])PID\|[^\r\n]*").find_iter(b) {
+        let fields: Vec<&[u8]> = m.as_bytes().split(|c| *c == b'|').collect();
+        let id = fields
+            .get(3)
+            .is_some_and(|f| f.iter().any(u8::is_ascii_digit) && !placeholder_value(f));
+        let name = fields
+            .get(5)
+            .is_some_and(|f| f.iter().any(u8::is_ascii_alphabetic) && !placeholder_value(f));
+        if id || name {
+            out.push(Finding {
+                kind: PhiKind::Hl7,
+                range: m.range(),
+                strong: true,
+            });
+        }
+    }
+    if let Some(m) = re(&FHIR_RE, r#""resourceType"\s*:\s*"Patient""#).find(b) {
+        let field = re(
+            &FHIR_FIELD_RE,
+            r#""(?:birthDate|family|value)"\s*:\s*"([^"]{2,})""#,
+        );
+        let real = field.captures_iter(b).filter_map(|c| c.get(1)).any(|v| {
+            !placeholder_value(v.as_bytes()) && !contains_ci(v.as_bytes(), &["example", "<", "{{"])
+        });
+        if real {
+            out.push(Finding {
+                kind: PhiKind::Fhir,
+                range: m.range(),
+                strong: true,
+            });
+        }
+    }
+    for m in re(
+        &X12_RE,
+        r"NM1\*(?:IL|QC)\*1\*(?u:\p{L})(?u:[\p{L}' -])*\*(?u:\p{L})[^~*\r\n]*",
+    )
+    .find_iter(b)
+    {
+        if !placeholder_value(m.as_bytes()) && !contains_ci(m.as_bytes(), &["*DOE*", "*TEST*"]) {
+            out.push(Finding {
+                kind: PhiKind::X12,
+                range: m.range(),
+                strong: true,
+            });
+        }
+    }
+    for c in re(
+        &DICOM_RE,
+        r"\(0010,00(10|20|30)\)[^\r\n]*?(?:\[([^\]\r\n]*)\]|\s(?:PN|LO|DA)\s+([^\r\n]+))",
+    )
+    .captures_iter(b)
+    {
+        let Some(value) = c.get(2).or_else(|| c.get(3)) else {
+            continue;
+        };
+        let tag = c.get(1).map(|t| t.as_bytes()).unwrap_or_default();
+        if placeholder_value(value.as_bytes()) || value.as_bytes().trim_ascii().is_empty() {
+            continue;
+        }
+        let strong = tag != b"30";
+        out.push(Finding {
+            kind: if strong { PhiKind::Dicom } else { PhiKind::Dob },
+            range: value.range(),
+            strong,
+        });
+    }
+}
+
+/// What a labelled field holds, by its label (`first_name`, `"birthDate"`, `ssn`, a CSV
+/// column): the vocabulary the field, CSV and SQL readers share. Labels are compared
+/// lower-case without `_`, `-`, `.` and spaces.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Field {
+    /// A whole name (`name`, `patient`): two or more capitalised words.
+    FullName,
+    /// One part (`first_name`, `family`): one capitalised word is enough.
+    NamePart,
+    Dob,
+    Ssn,
+    /// Record, member and beneficiary ids.
+    Id,
+    Phone,
+    Age,
+    Card,
+}
+
+pub(super) fn field_class(label: &[u8]) -> Option<Field> {
+    let key: Vec<u8> = label
+        .iter()
+        .filter(|c| !matches!(c, b'_' | b'-' | b'.' | b' ' | b'"' | b'\''))
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    let key = key.as_slice();
+    Some(match key {
+        b"name" | b"fullname" | b"patientname" | b"patient" | b"membername" | b"subscriber"
+        | b"subscribername" | b"beneficiary" | b"insured" | b"insuredname" | b"ptname"
+        | b"billingname" | b"cardholder" | b"guarantor" => Field::FullName,
+        b"firstname" | b"first" | b"givenname" | b"given" | b"lastname" | b"last"
+        | b"familyname" | b"family" | b"surname" | b"fname" | b"lname" | b"middlename" => {
+            Field::NamePart
+        }
+        b"dob" | b"dateofbirth" | b"birthdate" | b"birthday" | b"born" | b"bornon" | b"bdate" => {
+            Field::Dob
+        }
+        b"ssn" | b"socialsecuritynumber" | b"socialsecurity" | b"subscriberssn" | b"ssnumber" => {
+            Field::Ssn
+        }
+        b"mrn"
+        | b"medicalrecordnumber"
+        | b"patientid"
+        | b"memberid"
+        | b"subscriberid"
+        | b"medicareid"
+        | b"mbi"
+        | b"insuranceid"
+        | b"memberno"
+        | b"membernumber"
+        | b"policynumber" => Field::Id,
+        b"phone" | b"phonenumber" | b"mobile" | b"cell" | b"telephone" | b"tel" | b"homephone" => {
+            Field::Phone
+        }
+        b"age" => Field::Age,
+        b"card" | b"cardnumber" | b"ccnumber" | b"cc" | b"pan" | b"creditcard"
+        | b"creditcardnumber" | b"cardno" | b"ccnum" => Field::Card,
+        _ => return None,
+    })
+}
+
+/// Capitalised words of a person's name (letters, apostrophes, hyphens; any script).
+pub(super) fn name_words(value: &str) -> Option<Vec<&str>> {
+    let words: Vec<&str> = value.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+    let shaped = |w: &str| {
+        let mut chars = w.chars();
+        chars.next().is_some_and(char::is_uppercase)
+            && w.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '\'' | '-' | '.'))
+            && w.chars().any(char::is_lowercase)
+    };
+    (!words.is_empty() && words.len() <= 4 && words.iter().all(|w| shaped(w))).then_some(words)
+}
+
+/// The finding a labelled value makes, if the value is what its label says.
+pub(super) fn classify(field: Field, value: &[u8], range: Range<usize>) -> Option<Finding> {
+    let text = std::str::from_utf8(value).ok()?.trim();
+    let range = {
+        let lead = std::str::from_utf8(value).ok()?.len()
+            - std::str::from_utf8(value).ok()?.trim_start().len();
+        range.start + lead..range.start + lead + text.len()
+    };
+    let found = |kind, strong| {
+        Some(Finding {
+            kind,
+            range: range.clone(),
+            strong,
+        })
+    };
+    let digits_of = digits(text.as_bytes());
+    let spaced;
+    let text = if matches!(field, Field::FullName | Field::NamePart)
+        && (text.contains('+') || text.contains("%20"))
+    {
+        spaced = text.replace("%20", " ").replace('+', " ");
+        spaced.as_str()
+    } else {
+        text
+    };
+    match field {
+        Field::FullName => {
+            let words = name_words(text)?;
+            (words.len() >= 2 && !placeholder_name(text)).then_some(())?;
+            found(PhiKind::Name, false)
+        }
+        Field::NamePart => {
+            let words = name_words(text)?;
+            (!placeholder_name(text)).then_some(())?;
+            let known = words
+                .iter()
+                .any(|w| crate::detect::names::is_given(w) || crate::detect::names::is_surname(w));
+            (words.len() >= 2 || known || words[0].chars().count() >= 3).then_some(())?;
+            found(PhiKind::Name, false)
+        }
+        Field::Dob => {
+            let compact = text.len() == 8 && digits_of.len() == 8;
+            let date = if compact {
+                format!("{}-{}-{}", &text[..4], &text[4..6], &text[6..])
+            } else {
+                text.to_string()
+            };
+            (digits_of.len() >= 4 && plausible_date(date.as_bytes())).then_some(())?;
+            found(PhiKind::Dob, false)
+        }
+        Field::Ssn => {
+            (digits_of.len() == 9 && ssn_valid(&digits_of)).then_some(())?;
+            found(PhiKind::Ssn, true)
+        }
+        Field::Id => {
+            let plain = text.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+            (plain && (5..=20).contains(&text.len()) && digits_of.len() >= 4).then_some(())?;
+            (!is_placeholder_id(text.as_bytes())).then_some(())?;
+            found(PhiKind::Mrn, true)
+        }
+        Field::Phone => {
+            (10..=15).contains(&digits_of.len()).then_some(())?;
+            found(PhiKind::Contact, false)
+        }
+        Field::Age => {
+            let n: u32 = text.parse().ok()?;
+            (90..=120).contains(&n).then_some(())?;
+            found(PhiKind::Age, false)
+        }
+        Field::Card => {
+            let plain = text
+                .bytes()
+                .all(|c| c.is_ascii_digit() || matches!(c, b' ' | b'-'));
+            (plain && card_number(&digits_of)).then_some(())?;
+            found(PhiKind::Card, false)
+        }
+    }
+}
+
+/// `label: value` and `label = value` in any notation: JSON and YAML fields, SQL `WHERE` and
+/// `SET` clauses, URL query parameters, environment lines, object literals.
+pub(super) fn fields(b: &[u8], out: &mut Vec<Finding>) {
+    if any_known_label(b) {
+        fields_scan(b, out);
+    }
+}
+
+/// Could `fields` find anything: does a label it knows end right before a separator
+/// (`label`, an optional quote, blanks, then `=` or `:`)? A byte scan that spares most
+/// texts the field regex's compilation (about a quarter of a short command's time).
+pub(super) fn any_known_label(b: &[u8]) -> bool {
+    let in_label = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-');
+    memchr::memchr2_iter(b'=', b':', b).any(|sep| {
+        let mut end = sep;
+        while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
+            end -= 1;
+        }
+        if end > 0 && matches!(b[end - 1], b'"' | b'\'') {
+            end -= 1;
+        }
+        // Labels are at most 41 bytes: looking further back cannot find one.
+        let mut start = end;
+        while start > end.saturating_sub(41) && in_label(b[start - 1]) {
+            start -= 1;
+        }
+        // A label starts at the run's start or after a `.` or `-` inside it.
+        (start..end).any(|at| {
+            (at == start || matches!(b[at - 1], b'.' | b'-'))
+                && b[at].is_ascii_alphabetic()
+                && field_class(&b[at..end]).is_some()
+        })
+    })
+}
+
+pub(super) fn fields_scan(b: &[u8], out: &mut Vec<Finding>) {
+    let r = re(
+        &FIELD_RE,
+        r#"(?i)(?:^|[^a-z0-9_])["']?([a-z][a-z0-9_.-]{1,40})["']?[ \t]*(?:=>|==|=|:)[ \t]*\[?[ \t]*["']?((?:[^"'\n,;&{}\[\]()|]|'\w|\(\d{3}\)){1,80})"#,
+    );
+    // A label that names nothing known must not swallow the next one (`https://host/x?dob=`
+    // reads `https` as a label), so the search resumes right after each unknown label.
+    let mut at = 0;
+    while at < b.len() {
+        let Some(c) = r.captures_at(b, at) else {
+            break;
+        };
+        let (Some(label), Some(value)) = (c.get(1), c.get(2)) else {
+            break;
+        };
+        let Some(field) = field_class(label.as_bytes()) else {
+            at = label.end();
+            continue;
+        };
+        if let Some(f) = classify(field, value.as_bytes(), value.range()) {
+            out.push(f);
+        }
+        at = value.end().max(label.end());
+    }
+}
+
+/// XML elements named like a known field: `<birthDate value="1950-01-02"/>` (FHIR's XML
+/// form) and `<dob>1950-01-02</dob>`. A namespace prefix (`fhir:`) is ignored.
+pub(super) fn xml_fields(b: &[u8], out: &mut Vec<Finding>) {
+    let is_name = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b':');
+    for open in memchr::memchr_iter(b'<', b) {
+        let start = open + 1;
+        if !b.get(start).is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        let mut end = start;
+        while end < b.len() && end - start <= 40 && is_name(b[end]) {
+            end += 1;
+        }
+        let tag = &b[start..end];
+        let local = tag.rsplit(|&c| c == b':').next().unwrap_or(tag);
+        let Some(field) = field_class(local) else {
+            continue;
+        };
+        let rest = &b[end..b.len().min(end + 200)];
+        let value = match rest.first() {
+            Some(b'>') => {
+                let v = &rest[1..];
+                let len = v.iter().position(|&c| c == b'<').filter(|&n| n <= 80);
+                len.filter(|&n| v[n..].starts_with(b"</"))
+                    .map(|n| end + 1..end + 1 + n)
+            }
+            Some(c) if c.is_ascii_whitespace() => {
+                let tag_end = rest.iter().position(|&c| c == b'>').unwrap_or(rest.len());
+                let attrs = &rest[..tag_end];
+                attrs
+                    .windows(7)
+                    .position(|w| w == b"value=\"")
+                    .and_then(|at| {
+                        let v = &attrs[at + 7..];
+                        let n = v.iter().position(|&c| c == b'"')?;
+                        (n <= 80).then(|| end + at + 7..end + at + 7 + n)
+                    })
+            }
+            _ => None,
+        };
+        if let Some(range) = value
+            && let Some(f) = classify(field, &b[range.clone()], range)
+        {
+            out.push(f);
+        }
+    }
+}
+
+/// Cells of one delimited line, with simple double quoting.
+pub(super) fn cells(line: &str, delimiter: char) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in line.char_indices() {
+        if c == '"' {
+            quoted = !quoted;
+        } else if c == delimiter && !quoted {
+            out.push((start, &line[start..i]));
+            start = i + 1;
+        }
+    }
+    out.push((start, &line[start..]));
+    out.into_iter()
+        .map(|(at, cell)| {
+            let trimmed = cell.trim().trim_matches('"');
+            let offset = cell.find(trimmed).unwrap_or(0);
+            (at + offset, trimmed)
+        })
+        .collect()
+}
+
+/// CSV and TSV with a header row naming the columns: each row's values are read by their
+/// column's label. A header alone is a schema, not data.
+pub(super) fn csv_columns(text: &str, out: &mut Vec<Finding>) {
+    const MAX_ROWS: usize = 500;
+    let mut offset = 0;
+    let mut header: Option<(char, Vec<Option<Field>>)> = None;
+    for (row, line) in text.split_inclusive('\n').enumerate() {
+        let at = offset;
+        offset += line.len();
+        let line = line.trim_end_matches(['\n', '\r']);
+        if row > MAX_ROWS {
+            break;
+        }
+        match &header {
+            None => {
+                let Some(delimiter) = ['\t', ',', ';', '|']
+                    .into_iter()
+                    .find(|d| line.matches(*d).count() >= 1)
+                else {
+                    continue;
+                };
+                let columns: Vec<Option<Field>> = cells(line, delimiter)
+                    .iter()
+                    .map(|(_, c)| field_class(c.as_bytes()))
+                    .collect();
+                if columns.len() >= 2 && columns.iter().any(Option::is_some) {
+                    header = Some((delimiter, columns));
+                }
+            }
+            Some((delimiter, columns)) => {
+                let values = cells(line, *delimiter);
+                if values.len() != columns.len() {
+                    continue;
+                }
+                for ((start, value), field) in values.iter().zip(columns) {
+                    if let Some(field) = field
+                        && let Some(f) = classify(
+                            *field,
+                            value.as_bytes(),
+                            at + start..at + start + value.len(),
+                        )
+                    {
+                        out.push(f);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Rows without a header that are plainly about a person: two adjacent name cells (one a
+/// known given name or surname), a date, and a sex or phone cell
+/// (`Okafor,Chidi,1948-07-22,M,(617) 555-0199`). The name and the date are weak findings
+/// that together make PHI.
+pub(super) fn person_rows(text: &str, out: &mut Vec<Finding>) {
+    const MAX_ROWS: usize = 500;
+    let name_cell = |c: &str| {
+        name_words(c).is_some_and(|w| w.len() == 1)
+            && !placeholder_name(c)
+            && c.chars().count() >= 2
+    };
+    let known = |c: &str| crate::detect::names::is_given(c) || crate::detect::names::is_surname(c);
+    let mut offset = 0;
+    for line in text.split_inclusive('\n').take(MAX_ROWS) {
+        let at = offset;
+        offset += line.len();
+        let line = line.trim_end_matches(['\n', '\r']);
+        // A person's row is short; a long line (minified JSON) is not one.
+        if line.len() > 1024 {
+            continue;
+        }
+        let Some(delimiter) = [',', '\t', '|', ';']
+            .into_iter()
+            .find(|d| line.matches(*d).count() >= 3)
+        else {
+            continue;
+        };
+        let row = cells(line, delimiter);
+        let names = row.windows(2).find(|pair| {
+            name_cell(pair[0].1) && name_cell(pair[1].1) && (known(pair[0].1) || known(pair[1].1))
+        });
+        let date = row.iter().find(|(_, c)| {
+            c.bytes().filter(u8::is_ascii_digit).count() >= 6
+                && c.bytes()
+                    .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'/' | b'.'))
+                && plausible_date(c.as_bytes())
+        });
+        let person = row.iter().any(|(_, c)| {
+            matches!(
+                c.to_ascii_lowercase().as_str(),
+                "m" | "f" | "male" | "female"
+            ) || (10..=15).contains(&c.bytes().filter(u8::is_ascii_digit).count())
+                && c.bytes()
+                    .all(|b| b.is_ascii_digit() || b" ()+-.".contains(&b))
+        });
+        if let (Some(pair), Some((date_at, date)), true) = (names, date, person) {
+            let (first, second) = (pair[0], pair[1]);
+            out.push(Finding {
+                kind: PhiKind::Name,
+                range: at + first.0..at + second.0 + second.1.len(),
+                strong: false,
+            });
+            out.push(Finding {
+                kind: PhiKind::Dob,
+                range: at + date_at..at + date_at + date.len(),
+                strong: false,
+            });
+        }
+    }
+}
+
+/// A patient built in code from positional values: `new Patient("Chidi", "Okafor",
+/// LocalDate.of(1948, 7, 22))`, `Member('Okafor', 'Chidi', date(1948, 7, 22))`. Names are
+/// name-shaped string arguments (the callee says they are a person's, so the name lists
+/// are not asked: many patients' names are not in them), the date a date constructor or
+/// a quoted date.
+pub(super) fn patient_constructors(text: &str, out: &mut Vec<Finding>) {
+    let call = re(
+        &PATIENT_CALL_RE,
+        r"\b(?:Patient|Member|Subscriber|Beneficiary|Person)[A-Za-z]*\s*\(([^()]*(?:\([^()]*\)[^()]*){0,4})\)",
+    );
+    let date_call = re(
+        &DATE_CALL_RE,
+        r"(?:\bLocalDate\.of|\bdatetime\.date|\bdate|\bDateOnly|\bnew Date|\bDate\.new|\bDate\.civil)\s*\(\s*(\d{4})\s*,\s*(\d{1,2})\s*,\s*(\d{1,2})\s*\)",
+    );
+    let quoted = re(&QUOTED_RE, r#"["']([^"'\n]{1,60})["']"#);
+    let bytes = text.as_bytes();
+    for c in call.captures_iter(bytes).take(200) {
+        let Some(args) = c.get(1) else { continue };
+        let arg_text = &bytes[args.range()];
+        let mut names = Vec::new();
+        let mut date = None;
+        for q in quoted.captures_iter(arg_text) {
+            let Some(v) = q.get(1) else { continue };
+            let Ok(value) = std::str::from_utf8(v.as_bytes()) else {
+                continue;
+            };
+            let range = args.start() + v.start()..args.start() + v.end();
+            if name_words(value).is_some() {
+                names.push((range, value));
+            } else if value.bytes().filter(u8::is_ascii_digit).count() >= 6
+                && plausible_date(v.as_bytes())
+            {
+                date = Some(range);
+            }
+        }
+        if let Some(d) = date_call.captures_iter(arg_text).next()
+            && let Some(whole) = d.get(0)
+        {
+            let parts = format!(
+                "{}-{}-{}",
+                String::from_utf8_lossy(&d[1]),
+                String::from_utf8_lossy(&d[2]),
+                String::from_utf8_lossy(&d[3])
+            );
+            if plausible_date(parts.as_bytes()) {
+                date = Some(args.start() + whole.start()..args.start() + whole.end());
+            }
+        }
+        let joined: Vec<&str> = names.iter().map(|(_, v)| *v).collect();
+        if let Some(date) = date
+            && !names.is_empty()
+            && !placeholder_name(&joined.join(" "))
+        {
+            for (range, _) in names {
+                out.push(Finding {
+                    kind: PhiKind::Name,
+                    range,
+                    strong: false,
+                });
+            }
+            out.push(Finding {
+                kind: PhiKind::Dob,
+                range: date,
+                strong: false,
+            });
+        }
+    }
+}
+
+/// Values of one SQL tuple body (after its `(`): each value with where it starts, and
+/// where the tuple ends. A quote closes only before `,` or `)`, so `'O'Connor'` reads as
+/// one value, as a person pasting it meant.
+pub(super) fn sql_tuple(text: &str, from: usize) -> (Vec<(usize, &str)>, usize) {
+    const MAX_VALUES: usize = 64;
+    let b = text.as_bytes();
+    let mut values = Vec::new();
+    let mut i = from;
+    while i < b.len() && values.len() < MAX_VALUES {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        let end;
+        if b.get(i) == Some(&b'\'') {
+            let mut j = i + 1;
+            loop {
+                match b.get(j) {
+                    None => {
+                        end = j;
+                        break;
+                    }
+                    Some(b'\'') => {
+                        let mut k = j + 1;
+                        while k < b.len() && b[k] == b' ' {
+                            k += 1;
+                        }
+                        if matches!(b.get(k), Some(b',' | b')') | None) {
+                            end = j;
+                            i = k;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            values.push((start + 1, &text[start + 1..end.max(start + 1)]));
+        } else {
+            while i < b.len() && !matches!(b[i], b',' | b')') {
+                i += 1;
+            }
+            values.push((start, text[start..i].trim_end()));
+        }
+        match b.get(i) {
+            Some(b',') => i += 1,
+            _ => return (values, i + 1),
+        }
+    }
+    (values, i)
+}
+
+/// `INSERT INTO t (first_name, dob) VALUES ('Maria', '1984-03-12'), (...)`: each value read
+/// by the column it goes into.
+pub(super) fn sql_inserts(text: &str, out: &mut Vec<Finding>) {
+    const MAX_TUPLES: usize = 500;
+    let r = re(
+        &INSERT_RE,
+        r#"(?i)\binsert\s+into\s+[\w."`\[\]]+\s*\(([^)]{1,600})\)\s*values\s*\("#,
+    );
+    for c in r.captures_iter(text.as_bytes()) {
+        let (Some(columns), Some(whole)) = (c.get(1), c.get(0)) else {
+            continue;
+        };
+        let columns: Vec<Option<Field>> = text[columns.range()]
+            .split(',')
+            .map(|c| field_class(c.trim().trim_matches(['"', '`', '[', ']']).as_bytes()))
+            .collect();
+        if columns.iter().all(Option::is_none) {
+            continue;
+        }
+        let mut at = whole.end();
+        for _ in 0..MAX_TUPLES {
+            let (values, end) = sql_tuple(text, at);
+            for ((start, value), field) in values.iter().zip(&columns) {
+                if let Some(field) = field
+                    && let Some(f) =
+                        classify(*field, value.as_bytes(), *start..*start + value.len())
+                {
+                    out.push(f);
+                }
+            }
+            // Another tuple follows only after `,` and `(`.
+            let rest = text.get(end..).unwrap_or("");
+            let next = rest.trim_start();
+            let Some(after_comma) = next.strip_prefix(',') else {
+                break;
+            };
+            let after = after_comma.trim_start();
+            let Some(body) = after.strip_prefix('(') else {
+                break;
+            };
+            at = text.len() - body.len();
+        }
+    }
+}
+
+/// `/patients/4839201/chart`, `/members/XK649824587`: a record id in a URL path under a
+/// segment that names whose it is. Weak: it needs a name or a date with it.
+/// The path words [`ids_in_url_paths`] looks for, with their slash.
+pub(super) const URL_RECORD_WORDS: &[&str] = &[
+    "/patient",
+    "/member",
+    "/chart",
+    "/mrn",
+    "/subscriber",
+    "/beneficiar",
+    "/encounter",
+    "/person",
+];
+
+/// An ASCII capital followed by a lower-case letter: where every labelled name starts.
+pub(super) fn capital_then_lower(b: &[u8]) -> bool {
+    b.windows(2)
+        .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_lowercase())
+}
+
+pub(super) fn ids_in_url_paths(b: &[u8], out: &mut Vec<Finding>) {
+    let r = re(
+        &URL_ID_RE,
+        r"(?i)/(?:patients?|members?|charts?|mrns?|subscribers?|beneficiar(?:y|ies)|encounters?|persons?)/([a-z]{0,3}\d{5,12})\b",
+    );
+    for c in r.captures_iter(b) {
+        if let Some(v) = c.get(1)
+            && !is_placeholder_id(v.as_bytes())
+        {
+            out.push(Finding {
+                kind: PhiKind::Mrn,
+                range: v.range(),
+                strong: false,
+            });
+        }
+    }
+}

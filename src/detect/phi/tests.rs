@@ -1,0 +1,314 @@
+#[test]
+fn xml_elements_are_read_as_fields() {
+    let kinds = |text: &str| {
+        let mut out = Vec::new();
+        super::xml_fields(text.as_bytes(), &mut out);
+        out.iter()
+            .map(|f| (f.kind, text[f.range.clone()].to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kinds(r#"<birthDate value="1948-07-22"/>"#),
+        [(super::PhiKind::Dob, "1948-07-22".to_string())]
+    );
+    assert_eq!(
+        kinds("<fhir:birthDate value=\"1948-07-22\"/><dob>03/14/1961</dob>"),
+        [
+            (super::PhiKind::Dob, "1948-07-22".to_string()),
+            (super::PhiKind::Dob, "03/14/1961".to_string())
+        ]
+    );
+    assert!(kinds("<version>3.14.0</version><dob>{{dob}}</dob>").is_empty());
+    assert!(kinds("<dob>unclosed 1948-07-22").is_empty());
+}
+
+/// What one detector finds in `text`: each finding's kind and text.
+fn found_by(detector: fn(&str, &mut Vec<Finding>), text: &str) -> Vec<(PhiKind, String)> {
+    let mut out = Vec::new();
+    detector(text, &mut out);
+    out.iter()
+        .map(|f| (f.kind, text[f.range.clone()].to_string()))
+        .collect()
+}
+
+#[test]
+fn patients_built_from_positional_values() {
+    let found = |text: &str| found_by(super::patient_constructors, text);
+    assert_eq!(
+        found(r#"Patient p = new Patient("Priya", "Nwosu", LocalDate.of(2012, 12, 23));"#),
+        [
+            (PhiKind::Name, "Priya".to_string()),
+            (PhiKind::Name, "Nwosu".to_string()),
+            (PhiKind::Dob, "LocalDate.of(2012, 12, 23)".to_string())
+        ]
+    );
+    assert_eq!(
+        found("m = Member('Okafor', 'Chidi', '1948-07-22')").len(),
+        3
+    );
+    // Not a person, no known name, or no date.
+    assert!(found(r#"new Release("Nwosu", LocalDate.of(2012, 12, 23))"#).is_empty());
+    assert!(found(r#"new Patient("Jane", "Doe", LocalDate.of(2012, 12, 23))"#).is_empty());
+    assert!(found(r#"new Patient("Priya", "Nwosu")"#).is_empty());
+}
+
+#[test]
+fn person_rows_without_a_header() {
+    let found = |text: &str| found_by(super::person_rows, text);
+    assert_eq!(
+        found("Okafor,Chidi,1948-07-22,M,(617) 555-0199\n"),
+        [
+            (PhiKind::Name, "Okafor,Chidi".to_string()),
+            (PhiKind::Dob, "1948-07-22".to_string())
+        ]
+    );
+    assert_eq!(found("Chidi\tOkafor\t07/22/1948\t617-555-0199").len(), 2);
+    // A log row, a row without a person marker, a row of unknown words.
+    assert!(found("api,2024-03-04,123,ok\n").is_empty());
+    assert!(found("Okafor,Chidi,1948-07-22,platform\n").is_empty());
+    assert!(found("Build,Deploy,2024-03-04,M\n").is_empty());
+}
+
+#[test]
+fn mbi_shapes_stand_alone_with_or_without_dashes() {
+    let text = b"mbi 1EG4-TE5-MK74, 1EG4TE5MK74 x1EG4TE5MK74 1EG4TE5MK745 1EB4TE5MK74 1EG4-TE5MK74";
+    let found: Vec<&[u8]> = super::mbi_shapes(text)
+        .into_iter()
+        .map(|r| &text[r])
+        .collect();
+    assert_eq!(
+        found,
+        [&b"1EG4-TE5-MK74"[..], b"1EG4TE5MK74", b"1EG4-TE5MK74"]
+    );
+}
+
+#[test]
+fn day_first_dates_are_plausible_when_the_day_cannot_be_a_month() {
+    assert!(super::plausible_date(b"18/10/1938"));
+    assert!(super::plausible_date(b"10/18/1938"));
+    assert!(!super::plausible_date(b"18/18/1938"));
+}
+proptest::proptest! {
+    /// The label gate only skips texts the field regex finds nothing in.
+    #[test]
+    fn label_gate_loses_no_field(
+        text in r#"([a-zA-Z_ .:="'\t\n-]|dob|DOB|ssn|patient|Member_Id|123-45-6789|1980-01-02|1 ){0,30}"#
+    ) {
+        let (mut gated, mut full) = (Vec::new(), Vec::new());
+        super::fields(text.as_bytes(), &mut gated);
+        super::fields_scan(text.as_bytes(), &mut full);
+        proptest::prop_assert_eq!(gated, full);
+    }
+
+    /// One keyword pass answers every gate as a scan per word list would, on the short
+    /// path and on the automaton a large text takes.
+    #[test]
+    fn keyword_pass_matches_a_scan_per_word(
+        text in r#"([a-z /#(,|*.]|SSN|Social|card|pay|/Patient|insert|dob|pid\||nm1\*|\(0010,){0,40}"#
+    ) {
+        let large = format!("{}{text}", " ".repeat(9 * 1024));
+        for t in [text.as_bytes(), large.as_bytes()] {
+            let present = super::keywords_present(t);
+            let mut expected = 0u32;
+            for (word, group) in super::all_keywords() {
+                if super::super::contains_ci(t, word.as_bytes()) {
+                    expected |= 1 << group as u32;
+                }
+            }
+            proptest::prop_assert_eq!(present, expected);
+        }
+    }
+
+    #[test]
+    fn mbi_scan_finds_what_the_regex_found(text in "([1-9AEGKMTBZ_ -]|1EG4|TE5|MK73){0,12}") {
+        let regex = regex::bytes::RegexBuilder::new(
+            r"\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9][0-9]-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9][0-9]-?[AC-HJKMNP-RT-Y]{2}[0-9]{2}\b",
+        )
+        .unicode(false)
+        .build()
+        .unwrap();
+        let expected: Vec<_> = regex.find_iter(text.as_bytes()).map(|m| m.range()).collect();
+        proptest::prop_assert_eq!(super::mbi_shapes(text.as_bytes()), expected);
+    }
+
+    #[test]
+    fn digit_run_is_the_longest_or_enough(text in "[0-9a ]{0,40}", enough in 1usize..15) {
+        let longest = text.split(|c: char| !c.is_ascii_digit()).map(str::len).max().unwrap_or(0);
+        let got = super::longest_digit_run(text.as_bytes(), enough);
+        proptest::prop_assert_eq!(got.min(enough), longest.min(enough));
+        proptest::prop_assert!(got <= longest);
+    }
+}
+
+use super::*;
+
+fn kinds(text: &str) -> Vec<PhiKind> {
+    let mut k: Vec<PhiKind> = scan(text).iter().map(|f| f.kind).collect();
+    k.sort();
+    k.dedup();
+    k
+}
+
+/// The split scan of a large text finds what the sequential one finds, in order.
+#[test]
+fn a_large_text_scanned_on_two_threads_finds_the_same() {
+    let rows = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/corpus/realistic.tsv"
+    ))
+    .unwrap();
+    let mut text = String::new();
+    for (i, line) in rows.lines().skip(1).enumerate() {
+        let body = line
+            .splitn(3, '\t')
+            .nth(2)
+            .unwrap_or("")
+            .replace("\\n", "\n");
+        text.push_str(&body);
+        text.push('\n');
+        if i % 7 == 0 {
+            text.push_str(&"let total = items.len(); // order 4821\n".repeat(40));
+        }
+    }
+    while text.len() < super::ALONGSIDE_BYTES {
+        text.push_str(&text.clone());
+    }
+    let sequential = super::scan_candidates(&text);
+    assert!(sequential.len() > 100, "{}", sequential.len());
+    let (split, other) = super::candidates_alongside(&text, || 7);
+    assert_eq!(other, 7);
+    assert_eq!(split, sequential);
+}
+
+#[test]
+fn large_texts_reuse_findings_only_for_the_same_text() {
+    let filler = "let total = items.len(); // order 4821\n".repeat(600);
+    let with = format!("{filler}patient SSN 234-56-7891\n");
+    let without = format!("{filler}patient SSN none on file\n");
+    assert!(with.len() >= MEMO_BYTES);
+    let first = candidates(&with);
+    assert!(first.iter().any(|f| f.kind == PhiKind::Ssn), "{first:?}");
+    assert_eq!(candidates(&with), first);
+    assert!(!candidates(&without).iter().any(|f| f.kind == PhiKind::Ssn));
+    assert_eq!(candidates(&with), first);
+}
+
+#[test]
+fn ssn_rules_follow_the_ssa() {
+    assert!(ssn_valid(&digits(b"234-56-7891")));
+    for bad in [
+        "000-12-3456",
+        "666-12-3456",
+        "912-12-3456",
+        "234-00-3456",
+        "234-56-0000",
+        "078-05-1120",
+        "123-45-6789",
+        "111-11-1111",
+    ] {
+        assert!(!ssn_valid(&digits(bad.as_bytes())), "{bad}");
+    }
+    assert_eq!(kinds("SSN on file: 234-56-7891"), [PhiKind::Ssn]);
+    assert!(kinds("order 234567891 shipped").is_empty());
+    assert_eq!(kinds("ssn: 234567891"), [PhiKind::Ssn]);
+    assert!(kinds("let re = /\\d{3}-\\d{2}-\\d{4}/; mask = 'XXX-XX-XXXX'").is_empty());
+    assert!(kinds("version 1.234-56-7891").is_empty());
+}
+
+#[test]
+fn checksums_for_npi_and_dea() {
+    assert!(npi_valid(&digits(b"1234567893")));
+    assert!(!npi_valid(&digits(b"1234567890")));
+    assert!(dea_valid(b"AB1234563"));
+    assert!(!dea_valid(b"AB1234567"));
+}
+
+#[test]
+fn weak_signals_need_a_second_kind() {
+    assert!(kinds("DOB: 1984-03-12").is_empty());
+    assert_eq!(
+        kinds("Patient: Maria Lopez, DOB: 03/12/1984"),
+        [PhiKind::Dob, PhiKind::Name]
+    );
+    assert!(kinds("Patient: John Doe, DOB: 03/12/1984").is_empty());
+    assert!(kinds("ICD-10 codes: E11.9, I10, J45.909").is_empty());
+}
+
+#[test]
+fn labels_are_read_in_sql_urls_and_after_unknown_labels() {
+    assert_eq!(
+        kinds(
+            "INSERT INTO patients (first_name, last_name, dob) VALUES ('Keisha', 'O'Connor', '1961-03-24'), ('Ana', 'Eze', '1970-01-02');"
+        ),
+        [PhiKind::Dob, PhiKind::Name]
+    );
+    // `https:` is not a label and must not swallow `dob=`.
+    assert_eq!(
+        kinds("curl https://claims.internal/v2/members/XK649824587/eligibility?dob=2009-02-15"),
+        [PhiKind::Mrn, PhiKind::Dob]
+    );
+    assert_eq!(
+        kinds("wget 'https://portal/lookup?patient=Emeka%20Castillo&dob=06/25/1942'"),
+        [PhiKind::Dob, PhiKind::Name]
+    );
+    assert!(kinds("INSERT INTO t (first_name, dob) VALUES ('first', 'unknown')").is_empty());
+    assert!(kinds("curl https://api/patients/{id}/chart?name=test").is_empty());
+}
+
+#[test]
+fn names_of_any_origin_count_beside_another_signal() {
+    for text in [
+        "Patient Aaliyah O'Connor, DOB 01/16/2003, needs a summary",
+        "Can you pull Siobhán García-Márquez, born December 24, 1987?",
+        "Nguyen, Hiroshi -- DOB: 2001-03-06",
+        "the intake form for Fatima Abernathy (12/01/1953) is wrong",
+        "INSERT INTO subscribers VALUES (345, 'Priya Mwangi', '873-56-3018');",
+    ] {
+        assert!(kinds(text).contains(&PhiKind::Name), "{text}");
+    }
+    // A name beside a date that is not about them is not a record.
+    assert!(kinds("git log --author='Maria Lopez' --since=2024-05-01").is_empty());
+    assert!(kinds("Thanks Maria Lopez for the review on 2024-05-01").is_empty());
+}
+
+#[test]
+fn cards_need_luhn_context_and_a_name() {
+    assert_eq!(
+        kinds("patient Keisha Subramanian paid with 4708 0592 5633 3009 but it failed"),
+        [PhiKind::Name, PhiKind::Card]
+    );
+    assert_eq!(
+        kinds("billing_name=Dmitri Kowalczyk\ncard_number=5639129097239458\n"),
+        [PhiKind::Name, PhiKind::Card]
+    );
+    // Luhn fails, a test card, no name.
+    assert!(kinds("patient Keisha Subramanian paid with 4708 0592 5633 3008").is_empty());
+    assert!(kinds("patient Keisha Subramanian paid with 4242 4242 4242 4242").is_empty());
+    assert!(kinds("card_number=5639129097239458").is_empty());
+}
+
+#[test]
+fn a_quoted_ssn_alone_is_a_value() {
+    assert_eq!(kinds("grep -r '330-43-3715' exports/"), [PhiKind::Ssn]);
+    assert!(kinds("flight LH 400-12-3456").is_empty());
+    assert!(kinds("grep -r '900-43-3715' exports/").is_empty());
+}
+
+#[test]
+fn record_containers_are_strong() {
+    assert_eq!(
+        kinds("PID|1||483921^^^HOSP^MR||Lopez^Maria||19840312|F"),
+        [PhiKind::Hl7]
+    );
+    assert!(kinds("PID|1||||||").is_empty());
+    // The labelled birth date is found as well, by the field reader.
+    assert_eq!(
+        kinds(r#"{"resourceType":"Patient","birthDate":"1984-03-12"}"#),
+        [PhiKind::Dob, PhiKind::Fhir]
+    );
+    assert_eq!(
+        kinds("NM1*IL*1*LOPEZ*MARIA****MI*W123456789~"),
+        [PhiKind::X12]
+    );
+    assert_eq!(kinds("(0010,0010) PN [Lopez^Maria]"), [PhiKind::Dicom]);
+}
