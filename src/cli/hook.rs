@@ -2,13 +2,11 @@
 //! in exit 0 or 2.
 
 use super::failsafe;
-use crate::detect::redact;
 use crate::exit;
-use crate::gate::Gate;
 use crate::gate::verdict::Verdict;
-use crate::journal::record::{Record, now_us};
+use crate::gate::{Gate, record};
+use crate::journal::Paths;
 use crate::journal::store::{self, Outcome};
-use crate::journal::{Paths, hmac_sha256_hex};
 use crate::normalize::Context;
 use crate::pack::Decision;
 use crate::protocol::{self, EventKind, HookEvent};
@@ -112,7 +110,7 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
         );
     }
     if let Some(paths) = &journal {
-        let record = build_record(gate, paths, &event, &verdict, &reason, started, digest);
+        let record = record::decided(gate, paths, &event, &verdict, &reason, started, digest);
         let outcome = store::append(paths, record, gate.policy.journal.fsync);
         recorded(paths);
         match outcome {
@@ -140,39 +138,8 @@ fn arm_failsafe_record(paths: &Paths, event: Option<&HookEvent>, gate: Option<&G
     let Some(file) = store::failsafe_spool_file(paths) else {
         return;
     };
-    let user = match gate {
-        Some(gate) => Some(gate.who().name.clone()),
-        None => crate::identity::user_name(
-            // SAFETY: getuid has no preconditions.
-            unsafe { libc::getuid() },
-        ),
-    };
-    let record = Record {
-        time_us: now_us(),
-        event: event.map_or_else(
-            || "unknown".to_string(),
-            |e| crate::journal::record::hook_event_name(e.kind.name()),
-        ),
-        session_id: event.and_then(|e| e.session_id.clone()),
-        tool_use_id: event.and_then(|e| e.tool_use_id.clone()),
-        agent_id: event.and_then(|e| e.agent_id.clone()),
-        permission_mode: event.and_then(|e| e.permission_mode.clone()),
-        user,
-        role: gate.and_then(|g| g.role().map(str::to_string)),
-        ignored_env: ignored_env(),
-        host: crate::journal::record::host_name(),
-        cwd: event.map(|e| e.cwd.clone()),
-        tool_name: event.and_then(|e| e.tool.as_ref().map(|t| t.name.clone())),
-        decision: "error".into(),
-        rules: vec!["toolgate.fail-closed".into()],
-        reason: REASON_SLOT.into(),
-        policy_revision: gate.map(|g| g.policy.revision.clone()).unwrap_or_default(),
-        toolgate_version: env!("CARGO_PKG_VERSION").into(),
-        input_redacted: "null".into(),
-        origin: Some("failsafe".into()),
-        ..Default::default()
-    };
-    if let Ok(json) = serde_json::to_string(&record) {
+    let template = record::fail_closed(event, gate, REASON_SLOT);
+    if let Ok(json) = serde_json::to_string(&template) {
         let slot = serde_json::to_string(REASON_SLOT).unwrap_or_default();
         let slot = slot.trim_matches('"');
         failsafe::arm_record(&file, &json, slot);
@@ -216,7 +183,7 @@ fn decide_and_digest(
         return (subject, verdict, None);
     };
     std::thread::scope(|s| {
-        let digest = s.spawn(|| input_digest(paths, &event.input));
+        let digest = s.spawn(|| record::input_digest(paths, &event.input));
         let (subject, verdict) = gate.decide(event);
         // A panic there is re-raised here and ends in the hook's fail-closed handler.
         let digest = digest
@@ -224,12 +191,6 @@ fn decide_and_digest(
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
         (subject, verdict, Some(digest))
     })
-}
-
-/// The journal's keyed digest of a call's whole input.
-fn input_digest(paths: &Paths, input: &serde_json::Value) -> String {
-    let original = serde_json::to_vec(input).unwrap_or_default();
-    hmac_sha256_hex(&journal_key(paths), &original)
 }
 
 /// A call charged to rate caps: counted and recorded under the journal lock, refused when a
@@ -248,7 +209,7 @@ fn counted(
             "toolgate: this call counts against a rate cap, caps are counted in the journal, and there is no journal location (set TOOLGATE_JOURNAL or HOME).",
         );
     };
-    let record = build_record(gate, paths, event, verdict, &reason, started, digest);
+    let record = record::decided(gate, paths, event, verdict, &reason, started, digest);
     let user = record.user.clone().unwrap_or_default();
     let now = record.time_us;
     let (outcome, over) = store::append_counted(paths, record, gate.policy.journal.fsync, |c| {
@@ -316,118 +277,7 @@ fn read_stdin(max: usize) -> (Result<Vec<u8>, protocol::ProtocolError>, bool) {
     (Ok(bytes), post)
 }
 
-/// The per-journal key for input hashes, created on first use.
-fn journal_key(paths: &Paths) -> Vec<u8> {
-    if let Ok(key) = std::fs::read(&paths.key)
-        && key.len() >= 32
-    {
-        return key;
-    }
-    let mut key = vec![0u8; 32];
-    if let Ok(mut random) = std::fs::File::open("/dev/urandom") {
-        let _ = random.read_exact(&mut key);
-    }
-    if store::ensure_dir(&paths.dir).is_ok() {
-        use std::os::unix::fs::OpenOptionsExt;
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .create_new(true)
-            .write(true)
-            .mode(0o600)
-            .open(&paths.key)
-        {
-            let _ = f.write_all(&key);
-        } else if let Ok(existing) = std::fs::read(&paths.key) {
-            return existing; // another hook created it first
-        }
-    }
-    key
-}
-
-fn build_record(
-    gate: &Gate,
-    paths: &Paths,
-    event: &HookEvent,
-    verdict: &Verdict,
-    reason: &str,
-    started: Instant,
-    digest: Option<String>,
-) -> Record {
-    let (mut input_redacted, mut redactions) = redact::redact_json(&gate.engine, &event.input);
-    if redact::excerpt_large(&mut input_redacted) {
-        redactions.push("excerpt".into());
-    }
-    // The reason quotes what matched (a command line can carry a token): mask it too.
-    let mut kinds = std::collections::BTreeSet::new();
-    let reason = redact::redact_text(&gate.engine, reason, &mut kinds);
-    redactions.extend(
-        kinds
-            .into_iter()
-            .filter(|k| !redactions.contains(k))
-            .collect::<Vec<_>>(),
-    );
-    let decision = match (verdict.error.is_some(), verdict.decision) {
-        (true, _) => "error",
-        (_, Some(Decision::Deny)) => "deny",
-        (_, Some(Decision::Ask)) => "ask",
-        _ => "allow",
-    };
-    let mut rules: Vec<String> = verdict.deciding().map(|h| h.rule.clone()).collect();
-    if rules.is_empty() {
-        rules = verdict
-            .hits
-            .iter()
-            .filter(|h| h.decision == Decision::Allow)
-            .map(|h| h.rule.clone())
-            .collect();
-    }
-    rules.extend(verdict.charges.iter().map(|c| c.marker()));
-    let mut reason = reason;
-    if !verdict.refused.is_empty() {
-        rules.push("policy.layer-refused".into());
-        let refused = verdict
-            .refused
-            .iter()
-            .map(|r| sanitize::excerpt(r, 300))
-            .collect::<Vec<_>>()
-            .join("; ");
-        reason = format!("{reason} [ignored from a lower policy layer: {refused}]")
-            .trim_start()
-            .to_string();
-    }
-    Record {
-        time_us: now_us(),
-        event: crate::journal::record::hook_event_name(event.kind.name()),
-        session_id: event.session_id.clone(),
-        tool_use_id: event.tool_use_id.clone(),
-        agent_id: event.agent_id.clone(),
-        permission_mode: event.permission_mode.clone(),
-        user: Some(gate.who().name.clone()),
-        role: gate.role().map(str::to_string),
-        ignored_env: ignored_env(),
-        host: crate::journal::record::host_name(),
-        cwd: Some(event.cwd.clone()),
-        tool_name: event.tool.as_ref().map(|t| t.name.clone()),
-        decision: decision.into(),
-        rules,
-        reason,
-        policy_revision: gate.policy.revision.clone(),
-        toolgate_version: env!("CARGO_PKG_VERSION").into(),
-        input_redacted: input_redacted.to_string(),
-        input_sha256: digest.unwrap_or_else(|| input_digest(paths, &event.input)),
-        redactions,
-        eval_us: started.elapsed().as_micros() as i64,
-        ..Default::default()
-    }
-}
-
-/// The variables a managed deployment ignored for this call, for its record.
-fn ignored_env() -> Option<String> {
-    let ignored = crate::deployment::current().ignored();
-    (!ignored.is_empty()).then(|| ignored.join(","))
-}
-
-/// Record a call that could not be decided (bad input, policy that does not load). The
-/// input itself is not stored: it could not be checked, so it cannot be redacted.
+/// Record a call that could not be decided (bad input, policy that does not load).
 fn record_failure(
     paths: Option<&Paths>,
     bytes: &Result<Vec<u8>, protocol::ProtocolError>,
@@ -436,21 +286,7 @@ fn record_failure(
 ) {
     let Some(paths) = paths else { return };
     let raw: &[u8] = bytes.as_deref().unwrap_or(&[]);
-    let record = Record {
-        time_us: now_us(),
-        event: "unknown".into(),
-        user: Some(crate::identity::Identity::current().name),
-        ignored_env: ignored_env(),
-        host: crate::journal::record::host_name(),
-        decision: "error".into(),
-        reason: reason.to_string(),
-        toolgate_version: env!("CARGO_PKG_VERSION").into(),
-        input_redacted: "null".into(),
-        input_sha256: hmac_sha256_hex(&journal_key(paths), raw),
-        eval_us: started.elapsed().as_micros() as i64,
-        ..Default::default()
-    };
-    let _ = store::append(paths, record, false);
+    let _ = store::append(paths, record::undecided(paths, raw, reason, started), false);
     recorded(paths);
 }
 
@@ -503,7 +339,7 @@ fn post_tool_use(
             decision,
             ..Verdict::from_hits(Vec::new())
         };
-        let mut record = build_record(gate, paths, event, &verdict, &reason, started, None);
+        let mut record = record::decided(gate, paths, event, &verdict, &reason, started, None);
         record.rules = rule.map(|r| vec![r.to_string()]).unwrap_or_default();
         record
             .redactions

@@ -3,6 +3,7 @@
 //! through it.
 
 pub mod examples;
+pub mod record;
 pub mod verdict;
 
 use crate::engine::Engine;

@@ -90,6 +90,34 @@ impl Paths {
     }
 }
 
+/// The per-journal key for input digests (`input_sha256`), created on first use.
+pub fn input_key(paths: &Paths) -> Vec<u8> {
+    use std::io::{Read, Write};
+    if let Ok(key) = std::fs::read(&paths.key)
+        && key.len() >= 32
+    {
+        return key;
+    }
+    let mut key = vec![0u8; 32];
+    if let Ok(mut random) = std::fs::File::open("/dev/urandom") {
+        let _ = random.read_exact(&mut key);
+    }
+    if crate::shared::fs::ensure_private_dir(&paths.dir).is_ok() {
+        use std::os::unix::fs::OpenOptionsExt;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create_new(true)
+            .write(true)
+            .mode(0o600)
+            .open(&paths.key)
+        {
+            let _ = f.write_all(&key);
+        } else if let Ok(existing) = std::fs::read(&paths.key) {
+            return existing; // another hook created it first
+        }
+    }
+    key
+}
+
 pub use crate::shared::digest::{hex, hmac_sha256_hex, sha256_hex};
 
 #[cfg(test)]
