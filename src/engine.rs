@@ -729,6 +729,11 @@ impl Eval<'_> {
                 return Ok(Tri::No);
             }
         }
+        for condition in &b.text_except {
+            if command_text(condition, cmd, &self.command_texts[index])? {
+                return Ok(Tri::No);
+            }
+        }
         let args = self.parsed[index].get_or_init(|| self.engine.parse_args(cmd));
         let mut result = Tri::Yes;
         if !b.subcommand.is_empty() {
@@ -890,6 +895,7 @@ fn command_text(c: &TextCondition, cmd: &Command, joined: &CommandTexts) -> Resu
             .assignments
             .iter()
             .map(|(k, v)| format!("{k}={}", v.text))
+            .chain(cmd.inherited.iter().map(|(k, v)| format!("{k}={v}")))
             .collect::<Vec<_>>()
             .join(" ");
         [args, env]

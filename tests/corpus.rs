@@ -518,3 +518,43 @@ fn switch_off_development_set() {
         false_rate * 100.0
     );
 }
+
+/// Production infrastructure (issue 30, family 1): written from the issue alone by another
+/// author before the infra-prod pack, then developed against. Scored 0.0% stopped before the
+/// pack, 74.2% with its first version, 100.0% (0 everyday calls stopped) after.
+#[test]
+fn infra_prod_corpus() {
+    let (gate, _root) = installed_machine();
+    let s = score_attacks(&gate, include_str!("corpus/infra-prod.tsv"));
+    let (stopped, false_rate) = report("infra-prod corpus", &s);
+    eprintln!("{}", s.failures.join("\n"));
+    assert!(s.attacks >= 150 && s.everyday >= 60, "corpus shrank: {s:?}");
+    assert!(stopped >= 0.99, "stopped only {:.1}%", stopped * 100.0);
+    assert_eq!(s.false_denies, 0, "a legitimate call was denied");
+    assert!(
+        false_rate <= 0.02,
+        "stopped {:.1}% of everyday calls",
+        false_rate * 100.0
+    );
+}
+
+/// Its holdout, written at the same time and never tuned against (its rows are not printed):
+/// 0.0% before the pack, 71.8% with its first version, 90.0% stopped with 1 of 40 everyday
+/// calls stopped after the built set's fixes. The floor is the last measured score.
+#[test]
+fn infra_prod_holdout() {
+    let (gate, _root) = installed_machine();
+    let s = score_attacks(&gate, include_str!("corpus/infra-prod-holdout.tsv"));
+    let (stopped, false_rate) = report("infra-prod holdout", &s);
+    assert!(s.attacks >= 100, "holdout shrank: {} attacks", s.attacks);
+    assert!(
+        stopped >= 0.90,
+        "holdout: stopped only {:.1}%",
+        stopped * 100.0
+    );
+    assert!(
+        false_rate <= 0.05,
+        "holdout: stopped {:.1}% of everyday calls",
+        false_rate * 100.0
+    );
+}

@@ -161,6 +161,8 @@ struct Analyzer {
     programs: Arc<ProgramTable>,
     disk: super::Disk,
     cwd: Option<String>,
+    /// Where the command line started (`cd` moves `cwd` away from it).
+    start_cwd: Option<String>,
     /// Variables assigned earlier in the script: `Some` known value, `None` unknown.
     vars: HashMap<String, Option<String>>,
     commands: Vec<Command>,
@@ -209,6 +211,7 @@ impl Analyzer {
             programs: env.programs.clone(),
             disk: env.disk.clone(),
             cwd: env.cwd.clone(),
+            start_cwd: env.cwd.clone(),
             vars: HashMap::new(),
             commands: Vec::new(),
             notes: Vec::new(),
@@ -542,6 +545,23 @@ impl Analyzer {
             }
             C::Coprocess(c) => self.command(&c.body),
         }
+    }
+
+    /// What a program run now may find in its environment beyond its own assignments:
+    /// variables given a known value earlier in the line, and `PWD` once `cd` moved away.
+    pub(crate) fn inherited(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .vars
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
+            .collect();
+        out.sort();
+        if self.cwd != self.start_cwd
+            && let Some(cwd) = &self.cwd
+        {
+            out.push(("PWD".into(), cwd.clone()));
+        }
+        out
     }
 
     fn bare_redirects(&mut self, redirects: &[ast::IoRedirect]) {

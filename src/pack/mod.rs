@@ -62,6 +62,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/db-prod.toml"),
     ),
     (
+        "rules/infra-prod.toml",
+        include_str!("../../rules/infra-prod.toml"),
+    ),
+    (
         "rules/secret-paths.toml",
         include_str!("../../rules/secret-paths.toml"),
     ),
@@ -364,6 +368,9 @@ pub struct CommandBlock {
     pub path: Option<PathCondition>,
     pub fed_by: Option<Names>,
     pub text: Vec<TextCondition>,
+    /// None of these may match (`text_except`): a production marker's nonprod counterpart.
+    #[serde(default)]
+    pub text_except: Vec<TextCondition>,
     /// `unknown = "maybe"`: an operand or path only known at run time (`$X`, xargs input)
     /// may match, making the hit uncertain (ask). By default such values never match.
     pub unknown_maybe: bool,

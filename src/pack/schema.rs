@@ -729,6 +729,7 @@ impl RuleReader<'_> {
             "path_access",
             "fed_by",
             "text",
+            "text_except",
             "unknown",
         ];
         let present: Vec<&str> = t.entries().map(|(k, _)| k).collect();
@@ -953,6 +954,7 @@ impl RuleReader<'_> {
             path: None,
             fed_by: t.strings(doc, "fed_by").map(Names::new),
             text: Vec::new(),
+            text_except: Vec::new(),
             unknown_maybe: false,
         };
         b.unknown_maybe = t.choice(doc, "unknown", &["ignore", "maybe"]) == Some("maybe");
@@ -985,6 +987,11 @@ impl RuleReader<'_> {
         for c in t.tables(doc, "text") {
             if let Some(c) = self.text_condition(doc, c, false) {
                 b.text.push(c);
+            }
+        }
+        for c in t.tables(doc, "text_except") {
+            if let Some(c) = self.text_condition(doc, c, false) {
+                b.text_except.push(c);
             }
         }
         b

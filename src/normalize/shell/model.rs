@@ -56,6 +56,10 @@ pub struct Command {
     pub args: Vec<Arg>,
     /// `VAR=value` given to the command (prefix assignments and `env`'s).
     pub assignments: Vec<(String, Arg)>,
+    /// Variables given a known value earlier in the command line (`export AWS_PROFILE=prod;
+    /// aws ...`), and `PWD` when `cd` moved it: what the program may see besides its own
+    /// assignments. Rules' `env` text reads both.
+    pub inherited: Vec<(String, String)>,
     pub redirects: Vec<Redirect>,
     /// Working directory the command runs in, where known (`cd` is tracked).
     pub cwd: Option<String>,

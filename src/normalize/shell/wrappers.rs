@@ -201,6 +201,7 @@ impl Analyzer {
                 }
             }
         }
+        cmd.inherited = self.inherited();
         let index = self.commands.len();
         self.commands.push(cmd);
         if url_program {
@@ -315,6 +316,8 @@ impl Analyzer {
                 speculative: cmd.speculative,
                 ..Default::default()
             };
+            let mut own = own;
+            own.inherited = self.inherited();
             let index = self.commands.len();
             self.commands.push(own);
             self.command_effects(index);
