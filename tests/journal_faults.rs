@@ -484,17 +484,9 @@ fn an_evidence_copy_is_read_without_writing_to_it() {
 }
 
 /// Run `script` as root in a private mount namespace (`sh -c`, with `$TG` the binary and
-/// `$D` a scratch folder). `None` where the machine cannot (CI requires it).
-fn in_private_mounts(dir: &Path, script: &str) -> Option<std::process::Output> {
-    let out = Std::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", script])
-        .env("TG", assert_cmd::cargo::cargo_bin("toolgate"))
-        .env("D", dir)
-        .env_remove("TOOLGATE_POLICY")
-        .env_remove("TOOLGATE_TEST_FAULT")
-        .env_remove("TOOLGATE_JOURNAL")
-        .output()
-        .unwrap();
+/// `$D` the scratch folder `dir`) and check it ran to the end. `false` where the machine
+/// cannot make one (CI requires it).
+fn in_private_mounts(dir: &Path, script: &str) -> bool {
     let probe = Std::new("unshare")
         .args([
             "-m",
@@ -506,15 +498,34 @@ fn in_private_mounts(dir: &Path, script: &str) -> Option<std::process::Output> {
         ])
         .output()
         .unwrap();
-    if probe.status.success() {
-        return Some(out);
+    if !probe.status.success() {
+        let why = String::from_utf8_lossy(&probe.stderr).into_owned();
+        if std::env::var_os("TOOLGATE_REQUIRE_SERVICES").is_some() {
+            panic!("a private mount namespace is needed: {why}");
+        }
+        eprintln!("skipped: no private mount namespace here ({why})");
+        return false;
     }
-    let why = String::from_utf8_lossy(&probe.stderr).into_owned();
-    if std::env::var_os("TOOLGATE_REQUIRE_SERVICES").is_some() {
-        panic!("a private mount namespace is needed: {why}");
-    }
-    eprintln!("skipped: no private mount namespace here ({why})");
-    None
+    let out = Std::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", script])
+        .env("TG", assert_cmd::cargo::cargo_bin("toolgate"))
+        .env("D", dir)
+        .env_remove("TOOLGATE_POLICY")
+        .env_remove("TOOLGATE_TEST_FAULT")
+        .env_remove("TOOLGATE_JOURNAL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    true
+}
+
+/// A file the script wrote under `$D/out`.
+fn out_file(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join("out").join(name)).unwrap()
 }
 
 #[test]
@@ -537,15 +548,10 @@ for i in 1 2 3; do ev "after$i" ls | "$TG" hook >/dev/null 2>&1; echo "after$i $
 "$TG" journal verify > "$D/out/verify" 2>&1
 echo "verify $?" >> "$D/out/answers"
 "#;
-    let Some(out) = in_private_mounts(dir.path(), script) else {
+    if !in_private_mounts(dir.path(), script) {
         return;
-    };
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let read = |name: &str| std::fs::read_to_string(dir.path().join("out").join(name)).unwrap();
+    }
+    let read = |name: &str| out_file(dir.path(), name);
     let answers = read("answers");
     for line in answers.lines() {
         let (id, code) = line.split_once(' ').unwrap();
@@ -588,15 +594,10 @@ mount --bind "$D/copy" "$D/copy" && mount -o remount,bind,ro "$D/copy" || exit 9
 "$TG" --journal "$D/copy/journal.db" journal verify > "$D/out/verify" 2>&1; echo $? > "$D/out/code"
 "$TG" --journal "$D/copy/journal.db" journal query --format json > "$D/out/query" 2>&1
 "#;
-    let Some(out) = in_private_mounts(dir.path(), script) else {
+    if !in_private_mounts(dir.path(), script) {
         return;
-    };
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let read = |name: &str| std::fs::read_to_string(dir.path().join("out").join(name)).unwrap();
+    }
+    let read = |name: &str| out_file(dir.path(), name);
     assert_eq!(read("code").trim(), "0", "{}", read("verify"));
     assert!(
         read("verify").contains("3 records verify"),

@@ -198,6 +198,11 @@ pub struct PruneMark {
 /// whoever reads the host's current key can seal only records from then on.
 pub type SealKey = [u8; 32];
 
+/// A sealing key written as hex.
+pub fn seal_key_from_hex(text: &str) -> Option<SealKey> {
+    crate::shared::digest::from_hex(text)?.try_into().ok()
+}
+
 /// The key for the record after the one sealed with `key`.
 pub fn next_seal_key(key: &SealKey) -> SealKey {
     use sha2::Digest;

@@ -15,7 +15,7 @@
 //! (strict mode, slower).
 
 use super::Paths;
-use super::record::{GENESIS, Record, SealKey, next_seal_key, rfc3339, seal_of};
+use super::record::{GENESIS, Record, SealKey, next_seal_key, rfc3339, seal_key_from_hex, seal_of};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -141,12 +141,9 @@ struct Head {
     seal_key: Option<SealKey>,
 }
 
-fn parse_key(text: &str) -> Option<SealKey> {
-    let bytes: Vec<u8> = (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect::<Option<_>>()?;
-    bytes.try_into().ok()
+/// Where the head file says the chain ends (for `journal verify`).
+pub fn chain_head(paths: &Paths) -> Option<(i64, String)> {
+    read_head(paths).map(|h| (h.seq, h.hash))
 }
 
 fn read_head(paths: &Paths) -> Option<Head> {
@@ -158,7 +155,7 @@ fn read_head(paths: &Paths) -> Option<Head> {
         return None;
     }
     let segment_len = parts.next().and_then(|n| n.parse().ok());
-    let seal_key = parts.next().and_then(parse_key);
+    let seal_key = parts.next().and_then(seal_key_from_hex);
     Some(Head {
         seq,
         hash,

@@ -44,11 +44,7 @@ pub struct SealKeyFile {
 
 impl SealKeyFile {
     pub fn key(&self) -> Option<SealKey> {
-        let bytes: Vec<u8> = (0..self.key.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(self.key.get(i..i + 2)?, 16).ok())
-            .collect::<Option<_>>()?;
-        bytes.try_into().ok()
+        super::record::seal_key_from_hex(&self.key)
     }
 }
 
@@ -192,14 +188,7 @@ pub fn verify(
             format!("the anchor's record #{seq} is missing")
         });
     }
-    let head = std::fs::read_to_string(&paths.head).ok();
-    let head = head.as_deref().and_then(|h| {
-        let mut parts = h.split_whitespace();
-        Some((
-            parts.next()?.parse::<i64>().ok()?,
-            parts.next()?.to_string(),
-        ))
-    });
+    let head = super::store::chain_head(paths);
     report.head_checked = head.is_some();
     if report.problem.is_none() && head.is_none() && anchor.is_none() && report.records > 0 {
         report.problem = Some(format!(

@@ -30,9 +30,27 @@ pub fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> String {
     hex(&outer.finalize())
 }
 
+/// Bytes from hex (either case); `None` for anything else.
+pub fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_round_trips() {
+        assert_eq!(from_hex(&hex(&[0, 9, 255])), Some(vec![0, 9, 255]));
+        assert_eq!(from_hex("0g"), None);
+        assert_eq!(from_hex("abc"), None);
+    }
 
     #[test]
     fn hashes_match_published_vectors() {
