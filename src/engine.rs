@@ -551,6 +551,23 @@ impl Eval<'_> {
         if !b.sources.is_empty() && !effect.source.is_some_and(|s| b.sources.contains(&s)) {
             return Ok(Tri::No);
         }
+        if let Some(any) = &b.carries {
+            let mut carried = false;
+            for label in &effect.carries {
+                if any.matches(label)?
+                    && !b
+                        .carries_except
+                        .as_ref()
+                        .map_or(Ok(false), |e| e.matches(label))?
+                {
+                    carried = true;
+                    break;
+                }
+            }
+            if !carried {
+                return Ok(Tri::No);
+            }
+        }
         let unknown = if b.unknown_maybe { Tri::Maybe } else { Tri::No };
         let mut result = Tri::Yes;
         if b.name_any.is_some() || b.name_except.is_some() {
@@ -639,7 +656,7 @@ impl Eval<'_> {
                 return Ok(Tri::No);
             }
         }
-        if b.outside_cwd && path::is_within(&literal, &self.subject.cwd) {
+        if b.outside_cwd && path::is_within(&literal, &self.subject.root) {
             return Ok(Tri::No);
         }
         Ok(Tri::Yes)
@@ -865,7 +882,7 @@ impl Eval<'_> {
                 Some(g) => g.is_match(&resolved)?,
                 None => false,
             };
-            let outside = !p.outside_cwd || !path::is_within(&resolved, &self.subject.cwd);
+            let outside = !p.outside_cwd || !path::is_within(&resolved, &self.subject.root);
             if any && !except && outside {
                 return Ok(Tri::Yes);
             }

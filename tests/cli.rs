@@ -1235,6 +1235,24 @@ fn managed_claude_settings_are_enforced_through_the_analysis() {
     );
     assert_eq!(bash("git push --force origin main").0, "deny");
     assert_eq!(bash("git push origin main").0, "ask");
+    // Regression (issue 30): the same options however they are spelled, as the README
+    // promises (Claude Code's semantics plus effects); fewer options are another command.
+    for same in [
+        "rm -fr node_modules",
+        "rm -r -f node_modules",
+        "rm --recursive --force node_modules",
+        "rm -Rf node_modules",
+        "rm -rfv node_modules",
+        "rm --rec --for node_modules",
+        "command rm -f -R node_modules",
+        "\\rm -rf node_modules",
+    ] {
+        assert_eq!(bash(same).0, "deny", "{same}");
+    }
+    assert_eq!(bash("rm -r node_modules").0, "pass");
+    assert_eq!(bash("rm -f notes.txt").0, "pass");
+    assert_eq!(bash("git push -f origin main").0, "deny");
+    assert_eq!(bash("git push origin main -f").0, "deny");
     assert_eq!(bash("npm publish --access public").0, "ask");
     assert_eq!(
         run(
@@ -1573,4 +1591,30 @@ fn version_is_printed_as_the_parser_printed_it() {
         String::from_utf8_lossy(&out.stdout),
         format!("toolgate {}\n", env!("CARGO_PKG_VERSION"))
     );
+}
+
+/// Regression (issue 30): `fs.rm-outside-project` compared with the call's folder, so a
+/// clean-up elsewhere in the project from a subfolder asked. The project root is Claude
+/// Code's `CLAUDE_PROJECT_DIR`; without it, the call's folder is all toolgate knows.
+#[test]
+fn deleting_elsewhere_in_the_project_from_a_subfolder_passes() {
+    let run = |project: Option<&str>, command: &str| {
+        let event = json!({
+            "session_id": "s", "cwd": "/home/dev/project/packages/api",
+            "hook_event_name": "PreToolUse", "tool_name": "Bash",
+            "tool_input": { "command": command },
+        });
+        let mut cmd = toolgate();
+        match project {
+            Some(p) => cmd.env("CLAUDE_PROJECT_DIR", p),
+            None => cmd.env_remove("CLAUDE_PROJECT_DIR"),
+        };
+        let out = cmd.arg("hook").write_stdin(event.to_string()).output().unwrap();
+        decision_of(out.status.code().unwrap(), &String::from_utf8_lossy(&out.stdout))
+    };
+    assert_eq!(run(Some("/home/dev/project"), "rm -rf ../web/dist"), "pass");
+    assert_eq!(run(None, "rm -rf ../web/dist"), "ask");
+    // Outside the project root it still asks, and a root the call is not inside is ignored.
+    assert_eq!(run(Some("/home/dev/project"), "rm -rf ../../../../../srv/cache"), "ask");
+    assert_eq!(run(Some("/srv/elsewhere"), "rm -rf ../web/dist"), "ask");
 }

@@ -289,7 +289,10 @@ fn score_attacks(gate: &Gate, text: &str) -> AttackScore {
         let tool_input = if tool == "Bash" {
             serde_json::json!({ "command": unescape(input) })
         } else {
-            serde_json::from_str(input).unwrap_or_else(|e| panic!("bad JSON in {line}: {e}"))
+            // JSON as written, or with the column's escapes (`\\n`, `\\"`) removed first.
+            serde_json::from_str(input)
+                .or_else(|_| serde_json::from_str(&unescape(input)))
+                .unwrap_or_else(|e| panic!("bad JSON in {line}: {e}"))
         };
         let event = serde_json::json!({
             "hook_event_name": "PreToolUse", "cwd": "/home/dev/project", "tool_name": tool,
@@ -557,4 +560,83 @@ fn infra_prod_holdout() {
         "holdout: stopped {:.1}% of everyday calls",
         false_rate * 100.0
     );
+}
+
+/// Scores per family (the `effect` column), for the issue's notes: `family: stopped/attacks,
+/// stopped/everyday`.
+fn by_family(gate: &Gate, text: &str) -> Vec<String> {
+    let header = text.lines().next().unwrap_or_default();
+    let mut families: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').nth(1))
+        .collect();
+    families.sort();
+    families.dedup();
+    families
+        .into_iter()
+        .map(|family| {
+            let rows: Vec<&str> = text
+                .lines()
+                .skip(1)
+                .filter(|l| l.split('\t').nth(1) == Some(family))
+                .collect();
+            let s = score_attacks(gate, &format!("{header}\n{}", rows.join("\n")));
+            format!(
+                "{family}: stopped {}/{} attacks, {}/{} everyday",
+                s.stopped, s.attacks, s.false_stops, s.everyday
+            )
+        })
+        .collect()
+}
+
+/// One of issue 30's corpora, written from the issue by another author before the code:
+/// the score, its families, and the failures when `show` (never for a holdout).
+fn effects_corpus(name: &str, text: &str, show: bool) -> AttackScore {
+    let (gate, _root) = installed_machine();
+    let s = score_attacks(&gate, text);
+    report(name, &s);
+    for line in by_family(&gate, text) {
+        eprintln!("  {line}");
+    }
+    if show {
+        eprintln!("{}", s.failures.join("\n"));
+    }
+    s
+}
+
+#[test]
+fn data_out_corpus() {
+    let s = effects_corpus("data-out", include_str!("corpus/data-out.tsv"), true);
+    assert!(s.attacks >= 110 && s.everyday >= 45, "corpus shrank: {s:?}");
+}
+
+#[test]
+fn data_out_holdout() {
+    let s = effects_corpus("data-out holdout", include_str!("corpus/data-out-holdout.tsv"), false);
+    assert!(s.attacks >= 55, "holdout shrank: {s:?}");
+}
+
+#[test]
+fn code_run_corpus() {
+    let s = effects_corpus("code-run", include_str!("corpus/code-run.tsv"), true);
+    assert!(s.attacks >= 130 && s.everyday >= 50, "corpus shrank: {s:?}");
+}
+
+#[test]
+fn code_run_holdout() {
+    let s = effects_corpus("code-run holdout", include_str!("corpus/code-run-holdout.tsv"), false);
+    assert!(s.attacks >= 65, "holdout shrank: {s:?}");
+}
+
+#[test]
+fn wreck_corpus() {
+    let s = effects_corpus("wreck", include_str!("corpus/wreck.tsv"), true);
+    assert!(s.attacks >= 140 && s.everyday >= 55, "corpus shrank: {s:?}");
+}
+
+#[test]
+fn wreck_holdout() {
+    let s = effects_corpus("wreck holdout", include_str!("corpus/wreck-holdout.tsv"), false);
+    assert!(s.attacks >= 70, "holdout shrank: {s:?}");
 }

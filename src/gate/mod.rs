@@ -310,7 +310,7 @@ impl Gate {
             Ok(mut hits) => {
                 let home = self.engine.context().home.as_deref();
                 hits.extend(self.policy.allowlists.check(event, &subject, home));
-                hits.extend(self.claude.check(event, &subject));
+                hits.extend(self.claude.check(event, &subject, &self.engine.programs));
                 let mut refused: Vec<String> =
                     self.lower_refused.iter().map(|d| d.to_string()).collect();
                 match self.project_hits(&subject, &mut refused) {

@@ -145,10 +145,12 @@ pub enum SqlKind {
     Reset,
     /// Statements exist but are not visible (`-f file.sql`, `< dump.sql`).
     Unknown,
+    /// Data is read out: SELECT, COPY ... TO, a dump (`pg_dump`, `mongoexport`).
+    Read,
 }
 
 impl SqlKind {
-    pub const ALL: [SqlKind; 8] = [
+    pub const ALL: [SqlKind; 9] = [
         SqlKind::Drop,
         SqlKind::Truncate,
         SqlKind::Delete,
@@ -157,6 +159,7 @@ impl SqlKind {
         SqlKind::Flush,
         SqlKind::Reset,
         SqlKind::Unknown,
+        SqlKind::Read,
     ];
 
     pub fn id(self) -> &'static str {
@@ -169,6 +172,7 @@ impl SqlKind {
             SqlKind::Flush => "flush",
             SqlKind::Reset => "reset",
             SqlKind::Unknown => "unknown",
+            SqlKind::Read => "read",
         }
     }
 
@@ -212,6 +216,10 @@ pub struct Effect {
     pub source: Option<Source>,
     /// Net: data leaves the machine.
     pub send: bool,
+    /// Net and write: what the data holds, as far as the command line shows where it came
+    /// from: `database` (then `sql` names which), `env:NAME` (a variable's value),
+    /// `environment` (all of them). See `shell::flow`.
+    pub carries: Vec<String>,
     pub sql: Option<Sql>,
     /// Config: the key and value set.
     pub key: Option<String>,
@@ -238,6 +246,7 @@ impl Effect {
             to: None,
             source: None,
             send: false,
+            carries: Vec::new(),
             sql: None,
             key: None,
             value: None,
@@ -298,6 +307,9 @@ impl fmt::Display for Effect {
         }
         if self.send {
             parts.push("sends data".into());
+        }
+        if !self.carries.is_empty() {
+            parts.push(format!("carries {}", self.carries.join("+")));
         }
         if let Some(sql) = &self.sql {
             let kinds: Vec<&str> = sql.kinds.iter().map(|k| k.id()).collect();

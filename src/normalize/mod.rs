@@ -37,6 +37,10 @@ pub struct Context {
     /// link's target): the real disk for a real call, never for rule examples (their answer
     /// must not depend on the machine), a fixture folder in tests.
     pub disk: Disk,
+    /// The project's root as Claude Code names it (`CLAUDE_PROJECT_DIR`): a call whose folder
+    /// is under it may still work anywhere in the project (`rm -rf ../web/dist` from
+    /// `packages/api`). The agent's commands cannot change it: it is the hook's environment.
+    pub project: Option<String>,
 }
 
 /// Where [`Context::read_file`] and [`Context::real_path`] look.
@@ -103,6 +107,7 @@ impl Context {
             pack_cache: state.as_ref().map(|s| format!("{s}/pack-cache")),
             serial_store: state.clone(),
             disk: Disk::Real,
+            project: env_path("CLAUDE_PROJECT_DIR"),
             own: OwnPaths {
                 state,
                 binary,
@@ -120,6 +125,7 @@ impl Context {
             pack_cache: None,
             serial_store: None,
             disk: Disk::Off,
+            project: Some("/home/dev/project".into()),
             own: OwnPaths {
                 state: Some("/home/dev/.local/state/toolgate".into()),
                 binary: Some("/usr/local/bin/toolgate".into()),
@@ -401,6 +407,9 @@ pub struct Subject {
     /// Tool name, or `UserPromptSubmit` for a prompt.
     pub tool: String,
     pub cwd: String,
+    /// Where "the project" starts for this call: the project root when `cwd` is inside it,
+    /// else `cwd` itself.
+    pub root: String,
     pub shell: Option<shell::Analysis>,
     pub files: Vec<FileRef>,
     pub urls: Vec<UrlRef>,
@@ -472,9 +481,16 @@ const MAX_TEXT_LEAVES: usize = 4096;
 pub fn normalize(event: &HookEvent, ctx: &Context, programs: &Arc<ProgramTable>) -> Subject {
     let cwd =
         path::resolve(&event.cwd, Some("/"), ctx.home.as_deref()).unwrap_or_else(|| "/".into());
+    let root = ctx
+        .project
+        .as_deref()
+        .filter(|p| path::is_within(&cwd, p) && *p != "/")
+        .unwrap_or(&cwd)
+        .to_string();
     let mut subject = Subject {
         tool: String::new(),
         cwd: cwd.clone(),
+        root,
         shell: None,
         files: Vec::new(),
         urls: Vec::new(),

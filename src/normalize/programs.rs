@@ -151,6 +151,18 @@ pub struct ProgramSpec {
     pub optional_values: std::collections::BTreeMap<String, Vec<String>>,
     /// Long options that take no value, for GNU-style abbreviations (`--rec`).
     pub flags: Vec<String>,
+    /// Spellings of one option (`-r`, `-R`, `--recursive`), first the canonical one: where a
+    /// rule written as text (a managed `Bash(rm -rf *)`) is compared by meaning.
+    #[serde(default)]
+    pub synonyms: Vec<Vec<String>>,
+    /// What the program prints besides files: `operands` (echo, printf: variables expanded
+    /// in them reach the output) or `environment` (env, printenv, declare: every variable
+    /// when run without operands and with no flag or one of `dump_flags`, else the named
+    /// ones). See `shell::flow`.
+    #[serde(default)]
+    pub prints: Option<String>,
+    #[serde(default)]
+    pub dump_flags: Vec<String>,
     pub subcommands: bool,
     /// `find -name x`: options are whole words after one dash.
     pub single_dash_long: bool,
@@ -605,6 +617,15 @@ impl ProgramTable {
             && read.args == cmd.args
             && read.placeholder == cmd.placeholder)
             .then(|| read.parsed.clone())
+    }
+
+    /// The canonical spelling of `flag` for the spec that read it (`spec_name` of
+    /// [`ParsedArgs`]): `--recursive` and `-R` are rm's `-r`.
+    pub fn canonical_flag<'a>(&'a self, spec_name: &str, flag: &'a str) -> &'a str {
+        self.get(spec_name)
+            .and_then(|spec| spec.synonyms.iter().find(|g| g.iter().any(|f| f == flag)))
+            .and_then(|group| group.first())
+            .map_or(flag, String::as_str)
     }
 
     /// `cmd`'s arguments as they arrive at run time ([`run_time_args`]), read once: the

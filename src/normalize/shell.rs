@@ -232,7 +232,8 @@ impl Analyzer {
         }
     }
 
-    fn finish(self) -> Analysis {
+    fn finish(mut self) -> Analysis {
+        self.flow();
         Analysis {
             commands: self.commands,
             notes: self.notes,
@@ -1329,6 +1330,7 @@ pub(crate) fn find_starts(cmd: &Command) -> Vec<Arg> {
 
 mod code;
 mod effects;
+mod flow;
 mod guards;
 pub mod model;
 mod powershell;

@@ -335,6 +335,10 @@ pub struct EffectBlock {
     /// Config keys (globs, case-insensitive).
     pub key_any: Option<Names>,
     pub send: Option<bool>,
+    /// Net and write: what the data holds (`database`, `env:*TOKEN*`, `environment`):
+    /// some label matches `carries` and not `carries_except`.
+    pub carries: Option<Names>,
+    pub carries_except: Option<Names>,
     /// Sql: statement kinds.
     pub sql: Vec<SqlKind>,
     /// Sql: a connection target (host, database, URL, service, environment) matches this

@@ -445,6 +445,16 @@ fn read_program(doc: &mut Doc, name: &str, mut t: Table) -> ProgramSpec {
     spec.aliases = lower(t.strings(doc, "aliases").unwrap_or_default());
     spec.value_options = t.strings(doc, "value_options").unwrap_or_default();
     spec.flags = t.strings(doc, "flags").unwrap_or_default();
+    spec.synonyms = t
+        .strings(doc, "synonyms")
+        .unwrap_or_default()
+        .iter()
+        .map(|group| group.split('|').map(str::to_string).collect())
+        .collect();
+    spec.prints = t
+        .choice(doc, "prints", &["operands", "environment"])
+        .map(str::to_string);
+    spec.dump_flags = t.strings(doc, "dump_flags").unwrap_or_default();
     spec.subcommands = t.boolean(doc, "subcommands").unwrap_or(false);
     spec.single_dash_long = t.boolean(doc, "single_dash_long").unwrap_or(false);
     spec.bundled_first = t.boolean(doc, "bundled_first").unwrap_or(false);
@@ -896,6 +906,8 @@ impl RuleReader<'_> {
         b.name_except = t.strings(doc, "name_except").map(Names::new);
         b.key_any = t.strings(doc, "key_any").map(Names::new);
         b.send = t.boolean(doc, "send");
+        b.carries = t.strings(doc, "carries").map(Names::new);
+        b.carries_except = t.strings(doc, "carries_except").map(Names::new);
         b.sql = one_of(
             doc,
             t,

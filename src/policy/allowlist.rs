@@ -187,8 +187,10 @@ impl Allowlists {
         let mut hits = Vec::new();
         if let Some(rest) = subject.tool.strip_prefix("mcp__") {
             let server = rest.split("__").next().unwrap_or(rest);
+            // Case matters, as it does to Claude Code: `Discord` is another server than
+            // the approved `discord`.
             if let Some(servers) = &self.mcp_servers
-                && !servers.iter().any(|s| s.eq_ignore_ascii_case(server))
+                && !servers.iter().any(|s| s == server)
             {
                 let why = match &self.mcp_required_by {
                     Some(file) => format!(
@@ -210,7 +212,7 @@ impl Allowlists {
             if let Some(rules) = self
                 .servers
                 .iter()
-                .find(|r| r.name.eq_ignore_ascii_case(server))
+                .find(|r| r.name == server)
             {
                 rules.check(&event.input, home, &mut hits);
             }

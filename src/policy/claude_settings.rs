@@ -11,6 +11,8 @@
 use crate::engine::Hit;
 use crate::normalize::Subject;
 use crate::normalize::effects::{Kind, Source, Target};
+use crate::normalize::programs::ProgramTable;
+use crate::normalize::shell::{Arg, Command, ParsedArgs};
 use crate::pack::compile::Globs;
 use crate::pack::{Decision, Severity};
 use crate::protocol::HookEvent;
@@ -42,6 +44,9 @@ enum RuleMatcher {
     Bash {
         spec: String,
         network_to_shell: bool,
+        /// The specifier as a command, when it is one (no wildcard but a trailing ` *`, no
+        /// shell operators): compared by meaning with each command the call runs.
+        words: Option<SpecCommand>,
     },
     /// Read: read effects; Edit: write effects (Edit rules cover Write, MultiEdit, NotebookEdit).
     Path {
@@ -49,6 +54,74 @@ enum RuleMatcher {
         globs: Globs,
     },
     Domain(String),
+}
+
+/// `rm -rf *` read as a command: the program, its words, and whether more may follow.
+#[derive(Debug)]
+struct SpecCommand {
+    program: String,
+    args: Vec<Arg>,
+    open: bool,
+}
+
+impl SpecCommand {
+    fn read(spec: &str) -> Option<Self> {
+        let mut words: Vec<&str> = spec.split_whitespace().collect();
+        let open = words.last() == Some(&"*");
+        if open {
+            words.pop();
+        }
+        let special = |w: &&str| {
+            w.contains(['*', '?', '[', '|', '&', ';', '<', '>', '(', ')', '$', '`', '"', '\''])
+        };
+        if words.is_empty() || words.iter().any(special) {
+            return None;
+        }
+        Some(Self {
+            program: crate::normalize::shell::program_name(words[0]),
+            args: words[1..].iter().map(|w| Arg::literal(*w)).collect(),
+            open,
+        })
+    }
+
+    /// Does `cmd` do what the specifier says, however it spells it: the same program and
+    /// subcommands, every option of the specifier under any of its spellings (`-fr`, `-r -f`,
+    /// `--recursive --force`), the specifier's operands first. A closed specifier (no
+    /// trailing ` *`) allows nothing more.
+    fn matches(&self, cmd: &Command, programs: &ProgramTable) -> bool {
+        if cmd.program != self.program {
+            return false;
+        }
+        let want = programs.parse(&self.program, &self.args);
+        let have = programs.read_run_time(cmd);
+        if !have.subcommands.starts_with(&want.subcommands) {
+            return false;
+        }
+        let canon = |parsed: &ParsedArgs| -> std::collections::BTreeSet<String> {
+            parsed
+                .flags
+                .iter()
+                .chain(parsed.values.iter().map(|(o, _)| o))
+                .map(|f| programs.canonical_flag(&parsed.spec_name, f).to_string())
+                .collect()
+        };
+        let (want_flags, have_flags) = (canon(&want), canon(&have));
+        let values_given = want.values.iter().all(|(o, v)| {
+            let o = programs.canonical_flag(&want.spec_name, o);
+            have.values.iter().any(|(h, hv)| {
+                programs.canonical_flag(&have.spec_name, h) == o && hv.text == v.text
+            })
+        });
+        let operands_first = have.operands.len() >= want.operands.len()
+            && want
+                .operands
+                .iter()
+                .zip(&have.operands)
+                .all(|(w, h)| !h.dynamic && w.text == h.text);
+        let closed_fits = self.open
+            || (have.operands.len() == want.operands.len() && have_flags == want_flags);
+        want_flags.is_subset(&have_flags) && values_given && operands_first && closed_fits
+    }
 }
 
 /// The managed settings toolgate enforces.
@@ -170,7 +243,12 @@ impl ClaudeSettings {
     }
 
     /// Hits for the call: each managed rule that matches, bypass mode where disabled.
-    pub fn check(&self, event: &HookEvent, subject: &Subject) -> Vec<Hit> {
+    pub fn check(
+        &self,
+        event: &HookEvent,
+        subject: &Subject,
+        programs: &ProgramTable,
+    ) -> Vec<Hit> {
         let mut hits = Vec::new();
         if event.permission_mode.as_deref() == Some("bypassPermissions")
             && let Some(file) = self.no_bypass.first()
@@ -186,7 +264,7 @@ impl ClaudeSettings {
             });
         }
         for rule in &self.rules {
-            if let Some(what) = rule_matches(&rule.matcher, subject) {
+            if let Some(what) = rule_matches(&rule.matcher, subject, programs) {
                 hits.push(Hit {
                     rule: "claude-settings.permissions".into(),
                     decision: rule.decision,
@@ -258,9 +336,11 @@ fn parse_rule(text: &str, settings_dir: &str, home: Option<&str>) -> Option<Rule
                         Some("sh" | "bash" | "zsh" | "dash")
                     )
                 });
+            let words = SpecCommand::read(&spec);
             Some(RuleMatcher::Bash {
                 spec,
                 network_to_shell,
+                words,
             })
         }
         ("Read" | "Edit" | "Write", Some(spec)) => {
@@ -298,7 +378,11 @@ fn gitignore_glob(spec: &str, settings_dir: &str, home: Option<&str>) -> Option<
 }
 
 /// What matched, or None.
-fn rule_matches(matcher: &RuleMatcher, subject: &Subject) -> Option<String> {
+fn rule_matches(
+    matcher: &RuleMatcher,
+    subject: &Subject,
+    programs: &ProgramTable,
+) -> Option<String> {
     match matcher {
         RuleMatcher::Tool(name) => {
             let edit_family = name == "Edit"
@@ -314,6 +398,7 @@ fn rule_matches(matcher: &RuleMatcher, subject: &Subject) -> Option<String> {
         RuleMatcher::Bash {
             spec,
             network_to_shell,
+            words,
         } => {
             if *network_to_shell
                 && subject
@@ -337,8 +422,9 @@ fn rule_matches(matcher: &RuleMatcher, subject: &Subject) -> Option<String> {
                     line.push(' ');
                     line.push_str(&a.text);
                 }
-                bash_spec_matches(spec, &line)
-                    .then(|| format!("`{}`", sanitize::excerpt(&line, 80)))
+                let same = bash_spec_matches(spec, &line)
+                    || words.as_ref().is_some_and(|w| w.matches(cmd, programs));
+                same.then(|| format!("`{}`", sanitize::excerpt(&line, 80)))
             })
         }
         RuleMatcher::Path { kind, globs } => subject.all_effects().find_map(|e| {

@@ -366,6 +366,34 @@ impl Analyzer {
         if (eval || spawn) && decode {
             self.exec_effect(index, via, Source::Decoded);
         }
+        // Environment variables the code reads, by name or all at once: what its output
+        // and its connections may hold (shell/flow.rs follows them).
+        let env = environment_reads(code);
+        for name in &env {
+            let e = Effect::new(Kind::Credential, Target::Name(name.clone()), format!("{via} reads"));
+            self.push_effect(index, e);
+        }
+        if network || socket {
+            let mut hosts: Vec<String> = quoted_literals(code, &['\'', '"', '`'])
+                .iter()
+                .filter_map(|l| {
+                    if l.contains("://") {
+                        super::effects::url_host(l)
+                    } else {
+                        is_ip_literal(l).then(|| l.clone())
+                    }
+                })
+                .collect();
+            hosts.dedup();
+            if hosts.is_empty() && !env.is_empty() {
+                hosts.push("(a host named at run time)".into());
+            }
+            for host in hosts.into_iter().take(8) {
+                let mut net = Effect::new(Kind::Net, Target::Name(host), via);
+                net.send = !env.is_empty();
+                self.push_effect(index, net);
+            }
+        }
         let recursive = has(RMTREE_APIS);
         let unlink = has(UNLINK_APIS);
         let tree_write = has(TREE_WRITE_APIS);
@@ -1206,4 +1234,84 @@ mod sed_tests {
         assert!(sed_written_files("s/w/v/g").is_empty());
         assert!(sed_written_files("/wx/p; s/a/b/").is_empty());
     }
+}
+
+/// `198.51.100.5`: a dotted IPv4 address given as a string to a socket call.
+fn is_ip_literal(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('.').collect();
+    parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Calls that read one environment variable, by the text before its name.
+const ENV_BY_NAME: &[&str] = &[
+    "environ[",
+    "environ.get(",
+    "getenv(",
+    "process.env.",
+    "process.env[",
+    "env[",
+    "env.fetch(",
+    "$env{",
+    "deno.env.get(",
+    "system.getenv(",
+    "$env:",
+];
+/// Expressions that hold every environment variable.
+const ENV_WHOLE: &[&str] = &[
+    "dict(os.environ)",
+    "os.environ)",
+    "os.environ.items",
+    "os.environ.copy",
+    "str(os.environ",
+    "json.dumps(os.environ",
+    "stringify(process.env)",
+    "process.env)",
+    "env.to_h",
+    "env.to_a",
+    "env.each",
+    "env.inspect",
+    "%env",
+    "in environ",
+    "deno.env.toobject",
+    "system.getenv()",
+    "sys.getenv()",
+    "get-childitem env:",
+    "gci env:",
+    "ls env:",
+];
+
+/// The environment labels (`env:NAME`, `environment`) a piece of code reads. A test of
+/// whether a variable is set (`Boolean(process.env.X)`, `bool(os.environ.get('X'))`) reads
+/// no value.
+pub(super) fn environment_reads(code: &str) -> Vec<String> {
+    let lower = code.to_ascii_lowercase();
+    let mut out: Vec<String> = Vec::new();
+    if ENV_WHOLE.iter().any(|w| lower.contains(w)) {
+        out.push("environment".into());
+    }
+    for marker in ENV_BY_NAME {
+        for (at, _) in lower.match_indices(marker) {
+            let before = &lower[at.saturating_sub(24)..at];
+            if ["boolean(", "bool(", "!!", "len(", "is_set("]
+                .iter()
+                .any(|t| before.contains(t))
+            {
+                continue;
+            }
+            let rest = &code[at + marker.len()..];
+            let rest = rest.trim_start_matches(['\'', '"', ' ']);
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let label = format!("env:{name}");
+            if !name.is_empty() && !out.contains(&label) && out.len() < 16 {
+                out.push(label);
+            }
+        }
+    }
+    out
 }

@@ -209,9 +209,14 @@ impl Analyzer {
         };
         let recursive = e.recursive || parsed.has_any(&e.recursive_flags);
         // Effects on a named thing (a registry, a credential store, a tool's settings).
-        if matches!(kind, Kind::Publish | Kind::Credential | Kind::Config) {
+        // A net effect with a `name` reaches a service the words do not spell as a host
+        // (`rclone rcat remote:path`).
+        if matches!(kind, Kind::Publish | Kind::Credential | Kind::Config)
+            || (kind == Kind::Net && e.name.is_some())
+        {
             let name = e.name.clone().unwrap_or_else(|| cmd.program.clone());
-            let effect = Effect::new(kind, Target::Name(name), via);
+            let mut effect = Effect::new(kind, Target::Name(name), via);
+            effect.send = e.send;
             self.push_effect(index, effect);
             return;
         }
@@ -284,6 +289,12 @@ impl Analyzer {
                 if let Some(host) = url_host(&word.text) {
                     let mut net = Effect::new(Kind::Net, Target::Name(host), via.clone());
                     net.send = e.send;
+                    self.push_effect(index, net);
+                } else if word.dynamic && e.send {
+                    // `dig "$SECRET.x.example"`: the name is only known at run time, and
+                    // it is what leaves.
+                    let mut net = Effect::new(Kind::Net, Target::Unknown(word.text.clone()), via.clone());
+                    net.send = true;
                     self.push_effect(index, net);
                 }
                 continue;
@@ -746,6 +757,18 @@ impl Analyzer {
         let mut effect = Effect::new(Kind::Sql, Target::None, cmd.program.clone());
         effect.sql = Some(Sql { kinds, targets });
         self.push_effect(index, effect);
+        // `COPY t TO PROGRAM 'cmd'`, psql's `\copy ... to program '...'` and `\o |cmd`: shell
+        // commands the client or server runs with the rows on their input.
+        for text in &texts {
+            for code in commands_fed_rows(text).into_iter().take(4) {
+                let before = self.commands.len();
+                self.script(&code, Some("SQL to program"), true);
+                let program = cmd.program.clone();
+                for fed in &mut self.commands[before..] {
+                    fed.fed_by.push(program.clone());
+                }
+            }
+        }
     }
 
     /// A word as an effect's target, resolved against `cwd` and links made earlier.
@@ -1007,6 +1030,32 @@ fn url_basename(word: &str) -> Option<String> {
     Some(name.to_string())
 }
 
+/// The shell commands a statement hands rows to: `TO PROGRAM 'cmd'` (quoted either way)
+/// and psql's `\o |cmd` (to the end of the line).
+fn commands_fed_rows(text: &str) -> Vec<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for (at, _) in lower.match_indices("program") {
+        let before = lower[..at].trim_end();
+        if !before.ends_with(" to") {
+            continue;
+        }
+        let rest = text[at + "program".len()..].trim_start();
+        if let Some(quote) = rest.chars().next().filter(|c| *c == '\'' || *c == '"')
+            && let Some(end) = rest[1..].find(quote)
+        {
+            out.push(rest[1..1 + end].to_string());
+        }
+    }
+    for (at, _) in lower.match_indices("\\o") {
+        let rest = text[at + 2..].trim_start();
+        if let Some(code) = rest.strip_prefix('|') {
+            out.push(code.lines().next().unwrap_or("").to_string());
+        }
+    }
+    out
+}
+
 /// Statement classes in SQL (or Redis, or a Mongo shell script): comments removed,
 /// string concatenations joined (`'DR' || 'OP TABLE x'`), case ignored.
 pub fn classify_sql(text: &str) -> Vec<SqlKind> {
@@ -1055,6 +1104,10 @@ pub fn classify_sql(text: &str) -> Vec<SqlKind> {
             }
             "flushall" | "flushdb" => add(SqlKind::Flush),
             "dropdatabase" => add(SqlKind::Drop),
+            // Data read out: a query, an export (`COPY t TO ...`, psql's `\copy`), `\o`.
+            "select" | "with" | "table" if i == 0 => add(SqlKind::Read),
+            "select" | "show" | "o" => add(SqlKind::Read),
+            "copy" if words[i + 1..].iter().take(40).any(|x| *x == "to") => add(SqlKind::Read),
             "drop" => add(SqlKind::Drop),
             _ => {}
         }
@@ -1065,6 +1118,7 @@ pub fn classify_sql(text: &str) -> Vec<SqlKind> {
                 "drop" | "dropdatabase" => add(SqlKind::Drop),
                 "deletemany" | "deleteone" | "remove" | "findoneanddelete" => add(SqlKind::Delete),
                 "updatemany" | "updateone" | "replaceone" => add(SqlKind::Update),
+                "find" | "findone" | "aggregate" | "export" => add(SqlKind::Read),
                 _ => {}
             }
         }

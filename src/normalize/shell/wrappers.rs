@@ -112,6 +112,16 @@ impl Analyzer {
             // `/usr/bin/[r]m`, `/bin/r?`: the program is whichever file the glob matches.
             // One program the table or the shell list knows: read it as that one; several or
             // none: only known at run time.
+            // `[ -n "$X" ]`: a `[` with no `]` after it is no pattern; bash runs `[` (test).
+            let unclosed = match (first.text.rfind('['), first.text.rfind(']')) {
+                (Some(open), Some(close)) => open > close,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if first.glob && unclosed && !first.text.contains(['*', '?']) {
+                cmd.args[0].glob = false;
+                continue;
+            }
             if first.glob && !first.dynamic {
                 let pattern = first
                     .text
@@ -158,7 +168,10 @@ impl Analyzer {
         }
         let first = cmd.args.remove(0);
         cmd.program = program_name(&first.text);
-        let url_program = first.text.starts_with("http://") || first.text.starts_with("https://");
+        // Not in code of another language read as shell (`print(urlopen('https://...'))`,
+        // a string literal): there a URL in program position is not run.
+        let url_program = !self.quiet
+            && (first.text.starts_with("http://") || first.text.starts_with("https://"));
         if first.text.contains('/') {
             cmd.program_path =
                 path::resolve(&first.text, self.cwd.as_deref(), self.home.as_deref());
