@@ -1609,12 +1609,22 @@ fn deleting_elsewhere_in_the_project_from_a_subfolder_passes() {
             Some(p) => cmd.env("CLAUDE_PROJECT_DIR", p),
             None => cmd.env_remove("CLAUDE_PROJECT_DIR"),
         };
-        let out = cmd.arg("hook").write_stdin(event.to_string()).output().unwrap();
-        decision_of(out.status.code().unwrap(), &String::from_utf8_lossy(&out.stdout))
+        let out = cmd
+            .arg("hook")
+            .write_stdin(event.to_string())
+            .output()
+            .unwrap();
+        decision_of(
+            out.status.code().unwrap(),
+            &String::from_utf8_lossy(&out.stdout),
+        )
     };
     assert_eq!(run(Some("/home/dev/project"), "rm -rf ../web/dist"), "pass");
     assert_eq!(run(None, "rm -rf ../web/dist"), "ask");
     // Outside the project root it still asks, and a root the call is not inside is ignored.
-    assert_eq!(run(Some("/home/dev/project"), "rm -rf ../../../../../srv/cache"), "ask");
+    assert_eq!(
+        run(Some("/home/dev/project"), "rm -rf ../../../../../srv/cache"),
+        "ask"
+    );
     assert_eq!(run(Some("/srv/elsewhere"), "rm -rf ../web/dist"), "ask");
 }

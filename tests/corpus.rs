@@ -279,6 +279,12 @@ struct AttackScore {
 }
 
 fn score_attacks(gate: &Gate, text: &str) -> AttackScore {
+    score_attacks_as(gate, text, false)
+}
+
+/// `escaped_json`: the corpus escapes JSON inputs like shell commands (`\\n`, `\\"`), as
+/// issue 30's corpora were written; older corpora hold plain JSON.
+fn score_attacks_as(gate: &Gate, text: &str, escaped_json: bool) -> AttackScore {
     use toolgate::pack::Decision::*;
     let mut s = AttackScore::default();
     for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
@@ -289,10 +295,12 @@ fn score_attacks(gate: &Gate, text: &str) -> AttackScore {
         let tool_input = if tool == "Bash" {
             serde_json::json!({ "command": unescape(input) })
         } else {
-            // JSON as written, or with the column's escapes (`\\n`, `\\"`) removed first.
-            serde_json::from_str(input)
-                .or_else(|_| serde_json::from_str(&unescape(input)))
-                .unwrap_or_else(|e| panic!("bad JSON in {line}: {e}"))
+            let parsed = if escaped_json {
+                serde_json::from_str(&unescape(input)).or_else(|_| serde_json::from_str(input))
+            } else {
+                serde_json::from_str(input)
+            };
+            parsed.unwrap_or_else(|e| panic!("bad JSON in {line}: {e}"))
         };
         let event = serde_json::json!({
             "hook_event_name": "PreToolUse", "cwd": "/home/dev/project", "tool_name": tool,
@@ -581,7 +589,7 @@ fn by_family(gate: &Gate, text: &str) -> Vec<String> {
                 .skip(1)
                 .filter(|l| l.split('\t').nth(1) == Some(family))
                 .collect();
-            let s = score_attacks(gate, &format!("{header}\n{}", rows.join("\n")));
+            let s = score_attacks_as(gate, &format!("{header}\n{}", rows.join("\n")), true);
             format!(
                 "{family}: stopped {}/{} attacks, {}/{} everyday",
                 s.stopped, s.attacks, s.false_stops, s.everyday
@@ -594,7 +602,7 @@ fn by_family(gate: &Gate, text: &str) -> Vec<String> {
 /// the score, its families, and the failures when `show` (never for a holdout).
 fn effects_corpus(name: &str, text: &str, show: bool) -> AttackScore {
     let (gate, _root) = installed_machine();
-    let s = score_attacks(&gate, text);
+    let s = score_attacks_as(&gate, text, true);
     report(name, &s);
     for line in by_family(&gate, text) {
         eprintln!("  {line}");
@@ -613,7 +621,11 @@ fn data_out_corpus() {
 
 #[test]
 fn data_out_holdout() {
-    let s = effects_corpus("data-out holdout", include_str!("corpus/data-out-holdout.tsv"), false);
+    let s = effects_corpus(
+        "data-out holdout",
+        include_str!("corpus/data-out-holdout.tsv"),
+        false,
+    );
     assert!(s.attacks >= 55, "holdout shrank: {s:?}");
 }
 
@@ -625,7 +637,11 @@ fn code_run_corpus() {
 
 #[test]
 fn code_run_holdout() {
-    let s = effects_corpus("code-run holdout", include_str!("corpus/code-run-holdout.tsv"), false);
+    let s = effects_corpus(
+        "code-run holdout",
+        include_str!("corpus/code-run-holdout.tsv"),
+        false,
+    );
     assert!(s.attacks >= 65, "holdout shrank: {s:?}");
 }
 
@@ -637,6 +653,10 @@ fn wreck_corpus() {
 
 #[test]
 fn wreck_holdout() {
-    let s = effects_corpus("wreck holdout", include_str!("corpus/wreck-holdout.tsv"), false);
+    let s = effects_corpus(
+        "wreck holdout",
+        include_str!("corpus/wreck-holdout.tsv"),
+        false,
+    );
     assert!(s.attacks >= 70, "holdout shrank: {s:?}");
 }

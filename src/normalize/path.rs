@@ -13,11 +13,32 @@ pub fn resolve(path: &str, cwd: Option<&str>, home: Option<&str>) -> Option<Stri
         return None;
     } else if path.starts_with('/') {
         path.to_string()
+    } else if let Some(windows) = wsl_path(path) {
+        windows
     } else {
         format!("{}/{path}", cwd?)
     };
     let normal = lexical(&joined);
     Some(through_proc(&normal, cwd).unwrap_or(normal))
+}
+
+/// `C:\Users\dev` (or `C:/Users/dev`) is `/mnt/c/Users/dev` from WSL, where Windows
+/// programs (`cmd.exe`, `powershell.exe`) run beside Linux ones.
+fn wsl_path(path: &str) -> Option<String> {
+    let bytes = path.as_bytes();
+    let drive = *bytes.first()?;
+    let mount = drive.is_ascii_alphabetic()
+        && bytes.get(1) == Some(&b':')
+        && matches!(bytes.get(2), Some(b'\\' | b'/') | None);
+    if !mount {
+        return None;
+    }
+    let rest = path[2..].replace('\\', "/");
+    Some(format!(
+        "/mnt/{}/{}",
+        (drive as char).to_ascii_lowercase(),
+        rest.trim_start_matches('/')
+    ))
 }
 
 /// `/proc/self/root/x` is `/x` and `/proc/self/cwd/x` is `x` in the working directory (for
@@ -39,6 +60,20 @@ fn through_proc(path: &str, cwd: Option<&str>) -> Option<String> {
 #[cfg(test)]
 mod proc_tests {
     use super::*;
+
+    #[test]
+    fn windows_paths_are_their_wsl_mounts() {
+        assert_eq!(
+            resolve("C:\\Users\\dev\\.ssh", None, None).as_deref(),
+            Some("/mnt/c/Users/dev/.ssh")
+        );
+        assert_eq!(resolve("D:", None, None).as_deref(), Some("/mnt/d"));
+        assert_eq!(
+            resolve("C:x", Some("/p"), None).as_deref(),
+            Some("/p/C:x"),
+            "a drive-relative path is not a mount path"
+        );
+    }
 
     #[test]
     fn proc_self_root_and_cwd_name_the_file_they_lead_to() {

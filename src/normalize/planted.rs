@@ -55,12 +55,129 @@ const SHELL_FILES: &[&str] = &[
 
 const MAX_SNIPPETS: usize = 64;
 
+/// devcontainer.json keys whose values run in the container (with the user's mounts).
+const DEVCONTAINER_COMMANDS: &[&str] = &[
+    "initializeCommand",
+    "onCreateCommand",
+    "updateContentCommand",
+    "postCreateCommand",
+    "postStartCommand",
+    "postAttachCommand",
+];
+
+/// Files whose content runs as code later, in a language other than the shell: Python's
+/// startup hooks (`.pth` import lines, `usercustomize.py`, `sitecustomize.py`, IPython
+/// startup), test and build entry points (`conftest.py`, `setup.py`, `build.rs`), gradle
+/// init scripts, and a PATH executable with a `#!` for another interpreter. The analysis
+/// of one-liners is language-agnostic, so the code is handed over as one.
+fn language_code(path: &str, lower: &str, text: &str) -> Option<String> {
+    let code = if lower.ends_with(".pth") {
+        // Only `import` lines run; the rest are path entries.
+        text.lines()
+            .filter(|l| l.trim_start().starts_with("import"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else if matches!(
+        lower,
+        "usercustomize.py"
+            | "sitecustomize.py"
+            | "conftest.py"
+            | "setup.py"
+            | "build.rs"
+            | "noxfile.py"
+    ) || (path.contains("/.ipython/") && path.contains("/startup/"))
+        || path.contains("/.gradle/init.d/")
+        || lower == "init.gradle"
+        || lower == "init.gradle.kts"
+        || (in_home_bin(path)
+            && text
+                .lines()
+                .next()
+                .is_some_and(|l| l.starts_with("#!") && !l.contains("sh")))
+    {
+        text.to_string()
+    } else {
+        return None;
+    };
+    if code.trim().is_empty() {
+        return None;
+    }
+    Some(format!("python3 -c '{}'", code.replace('\'', "'\\''")))
+}
+
+/// `~/.local/bin/x`, `~/bin/x`: folders on the user's PATH.
+fn in_home_bin(path: &str) -> bool {
+    (path.starts_with("/home/") || path.starts_with("/root/") || path.starts_with("/Users/"))
+        && (path.contains("/.local/bin/") || path.split('/').nth(3) == Some("bin"))
+}
+
+/// The commands of CI workflow steps: `run: CMD`, and `run: |` blocks (GitLab's
+/// `script:` list items too).
+fn workflow_run_lines(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut block_indent: Option<usize> = None;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let trimmed = line.trim();
+        if let Some(min) = block_indent {
+            if trimmed.is_empty() || indent > min {
+                if !trimmed.is_empty() {
+                    out.push(trimmed.to_string());
+                }
+                continue;
+            }
+            block_indent = None;
+        }
+        let body = trimmed.strip_prefix("- ").unwrap_or(trimmed);
+        if let Some(rest) = body
+            .strip_prefix("run:")
+            .or_else(|| body.strip_prefix("script:"))
+        {
+            let rest = rest.trim();
+            if rest.starts_with('|') || rest.starts_with('>') || rest.is_empty() {
+                block_indent = Some(indent);
+            } else {
+                out.push(rest.trim_matches(['\'', '"']).to_string());
+            }
+        }
+    }
+    out
+}
+
 /// The code `text` plants when written to `path` (absolute).
 pub fn code_in(path: &str, text: &str) -> Planted {
     let mut out = Planted::default();
     let name = path.rsplit('/').next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
-    if SHELL_FILES.contains(&lower.as_str())
+    if let Some(code) = language_code(path, &lower, text) {
+        out.code.push(code);
+    } else if in_home_bin(path) {
+        // An executable in a folder on PATH runs whenever its name is typed.
+        out.code.push(text.to_string());
+    } else if lower == "devcontainer.json" || lower == ".devcontainer.json" {
+        for (key, value) in json_string_entries(text) {
+            if DEVCONTAINER_COMMANDS.contains(&key.as_str()) {
+                out.code.push(value);
+            }
+        }
+    } else if path.contains("/.github/workflows/") || lower == ".gitlab-ci.yml" {
+        out.code.extend(workflow_run_lines(text));
+    } else if path.ends_with("/.aws/config")
+        || path.ends_with("/.cargo/config.toml")
+        || path.ends_with("/.cargo/config")
+    {
+        // `credential_process = CMD`, `rustc-wrapper = "CMD"`, `runner = "CMD"`.
+        for line in text.lines() {
+            if let Some((key, value)) = line.split_once('=')
+                && matches!(
+                    key.trim(),
+                    "credential_process" | "rustc-wrapper" | "rustc-workspace-wrapper" | "runner"
+                )
+            {
+                out.code.push(value.trim().trim_matches('"').to_string());
+            }
+        }
+    } else if SHELL_FILES.contains(&lower.as_str())
         || path.contains("/.git/hooks/")
         || path.contains("/.husky/")
         || path.starts_with("/etc/profile")
@@ -255,7 +372,8 @@ pub fn git_code_value(key: &str, value: &str) -> Option<String> {
         || (section == "diff" && matches!(last, "textconv" | "command"))
         || (section == "merge" && last == "driver")
         || (section == "gpg" && last == "program")
-        || (section == "remote" && matches!(last, "uploadpack" | "receivepack"));
+        || (section == "remote" && matches!(last, "uploadpack" | "receivepack"))
+        || (matches!(section, "difftool" | "mergetool") && last == "cmd");
     if key == "core.fsmonitor" && matches!(value, "true" | "false") {
         return None;
     }
@@ -264,7 +382,8 @@ pub fn git_code_value(key: &str, value: &str) -> Option<String> {
     }
     if (section == "alias"
         || key == "credential.helper"
-        || (section == "credential" && last == "helper"))
+        || (section == "credential" && last == "helper")
+        || (section == "submodule" && last == "update"))
         && let Some(code) = value.strip_prefix('!')
     {
         return Some(code.to_string());

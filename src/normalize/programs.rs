@@ -110,6 +110,9 @@ pub struct RunSpec {
     pub joined: bool,
     /// With one of these flags the program runs no command (`chrt -p`).
     pub unless: Vec<String>,
+    /// It runs a command only with one of these flags (`cmake -E rm -rf x`).
+    #[serde(default)]
+    pub when: Vec<String>,
     /// The command runs somewhere else (`ssh`, `docker exec`, `kubectl exec`); the options'
     /// values and skipped operands name where, for database targets.
     pub remote: bool,
@@ -163,6 +166,32 @@ pub struct ProgramSpec {
     pub prints: Option<String>,
     #[serde(default)]
     pub dump_flags: Vec<String>,
+    /// Option values that run as shell code when they start with one of the prefixes
+    /// (`ssh -o ProxyCommand=CMD`, `tar --checkpoint-action=exec=CMD`).
+    #[serde(default)]
+    pub code_values: std::collections::BTreeMap<String, Vec<String>>,
+    /// Option values that are code in the program's own language (`emacs --eval`), read
+    /// like an interpreter one-liner.
+    #[serde(default)]
+    pub lang_options: Vec<String>,
+    /// Environment variables whose value the program runs as a command (`PAGER` for man,
+    /// `CC` for make, `EDITOR` for crontab).
+    #[serde(default)]
+    pub code_env: Vec<String>,
+    /// Arguments and input lines starting with one of these are shell commands
+    /// (`sqlite3 '.shell CMD'`, psql's `\\! CMD`, gdb's `shell CMD`).
+    #[serde(default)]
+    pub code_prefixes: Vec<String>,
+    /// ... or code in the program's own language (gdb's `python CODE`).
+    #[serde(default)]
+    pub lang_prefixes: Vec<String>,
+    /// What arrives on standard input is the program's code (`tclsh`, `jshell`, `m4`).
+    #[serde(default)]
+    pub lang_stdin: bool,
+    /// Source files it is given run (`go run x.go`, `java X.java`, `gcc x.c && ./a.out`):
+    /// one written earlier in the line is read as code.
+    #[serde(default)]
+    pub runs_source: bool,
     pub subcommands: bool,
     /// `find -name x`: options are whole words after one dash.
     pub single_dash_long: bool,
@@ -374,7 +403,9 @@ impl ProgramTable {
             let rest = &args[offset.min(args.len())..];
             if let Some(runs) = &spec.runs {
                 let read = read_args(rest, spec, Some(runs.skip + 1));
-                if read.flags.iter().any(|f| runs.unless.contains(f)) {
+                if read.flags.iter().any(|f| runs.unless.contains(f))
+                    || (!runs.when.is_empty() && !read.flags.iter().any(|f| runs.when.contains(f)))
+                {
                     return None;
                 }
                 context.extend(read.values.iter().map(|(_, v)| v.text.clone()));
@@ -548,7 +579,7 @@ fn expand_abbreviation(written: &str, spec: &ProgramSpec) -> String {
     // GNU: `--rec`; PowerShell and other one-dash programs: `-rec`, `-fo`. Only specs that
     // list their long flags expand: an option missing from an incomplete list must not turn
     // into a longer one (`git switch --force` is not `--force-create`).
-    let long = written.starts_with("--") && written.len() >= 4;
+    let long = written.starts_with("--") && written.len() >= 3;
     let single = spec.single_dash_long && !written.starts_with("--") && written.len() >= 2;
     if (!long && !single) || spec.flags.is_empty() {
         return written.to_string();

@@ -1302,6 +1302,19 @@ pub(crate) fn find_targets(cmd: &Command) -> Vec<Arg> {
             glob: true,
             ..start.clone()
         });
+        // Unlike a shell glob, find also visits dot entries: from the folder it runs in
+        // (the project), that includes the repository's `.git`.
+        let here = cmd
+            .cwd
+            .as_deref()
+            .is_some_and(|cwd| path::resolve(&start.text, Some(cwd), None).as_deref() == Some(cwd));
+        if name.is_none() && here && !start.dynamic {
+            out.push(Arg {
+                text: format!("{base}/.git"),
+                glob: false,
+                ..start.clone()
+            });
+        }
         if !filtered {
             out.push(start);
         }
@@ -1329,11 +1342,14 @@ pub(crate) fn find_starts(cmd: &Command) -> Vec<Arg> {
 }
 
 mod code;
+mod code_env;
 mod effects;
 mod flow;
+mod fold;
 mod guards;
 pub mod model;
 mod powershell;
+mod sources;
 mod words;
 mod wrappers;
 pub use guards::*;

@@ -66,6 +66,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/infra-prod.toml"),
     ),
     (
+        "rules/windows.toml",
+        include_str!("../../rules/windows.toml"),
+    ),
+    (
         "rules/secret-paths.toml",
         include_str!("../../rules/secret-paths.toml"),
     ),
@@ -224,6 +228,9 @@ impl Block {
                 }
                 if let Some(p) = &b.path {
                     out.push_str(&format!(" on {}", few(p.patterns())));
+                }
+                if let Some(c) = &b.carries {
+                    out.push_str(&format!(" carrying {}", c.display()));
                 }
                 out
             }

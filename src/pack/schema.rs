@@ -455,6 +455,19 @@ fn read_program(doc: &mut Doc, name: &str, mut t: Table) -> ProgramSpec {
         .choice(doc, "prints", &["operands", "environment"])
         .map(str::to_string);
     spec.dump_flags = t.strings(doc, "dump_flags").unwrap_or_default();
+    if let Some(values) = t.table(doc, "code_values") {
+        for (option, value) in values.entries() {
+            if let Some(prefixes) = strings_of(doc, option, value) {
+                spec.code_values.insert(option.to_string(), prefixes);
+            }
+        }
+    }
+    spec.lang_options = t.strings(doc, "lang_options").unwrap_or_default();
+    spec.code_env = t.strings(doc, "code_env").unwrap_or_default();
+    spec.code_prefixes = t.strings(doc, "code_prefixes").unwrap_or_default();
+    spec.lang_prefixes = t.strings(doc, "lang_prefixes").unwrap_or_default();
+    spec.lang_stdin = t.boolean(doc, "lang_stdin").unwrap_or(false);
+    spec.runs_source = t.boolean(doc, "runs_source").unwrap_or(false);
     spec.subcommands = t.boolean(doc, "subcommands").unwrap_or(false);
     spec.single_dash_long = t.boolean(doc, "single_dash_long").unwrap_or(false);
     spec.bundled_first = t.boolean(doc, "bundled_first").unwrap_or(false);
@@ -513,6 +526,7 @@ fn read_program(doc: &mut Doc, name: &str, mut t: Table) -> ProgramSpec {
             assignments: r.boolean(doc, "assignments").unwrap_or(false),
             joined: r.boolean(doc, "joined").unwrap_or(false),
             unless: r.strings(doc, "unless").unwrap_or_default(),
+            when: r.strings(doc, "when").unwrap_or_default(),
             remote: r.boolean(doc, "remote").unwrap_or(false),
         });
         r.finish(doc);

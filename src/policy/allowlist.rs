@@ -209,11 +209,7 @@ impl Allowlists {
                     "Use an approved MCP server, or ask an administrator to approve this one.",
                 ));
             }
-            if let Some(rules) = self
-                .servers
-                .iter()
-                .find(|r| r.name == server)
-            {
+            if let Some(rules) = self.servers.iter().find(|r| r.name == server) {
                 rules.check(&event.input, home, &mut hits);
             }
         }

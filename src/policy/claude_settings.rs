@@ -72,7 +72,9 @@ impl SpecCommand {
             words.pop();
         }
         let special = |w: &&str| {
-            w.contains(['*', '?', '[', '|', '&', ';', '<', '>', '(', ')', '$', '`', '"', '\''])
+            w.contains([
+                '*', '?', '[', '|', '&', ';', '<', '>', '(', ')', '$', '`', '"', '\'',
+            ])
         };
         if words.is_empty() || words.iter().any(special) {
             return None;
@@ -118,8 +120,8 @@ impl SpecCommand {
                 .iter()
                 .zip(&have.operands)
                 .all(|(w, h)| !h.dynamic && w.text == h.text);
-        let closed_fits = self.open
-            || (have.operands.len() == want.operands.len() && have_flags == want_flags);
+        let closed_fits =
+            self.open || (have.operands.len() == want.operands.len() && have_flags == want_flags);
         want_flags.is_subset(&have_flags) && values_given && operands_first && closed_fits
     }
 }
@@ -243,12 +245,7 @@ impl ClaudeSettings {
     }
 
     /// Hits for the call: each managed rule that matches, bypass mode where disabled.
-    pub fn check(
-        &self,
-        event: &HookEvent,
-        subject: &Subject,
-        programs: &ProgramTable,
-    ) -> Vec<Hit> {
+    pub fn check(&self, event: &HookEvent, subject: &Subject, programs: &ProgramTable) -> Vec<Hit> {
         let mut hits = Vec::new();
         if event.permission_mode.as_deref() == Some("bypassPermissions")
             && let Some(file) = self.no_bypass.first()

@@ -189,7 +189,7 @@ pub fn read_policy(file: &Path, text: &str) -> (Policy, Vec<Diagnostic>) {
                 crate::policy::allowlist::ServerRules::read_all(&mut doc, servers);
             if let Some(allowed) = &policy.allowlists.mcp_servers {
                 for rules in &policy.allowlists.servers {
-                    if !allowed.iter().any(|a| *a == rules.name) {
+                    if !allowed.contains(&rules.name) {
                         doc.error(&span, format!("[mcp.servers.{}] has rules, but `{}` is not in `[mcp] allow`: they would never apply", rules.name, rules.name));
                     }
                 }

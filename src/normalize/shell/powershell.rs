@@ -64,7 +64,9 @@ impl Analyzer {
             for stage in split_top(&statement, &['|'], false) {
                 let before = self.commands.len();
                 let (words, sub_fed) = self.ps_words(&stage);
-                if words.is_empty() {
+                // `$x = ...`, `$PSVersionTable.PSVersion`: an expression, not a command (a
+                // command held in a variable runs only through `&` or `.`).
+                if words.is_empty() || stage.trim_start().starts_with('$') {
                     continue;
                 }
                 let mut args = words;

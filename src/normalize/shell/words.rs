@@ -304,11 +304,22 @@ pub fn decode_ansi_c(s: &str) -> String {
 pub fn program_name(word: &str) -> String {
     let base = word.rsplit(['/', '\\']).next().unwrap_or(word);
     let lower = base.to_ascii_lowercase();
-    lower
+    let name = lower
         .strip_suffix(".exe")
         .map(str::to_string)
-        .unwrap_or(lower)
+        .unwrap_or(lower);
+    // `lua5.4`, `tclsh8.6`, `ruby3.2`: a runtime's versioned name is the runtime.
+    let unversioned = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    if unversioned.len() < name.len() && VERSIONED_RUNTIMES.contains(&unversioned) {
+        return unversioned.to_string();
+    }
+    name
 }
+
+/// Runtimes installed under versioned names (python's are matched by prefix elsewhere).
+const VERSIONED_RUNTIMES: &[&str] = &[
+    "lua", "luajit", "tclsh", "wish", "ruby", "perl", "php", "node", "guile", "julia", "pypy",
+];
 
 pub(crate) fn resolve_arg(arg: &Arg, cwd: Option<&str>, home: Option<&str>) -> Option<String> {
     if arg.dynamic {

@@ -423,7 +423,7 @@ impl Analyzer {
                 i += 1;
             } else if text.starts_with('-') && text.len() > 1 {
                 i += 1;
-            } else if is_assignment(&text) {
+            } else if is_assignment(&text) || is_exported_function(&text) {
                 let (n, v) = text.split_once('=').unwrap_or_default();
                 cmd.assignments.push((
                     n.to_string(),
@@ -714,6 +714,7 @@ impl Analyzer {
                     i += 1;
                 }
             }
+            "cmd" => self.follow_cmd(&cmd),
             "trap" => {
                 if let Some(first) = cmd.args.first().filter(|a| !a.text.starts_with('-')) {
                     self.code_or_hidden(&(first.text.clone(), first.dynamic), "trap");
@@ -732,12 +733,14 @@ impl Analyzer {
         if let Some(path) = cmd.program_path.clone() {
             self.exec_file(index, &Arg::literal(path), "run");
         }
-        self.follow_table_code(&cmd);
+        self.follow_table_code(&cmd, index);
+        self.follow_env_code(&cmd, index);
+        self.follow_sources(&cmd, index);
     }
 
     /// Code the table says a program runs: a joined command line (`ssh host CMD`, `watch
     /// CMD`) and option values that are code (`script -c`, `flock -c`).
-    fn follow_table_code(&mut self, cmd: &Command) {
+    fn follow_table_code(&mut self, cmd: &Command, index: usize) {
         let table = self.programs.clone();
         if let Some(runner) = table.runner(&cmd.program, &cmd.args)
             && runner.spec.joined
@@ -771,6 +774,31 @@ impl Analyzer {
             for code in codes {
                 self.code_or_hidden(&(code.text, code.dynamic), &format!("{} -c", cmd.program));
             }
+        }
+        let mut codes: Vec<(String, bool, String)> = Vec::new();
+        for (option, prefixes) in &spec.code_values {
+            for value in parsed.values_of(std::slice::from_ref(option)) {
+                let lower = value.text.to_ascii_lowercase();
+                if let Some(p) = prefixes
+                    .iter()
+                    .find(|p| lower.starts_with(&p.to_ascii_lowercase()))
+                {
+                    let via = format!(
+                        "{} {option} {}",
+                        cmd.program,
+                        p.trim_end_matches(['=', ' '])
+                    );
+                    codes.push((value.text[p.len()..].to_string(), value.dynamic, via));
+                }
+            }
+        }
+        for (code, dynamic, via) in codes {
+            self.code_or_hidden(&(code, dynamic), &via);
+        }
+        let lang: Vec<Arg> = parsed.values_of(&spec.lang_options).cloned().collect();
+        for code in lang {
+            let via = format!("{} code", cmd.program);
+            self.interpreter_code(index, &code.text, &via);
         }
     }
 
@@ -1069,6 +1097,42 @@ impl Analyzer {
             (Some(code), _) => {
                 let via = format!("{} one-liner", cmd.program);
                 self.interpreter_code(index, &code.text, &via);
+                // `perl -MExtUtils::Command -e rm_rf DIR`, `ruby -run -e rm -- -rf DIR`: a
+                // module's command-line function, given the remaining words.
+                let module_commands = cmd.args.iter().any(|a| {
+                    a.text.starts_with("-MExtUtils::Command")
+                        || a.text == "-run"
+                        || a.text == "-run,"
+                });
+                let function = code.text.trim();
+                if module_commands
+                    && !function.is_empty()
+                    && function
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                {
+                    let at = cmd
+                        .args
+                        .iter()
+                        .position(|a| a.text == code.text)
+                        .unwrap_or(0);
+                    let mut args = vec![Arg::literal(function)];
+                    args.extend(
+                        cmd.args[at + 1..]
+                            .iter()
+                            .filter(|a| a.text != "--")
+                            .cloned(),
+                    );
+                    self.via.push(format!("{} module function", cmd.program));
+                    self.depth += 1;
+                    self.emit(Command {
+                        args,
+                        cwd: cmd.cwd.clone(),
+                        ..Default::default()
+                    });
+                    self.depth -= 1;
+                    self.via.pop();
+                }
             }
             (None, Some(script)) => {
                 if matches!(cmd.program.as_str(), "deno" | "bun") && script.text == "run" {
@@ -1230,6 +1294,12 @@ pub(super) fn is_interpreter(program: &str) -> bool {
                 | "Rscript"
                 | "rscript"
         )
+}
+
+/// `BASH_FUNC_ls%%=() { ...; }`: an exported function, which env passes to bash.
+fn is_exported_function(text: &str) -> bool {
+    text.split_once('=')
+        .is_some_and(|(name, _)| name.starts_with("BASH_FUNC_") && name.ends_with("%%"))
 }
 
 pub(super) fn is_assignment(text: &str) -> bool {

@@ -1,0 +1,104 @@
+//! Code in other languages that programs run, as the program table describes it: arguments
+//! or input lines with a prefix (`sqlite3 '.shell CMD'`, psql's `\! CMD`, gdb's `shell CMD`
+//! and `python CODE`), standard input that is the program's code (`tclsh`, `jshell`), and
+//! source files written earlier in the line and then built or run (`go run`, `gcc && ./a.out`).
+
+use super::{Analyzer, Command, Written};
+use crate::normalize::path;
+
+impl Analyzer {
+    pub(super) fn follow_sources(&mut self, cmd: &Command, index: usize) {
+        // Most programs have none of this: no copy of their entry then.
+        let spec = match self.programs.get(&cmd.program) {
+            Some(s)
+                if !s.code_prefixes.is_empty()
+                    || !s.lang_prefixes.is_empty()
+                    || s.lang_stdin
+                    || s.runs_source =>
+            {
+                s.clone()
+            }
+            _ => return,
+        };
+        let via = format!("{} code", cmd.program);
+        if !spec.code_prefixes.is_empty() || !spec.lang_prefixes.is_empty() {
+            let words = cmd
+                .args
+                .iter()
+                .map(|a| (a.text.clone(), a.dynamic))
+                .chain(cmd.stdin_text.lines().map(|l| (l.to_string(), false)))
+                .collect::<Vec<_>>();
+            for (word, dynamic) in words.iter().take(256) {
+                let text = word.trim_start();
+                if let Some(code) = spec
+                    .code_prefixes
+                    .iter()
+                    .find_map(|p| text.strip_prefix(p.as_str()))
+                {
+                    self.code_or_hidden(&(code.to_string(), *dynamic), &via);
+                }
+                if let Some(code) = spec
+                    .lang_prefixes
+                    .iter()
+                    .find_map(|p| text.strip_prefix(p.as_str()))
+                {
+                    self.interpreter_code(index, code, &via);
+                }
+            }
+        }
+        if spec.lang_stdin && !cmd.stdin_text.is_empty() {
+            let code = cmd.stdin_text.clone();
+            self.interpreter_code(index, &code, &via);
+        }
+        if spec.runs_source {
+            let files: Vec<String> = cmd
+                .args
+                .iter()
+                .filter(|a| !a.dynamic && !a.text.starts_with('-'))
+                .filter_map(|a| path::resolve(&a.text, cmd.cwd.as_deref(), self.home.as_deref()))
+                .collect();
+            for file in files.into_iter().take(16) {
+                if let Some(Written::Text(code)) = self.written_at(&file) {
+                    self.interpreter_code(
+                        index,
+                        &code,
+                        &format!("{} {file} (written earlier)", cmd.program),
+                    );
+                }
+            }
+            // `gcc -x c -`: the source arrives on standard input.
+            if cmd.args.iter().any(|a| a.text == "-") && !cmd.stdin_text.is_empty() {
+                let code = cmd.stdin_text.clone();
+                self.interpreter_code(index, &code, &via);
+            }
+        }
+    }
+}
+
+impl Analyzer {
+    /// `cmd.exe /c LINE` from WSL: cmd's line read as a command line, its `\` paths as `/`
+    /// (Windows paths resolve to their `/mnt/DRIVE` mounts) and `%USERPROFILE%` as any
+    /// Windows home.
+    pub(super) fn follow_cmd(&mut self, cmd: &Command) {
+        let Some(at) = cmd
+            .args
+            .iter()
+            .position(|a| matches!(a.text.to_ascii_lowercase().as_str(), "/c" | "/k" | "/r"))
+        else {
+            return;
+        };
+        let (line, dynamic) = super::wrappers::join_args(&cmd.args[at + 1..]);
+        let line = line
+            .replace("%USERPROFILE%", "C:/Users/*")
+            .replace("%HOMEDRIVE%%HOMEPATH%", "C:/Users/*")
+            .replace("%APPDATA%", "C:/Users/*/AppData/Roaming")
+            .replace("%LOCALAPPDATA%", "C:/Users/*/AppData/Local")
+            .replace('\\', "/");
+        // cmd's `type FILE` prints the file (bash's `type` names a command).
+        let line = match line.trim_start().strip_prefix("type ") {
+            Some(rest) => format!("cat {rest}"),
+            None => line,
+        };
+        self.code_or_hidden(&(line, dynamic), "cmd /c");
+    }
+}
