@@ -550,7 +550,7 @@ fn test_command_runs_every_example_and_summarises() {
     let out = toolgate().arg("test").output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("fs: 5 rules"), "{stdout}");
+    assert!(stdout.contains("fs: 6 rules"), "{stdout}");
     assert!(
         stdout.lines().last().unwrap().ends_with(" 0 failed"),
         "{stdout}"

@@ -355,6 +355,13 @@ impl Gate {
         (subject, verdict)
     }
 
+    /// Decide for `caller` instead of the OS user running this process (a test of a policy
+    /// with roles, or a tool that evaluates calls on someone's behalf).
+    pub fn with_caller(self, caller: crate::identity::Identity) -> Self {
+        let _ = self.who.set(caller);
+        self
+    }
+
     /// The calling OS user.
     pub fn who(&self) -> &crate::identity::Identity {
         self.who.get_or_init(crate::identity::Identity::current)

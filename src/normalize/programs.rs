@@ -97,6 +97,10 @@ pub struct EffectSpec {
     pub name: Option<String>,
     /// The target is the last path component of a URL operand (`wget URL` saves its basename).
     pub basename: bool,
+    /// Net: the host is this `:`-separated field of the word (`--resolve HOST:PORT:ADDR`
+    /// connects to field 2; brackets keep an IPv6 address whole).
+    #[serde(default)]
+    pub field: Option<usize>,
 }
 
 /// How a program runs another command given in its arguments.

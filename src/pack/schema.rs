@@ -635,6 +635,7 @@ fn read_effect_spec(doc: &mut Doc, mut t: Table) -> EffectSpec {
     spec.send = t.boolean(doc, "send").unwrap_or(false);
     spec.name = t.string(doc, "name");
     spec.basename = t.boolean(doc, "basename").unwrap_or(false);
+    spec.field = t.integer(doc, "field").map(|f| f as usize);
     if !spec.options.is_empty() && t.entries().all(|(k, _)| k != "args") {
         // Effects on option values only: `{ kind = "read", options = ["-T"] }`.
         spec.args = ArgSel::None;

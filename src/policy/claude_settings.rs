@@ -119,7 +119,7 @@ impl SpecCommand {
                 .operands
                 .iter()
                 .zip(&have.operands)
-                .all(|(w, h)| !h.dynamic && w.text == h.text);
+                .all(|(w, h)| !h.dynamic && same_operand(&self.program, &w.text, &h.text));
         let closed_fits =
             self.open || (have.operands.len() == want.operands.len() && have_flags == want_flags);
         want_flags.is_subset(&have_flags) && values_given && operands_first && closed_fits
@@ -447,6 +447,51 @@ fn rule_matches(
     }
 }
 
+/// Two operands that mean the same to the program: chmod's `777`, `0777`, `a+rwx` and
+/// `u=rwx,g=rwx,o=rwx` grant the same.
+fn same_operand(program: &str, a: &str, b: &str) -> bool {
+    a == b || (program == "chmod" && chmod_bits(a).is_some() && chmod_bits(a) == chmod_bits(b))
+}
+
+/// The permission bits a chmod mode grants from none: octal, or symbolic clauses
+/// (`u=rwx,go+rx`, `a+rwx`) applied to 000.
+fn chmod_bits(mode: &str) -> Option<u32> {
+    if !mode.is_empty() && mode.len() <= 4 && mode.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        return u32::from_str_radix(mode, 8).ok().map(|m| m & 0o777);
+    }
+    let mut bits = 0u32;
+    for clause in mode.split(',') {
+        let at = clause.find(['+', '=', '-'])?;
+        let (who, rest) = clause.split_at(at);
+        let (op, perms) = rest.split_at(1);
+        let mut mask = 0u32;
+        for w in if who.is_empty() { "a" } else { who }.chars() {
+            mask |= match w {
+                'u' => 0o700,
+                'g' => 0o070,
+                'o' => 0o007,
+                'a' => 0o777,
+                _ => return None,
+            };
+        }
+        let mut granted = 0u32;
+        for p in perms.chars() {
+            granted |= match p {
+                'r' => 0o444,
+                'w' => 0o222,
+                'x' | 'X' => 0o111,
+                _ => return None,
+            };
+        }
+        match op {
+            "+" => bits |= granted & mask,
+            "=" => bits = (bits & !mask) | (granted & mask),
+            _ => bits &= !(granted & mask),
+        }
+    }
+    Some(bits)
+}
+
 /// Claude Code's Bash specifier: `*` matches anything (spaces too); a trailing ` *` also
 /// matches the bare prefix (`ls *` matches `ls` and `ls -la`, not `lsof`).
 fn bash_spec_matches(spec: &str, line: &str) -> bool {
@@ -474,6 +519,25 @@ fn strip_assignments(line: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chmod_modes_compare_by_the_bits_they_grant() {
+        for same in [
+            "777",
+            "0777",
+            "a+rwx",
+            "ugo+rwx",
+            "u=rwx,g=rwx,o=rwx",
+            "+rwx",
+        ] {
+            assert_eq!(chmod_bits(same), Some(0o777), "{same}");
+        }
+        assert_eq!(chmod_bits("755"), Some(0o755));
+        assert_eq!(chmod_bits("u+x"), Some(0o100));
+        assert_eq!(chmod_bits("--recursive"), None);
+        assert!(!same_operand("chmod", "777", "755"));
+        assert!(!same_operand("cp", "0777", "777"));
+    }
 
     #[test]
     fn bash_specifiers_follow_claude_code() {

@@ -4,6 +4,7 @@
 //! `-EncodedCommand`, makefiles on stdin, crontabs, git's settings that run commands, and
 //! code planted in files that run later.
 
+use super::fold::HOME_MARK;
 use super::wrappers::{join_args, quoted_literals, string_literals};
 use super::{Analyzer, Arg, Command, NoteKind, Written};
 use crate::normalize::effects::{Effect, Kind, Source, Target};
@@ -22,6 +23,8 @@ const EVAL_APIS: &[&str] = &[
     "runpy",
     "compile(",
     "load(",
+    // R's `source("https://...")` runs a remote script.
+    "source(",
     "iex ",
     "invoke-expression",
 ];
@@ -344,15 +347,20 @@ const HOME_EXPRESSIONS: &[&str] = &[
     "$env:HOME",
 ];
 
-/// Where a path literal in code stops (so `'~' + '/.ssh/id_rsa'` joins, a sentence does not).
-pub(super) const HOME_MARK: &str = "\u{1}HOME\u{1}";
-
 impl Analyzer {
     /// Effects and commands of interpreter code (a one-liner, or code on stdin).
     pub(super) fn interpreter_code(&mut self, index: usize, code: &str, via: &str) {
         let lower = code.to_ascii_lowercase();
         let has = |apis: &[&str]| apis.iter().any(|a| lower.contains(a));
-        let eval = has(EVAL_APIS);
+        // `json.load(`, `tomllib.load(` parse data; other `load(`s may run code.
+        let eval = EVAL_APIS.iter().any(|a| {
+            lower.match_indices(a).any(|(at, _)| {
+                *a != "load("
+                    || !["json.", "tomllib.", "toml.", "csv.", "yaml.safe_"]
+                        .iter()
+                        .any(|data| lower[..at].ends_with(data))
+            })
+        });
         let spawn = has(SPAWN_APIS);
         let network = has(NET_APIS);
         let url = lower.contains("http://") || lower.contains("https://");
@@ -902,6 +910,21 @@ impl Analyzer {
                 .replace("%%", "%");
             self.code_or_hidden(&(code, op.dynamic), "git ext:: remote");
         }
+        // `-c core.hooksPath=DIR`: git runs the hooks it finds there.
+        for (_, dir) in transient.iter().filter(|(k, _)| k == "core.hookspath") {
+            self.note(
+                NoteKind::HiddenCode,
+                format!("git runs hooks from {dir}, whose code is not visible here"),
+            );
+        }
+        // `-c http.proxy=URL`, `http.<url>.proxy`: git's connections go through that host.
+        let proxy_key = |k: &str| k.starts_with("http") && k.ends_with(".proxy");
+        for (key, value) in transient.iter().filter(|(k, _)| proxy_key(k)) {
+            if let Some(host) = super::effects::url_host(value) {
+                let via = format!("git -c {key}");
+                self.push_effect(index, Effect::new(Kind::Net, Target::Name(host), via));
+            }
+        }
         // `-c` settings last for this one command: no persistence, but their code runs now.
         for (key, value) in &transient {
             if let Some(code) = planted::git_code_value(key, value) {
@@ -921,6 +944,12 @@ impl Analyzer {
                 e.key = Some(key_l.clone());
                 e.value = Some(value.text.clone());
                 self.push_effect(index, e);
+                if proxy_key(&key_l)
+                    && let Some(host) = super::effects::url_host(&value.text)
+                {
+                    let via = format!("git config {key_l}");
+                    self.push_effect(index, Effect::new(Kind::Net, Target::Name(host), via));
+                }
                 if let Some(alias) = key_l.strip_prefix("alias.") {
                     self.git_aliases
                         .insert(alias.to_string(), value.text.clone());

@@ -10,6 +10,41 @@ use super::{Analyzer, Command, NoteKind, Written};
 use crate::normalize::effects::{Effect, Kind, Source, Target};
 use crate::normalize::{path, planted};
 
+/// Variables that send a program's connections elsewhere: proxies, package registries,
+/// API hosts.
+const NET_ENV: &[&str] = &[
+    "http_proxy",
+    "https_proxy",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "all_proxy",
+    "ftp_proxy",
+    "FTP_PROXY",
+    "npm_config_proxy",
+    "npm_config_https_proxy",
+    "npm_config_registry",
+    "NPM_CONFIG_REGISTRY",
+    "NPM_CONFIG_HTTPS_PROXY",
+    "YARN_REGISTRY",
+    "YARN_NPM_REGISTRY_SERVER",
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_FIND_LINKS",
+    "PIP_PROXY",
+    "UV_INDEX_URL",
+    "UV_EXTRA_INDEX_URL",
+    "UV_DEFAULT_INDEX",
+    "UV_INDEX",
+    "POETRY_REPOSITORIES_URL",
+    "GOPROXY",
+    "GONOSUMDB",
+    "CARGO_HTTP_PROXY",
+    "GH_HOST",
+    "GITHUB_API_URL",
+    "GEM_SOURCE",
+];
+
 /// One variable the command sees: its name, value, and whether the value is only known at
 /// run time.
 struct Var {
@@ -52,6 +87,20 @@ impl Analyzer {
                 })
             }))
             .collect();
+        for var in vars.iter().filter(|v| NET_ENV.contains(&v.name.as_str())) {
+            // `HTTPS_PROXY=http://proxy:3128 curl ...`: the connection goes there.
+            for word in var
+                .value
+                .split([',', ' '])
+                .filter(|w| !w.is_empty())
+                .take(8)
+            {
+                if let Some(host) = super::effects::url_host(word) {
+                    let via = format!("{} ({})", var.name, cmd.program);
+                    self.push_effect(index, Effect::new(Kind::Net, Target::Name(host), via));
+                }
+            }
+        }
         for var in &vars {
             let via = format!("{} ({} runs it)", var.name, cmd.program);
             let code = (var.value.clone(), var.dynamic);

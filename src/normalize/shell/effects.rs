@@ -117,9 +117,11 @@ impl Analyzer {
 
     /// `<`, `>`, `>>`, and `/dev/tcp/HOST/PORT`: what the shell does for the command.
     fn redirect_effects(&mut self, index: usize, cmd: &Command) {
+        // `exec bash -i >& /dev/tcp/...` replaces the shell; `exec 3<>/dev/tcp/...` alone
+        // only opens a descriptor.
         let interactive = super::wrappers::SHELLS.contains(&cmd.program.as_str())
             || super::wrappers::is_interpreter(&cmd.program)
-            || cmd.program == "exec";
+            || (cmd.program == "exec" && !cmd.args.is_empty());
         for r in &cmd.redirects {
             let via = match r.kind {
                 RedirectKind::Read => "< redirect",
@@ -242,6 +244,13 @@ impl Analyzer {
             let word = match &e.prefix {
                 Some(prefix) => match strip_prefix(&word, prefix) {
                     Some(w) => w,
+                    None => continue,
+                },
+                None => word,
+            };
+            let word = match e.field {
+                Some(n) => match colon_field(&word.text, n) {
+                    Some(f) => Arg { text: f, ..word },
                     None => continue,
                 },
                 None => word,
@@ -982,6 +991,34 @@ fn host_of(authority: &str) -> String {
 }
 
 /// The host of a URL or a bare `host[:port][/path]` word; None for words that are not one.
+/// Field `n` of `a:b:[v6::addr]:d` (brackets keep an address whole), without brackets.
+fn colon_field(word: &str, n: usize) -> Option<String> {
+    let mut fields = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0;
+    for c in word.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            ':' if depth == 0 => {
+                fields.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    fields.push(current);
+    let field = fields.get(n)?.trim_matches(['[', ']']).to_string();
+    // An IPv6 address keeps its brackets, so it reads as a host, not `host:port`.
+    let field = if field.contains(':') {
+        format!("[{field}]")
+    } else {
+        field
+    };
+    (!field.is_empty()).then_some(field)
+}
+
 pub(crate) fn url_host(word: &str) -> Option<String> {
     let rest = match word.split_once("://") {
         Some((scheme, rest))

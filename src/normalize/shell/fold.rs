@@ -5,6 +5,10 @@
 //! environment lookup) is unknown and becomes `$RUNTIME_VALUE`, so the command reads as one
 //! whose target is known only at run time (it asks), never as a harmless literal.
 
+/// Where a home expression stood in code (`os.path.expanduser('~')`, `$ENV{HOME}`): `~`
+/// once the code is read (see `code::with_home_literals`).
+pub(super) const HOME_MARK: &str = "\u{1}HOME\u{1}";
+
 /// What an unknown part of a folded string reads as: a shell variable, so it is dynamic.
 pub(super) const UNKNOWN_PART: &str = "$RUNTIME_VALUE";
 
@@ -165,7 +169,7 @@ fn interpolations_unknown(raw: &str, interpolates: bool) -> String {
         out.push_str(before);
         // `~` stays `~`: a home expression was turned into it.
         let inner = &rest[open + 1..open + close];
-        out.push_str(if inner.contains(super::code::HOME_MARK) {
+        out.push_str(if inner.contains(HOME_MARK) {
             "~"
         } else {
             UNKNOWN_PART
@@ -247,7 +251,7 @@ pub(super) fn runs_unknown_command(code: &str) -> bool {
                 && !arg.starts_with("f\"")
                 && !arg.starts_with("f'")
                 && !arg.starts_with("new string")
-                && !arg.starts_with(super::code::HOME_MARK)
+                && !arg.starts_with(HOME_MARK)
         })
     })
 }

@@ -8,8 +8,14 @@ use crate::normalize::path;
 
 impl Analyzer {
     pub(super) fn follow_sources(&mut self, cmd: &Command, index: usize) {
-        // Most programs have none of this: no copy of their entry then.
-        let spec = match self.programs.get(&cmd.program) {
+        // Most programs have none of this: no copy of their entry then. The deepest
+        // subcommand's entry speaks (`go run`, `dotnet fsi`).
+        let table = self.programs.clone();
+        let parsed = table.read_written(cmd);
+        let spec = match table
+            .get(&parsed.spec_name)
+            .or_else(|| table.get(&cmd.program))
+        {
             Some(s)
                 if !s.code_prefixes.is_empty()
                     || !s.lang_prefixes.is_empty()
@@ -51,8 +57,8 @@ impl Analyzer {
             self.interpreter_code(index, &code, &via);
         }
         if spec.runs_source {
-            let files: Vec<String> = cmd
-                .args
+            let files: Vec<String> = parsed
+                .operands
                 .iter()
                 .filter(|a| !a.dynamic && !a.text.starts_with('-'))
                 .filter_map(|a| path::resolve(&a.text, cmd.cwd.as_deref(), self.home.as_deref()))
@@ -80,11 +86,14 @@ impl Analyzer {
     /// (Windows paths resolve to their `/mnt/DRIVE` mounts) and `%USERPROFILE%` as any
     /// Windows home.
     pub(super) fn follow_cmd(&mut self, cmd: &Command) {
-        let Some(at) = cmd
-            .args
-            .iter()
-            .position(|a| matches!(a.text.to_ascii_lowercase().as_str(), "/c" | "/k" | "/r"))
-        else {
+        // `/c`, however a path-minded rewrite spells it (`//c`, `/./c`, `/[c]`): cmd reads
+        // its switches loosely, so any of them may be taken as one.
+        let switch = |text: &str| {
+            let plain = text.replace(['[', ']'], "").to_ascii_lowercase();
+            let plain = path::resolve(&plain, Some("/"), None).unwrap_or(plain);
+            matches!(plain.as_str(), "/c" | "/k" | "/r")
+        };
+        let Some(at) = cmd.args.iter().position(|a| switch(&a.text)) else {
             return;
         };
         let (line, dynamic) = super::wrappers::join_args(&cmd.args[at + 1..]);
@@ -94,6 +103,20 @@ impl Analyzer {
             .replace("%APPDATA%", "C:/Users/*/AppData/Roaming")
             .replace("%LOCALAPPDATA%", "C:/Users/*/AppData/Local")
             .replace('\\', "/");
+        // cmd's switches (`/s`, `/q`) read as options (`-s`): cmd paths here are `C:/...`.
+        let line = line
+            .split(' ')
+            .map(|w| match w.strip_prefix('/') {
+                Some(rest)
+                    if (1..=3).contains(&rest.len())
+                        && rest.chars().all(|c| c.is_ascii_alphanumeric()) =>
+                {
+                    format!("-{rest}")
+                }
+                _ => w.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
         // cmd's `type FILE` prints the file (bash's `type` names a command).
         let line = match line.trim_start().strip_prefix("type ") {
             Some(rest) => format!("cat {rest}"),

@@ -1031,7 +1031,8 @@ impl Analyzer {
         }
         let flags: &[&str] = match cmd.program.as_str() {
             p if p.starts_with("python") => &["-c"],
-            "node" | "nodejs" | "bun" => &["-e", "--eval", "-p", "--print"],
+            "node" | "nodejs" => &["-e", "--eval", "-p", "--print"],
+            "bun" => &["-e", "--eval", "-p", "--print", "eval"],
             // `deno eval CODE`.
             "deno" => &["-e", "--eval", "-p", "--print", "eval"],
             "php" => &["-r"],
@@ -1099,12 +1100,28 @@ impl Analyzer {
                 self.interpreter_code(index, &code.text, &via);
                 // `perl -MExtUtils::Command -e rm_rf DIR`, `ruby -run -e rm -- -rf DIR`: a
                 // module's command-line function, given the remaining words.
-                let module_commands = cmd.args.iter().any(|a| {
-                    a.text.starts_with("-MExtUtils::Command")
-                        || a.text == "-run"
-                        || a.text == "-run,"
-                });
                 let function = code.text.trim();
+                // un.rb's commands, however `-r un` is spelled (`-run`, `-r un`, `-nur`).
+                let ruby_un = cmd.program == "ruby"
+                    && matches!(
+                        function,
+                        "rm" | "cp"
+                            | "mv"
+                            | "ln"
+                            | "mkdir"
+                            | "rmdir"
+                            | "touch"
+                            | "install"
+                            | "chmod"
+                    )
+                    && cmd.args.iter().any(|a| {
+                        a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains('r')
+                    });
+                let module_commands = ruby_un
+                    || cmd
+                        .args
+                        .iter()
+                        .any(|a| a.text.starts_with("-MExtUtils::Command"));
                 if module_commands
                     && !function.is_empty()
                     && function
@@ -1217,6 +1234,18 @@ impl Analyzer {
                 format!("`{via}` runs code that is only known at run time"),
             );
             return;
+        }
+        // A hook that runs a script file (`--checkpoint-action=exec=./x.sh`, `CC=/tmp/cc`):
+        // what it does is in the file, not in the call.
+        let word = text.trim();
+        if word.contains('/') && !word.contains(char::is_whitespace) && !word.contains("://") {
+            self.note(
+                NoteKind::HiddenCode,
+                format!(
+                    "`{via}` runs the file {}, whose code is not visible here",
+                    word
+                ),
+            );
         }
         self.script(text, Some(via), false);
     }
