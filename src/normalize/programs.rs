@@ -196,6 +196,11 @@ pub struct ProgramSpec {
     /// one written earlier in the line is read as code.
     #[serde(default)]
     pub runs_source: bool,
+    /// Options naming a file the program reads as its own settings, and which settings file
+    /// it stands for (`ssh -F FILE` is `~/.ssh/config`): one written earlier in the line is
+    /// read for the commands it plants.
+    #[serde(default)]
+    pub config_options: std::collections::BTreeMap<String, String>,
     pub subcommands: bool,
     /// `find -name x`: options are whole words after one dash.
     pub single_dash_long: bool,

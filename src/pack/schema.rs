@@ -468,6 +468,23 @@ fn read_program(doc: &mut Doc, name: &str, mut t: Table) -> ProgramSpec {
     spec.lang_prefixes = t.strings(doc, "lang_prefixes").unwrap_or_default();
     spec.lang_stdin = t.boolean(doc, "lang_stdin").unwrap_or(false);
     spec.runs_source = t.boolean(doc, "runs_source").unwrap_or(false);
+    if let Some(options) = t.table(doc, "config_options") {
+        for (option, value) in options.entries() {
+            match value.get_ref() {
+                DeValue::String(stands_for) => {
+                    spec.config_options
+                        .insert(option.to_string(), stands_for.to_string());
+                }
+                other => doc.error(
+                    &value.span(),
+                    format!(
+                        "`config_options` values are settings file paths, found {}",
+                        other.type_str()
+                    ),
+                ),
+            }
+        }
+    }
     spec.subcommands = t.boolean(doc, "subcommands").unwrap_or(false);
     spec.single_dash_long = t.boolean(doc, "single_dash_long").unwrap_or(false);
     spec.bundled_first = t.boolean(doc, "bundled_first").unwrap_or(false);

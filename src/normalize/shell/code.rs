@@ -1224,6 +1224,12 @@ fn literal_lists(code: &str) -> Vec<String> {
                         .join(" "),
                 );
             }
+            // `Process.Start("bash", "-c \"rm -rf ~\"")`: a program and its whole argument line.
+            if let [program, line] = words.as_slice()
+                && line.contains(' ')
+            {
+                out.push(format!("{program} {}", line.replace("\\\"", "\"")));
+            }
             rest = &after[end.min(after.len())..];
             if out.len() > 32 {
                 return out;

@@ -20,7 +20,8 @@ impl Analyzer {
                 if !s.code_prefixes.is_empty()
                     || !s.lang_prefixes.is_empty()
                     || s.lang_stdin
-                    || s.runs_source =>
+                    || s.runs_source
+                    || !s.config_options.is_empty() =>
             {
                 s.clone()
             }
@@ -55,6 +56,27 @@ impl Analyzer {
         if spec.lang_stdin && !cmd.stdin_text.is_empty() {
             let code = cmd.stdin_text.clone();
             self.interpreter_code(index, &code, &via);
+        }
+        for (option, stands_for) in &spec.config_options {
+            let files: Vec<String> = parsed
+                .values_of(std::slice::from_ref(option))
+                .filter(|v| !v.dynamic)
+                .filter_map(|v| path::resolve(&v.text, cmd.cwd.as_deref(), self.home.as_deref()))
+                .collect();
+            let Some(as_path) = path::resolve(stands_for, Some("/"), self.home.as_deref()) else {
+                continue;
+            };
+            for file in files {
+                if let Some(Written::Text(text)) = self.written_at(&file) {
+                    for code in crate::normalize::planted::code_in(&as_path, &text).code {
+                        self.script(
+                            &code,
+                            Some(&format!("{} {option} {file}", cmd.program)),
+                            true,
+                        );
+                    }
+                }
+            }
         }
         if spec.runs_source {
             let files: Vec<String> = parsed
