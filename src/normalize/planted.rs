@@ -160,6 +160,22 @@ pub fn code_in(path: &str, text: &str) -> Planted {
                 out.code.push(value);
             }
         }
+    } else if lower == ".npmrc" {
+        // npm passes `node-options` to every node it starts and runs scripts with
+        // `script-shell`.
+        for line in text.lines() {
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            let value = value.trim().trim_matches(['"', '\'']);
+            match key.trim() {
+                "node-options" => out
+                    .code
+                    .push(format!("NODE_OPTIONS='{}' node", value.replace('\'', ""))),
+                "script-shell" => out.code.push(value.to_string()),
+                _ => {}
+            }
+        }
     } else if path.contains("/.github/workflows/") || lower == ".gitlab-ci.yml" {
         out.code.extend(workflow_run_lines(text));
     } else if path.ends_with("/.aws/config")

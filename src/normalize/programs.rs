@@ -144,6 +144,9 @@ pub struct SqlSpec {
     /// Framework tasks that drop or rebuild the database, as word sequences with `*`
     /// wildcards matched in order against the arguments (`db:drop*`, `migrate reset`).
     pub tasks: Vec<String>,
+    /// With one of these options the program reads the data out (`redis-cli --rdb FILE`).
+    #[serde(default)]
+    pub read_options: Vec<String>,
 }
 
 /// Everything the table says about one program (or `program subcommand`).
@@ -201,6 +204,11 @@ pub struct ProgramSpec {
     /// read for the commands it plants.
     #[serde(default)]
     pub config_options: std::collections::BTreeMap<String, String>,
+    /// Options naming a file of code the program runs (`emacs -l FILE`, `vim -S FILE`): one
+    /// written earlier in the line is read as code; one in a temporary folder is code not
+    /// visible here.
+    #[serde(default)]
+    pub code_files: Vec<String>,
     pub subcommands: bool,
     /// `find -name x`: options are whole words after one dash.
     pub single_dash_long: bool,
@@ -551,6 +559,13 @@ fn read_args(args: &[Arg], spec: &ProgramSpec, max_operands: Option<usize>) -> R
                     }
                 }
             }
+        } else if text.len() > 2 && takes_value(text) {
+            // A one-dash option of several letters the table names whole (`zip -TT CMD`).
+            if let Some(v) = args.get(i + 1) {
+                out.values.push((text.to_string(), v.clone()));
+            }
+            out.flags.push(text.to_string());
+            i += 1;
         } else {
             for (pos, c) in text[1..].char_indices() {
                 let flag = format!("-{c}");

@@ -1291,12 +1291,18 @@ pub(crate) fn find_targets(cmd: &Command) -> Vec<Arg> {
         [one] if !alternatives && !one.dynamic && !one.text.contains('/') => Some(one.text.clone()),
         _ => None,
     };
+    // `-maxdepth 1 -name X`: only the starting point's own entries of that name.
+    let shallow = cmd
+        .args
+        .windows(2)
+        .any(|w| w[0].text == "-maxdepth" && w[1].text == "1");
     let mut out = Vec::new();
     for start in find_starts(cmd) {
         let base = start.text.trim_end_matches('/');
+        let under = if shallow { "" } else { "**/" };
         out.push(Arg {
             text: match &name {
-                Some(n) => format!("{base}/**/{n}"),
+                Some(n) => format!("{base}/{under}{n}"),
                 None => format!("{base}/**"),
             },
             glob: true,

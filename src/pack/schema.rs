@@ -468,6 +468,7 @@ fn read_program(doc: &mut Doc, name: &str, mut t: Table) -> ProgramSpec {
     spec.lang_prefixes = t.strings(doc, "lang_prefixes").unwrap_or_default();
     spec.lang_stdin = t.boolean(doc, "lang_stdin").unwrap_or(false);
     spec.runs_source = t.boolean(doc, "runs_source").unwrap_or(false);
+    spec.code_files = t.strings(doc, "code_files").unwrap_or_default();
     if let Some(options) = t.table(doc, "config_options") {
         for (option, value) in options.entries() {
             match value.get_ref() {
@@ -568,6 +569,7 @@ fn read_program(doc: &mut Doc, name: &str, mut t: Table) -> ProgramSpec {
             stdin: q.boolean(doc, "stdin").unwrap_or(false),
             implicit,
             tasks: q.strings(doc, "tasks").unwrap_or_default(),
+            read_options: q.strings(doc, "read_options").unwrap_or_default(),
         });
         q.finish(doc);
     }

@@ -99,6 +99,23 @@ const DECODE_APIS: &[&str] = &[
     "\"hex\"",
     "unpack(",
 ];
+/// Database clients opened in code.
+const DB_APIS: &[&str] = &[
+    "psycopg2.connect",
+    "psycopg.connect",
+    "pymysql.connect",
+    "mysql.connector.connect",
+    "sqlalchemy.create_engine",
+    "create_engine(",
+    "pymongo.mongoclient",
+    "mongoclient(",
+    "asyncpg.connect",
+    "new pg.client",
+    "new client({",
+    "mysql.createconnection",
+    "dbi->connect",
+    "pg.connect",
+];
 /// Sockets: with a spawned shell or fd duplication, a reverse shell.
 const SOCKET_APIS: &[&str] = &[
     "socket",
@@ -385,6 +402,27 @@ impl Analyzer {
         }
         if (eval || spawn) && decode {
             self.exec_effect(index, via, Source::Decoded);
+        }
+        // A database client in the code: its rows are what the code prints or sends, and the
+        // literals naming hosts and databases say which database (`psycopg2.connect(host=...)`).
+        if DB_APIS.iter().any(|a| lower.contains(a)) {
+            let targets: Vec<crate::normalize::effects::DbTarget> =
+                quoted_literals(code, &['\'', '"'])
+                    .into_iter()
+                    .filter(|l| !l.is_empty() && l.len() < 256 && !l.contains(char::is_whitespace))
+                    .take(16)
+                    .map(|text| crate::normalize::effects::DbTarget {
+                        text,
+                        dynamic: false,
+                        from: format!("{via} connection"),
+                    })
+                    .collect();
+            let mut e = Effect::new(Kind::Sql, Target::None, via);
+            e.sql = Some(crate::normalize::effects::Sql {
+                kinds: vec![crate::normalize::effects::SqlKind::Read],
+                targets,
+            });
+            self.push_effect(index, e);
         }
         // Environment variables the code reads, by name or all at once: what its output
         // and its connections may hold (shell/flow.rs follows them).
@@ -702,6 +740,11 @@ impl Analyzer {
                 text.strip_prefix('+')
             };
             if let Some(c) = command {
+                // Vim script itself runs commands too (`call system("...")`): read it like
+                // a one-liner.
+                if c.contains("system") || c.contains("execute") || c.contains("jobstart") {
+                    embedded.push(c.to_string());
+                }
                 let c = c.trim_start_matches(':').trim_start();
                 let c = c
                     .strip_prefix("silent!")
@@ -733,6 +776,13 @@ impl Analyzer {
             self.interpreter_code(index, &code, "vim embedded code");
         }
         for code in codes {
+            // `:w !sh`: the buffer, which is not visible here, runs as a script.
+            if super::wrappers::SHELLS.contains(&code.trim()) {
+                self.note(
+                    NoteKind::HiddenCode,
+                    "the editor pipes a file it opened to a shell",
+                );
+            }
             self.script(&code, Some("vim :!"), false);
         }
     }

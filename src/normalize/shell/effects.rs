@@ -704,6 +704,11 @@ impl Analyzer {
         if spec.tasks.iter().any(|t| has_sequence(t, &words)) {
             add(SqlKind::Reset, &mut kinds);
         }
+        if parsed.has_any(&spec.read_options)
+            || parsed.values_of(&spec.read_options).next().is_some()
+        {
+            add(SqlKind::Read, &mut kinds);
+        }
         if kinds.is_empty() {
             return;
         }

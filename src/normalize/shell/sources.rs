@@ -21,7 +21,8 @@ impl Analyzer {
                     || !s.lang_prefixes.is_empty()
                     || s.lang_stdin
                     || s.runs_source
-                    || !s.config_options.is_empty() =>
+                    || !s.config_options.is_empty()
+                    || !s.code_files.is_empty() =>
             {
                 s.clone()
             }
@@ -56,6 +57,35 @@ impl Analyzer {
         if spec.lang_stdin && !cmd.stdin_text.is_empty() {
             let code = cmd.stdin_text.clone();
             self.interpreter_code(index, &code, &via);
+        }
+        let code_files: Vec<(String, bool)> = parsed
+            .values_of(&spec.code_files)
+            .filter(|v| !matches!(v.text.as_str(), "NONE" | "NORC" | "DEFAULTS"))
+            .map(|v| (v.text.clone(), v.dynamic))
+            .collect();
+        for (file, dynamic) in code_files {
+            let resolved = (!dynamic)
+                .then(|| path::resolve(&file, cmd.cwd.as_deref(), self.home.as_deref()))
+                .flatten();
+            // The user's own init and session files are everyday; one in a temporary
+            // folder (or named at run time) is code someone just put there.
+            let temporary = resolved.as_deref().is_none_or(|r| {
+                ["/tmp/", "/var/tmp/", "/dev/shm/"]
+                    .iter()
+                    .any(|t| r.starts_with(t))
+                    || r.starts_with(&format!("{}/", self.tmpdir.trim_end_matches('/')))
+            });
+            match resolved.as_deref().and_then(|r| self.written_at(r)) {
+                Some(Written::Text(code)) => self.interpreter_code(index, &code, &via),
+                _ if !temporary => {}
+                _ => self.note(
+                    super::NoteKind::HiddenCode,
+                    format!(
+                        "`{}` runs the code in {file}, which is not visible here",
+                        cmd.program
+                    ),
+                ),
+            }
         }
         for (option, stands_for) in &spec.config_options {
             let files: Vec<String> = parsed
