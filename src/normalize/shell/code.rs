@@ -1247,43 +1247,62 @@ fn looks_like_path(s: &str) -> bool {
 /// Literal argument lists handed to a process: `['rm', '-rf', '/']`, `"rm", "-rf", x`.
 fn literal_lists(code: &str) -> Vec<String> {
     let mut out = Vec::new();
+    let mut lists: Vec<&str> = Vec::new();
     for (open, close) in [('[', ']'), ('(', ')')] {
         let mut rest = code;
         while let Some(start) = rest.find(open) {
             let after = &rest[start + 1..];
             let end = after.find(close).unwrap_or(after.len());
-            let inner = &after[..end];
-            let words: Vec<String> = inner
-                .split(',')
-                .map(str::trim)
-                .filter_map(|w| {
-                    let q = w.chars().next()?;
-                    if (q == '\'' || q == '"') && w.len() >= 2 && w.ends_with(q) {
-                        Some(w[1..w.len() - 1].replace(HOME_MARK, "~"))
-                    } else {
-                        None
-                    }
-                })
-                .collect();
-            if words.len() >= 2 {
-                out.push(
-                    words
-                        .iter()
-                        .map(|w| shell_quote(w))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                );
-            }
-            // `Process.Start("bash", "-c \"rm -rf ~\"")`: a program and its whole argument line.
-            if let [program, line] = words.as_slice()
-                && line.contains(' ')
-            {
-                out.push(format!("{program} {}", line.replace("\\\"", "\"")));
-            }
+            lists.push(&after[..end]);
             rest = &after[end.min(after.len())..];
-            if out.len() > 32 {
-                return out;
+            if lists.len() > 64 {
+                break;
             }
+        }
+    }
+    // Perl and Ruby take the list bare: `exec "rm", "-rf", $ENV{HOME}`.
+    for keyword in ["system ", "exec "] {
+        for (at, _) in code.match_indices(keyword).take(16) {
+            let rest = &code[at + keyword.len()..];
+            if rest.starts_with(['"', '\'']) {
+                let end = rest.find([';', '\n', ')']).unwrap_or(rest.len());
+                lists.push(&rest[..end]);
+            }
+        }
+    }
+    for inner in lists {
+        // Each item a literal, or a part known only at run time (never dropped: `["rm",
+        // "-rf", path]` deletes something).
+        let words: Vec<Option<String>> = inner
+            .split(',')
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                let q = w.chars().next()?;
+                ((q == '\'' || q == '"') && w.len() >= 2 && w.ends_with(q))
+                    .then(|| w[1..w.len() - 1].replace(HOME_MARK, "~"))
+            })
+            .collect();
+        if words.len() >= 2 && words[0].is_some() {
+            out.push(
+                words
+                    .iter()
+                    .map(|w| match w {
+                        Some(w) => shell_quote(w),
+                        None => super::fold::UNKNOWN_PART.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+        // `Process.Start("bash", "-c \"rm -rf ~\"")`: a program and its whole argument line.
+        if let [Some(program), Some(line)] = words.as_slice()
+            && line.contains(' ')
+        {
+            out.push(format!("{program} {}", line.replace("\\\"", "\"")));
+        }
+        if out.len() > 32 {
+            break;
         }
     }
     out

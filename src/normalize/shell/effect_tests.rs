@@ -197,8 +197,13 @@ fn sql_targets_come_from_the_connection_not_the_text() {
         "RAILS_ENV=production bundle exec rake db:drop",
         "sql(reset, on production)",
     );
-    has("psql -h prod-db -c 'SELECT 1'", "sql(read, on prod-db)");
-    lacks("psql -h prod-db -c 'SELECT 1'", "sql(drop");
+    has(
+        "psql -h prod-db -c 'SELECT * FROM users'",
+        "sql(read, on prod-db)",
+    );
+    lacks("psql -h prod-db -c 'SELECT * FROM users'", "sql(drop");
+    // A count reads no rows out.
+    lacks("psql -h prod-db -c 'SELECT count(*) FROM users'", "sql");
 }
 
 #[test]

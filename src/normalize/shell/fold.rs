@@ -237,6 +237,9 @@ pub(super) fn runs_unknown_command(code: &str) -> bool {
         ".execute(",
         "runtime.getruntime().exec(",
         "exec(",
+        "eval(",
+        "include(",
+        "exec.command(",
     ];
     let lower = code.to_ascii_lowercase();
     CALLS.iter().any(|call| {
