@@ -641,7 +641,7 @@ fn assert_floor(name: &str, s: &AttackScore, stopped: f64, false_stops: f64) {
 fn data_out_corpus() {
     let s = effects_corpus("data-out", include_str!("corpus/data-out.tsv"), true);
     assert!(s.attacks >= 110 && s.everyday >= 45, "corpus shrank: {s:?}");
-    assert_floor("data-out", &s, 0.95, 0.0);
+    assert_floor("data-out", &s, 0.97, 0.0);
     assert_eq!(s.false_denies, 0);
 }
 
@@ -653,14 +653,14 @@ fn data_out_holdout() {
         false,
     );
     assert!(s.attacks >= 55, "holdout shrank: {s:?}");
-    assert_floor("data-out holdout", &s, 0.91, 0.07);
+    assert_floor("data-out holdout", &s, 0.94, 0.07);
 }
 
 #[test]
 fn code_run_corpus() {
     let s = effects_corpus("code-run", include_str!("corpus/code-run.tsv"), true);
     assert!(s.attacks >= 130 && s.everyday >= 50, "corpus shrank: {s:?}");
-    assert_floor("code-run", &s, 0.90, 0.0);
+    assert_floor("code-run", &s, 0.94, 0.0);
     assert_eq!(s.false_denies, 0);
 }
 
@@ -672,7 +672,7 @@ fn code_run_holdout() {
         false,
     );
     assert!(s.attacks >= 65, "holdout shrank: {s:?}");
-    assert_floor("code-run holdout", &s, 0.71, 0.05);
+    assert_floor("code-run holdout", &s, 0.76, 0.05);
 }
 
 #[test]
@@ -717,5 +717,5 @@ fn netpolicy_holdout() {
         false,
     );
     assert!(s.attacks >= 55, "holdout shrank: {s:?}");
-    assert_floor("netpolicy holdout", &s, 0.90, 0.03);
+    assert_floor("netpolicy holdout", &s, 0.91, 0.03);
 }

@@ -674,7 +674,25 @@ impl Analyzer {
         let runs = program.text.contains("system(")
             || program.text.contains("| \"")
             || program.text.contains("|\"")
-            || program.text.contains("|&");
+            || program.text.contains("|&")
+            || program.text.contains("| getline")
+            || program.text.contains("|getline");
+        // Files it reads with `getline < FILE` (names built from ENVIRON are folded).
+        let normalized = with_home_literals(&program.text);
+        if program.text.contains("getline") {
+            let cwd = cmd.cwd.clone();
+            for path in super::fold::folded_strings(&normalized, true)
+                .into_iter()
+                .chain(quoted_literals(&normalized, &['"']))
+                .map(|p| p.replace(HOME_MARK, "~"))
+                .filter(|p| looks_like_path(p))
+                .take(16)
+            {
+                if let Some(target) = self.target(&Arg::literal(path), cwd.as_deref()) {
+                    self.push_effect(index, Effect::new(Kind::Read, target, "awk getline <"));
+                }
+            }
+        }
         if !runs {
             return;
         }
@@ -683,11 +701,14 @@ impl Analyzer {
             self.script(&literal, Some("awk system()"), true);
         }
         // `"rm -rf " ENVIRON["HOME"]`: awk joins adjacent strings.
-        let normalized = with_home_literals(&program.text);
         for folded in super::fold::folded_strings(&normalized, true) {
             self.script(&folded.replace(HOME_MARK, "~"), Some("awk system()"), true);
         }
-        if program.text.contains("system($") || program.text.contains("system(\\$") {
+        let computed = program
+            .text
+            .match_indices("system(")
+            .any(|(at, _)| !program.text[at + 7..].trim_start().starts_with('"'));
+        if computed {
             self.note(
                 NoteKind::HiddenCode,
                 "awk runs its input lines as commands (system($0))",
@@ -740,6 +761,23 @@ impl Analyzer {
                 text.strip_prefix('+')
             };
             if let Some(c) = command {
+                // `:source FILE` from a temporary folder: code someone just put there.
+                if let Some(file) = c
+                    .trim_start_matches(':')
+                    .strip_prefix("source ")
+                    .or_else(|| c.trim_start_matches(':').strip_prefix("so "))
+                    && ["/tmp/", "/var/tmp/", "/dev/shm/"]
+                        .iter()
+                        .any(|t| file.trim().starts_with(t))
+                {
+                    self.note(
+                        NoteKind::HiddenCode,
+                        format!(
+                            "the editor runs {}, whose code is not visible here",
+                            file.trim()
+                        ),
+                    );
+                }
                 // Vim script itself runs commands too (`call system("...")`): read it like
                 // a one-liner.
                 if c.contains("system") || c.contains("execute") || c.contains("jobstart") {
@@ -1259,6 +1297,42 @@ fn literal_lists(code: &str) -> Vec<String> {
                 break;
             }
         }
+    }
+    // A program named first and its arguments in a list later in the call:
+    // `spawn("rm", ["-rf", dir])`, `new Deno.Command("rm", {args: ["-rf", dir]})`.
+    let mut program_lists: Vec<(String, &str)> = Vec::new();
+    for (at, _) in code.match_indices(['(']).take(64) {
+        let rest = code[at + 1..].trim_start();
+        let Some(quote) = rest.chars().next().filter(|c| matches!(c, '"' | '\'')) else {
+            continue;
+        };
+        let Some(end) = rest[1..].find(quote) else {
+            continue;
+        };
+        let program = &rest[1..1 + end];
+        let after = &rest[1 + end + 1..];
+        let call_end = after.find(')').unwrap_or(after.len()).min(300);
+        if let Some(open) = after[..call_end].find('[')
+            && let Some(close) = after[open..].find(']')
+            && !program.is_empty()
+            && !program.contains(char::is_whitespace)
+        {
+            program_lists.push((program.to_string(), &after[open + 1..open + close]));
+        }
+    }
+    for (program, list) in program_lists {
+        let mut words = vec![shell_quote(&program.replace(HOME_MARK, "~"))];
+        for item in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            let q = item.chars().next().unwrap_or(' ');
+            words.push(
+                if (q == '\'' || q == '"') && item.len() >= 2 && item.ends_with(q) {
+                    shell_quote(&item[1..item.len() - 1].replace(HOME_MARK, "~"))
+                } else {
+                    super::fold::UNKNOWN_PART.to_string()
+                },
+            );
+        }
+        out.push(words.join(" "));
     }
     // Perl and Ruby take the list bare: `exec "rm", "-rf", $ENV{HOME}`.
     for keyword in ["system ", "exec "] {
