@@ -218,6 +218,23 @@ proptest! {
         let _ = toolgate::pack::overlap::overlaps(&path, &text);
         let _ = toolgate::pack::overlap::overlaps(&text, &path);
         let _ = shell::analyze(&format!("python3 -c {text:?}; awk {text:?}; sed {text:?} f"), &env);
+        // Issue 30's readers: folded concatenations and argument lists in other languages,
+        // cmd's lines, variables that run code, shell escapes, settings files that plant.
+        let _ = shell::analyze(
+            &format!("node -e {text:?}; perl -e {text:?}; cmd.exe /c {text:?}; gdb -ex {text:?}; NODE_OPTIONS={text:?} PERL5OPT={text:?} LESSOPEN={text:?} less x; env {text:?}"),
+            &env,
+        );
+        for file in [
+            "/h/.local/lib/python3/site-packages/x.pth",
+            "/p/.devcontainer/devcontainer.json",
+            "/p/.github/workflows/ci.yml",
+            "/h/.aws/config",
+            "/p/.npmrc",
+            "/h/.local/bin/git",
+            "/p/conftest.py",
+        ] {
+            let _ = toolgate::normalize::planted::code_in(file, &text);
+        }
     }
 
     #[test]

@@ -1311,7 +1311,10 @@ fn literal_lists(code: &str) -> Vec<String> {
         };
         let program = &rest[1..1 + end];
         let after = &rest[1 + end + 1..];
-        let call_end = after.find(')').unwrap_or(after.len()).min(300);
+        let mut call_end = after.find(')').unwrap_or(after.len()).min(300);
+        while !after.is_char_boundary(call_end) {
+            call_end -= 1;
+        }
         if let Some(open) = after[..call_end].find('[')
             && let Some(close) = after[open..].find(']')
             && !program.is_empty()
@@ -1544,7 +1547,11 @@ pub(super) fn environment_reads(code: &str) -> Vec<String> {
     }
     for marker in ENV_BY_NAME {
         for (at, _) in lower.match_indices(marker) {
-            let before = &lower[at.saturating_sub(24)..at];
+            let mut from = at.saturating_sub(24);
+            while !lower.is_char_boundary(from) {
+                from += 1;
+            }
+            let before = &lower[from..at];
             if ["boolean(", "bool(", "!!", "len(", "is_set("]
                 .iter()
                 .any(|t| before.contains(t))
