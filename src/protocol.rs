@@ -181,6 +181,10 @@ pub enum ToolInput {
         tool: String,
         arguments: Value,
     },
+    /// Codex's `apply_patch`: the `*** Begin Patch` text (see `normalize::patch`).
+    Patch {
+        patch: String,
+    },
     /// A tool toolgate has no shape for: its strings are still scanned.
     Other {
         input: Value,
@@ -372,6 +376,13 @@ fn tool_call(root: &Map<String, Value>) -> Result<ToolCall, ProtocolError> {
             prompt: o("prompt")?,
         },
         "WebSearch" => ToolInput::WebSearch { query: s("query")? },
+        // Codex sends the patch text in `command` (older versions: `patch` or `input`).
+        "apply_patch" => ToolInput::Patch {
+            patch: match (o("command")?, o("patch")?, o("input")?) {
+                (Some(p), _, _) | (None, Some(p), _) | (None, None, Some(p)) => p,
+                (None, None, None) => return Err(field_error(p, "command", "a string")),
+            },
+        },
         "Agent" | "Task" => ToolInput::Agent {
             description: o("description")?,
             prompt: s("prompt")?,

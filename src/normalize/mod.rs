@@ -8,6 +8,7 @@
 pub mod derived;
 pub mod effects;
 pub mod host;
+pub mod patch;
 pub mod path;
 pub mod planted;
 pub mod programs;
@@ -785,7 +786,59 @@ impl Subject {
                 self.flatten("arguments", arguments);
                 self.record("arguments", arguments);
             }
+            ToolInput::Patch { patch } => {
+                for op in patch::parse(patch) {
+                    self.patch_op(op, ctx, &env);
+                }
+            }
             ToolInput::Other { input } => self.flatten("tool_input", input),
+        }
+    }
+
+    /// One file of a Codex patch, as the file tool that does the same: an added file is a
+    /// Write, an update an edit of its hunks (and a move), a deletion a delete.
+    fn patch_op(&mut self, op: patch::PatchOp, ctx: &Context, env: &shell::Env) {
+        match op {
+            patch::PatchOp::Add { path, content } => {
+                let p = self.file("file_path", &path, Access::Write, ctx);
+                self.write(p.clone(), &content, true, env);
+                self.settings_change(ctx, p, settings::Change::Replace(&content));
+                self.text("content", &content);
+            }
+            patch::PatchOp::Update {
+                path,
+                move_to,
+                hunks,
+            } => {
+                let p = self.file("file_path", &path, Access::Write, ctx);
+                let all: Vec<&str> = hunks
+                    .iter()
+                    .flat_map(|(old, new)| [old.as_str(), new.as_str()])
+                    .collect();
+                self.write(p.clone(), &all.join("\n"), false, env);
+                let pairs: Vec<(&str, &str)> = hunks
+                    .iter()
+                    .map(|(o, n)| (o.as_str(), n.as_str()))
+                    .collect();
+                self.settings_change(ctx, p.clone(), settings::Change::Edit(&pairs));
+                for (_, new) in &hunks {
+                    self.text("new_string", new);
+                }
+                if let (Some(from), Some(to)) = (p, move_to) {
+                    let dest = self.file("file_path", &to, Access::Write, ctx);
+                    let new_text: Vec<&str> = hunks.iter().map(|(_, n)| n.as_str()).collect();
+                    self.write(dest.clone(), &new_text.join("\n"), true, env);
+                    if let Some(dest) = dest {
+                        self.effect(Kind::Move, Target::Path(from), " (move)").to =
+                            Some(Target::Path(dest));
+                    }
+                }
+            }
+            patch::PatchOp::Delete { path } => {
+                if let Some(p) = self.file("file_path", &path, Access::Write, ctx) {
+                    self.effect(Kind::Delete, Target::Path(p), "");
+                }
+            }
         }
     }
 

@@ -385,7 +385,7 @@ fn rule_matches(
             let edit_family = name == "Edit"
                 && matches!(
                     subject.tool.as_str(),
-                    "Write" | "MultiEdit" | "NotebookEdit"
+                    "Write" | "MultiEdit" | "NotebookEdit" | "apply_patch"
                 );
             (subject.tool == *name
                 || edit_family
