@@ -1353,6 +1353,7 @@ mod effects;
 mod flow;
 mod fold;
 mod guards;
+mod literals;
 pub mod model;
 mod powershell;
 mod sources;

@@ -140,7 +140,7 @@ impl Analyzer {
                     if jq_env {
                         own[i].add("environment".into());
                     }
-                    for label in super::code::environment_reads(&arg.text) {
+                    for label in super::literals::environment_reads(&arg.text) {
                         own[i].add(label);
                     }
                     if arg.text.contains(" in ENVIRON") {
