@@ -50,6 +50,19 @@ fn pre(tool: &str, input: Value) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The decision `cmd` (the binary, with its environment) gives `event` as a hook.
+fn decide_event(mut cmd: Command, event: Value) -> &'static str {
+    let out = cmd
+        .arg("hook")
+        .write_stdin(event.to_string())
+        .output()
+        .unwrap();
+    decision_of(
+        out.status.code().unwrap(),
+        &String::from_utf8_lossy(&out.stdout),
+    )
+}
+
 fn bash(command: &str) -> Answer {
     hook_bytes(&pre("Bash", json!({ "command": command })))
 }
@@ -1654,15 +1667,7 @@ fn deleting_elsewhere_in_the_project_from_a_subfolder_passes() {
             Some(p) => cmd.env("CLAUDE_PROJECT_DIR", p),
             None => cmd.env_remove("CLAUDE_PROJECT_DIR"),
         };
-        let out = cmd
-            .arg("hook")
-            .write_stdin(event.to_string())
-            .output()
-            .unwrap();
-        decision_of(
-            out.status.code().unwrap(),
-            &String::from_utf8_lossy(&out.stdout),
-        )
+        decide_event(cmd, event)
     };
     assert_eq!(run(Some("/home/dev/project"), "rm -rf ../web/dist"), "pass");
     assert_eq!(run(None, "rm -rf ../web/dist"), "ask");
@@ -1685,15 +1690,7 @@ fn codex_apply_patch_edits_are_judged_like_file_writes() {
             "cwd": "/home/dev/project", "hook_event_name": "PreToolUse",
             "tool_name": "apply_patch", "tool_input": { "command": patch },
         });
-        let out = toolgate()
-            .arg("hook")
-            .write_stdin(event.to_string())
-            .output()
-            .unwrap();
-        decision_of(
-            out.status.code().unwrap(),
-            &String::from_utf8_lossy(&out.stdout),
-        )
+        decide_event(toolgate(), event)
     };
     let hooks_off = "*** Begin Patch\n*** Add File: .claude/settings.json\n+{\"disableAllHooks\": true}\n*** End Patch\n";
     assert_eq!(run(hooks_off), "deny");

@@ -6,8 +6,8 @@
 //! for man, `CC` for make). Their formats are these runtimes' own conventions, so they are
 //! read here; per-program variables live in rules/programs.toml.
 
-use super::{Analyzer, Command, NoteKind, Written};
-use crate::normalize::effects::{Effect, Kind, Source, Target};
+use super::{Analyzer, Arg, Command, NoteKind};
+use crate::normalize::effects::{Effect, Kind, Target};
 use crate::normalize::{path, planted};
 
 /// Variables that send a program's connections elsewhere: proxies, package registries,
@@ -219,28 +219,15 @@ impl Analyzer {
             );
             return;
         };
-        match self.written_at(&resolved) {
-            Some(Written::Text(code)) => {
-                self.script(
-                    &code,
-                    Some(&format!("{via} {resolved} (written earlier)")),
-                    false,
-                );
-            }
-            Some(Written::From(source)) => {
-                let e = Effect::new(Kind::Exec, Target::Path(resolved), via).from_source(source);
-                self.push_effect(index, e);
-            }
-            None => {
-                self.note(
-                    NoteKind::HiddenCode,
-                    format!("`{via}` loads {resolved}, whose code is not visible here"),
-                );
-                let e =
-                    Effect::new(Kind::Exec, Target::Path(resolved), via).from_source(Source::File);
-                self.push_effect(index, e);
-            }
+        // Run like any file a command runs (its code read when this line wrote it); one
+        // whose code is not in the call is hidden, which a command run by name is not.
+        if self.written_at(&resolved).is_none() {
+            self.note(
+                NoteKind::HiddenCode,
+                format!("`{via}` loads {resolved}, whose code is not visible here"),
+            );
         }
+        self.exec_file(index, &Arg::literal(resolved), via);
     }
 }
 

@@ -10,22 +10,28 @@ impl Analyzer {
     pub(super) fn follow_sources(&mut self, cmd: &Command, index: usize) {
         // Most programs have none of this: no copy of their entry then. The deepest
         // subcommand's entry speaks (`go run`, `dotnet fsi`).
+        let runs_code = |s: &crate::normalize::programs::ProgramSpec| {
+            !s.code_prefixes.is_empty()
+                || !s.lang_prefixes.is_empty()
+                || s.lang_stdin
+                || s.runs_source
+                || !s.config_options.is_empty()
+                || !s.code_files.is_empty()
+        };
         let table = self.programs.clone();
+        // Read the arguments only for a program that may say something here.
+        if !table
+            .get(&cmd.program)
+            .is_some_and(|s| s.subcommands || runs_code(s))
+        {
+            return;
+        }
         let parsed = table.read_written(cmd);
         let spec = match table
             .get(&parsed.spec_name)
             .or_else(|| table.get(&cmd.program))
         {
-            Some(s)
-                if !s.code_prefixes.is_empty()
-                    || !s.lang_prefixes.is_empty()
-                    || s.lang_stdin
-                    || s.runs_source
-                    || !s.config_options.is_empty()
-                    || !s.code_files.is_empty() =>
-            {
-                s.clone()
-            }
+            Some(s) if runs_code(s) => s.clone(),
             _ => return,
         };
         let via = format!("{} code", cmd.program);
