@@ -2,7 +2,9 @@
 //!
 //! Claude Code reads the hook's exit status: 0 means "no objection" (stdout may carry an
 //! `ask` JSON), 2 means "blocked", and ANY other status means "the hook broke, run the tool".
-//! So the hook path may only ever end in [`NO_OBJECTION`] or [`BLOCK`].
+//! So the hook path may only ever end in [`NO_OBJECTION`] or [`BLOCK`]. Codex, Cursor and
+//! Gemini read the two the same way; GitHub Copilot CLI only warns on exit 2, so its block
+//! is exit 0 with a deny on stdout (`crate::protocol::reply` writes every agent's answer).
 
 use std::process::ExitCode;
 

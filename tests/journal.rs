@@ -156,7 +156,7 @@ fn an_inserted_record_is_found() {
     let out = verify_after_tampering("UPDATE decisions SET seq = seq + 100 WHERE seq >= 3; UPDATE decisions SET seq = seq - 99 WHERE seq >= 100;
                INSERT INTO decisions SELECT 3, time_us, time, event, session_id, tool_use_id, agent_id, permission_mode, user, host,
                cwd, tool_name, 'allow', rules, reason, policy_revision, toolgate_version, input_redacted, input_sha256, redactions,
-               eval_us, hash, hash, role, ignored_env, origin, seal FROM decisions WHERE seq = 2;");
+               eval_us, hash, hash, role, ignored_env, origin, seal, agent FROM decisions WHERE seq = 2;");
     assert!(out.contains("record #3"), "{out}");
 }
 

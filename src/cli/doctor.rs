@@ -5,18 +5,20 @@
 //! names present, the policy loading with its signature, the journal writable, and which
 //! managed settings toolgate itself enforces. Exit 1 on any failure.
 
+use super::agent_install;
 use crate::exit;
 use crate::gate::Gate;
 use crate::journal::Paths;
 use crate::normalize::Context;
 use crate::policy;
 use crate::policy::claude_settings::ClaudeSettings;
+use crate::protocol::Agent;
 use crate::sanitize;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
+pub(super) enum Status {
     Pass,
     Warn,
     Fail,
@@ -32,10 +34,10 @@ impl Status {
     }
 }
 
-struct Check {
-    name: &'static str,
-    status: Status,
-    detail: String,
+pub(super) struct Check {
+    pub name: &'static str,
+    pub status: Status,
+    pub detail: String,
 }
 
 /// Events the gate must see, and whether a matcher applies (tool events).
@@ -121,7 +123,18 @@ fn entries(file: &Path, json: &Value) -> Vec<Entry> {
     out
 }
 
-pub fn run(policy_path: Option<&Path>, settings: &[PathBuf], json_out: bool) -> u8 {
+pub fn run(
+    policy_path: Option<&Path>,
+    settings: &[PathBuf],
+    json_out: bool,
+    agent: crate::protocol::Agent,
+) -> u8 {
+    if agent != crate::protocol::Agent::Claude {
+        let mut checks = agent_checks(agent, settings);
+        checks.push(agent_policy_check(policy_path, agent));
+        checks.push(journal_check());
+        return report(&checks, json_out);
+    }
     let mut checks = Vec::new();
     let home = std::env::var("HOME").ok().filter(|h| !h.is_empty());
     let files: Vec<PathBuf> = if settings.is_empty() {
@@ -327,6 +340,48 @@ pub fn run(policy_path: Option<&Path>, settings: &[PathBuf], json_out: bool) -> 
         }),
     }
     checks.push(journal_check());
+    report(&checks, json_out)
+}
+
+/// The policy loads, and what it makes of asks the agent cannot put to the user.
+fn agent_policy_check(policy_path: Option<&Path>, agent: crate::protocol::Agent) -> Check {
+    match Gate::load_located(policy_path, Context::from_env(), false) {
+        Ok(gate) => Check {
+            name: "policy",
+            status: Status::Pass,
+            detail: format!(
+                "loads ({}); {}",
+                gate.policy
+                    .file
+                    .as_ref()
+                    .map_or("built-in defaults".into(), |f| f.display().to_string()),
+                if gate.policy.ask_allowed.contains(&agent) {
+                    format!(
+                        "{} runs what toolgate would ask about ([agents.{}] ask = \"allow\")",
+                        agent.product(),
+                        agent.name()
+                    )
+                } else {
+                    format!(
+                        "what toolgate would ask about is blocked where {} cannot ask",
+                        agent.product()
+                    )
+                }
+            ),
+        },
+        Err(d) => Check {
+            name: "policy",
+            status: Status::Fail,
+            detail: format!(
+                "the policy does not load, so the hook denies every call: {}",
+                d.first().map(|d| d.to_string()).unwrap_or_default()
+            ),
+        },
+    }
+}
+
+/// Print the checks (a table, or one JSON object); exit 1 when any failed.
+fn report(checks: &[Check], json_out: bool) -> u8 {
     let failed = checks.iter().any(|c| c.status == Status::Fail);
     if json_out {
         let list: Vec<Value> = checks
@@ -335,7 +390,7 @@ pub fn run(policy_path: Option<&Path>, settings: &[PathBuf], json_out: bool) -> 
             .collect();
         println!("{}", json!({"ok": !failed, "checks": list}));
     } else {
-        for c in &checks {
+        for c in checks {
             println!(
                 "{:4}  {:8} {}",
                 c.status.name().to_ascii_uppercase(),
@@ -349,6 +404,142 @@ pub fn run(policy_path: Option<&Path>, settings: &[PathBuf], json_out: bool) -> 
     } else {
         exit::NO_OBJECTION
     }
+}
+
+/// `doctor --agent NAME`: toolgate registered for every event it needs in some scope of the
+/// agent's, with the options that keep it from failing open.
+fn agent_checks(agent: Agent, files: &[PathBuf]) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let files: Vec<PathBuf> = if files.is_empty() {
+        ["managed", "user", "project"]
+            .iter()
+            .filter_map(|s| agent_install::config_path(agent, s).ok())
+            .collect()
+    } else {
+        files.to_vec()
+    };
+    let mut found: Vec<(String, String, Value)> = Vec::new();
+    let mut read = Vec::new();
+    for file in &files {
+        let Ok(Some(text)) = super::settings_file::read_text(file) else {
+            continue;
+        };
+        let shown = file.display().to_string();
+        let value = if file.extension().is_some_and(|e| e == "toml") {
+            toml::from_str::<Value>(&text).map_err(|e| e.to_string())
+        } else {
+            serde_json::from_str::<Value>(&text).map_err(|e| e.to_string())
+        };
+        match value {
+            Ok(v) => {
+                read.push(shown.clone());
+                if agent == Agent::Codex && file.ends_with("requirements.toml") {
+                    checks.push(Check {
+                        name: "managed-only",
+                        status: if v["allow_managed_hooks_only"] == true {
+                            Status::Pass
+                        } else {
+                            Status::Warn
+                        },
+                        detail: format!(
+                            "{shown}: allow_managed_hooks_only is {}",
+                            v["allow_managed_hooks_only"]
+                        ),
+                    });
+                }
+                let Some(hooks) = v.get("hooks").and_then(Value::as_object) else {
+                    continue;
+                };
+                for (event, list) in hooks {
+                    for e in agent_install::event_entries(agent, list) {
+                        if agent_install::entry_command(agent, e)
+                            .is_some_and(|c| agent_install::runs_toolgate(c, agent))
+                        {
+                            found.push((shown.clone(), event.clone(), e.clone()));
+                        }
+                    }
+                }
+            }
+            Err(e) => checks.push(Check {
+                name: "settings",
+                status: Status::Fail,
+                detail: format!(
+                    "{shown} does not parse ({e}): {} ignores it",
+                    agent.product()
+                ),
+            }),
+        }
+    }
+    checks.push(Check {
+        name: "settings",
+        status: if read.is_empty() {
+            Status::Fail
+        } else {
+            Status::Pass
+        },
+        detail: if read.is_empty() {
+            format!(
+                "no {} hook file found (looked at {})",
+                agent.product(),
+                files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            format!("read {}", read.join(", "))
+        },
+    });
+    for event in agent_install::events(agent) {
+        let here: Vec<&(String, String, Value)> =
+            found.iter().filter(|(_, e, _)| e == event).collect();
+        let (status, detail) = match here.first() {
+            None if agent_install::decides(event) => (
+                Status::Fail,
+                format!("toolgate is not registered for {event}: those calls are not gated"),
+            ),
+            None => (
+                Status::Warn,
+                format!("toolgate is not registered for {event}"),
+            ),
+            Some((file, _, e))
+                if agent == Agent::Cursor
+                    && agent_install::decides(event)
+                    && e["failClosed"] != true =>
+            {
+                (
+                    Status::Warn,
+                    format!(
+                        "{event} in {file} lacks failClosed: true: a crash or timeout lets the call run"
+                    ),
+                )
+            }
+            Some((file, _, e)) => {
+                let command = agent_install::entry_command(agent, e).unwrap_or("");
+                let program = command
+                    .strip_suffix(&format!(" hook --agent {}", agent.name()))
+                    .unwrap_or("")
+                    .trim_matches('\'');
+                if Path::new(program).is_file() {
+                    (Status::Pass, format!("{event} runs {program} (in {file})"))
+                } else {
+                    (
+                        Status::Fail,
+                        format!(
+                            "{event} in {file} runs {program}, which is not there: every call would fail open or closed by the agent's rules"
+                        ),
+                    )
+                }
+            }
+        };
+        checks.push(Check {
+            name: "hook",
+            status,
+            detail,
+        });
+    }
+    checks
 }
 
 /// Every `TOOLGATE_*` variable in this environment (names only: values may be paths the

@@ -11,6 +11,30 @@ use std::time::Duration;
 static SCREENING_OUTPUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 const WITHHELD_JSON: &[u8] = b"{\"hookSpecificOutput\":{\"hookEventName\":\"PostToolUse\",\"updatedToolOutput\":\"[toolgate: the output was withheld: toolgate failed while scanning it]\",\"updatedMCPToolOutput\":\"[toolgate: the output was withheld: toolgate failed while scanning it]\",\"additionalContext\":\"toolgate failed while scanning this tool output, so it was withheld.\"},\"decision\":\"block\",\"reason\":\"toolgate failed while scanning this tool output, so it was withheld.\"}\n";
 
+/// The failure answers in the convention of the agent being answered (Copilot ignores exit
+/// 2; Gemini replaces an output only on a deny): written to stdout, then the exit status.
+struct AgentAnswers {
+    before: Vec<u8>,
+    before_exit: u8,
+    after: Vec<u8>,
+}
+
+static ANSWERS: std::sync::atomic::AtomicPtr<AgentAnswers> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
+/// Arm the failure answers for an agent other than Claude Code: `before` (stdout, exit) for
+/// a call not yet run, `after` (stdout, exit 0) for a tool's output.
+pub fn arm_answers(before: (Option<String>, u8), after: Option<String>) {
+    let line = |s: Option<String>| s.map(|s| format!("{s}\n").into_bytes()).unwrap_or_default();
+    let answers = Box::new(AgentAnswers {
+        before: line(before.0),
+        before_exit: before.1,
+        after: line(after),
+    });
+    // The earlier one is leaked, as in `arm_record`.
+    ANSWERS.store(Box::into_raw(answers), std::sync::atomic::Ordering::SeqCst);
+}
+
 /// From here on, a failure withholds the tool output instead of exiting 2.
 pub fn screening_output() {
     SCREENING_OUTPUT.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -96,8 +120,20 @@ pub fn stop_watchdog() {
 fn fail_closed(message: &[u8]) -> ! {
     let reason = message.strip_suffix(b"\n").unwrap_or(message);
     write_record(reason);
-    // SAFETY: write(2) and _exit(2) are async-signal-safe; the statics are 'static bytes.
+    // SAFETY: write(2) and _exit(2) are async-signal-safe; the statics are 'static bytes,
+    // and the armed answers are never freed.
     unsafe {
+        let answers = ANSWERS.load(std::sync::atomic::Ordering::SeqCst);
+        if !answers.is_null() {
+            let a = &*answers;
+            if SCREENING_OUTPUT.load(std::sync::atomic::Ordering::SeqCst) {
+                libc::write(1, a.after.as_ptr().cast(), a.after.len());
+                libc::_exit(exit::NO_OBJECTION as i32);
+            }
+            libc::write(1, a.before.as_ptr().cast(), a.before.len());
+            libc::write(2, message.as_ptr().cast(), message.len());
+            libc::_exit(a.before_exit as i32);
+        }
         if SCREENING_OUTPUT.load(std::sync::atomic::Ordering::SeqCst) {
             libc::write(1, WITHHELD_JSON.as_ptr().cast(), WITHHELD_JSON.len());
             libc::_exit(exit::NO_OBJECTION as i32);

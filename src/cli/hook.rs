@@ -9,7 +9,8 @@ use crate::journal::Paths;
 use crate::journal::store::{self, Outcome};
 use crate::normalize::Context;
 use crate::pack::Decision;
-use crate::protocol::{self, EventKind, HookEvent};
+use crate::protocol::reply::{self, Answer, CanAsk, OutputAction, Reply};
+use crate::protocol::{self, Agent, EventKind, HookEvent};
 use crate::sanitize;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -18,11 +19,36 @@ use std::time::{Duration, Instant};
 /// Longest reason written to stderr.
 const MAX_REASON: usize = 4000;
 
-pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
+/// Who is asking before the event is decoded: the agent named by `--agent` (a name toolgate
+/// does not know is refused in the convention of the agent the payload looks like), else
+/// the one the payload looks like.
+struct Asker {
+    agent: Option<Agent>,
+    bad_name: Option<String>,
+}
+
+pub fn run(policy: Option<&Path>, journal: Option<&Path>, agent: Option<&str>) -> u8 {
     let started = Instant::now();
+    let asker = match agent.map(|name| (name, Agent::parse(name))) {
+        None => Asker {
+            agent: None,
+            bad_name: None,
+        },
+        Some((_, Some(agent))) => Asker {
+            agent: Some(agent),
+            bad_name: None,
+        },
+        Some((name, None)) => Asker {
+            agent: None,
+            bad_name: Some(sanitize::excerpt(name, 40)),
+        },
+    };
     let env_deadline = crate::deployment::current()
         .var("TOOLGATE_DEADLINE_MS")
         .and_then(|v| v.into_string().ok()?.parse::<u64>().ok());
+    if let Some(agent) = asker.agent {
+        arm_failsafe_answers(agent, "");
+    }
     let journal_flag = journal;
     let journal = Paths::locate(journal);
     if let Some(paths) = &journal {
@@ -52,38 +78,48 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
             let reason = format!(
                 "toolgate: the policy does not load: {first}{extra}. The call was blocked because toolgate fails closed."
             );
-            let (bytes, post) = read_stdin(limits.max_input_bytes);
-            record_failure(journal.as_ref(), &bytes, &reason, started);
+            let (bytes, post, agent) = read_stdin(limits.max_input_bytes, &asker);
+            record_failure(journal.as_ref(), agent, &bytes, &reason, started);
             if post {
-                return withhold_output(&reason);
+                return withhold_output(agent, "", &reason);
             }
-            return block(&reason);
+            return refuse(agent, "", &reason);
         }
     };
-    let (bytes, post) = read_stdin(limits.max_input_bytes);
+    let (bytes, post, agent) = read_stdin(limits.max_input_bytes, &asker);
+    arm_failsafe_answers(agent, "");
     if post {
         failsafe::screening_output();
     }
-    let event = match bytes
-        .as_ref()
-        .map_err(Clone::clone)
-        .and_then(|b| protocol::decode(b))
-    {
+    let decoded = match (&asker.bad_name, bytes.as_ref()) {
+        (Some(name), _) => Err(format!(
+            "`toolgate hook --agent {name}` names no agent toolgate speaks to ({}); fix the hook's registration",
+            Agent::names().join(", ")
+        )),
+        (None, Ok(b)) => protocol::decode_as(b, Some(agent)).map_err(|e| e.to_string()),
+        (None, Err(e)) => Err(e.to_string()),
+    };
+    let event = match decoded {
         Ok(event) => event,
         Err(e) => {
             let reason = format!(
                 "toolgate: {e}. The call was blocked because toolgate could not check it (it fails closed)."
             );
-            record_failure(journal.as_ref(), &bytes, &reason, started);
+            record_failure(journal.as_ref(), agent, &bytes, &reason, started);
             if post {
-                return withhold_output(&format!("toolgate could not scan this tool output ({e})"));
+                return withhold_output(
+                    agent,
+                    "",
+                    &format!("toolgate could not scan this tool output ({e})"),
+                );
             }
-            return block(&reason);
+            return refuse(agent, "", &reason);
         }
     };
     if let Some(paths) = &journal {
         arm_failsafe_record(paths, Some(&event), Some(gate));
     }
+    arm_failsafe_answers(event.agent, &event.agent_event);
     // After the event is read, so a failure on a PostToolUse event is tested too.
     failsafe::inject_test_fault();
     if event.kind == EventKind::PostToolUse {
@@ -91,10 +127,20 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
         return post_tool_use(gate, journal.as_ref(), &event, size, started);
     }
     let size = bytes.as_ref().map_or(0, Vec::len);
-    let (subject, verdict, digest) = decide_and_digest(gate, journal.as_ref(), &event, size);
+    let (subject, mut verdict, digest) = decide_and_digest(gate, journal.as_ref(), &event, size);
     let mut reason = verdict.reason(&subject.tool);
+    screen_content(gate, &event, &mut verdict, &mut reason);
+    fit_to_agent(gate, &event, &mut verdict, &mut reason);
+    if !reason.is_empty() {
+        // The reason quotes what matched, and agents show it (Codex appends the raw command
+        // to it): secrets and patient identifiers in it are masked, as in the journal.
+        let mut kinds = std::collections::BTreeSet::new();
+        reason = crate::detect::redact::redact_text(&gate.engine, &reason, &mut kinds);
+    }
     if journal.is_none() && gate.policy.journal.required {
-        return block(
+        return refuse(
+            event.agent,
+            &event.agent_event,
             "toolgate: this call could not be recorded (no journal location: set TOOLGATE_JOURNAL or HOME) and the policy requires every call to be journaled.",
         );
     }
@@ -118,14 +164,43 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>) -> u8 {
                 reason.push_str(&format!(" (journal #{seq})"))
             }
             Outcome::Lost(why) if gate.policy.journal.required => {
-                return block(&format!(
-                    "toolgate: this call could not be recorded ({why}) and the policy requires every call to be journaled. Fix the journal location or permissions."
-                ));
+                return refuse(
+                    event.agent,
+                    &event.agent_event,
+                    &format!(
+                        "toolgate: this call could not be recorded ({why}) and the policy requires every call to be journaled. Fix the journal location or permissions."
+                    ),
+                );
             }
             _ => {}
         }
     }
     answer(&event, &verdict, &reason)
+}
+
+/// A failure from here on (deadline, panic, abort) answers in the agent's convention.
+fn arm_failsafe_answers(agent: Agent, event: &str) {
+    if agent == Agent::Claude {
+        return;
+    }
+    let why =
+        "toolgate failed while checking this call; it was blocked because toolgate fails closed.";
+    let before = reply::before(agent, event, Answer::Deny(why));
+    let event = match (event, agent) {
+        ("", Agent::Gemini) => "AfterTool",
+        ("", Agent::Cursor) => "postToolUse",
+        (event, _) => event,
+    };
+    let after = reply::after(
+        agent,
+        event,
+        "mcp__unknown",
+        OutputAction::Withhold,
+        None,
+        None,
+        "toolgate failed while scanning this tool output, so it was withheld.",
+    );
+    failsafe::arm_answers((before.stdout, before.exit), after.stdout);
 }
 
 /// Where the reason goes in the fail-closed record's JSON.
@@ -205,7 +280,9 @@ fn counted(
     digest: Option<String>,
 ) -> u8 {
     let Some(paths) = journal else {
-        return block(
+        return refuse(
+            event.agent,
+            &event.agent_event,
             "toolgate: this call counts against a rate cap, caps are counted in the journal, and there is no journal location (set TOOLGATE_JOURNAL or HOME).",
         );
     };
@@ -223,70 +300,160 @@ fn counted(
     match over {
         Ok(None) => {
             if let Outcome::Lost(why) = &outcome {
-                return block(&format!(
-                    "toolgate: this call counts against a rate cap and could not be recorded ({why}), so it was blocked."
-                ));
+                return refuse(
+                    event.agent,
+                    &event.agent_event,
+                    &format!(
+                        "toolgate: this call counts against a rate cap and could not be recorded ({why}), so it was blocked."
+                    ),
+                );
             }
             if !reason.is_empty() {
                 reason.push_str(&seq);
             }
             answer(event, verdict, &reason)
         }
-        Ok(Some(why)) | Err(why) => block(&format!("toolgate blocked this call: {why}.{seq}")),
+        Ok(Some(why)) | Err(why) => refuse(
+            event.agent,
+            &event.agent_event,
+            &format!("toolgate blocked this call: {why}.{seq}"),
+        ),
     }
 }
 
 fn answer(event: &HookEvent, verdict: &Verdict, reason: &str) -> u8 {
-    match (&event.kind, verdict.decision) {
-        (EventKind::PreToolUse, Some(Decision::Deny)) => block(reason),
-        (EventKind::PreToolUse, Some(Decision::Ask)) => {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(
-                out,
-                "{}",
-                protocol::ask_json(&sanitize::excerpt(reason, MAX_REASON))
-            );
-            let _ = out.flush();
-            exit::NO_OBJECTION
-        }
+    let reason = sanitize::excerpt(reason, MAX_REASON);
+    let answer = match (&event.kind, verdict.decision) {
+        (EventKind::PreToolUse, Some(Decision::Deny)) => Answer::Deny(&reason),
+        (EventKind::PreToolUse, Some(Decision::Ask)) => Answer::Ask(&reason),
         // A prompt cannot be "asked" about: when in doubt it is held back, with the reason
         // shown to the user, who can rephrase.
-        (EventKind::UserPromptSubmit, Some(Decision::Deny | Decision::Ask)) => block(reason),
+        (EventKind::UserPromptSubmit, Some(Decision::Deny | Decision::Ask)) => {
+            Answer::Deny(&reason)
+        }
         // Exit 2 keeps the settings file as it was (managed settings always apply).
-        (EventKind::ConfigChange, Some(Decision::Deny)) => block(reason),
-        _ => exit::NO_OBJECTION,
+        (EventKind::ConfigChange, Some(Decision::Deny)) => Answer::Deny(&reason),
+        _ => Answer::Allow,
+    };
+    speak(reply::before(event.agent, &event.agent_event, answer))
+}
+
+/// Cursor sends a file's text with `beforeReadFile` and has no way to mask it once read:
+/// text the output policy would mask or withhold keeps the read from happening.
+fn screen_content(gate: &Gate, event: &HookEvent, verdict: &mut Verdict, reason: &mut String) {
+    use crate::policy::output::{self, Screen};
+    let Some(content) = &event.file_content else {
+        return;
+    };
+    if verdict.decision == Some(Decision::Deny) {
+        return;
+    }
+    let text = serde_json::Value::String(content.clone());
+    let why = match output::screen(&gate.engine, &gate.policy.output, &text, content.len()) {
+        Screen::Clean { .. } => return,
+        Screen::Masked { kinds, .. } | Screen::Blocked { kinds } => {
+            format!("the file holds {}", kinds.join(", "))
+        }
+        Screen::Withheld { why } => why,
+    };
+    verdict.decision = Some(Decision::Deny);
+    verdict.adapted = Some("output.read-withheld");
+    *reason = format!(
+        "toolgate blocked this read: {why}, and {} cannot show a file masked, so the model would see the values. Ask the user for what you need from it.",
+        event.agent.product()
+    );
+}
+
+/// What the policy makes of an ask the agent cannot put to the user (Claude Code's own
+/// events keep their answers: it can ask about tool calls, and a prompt is held back).
+fn fit_to_agent(gate: &Gate, event: &HookEvent, verdict: &mut Verdict, reason: &mut String) {
+    if event.agent == Agent::Claude || verdict.decision != Some(Decision::Ask) {
+        return;
+    }
+    let tool = event.tool.as_ref().map(|t| t.name.as_str());
+    let product = event.agent.product();
+    match reply::can_ask(event.agent, &event.agent_event, tool) {
+        CanAsk::Yes => {}
+        CanAsk::Elsewhere => {
+            verdict.decision = None;
+            verdict.adapted = Some("agent.ask-elsewhere");
+            reason.push_str(&format!(
+                " ({product} cannot ask here; its shell or MCP hook asks about the same call.)"
+            ));
+        }
+        CanAsk::No if gate.policy.ask_allowed.contains(&event.agent) => {
+            verdict.decision = None;
+            verdict.adapted = Some("agent.ask-allowed");
+            reason.push_str(&format!(
+                " ({product} cannot ask the user; the policy lets such calls run.)"
+            ));
+        }
+        CanAsk::No => {
+            verdict.decision = Some(Decision::Deny);
+            verdict.adapted = Some("agent.ask-denied");
+            reason.push_str(&format!(
+                " {product} cannot ask the user, so toolgate's policy blocks what it would have asked about: ask the user to run it, or to confirm another way."
+            ));
+        }
     }
 }
 
-/// The event's bytes (at most `max`), and whether they are a PostToolUse event, read from
-/// their start so an oversized or malformed one is still known for what it is.
-fn read_stdin(max: usize) -> (Result<Vec<u8>, protocol::ProtocolError>, bool) {
+/// Write a reply and return its exit status.
+fn speak(reply: Reply) -> u8 {
+    if let Some(text) = reply.stdout {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+    if let Some(text) = reply.stderr {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{}", sanitize::excerpt(&text, MAX_REASON));
+        let _ = err.flush();
+    }
+    reply.exit
+}
+
+/// The event's bytes (at most `max`), whether they are an event about a tool's output, and
+/// the agent that sent them, read from their start so an oversized or malformed event is
+/// still known for what it is.
+fn read_stdin(
+    max: usize,
+    asker: &Asker,
+) -> (Result<Vec<u8>, protocol::ProtocolError>, bool, Agent) {
     let mut bytes = Vec::new();
-    if let Err(e) = std::io::stdin()
+    let read = std::io::stdin()
         .lock()
         .take(max as u64 + 1)
-        .read_to_end(&mut bytes)
-    {
-        let post = crate::policy::output::looks_like_post_tool_use(&bytes);
-        return (Err(protocol::ProtocolError::Io(e.to_string())), post);
+        .read_to_end(&mut bytes);
+    let post = protocol::agent::looks_like_output_event(&bytes);
+    let agent = asker
+        .agent
+        .unwrap_or_else(|| protocol::agent::recognise_bytes(&bytes));
+    if let Err(e) = read {
+        return (Err(protocol::ProtocolError::Io(e.to_string())), post, agent);
     }
-    let post = crate::policy::output::looks_like_post_tool_use(&bytes);
     if bytes.len() > max {
-        return (Err(protocol::ProtocolError::TooLarge { limit: max }), post);
+        return (
+            Err(protocol::ProtocolError::TooLarge { limit: max }),
+            post,
+            agent,
+        );
     }
-    (Ok(bytes), post)
+    (Ok(bytes), post, agent)
 }
 
 /// Record a call that could not be decided (bad input, policy that does not load).
 fn record_failure(
     paths: Option<&Paths>,
+    agent: Agent,
     bytes: &Result<Vec<u8>, protocol::ProtocolError>,
     reason: &str,
     started: Instant,
 ) {
     let Some(paths) = paths else { return };
     let raw: &[u8] = bytes.as_deref().unwrap_or(&[]);
-    let _ = store::append(paths, record::undecided(paths, raw, reason, started), false);
+    let record = record::undecided(paths, agent, raw, reason, started);
+    let _ = store::append(paths, record, false);
     recorded(paths);
 }
 
@@ -302,6 +469,8 @@ fn post_tool_use(
 ) -> u8 {
     use crate::policy::output::{self, Screen};
     let tool = event.tool.as_ref().map_or("", |t| t.name.as_str());
+    // Gemini and Codex send the output to screen; Cursor's and Copilot's events are screened
+    // for the record even where nothing can be changed.
     let response = event
         .tool_response
         .as_ref()
@@ -351,36 +520,72 @@ fn post_tool_use(
         if let Outcome::Lost(why) = outcome
             && gate.policy.journal.required
         {
-            return withhold_output(&format!(
-                "this tool output could not be recorded ({why}) and the policy requires every call to be journaled"
-            ));
+            return withhold_output(
+                event.agent,
+                &event.agent_event,
+                &format!(
+                    "this tool output could not be recorded ({why}) and the policy requires every call to be journaled"
+                ),
+            );
         }
     }
-    if let Some(answer) = output::answer(tool, &screened) {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{answer}");
-        let _ = out.flush();
-    }
-    exit::NO_OBJECTION
-}
-
-/// A PostToolUse event that could not be screened: the output is replaced by a notice.
-fn withhold_output(why: &str) -> u8 {
-    let screen = crate::policy::output::Screen::Withheld {
-        why: sanitize::excerpt(why, MAX_REASON),
+    let claude_answer = output::answer(tool, &screened);
+    let (action, masked) = match &screened {
+        Screen::Clean { .. } => return exit::NO_OBJECTION,
+        Screen::Masked { value, .. } => (OutputAction::Replace, Some(value)),
+        Screen::Blocked { .. } | Screen::Withheld { .. } => (OutputAction::Withhold, None),
     };
-    // Named as an MCP tool so both replacement fields are set: the tool is not known.
-    if let Some(answer) = crate::policy::output::answer("mcp__unknown", &screen) {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{answer}");
-        let _ = out.flush();
-    }
-    exit::NO_OBJECTION
+    let notice = output_notice(event.agent, &event.agent_event, tool, &reason);
+    speak(reply::after(
+        event.agent,
+        &event.agent_event,
+        tool,
+        action,
+        claude_answer.as_ref(),
+        masked,
+        &notice,
+    ))
 }
 
-fn block(reason: &str) -> u8 {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", sanitize::excerpt(reason, MAX_REASON));
-    let _ = err.flush();
-    exit::BLOCK
+/// What the model is told about an output toolgate found something in, where the agent
+/// cannot replace the output with a masked one.
+fn output_notice(agent: Agent, event: &str, tool: &str, reason: &str) -> String {
+    if reply::can_replace_output(agent, event, tool) {
+        format!("toolgate {reason}.")
+    } else {
+        format!(
+            "toolgate: this tool output holds values the policy keeps from the model ({reason}) and {} cannot mask it: do not repeat, store or act on those values.",
+            agent.product()
+        )
+    }
+}
+
+/// An output event that could not be screened: the output is replaced by a notice where
+/// the agent allows it.
+fn withhold_output(agent: Agent, event: &str, why: &str) -> u8 {
+    let why = sanitize::excerpt(why, MAX_REASON);
+    let screen = crate::policy::output::Screen::Withheld { why: why.clone() };
+    // Named as an MCP tool so both replacement fields are set: the tool is not known.
+    let claude_answer = crate::policy::output::answer("mcp__unknown", &screen);
+    // An event not decoded is answered as each agent's main output event.
+    let event = match (event, agent) {
+        ("", Agent::Gemini) => "AfterTool",
+        ("", Agent::Cursor) => "postToolUse",
+        (event, _) => event,
+    };
+    speak(reply::after(
+        agent,
+        event,
+        "mcp__unknown",
+        OutputAction::Withhold,
+        claude_answer.as_ref(),
+        None,
+        &format!("toolgate withheld the tool output: {why}"),
+    ))
+}
+
+/// Block in the agent's convention.
+fn refuse(agent: Agent, event: &str, reason: &str) -> u8 {
+    let reason = sanitize::excerpt(reason, MAX_REASON);
+    speak(reply::before(agent, event, Answer::Deny(&reason)))
 }

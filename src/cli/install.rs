@@ -14,6 +14,7 @@
 //! Claude Code drops a hook entry with a key it does not know, which would switch the gate
 //! off.
 
+use super::settings_file::{read_json, write_text};
 use crate::exit;
 use crate::sanitize;
 use serde_json::{Map, Value, json};
@@ -26,9 +27,6 @@ const EVENTS: [(&str, bool); 4] = [
     ("UserPromptSubmit", false),
     ("ConfigChange", false),
 ];
-
-/// Largest settings file read.
-const MAX_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The first Claude Code that understands `"onFailure": "block"` on a hook entry.
 pub const ON_FAILURE_SINCE: (u32, u32, u32) = (2, 1, 295);
@@ -146,29 +144,6 @@ pub fn remove(settings: &mut Value, binary: &str) -> bool {
     changed
 }
 
-fn read(path: &Path) -> Result<Option<Value>, String> {
-    use std::io::Read;
-    let mut text = String::new();
-    match std::fs::File::open(path) {
-        Ok(f) => {
-            f.take(MAX_BYTES)
-                .read_to_string(&mut text)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-    }
-    if text.trim().is_empty() {
-        return Ok(Some(json!({})));
-    }
-    serde_json::from_str(&text).map(Some).map_err(|e| {
-        format!(
-            "{} is not valid JSON ({e}); it was left as it is",
-            path.display()
-        )
-    })
-}
-
 /// `allowManagedHooksOnly: true`; true when the settings changed.
 fn set_managed_only(settings: &mut Value) -> bool {
     let Some(root) = settings.as_object_mut() else {
@@ -211,27 +186,20 @@ fn is_executable_file(path: &Path) -> bool {
 
 /// Back up the old file, then replace it atomically.
 fn write(path: &Path, old_exists: bool, value: &Value) -> Result<(), String> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    if old_exists {
-        let backup = path.with_extension("json.toolgate-backup");
-        std::fs::copy(path, &backup)
-            .map_err(|e| format!("cannot back up to {}: {e}", backup.display()))?;
-    }
     let mut text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
     text.push('\n');
-    let tmp = path.with_extension("json.toolgate-tmp");
-    std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("cannot replace {}: {e}", path.display()))
+    write_text(path, old_exists, &text)
 }
 
 /// Which settings file, and which binary to register.
 #[derive(Debug, clap::Args)]
 pub struct Target {
+    /// The agent whose hooks to change: claude (default), codex, cursor, copilot, gemini.
+    #[arg(long, default_value = "claude", value_parser = ["claude", "codex", "cursor", "copilot", "gemini"])]
+    agent: String,
     /// Which settings file: user (~/.claude/settings.json), project
-    /// (.claude/settings.json), managed (the platform's managed-settings.json).
+    /// (.claude/settings.json), managed (the platform's managed-settings.json). Other
+    /// agents: their own user, project and managed hook files (see the README).
     #[arg(long, default_value = "user", value_parser = ["user", "project", "managed"])]
     scope: String,
     /// A settings file to use instead of the scope's.
@@ -317,12 +285,45 @@ fn block_on_failure(choice: &str) -> (bool, String) {
     }
 }
 
+/// The binary the entries name: absolute, and (to install) an executable file.
+fn binary_to_register(binary: Option<&Path>, install: bool) -> Result<String, String> {
+    match binary
+        .map(Path::to_path_buf)
+        .map(Ok)
+        .unwrap_or_else(std::env::current_exe)
+    {
+        Ok(b) if b.is_absolute() && install && !is_executable_file(&b) => Err(format!(
+            "{} is not an executable file: the hook would fail to start on every call",
+            sanitize::safe(&b.display().to_string())
+        )),
+        Ok(b) if b.is_absolute() => Ok(b.display().to_string()),
+        Ok(b) => Err(format!(
+            "the binary path must be absolute, not {}",
+            sanitize::safe(&b.display().to_string())
+        )),
+        Err(e) => Err(format!(
+            "cannot tell where this binary is ({e}); give --binary PATH"
+        )),
+    }
+}
+
 pub fn run(install: bool, target: &Target) -> u8 {
     let (scope, settings, binary) = (
         target.scope.as_str(),
         target.settings.as_deref(),
         target.binary.as_deref(),
     );
+    let agent = crate::protocol::Agent::parse(&target.agent).unwrap_or_default();
+    let binary = match binary_to_register(binary, install) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("toolgate: {e}");
+            return exit::FAILURE;
+        }
+    };
+    if agent != crate::protocol::Agent::Claude {
+        return super::agent_install::run(install, agent, scope, settings, &binary);
+    }
     let path = match settings
         .map(Path::to_path_buf)
         .map(Ok)
@@ -334,33 +335,8 @@ pub fn run(install: bool, target: &Target) -> u8 {
             return exit::FAILURE;
         }
     };
-    let binary = match binary
-        .map(Path::to_path_buf)
-        .map(Ok)
-        .unwrap_or_else(std::env::current_exe)
-    {
-        Ok(b) if b.is_absolute() && install && !is_executable_file(&b) => {
-            eprintln!(
-                "toolgate: {} is not an executable file: the hook would fail to start on every call",
-                sanitize::safe(&b.display().to_string())
-            );
-            return exit::FAILURE;
-        }
-        Ok(b) if b.is_absolute() => b.display().to_string(),
-        Ok(b) => {
-            eprintln!(
-                "toolgate: the binary path must be absolute, not {}",
-                sanitize::safe(&b.display().to_string())
-            );
-            return exit::FAILURE;
-        }
-        Err(e) => {
-            eprintln!("toolgate: cannot tell where this binary is ({e}); give --binary PATH");
-            return exit::FAILURE;
-        }
-    };
     let shown = sanitize::safe(&path.display().to_string()).to_string();
-    let (exists, mut value) = match read(&path) {
+    let (exists, mut value) = match read_json(&path) {
         Ok(Some(v)) => (true, v),
         Ok(None) if install => (false, json!({})),
         Ok(None) => {

@@ -125,6 +125,9 @@ pub struct FilterArgs {
     session: Option<String>,
     #[arg(long)]
     user: Option<String>,
+    /// Coding agent: claude, codex, cursor, copilot or gemini.
+    #[arg(long)]
+    agent: Option<String>,
     /// Hook event: PreToolUse, UserPromptSubmit, PostToolUse, prune, ...
     #[arg(long)]
     event: Option<String>,
@@ -164,6 +167,15 @@ fn filter(args: &FilterArgs, limit: Option<usize>) -> Result<Filter, String> {
             safe(d)
         ));
     }
+    if let Some(a) = &args.agent
+        && crate::protocol::Agent::parse(a).is_none()
+    {
+        return Err(format!(
+            "--agent must be one of {}, not `{}`",
+            crate::protocol::Agent::names().join(", "),
+            safe(a)
+        ));
+    }
     Ok(Filter {
         since_us: time(&args.since)?,
         until_us: time(&args.until)?,
@@ -172,6 +184,7 @@ fn filter(args: &FilterArgs, limit: Option<usize>) -> Result<Filter, String> {
         rule: args.rule.clone(),
         session: args.session.clone(),
         user: args.user.clone(),
+        agent: args.agent.clone(),
         event: args.event.clone(),
         grep: args.grep.clone(),
         limit,
@@ -614,6 +627,7 @@ fn report(
         ("rule", &f.rule),
         ("session", &f.session),
         ("user", &f.user),
+        ("agent", &f.agent),
         ("event", &f.event),
         ("text", &f.grep),
     ]
@@ -908,7 +922,7 @@ fn safe_multiline(s: &str) -> String {
     excerpt(s, usize::MAX)
 }
 
-const CSV_HEADER: &str = "seq,time,event,session_id,tool_use_id,user,role,host,cwd,tool_name,decision,rules,reason,policy_revision,input_redacted,redactions,eval_us,hash";
+const CSV_HEADER: &str = "seq,time,event,session_id,tool_use_id,user,role,host,cwd,tool_name,decision,rules,reason,policy_revision,input_redacted,redactions,eval_us,hash,agent";
 
 fn csv_row(r: &Record) -> String {
     let cells = [
@@ -930,6 +944,7 @@ fn csv_row(r: &Record) -> String {
         r.redactions.join(" "),
         r.eval_us.to_string(),
         r.hash.clone(),
+        r.agent.clone().unwrap_or_default(),
     ];
     let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
     line.join(",")

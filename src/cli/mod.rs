@@ -1,6 +1,7 @@
 //! The command-line surface: argument parsing and one module per subcommand. Only this
 //! module and its children print; the hook's stdout is the protocol, so nothing else does.
 
+mod agent_install;
 mod check;
 mod doctor;
 mod evade;
@@ -12,6 +13,7 @@ mod journal;
 mod lint;
 mod packs;
 mod policy_cmd;
+mod settings_file;
 mod test;
 
 use crate::exit;
@@ -46,8 +48,13 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Read one hook event (JSON) on stdin, decide, and answer Claude Code. Register this.
-    Hook,
+    /// Read one hook event (JSON) on stdin, decide, and answer the agent. Register this.
+    Hook {
+        /// The agent that runs the hook: claude, codex, cursor, copilot or gemini (default:
+        /// recognised from the event). Each gets its answer in its own convention.
+        #[arg(long, value_name = "NAME")]
+        agent: Option<String>,
+    },
     /// Evaluate a command or path by hand: `toolgate check -- rm -rf /`.
     Check {
         /// Tool to evaluate as: Bash, Read, Write, Edit, Glob, Grep, WebFetch, UserPromptSubmit, ...
@@ -127,6 +134,10 @@ pub enum Command {
         settings: Vec<PathBuf>,
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
+        /// Check another agent's hook registration: codex, cursor, copilot, gemini (default:
+        /// Claude Code's). `--settings` then names that agent's hook files.
+        #[arg(long, default_value = "claude", value_parser = ["claude", "codex", "cursor", "copilot", "gemini"])]
+        agent: String,
     },
     /// Register the hook in a Claude Code settings file (merged; idempotent; backed up).
     Install(install::Target),
@@ -152,9 +163,17 @@ pub fn run() -> ExitCode {
     // The two invocations that run on every call skip building the parser, whose full
     // command tree costs about 0.1 ms: `toolgate hook` as installed, and `--version`. They
     // mean exactly what the parser would make of them.
+    if is_hook && std::env::args_os().len() == 4 {
+        // `toolgate hook --agent NAME` as `install` writes it: a bad name is refused in the
+        // agent's own convention, never by the parser's exit 2 (which Copilot ignores).
+        let args: Vec<_> = std::env::args_os().collect();
+        if args[2] == "--agent" {
+            return exit::code(hook::run(None, None, Some(&args[3].to_string_lossy())));
+        }
+    }
     if std::env::args_os().len() == 2 {
         if is_hook {
-            return exit::code(hook::run(None, None));
+            return exit::code(hook::run(None, None, None));
         }
         if std::env::args_os()
             .nth(1)
@@ -178,7 +197,7 @@ pub fn run() -> ExitCode {
     // Only the flag here: `policy::locate` adds `TOOLGATE_POLICY` (outside a managed
     // deployment) and the managed default.
     let policy = cli.policy;
-    if !matches!(cli.command, Command::Hook) {
+    if !matches!(cli.command, Command::Hook { .. }) {
         // `toolgate explain ev.json | head`: a closed pipe ends the command quietly, as for
         // any Unix tool. (The hook keeps ignoring SIGPIPE: it must always exit 0 or 2.)
         // SAFETY: restoring the default disposition of a signal at start-up.
@@ -187,7 +206,9 @@ pub fn run() -> ExitCode {
         }
     }
     let status = match cli.command {
-        Command::Hook => hook::run(policy.as_deref(), cli.journal.as_deref()),
+        Command::Hook { agent } => {
+            hook::run(policy.as_deref(), cli.journal.as_deref(), agent.as_deref())
+        }
         Command::Check {
             tool,
             cwd,
@@ -228,9 +249,16 @@ pub fn run() -> ExitCode {
         Command::Policy { command } => policy_cmd::run(command),
         Command::Install(target) => install::run(true, &target),
         Command::Uninstall(target) => install::run(false, &target),
-        Command::Doctor { settings, format } => {
-            doctor::run(policy.as_deref(), &settings, format == "json")
-        }
+        Command::Doctor {
+            settings,
+            format,
+            agent,
+        } => doctor::run(
+            policy.as_deref(),
+            &settings,
+            format == "json",
+            crate::protocol::Agent::parse(&agent).unwrap_or_default(),
+        ),
     };
     exit::code(status)
 }

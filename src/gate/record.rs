@@ -61,6 +61,7 @@ pub fn decided(
             .collect();
     }
     rules.extend(verdict.charges.iter().map(|c| c.marker()));
+    rules.extend(verdict.adapted.map(str::to_string));
     let mut reason = reason;
     if !verdict.refused.is_empty() {
         rules.push("policy.layer-refused".into());
@@ -80,6 +81,7 @@ pub fn decided(
         session_id: event.session_id.clone(),
         tool_use_id: event.tool_use_id.clone(),
         agent_id: event.agent_id.clone(),
+        agent: Some(event.agent.name().to_string()),
         permission_mode: event.permission_mode.clone(),
         user: Some(gate.who().name.clone()),
         role: gate.role().map(str::to_string),
@@ -108,10 +110,17 @@ pub fn ignored_env() -> Option<String> {
 
 /// The record of a call that could not be decided (bad input, a policy that does not load).
 /// The input itself is not stored: it could not be checked, so it cannot be redacted.
-pub fn undecided(paths: &Paths, raw: &[u8], reason: &str, started: Instant) -> Record {
+pub fn undecided(
+    paths: &Paths,
+    agent: crate::protocol::Agent,
+    raw: &[u8],
+    reason: &str,
+    started: Instant,
+) -> Record {
     Record {
         time_us: now_us(),
         event: "unknown".into(),
+        agent: Some(agent.name().to_string()),
         user: Some(crate::identity::Identity::current().name),
         ignored_env: ignored_env(),
         host: host_name(),
@@ -141,6 +150,7 @@ pub fn fail_closed(event: Option<&HookEvent>, gate: Option<&Gate>, reason: &str)
         session_id: event.and_then(|e| e.session_id.clone()),
         tool_use_id: event.and_then(|e| e.tool_use_id.clone()),
         agent_id: event.and_then(|e| e.agent_id.clone()),
+        agent: event.map(|e| e.agent.name().to_string()),
         permission_mode: event.and_then(|e| e.permission_mode.clone()),
         user,
         role: gate.and_then(|g| g.role().map(str::to_string)),

@@ -19,6 +19,9 @@ pub struct Verdict {
     pub charges: Vec<crate::policy::rate::Charge>,
     /// What a lower policy layer tried and was refused (ignored; journaled).
     pub refused: Vec<String>,
+    /// Set when what the agent can express changed the answer (`agent.ask-denied`): recorded
+    /// among the rules.
+    pub adapted: Option<&'static str>,
 }
 
 impl Verdict {
@@ -37,6 +40,7 @@ impl Verdict {
             error: None,
             charges: Vec::new(),
             refused: Vec::new(),
+            adapted: None,
         }
     }
 
@@ -48,6 +52,7 @@ impl Verdict {
             error: Some(message.into()),
             charges: Vec::new(),
             refused: Vec::new(),
+            adapted: None,
         }
     }
 

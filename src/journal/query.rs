@@ -15,6 +15,9 @@ pub struct Filter {
     pub rule: Option<String>,
     pub session: Option<String>,
     pub user: Option<String>,
+    /// The coding agent (`claude`, `codex`, ...); records from before agents were told
+    /// apart count as `claude`.
+    pub agent: Option<String>,
     /// The hook event (`PreToolUse`, `UserPromptSubmit`, `prune`, ...).
     pub event: Option<String>,
     pub grep: Option<String>,
@@ -79,6 +82,20 @@ fn where_clause(f: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
             values.push(Box::new(v.clone()));
         }
     }
+    let agent_clause;
+    if let Some(agent) = &f.agent {
+        // Records from before agents were told apart are Claude Code's; markers are no one's.
+        let markers = super::record::MARKER_EVENTS
+            .iter()
+            .map(|m| format!("'{m}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        agent_clause = format!(
+            "coalesce(agent, CASE WHEN event IN ({markers}) THEN NULL ELSE 'claude' END) = ?"
+        );
+        clauses.push(&agent_clause);
+        values.push(Box::new(agent.clone()));
+    }
     // Positional `?` parameters: the text is bound once per use.
     if let Some(v) = &f.grep {
         clauses.push("(instr(input_redacted, ?) > 0 OR instr(reason, ?) > 0)");
@@ -95,7 +112,7 @@ fn where_clause(f: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
 
 const COLUMNS: &str = "seq, time_us, event, session_id, tool_use_id, agent_id, permission_mode, user, host, cwd,
     tool_name, decision, rules, reason, policy_revision, toolgate_version, input_redacted, input_sha256,
-    redactions, eval_us, prev_hash, hash, role, ignored_env, origin, seal";
+    redactions, eval_us, prev_hash, hash, role, ignored_env, origin, seal, agent";
 
 pub fn row_to_record(row: &rusqlite::Row) -> rusqlite::Result<Record> {
     let json_list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
@@ -126,6 +143,7 @@ pub fn row_to_record(row: &rusqlite::Row) -> rusqlite::Result<Record> {
         ignored_env: row.get(23)?,
         origin: row.get(24)?,
         seal: row.get(25)?,
+        agent: row.get(26)?,
     })
 }
 

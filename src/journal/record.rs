@@ -67,6 +67,11 @@ pub struct Record {
     /// path after a deadline, panic or abort). Absent values are left out of the hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+    /// The coding agent that made the call (`claude`, `codex`, `cursor`, `copilot`,
+    /// `gemini`). Absent on toolgate's own markers and on records written before agents
+    /// were told apart (all Claude Code); left out of the hash when absent, like `role`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
     pub decision: String,
     /// Every rule id that decided it.
     pub rules: Vec<String>,
@@ -125,6 +130,9 @@ impl Record {
         field("tool_name", self.tool_name.as_deref());
         if self.origin.is_some() {
             field("origin", self.origin.as_deref());
+        }
+        if self.agent.is_some() {
+            field("agent", self.agent.as_deref());
         }
         field("decision", Some(&self.decision));
         field(
@@ -272,6 +280,9 @@ mod tests {
         let mut edited = r.clone();
         edited.origin = Some("spool".into());
         assert_ne!(edited.compute_hash(), base, "the origin is covered");
+        let mut edited = r.clone();
+        edited.agent = Some("codex".into());
+        assert_ne!(edited.compute_hash(), base, "the agent is covered");
         let mut edited = r.clone();
         edited.prev_hash = "1".repeat(64);
         assert_ne!(edited.compute_hash(), base);

@@ -87,6 +87,16 @@ fn input_value(r: &Record) -> Value {
         .unwrap_or_else(|_| Value::String(r.input_redacted.clone()))
 }
 
+/// The product that made the call; records from before agents were told apart are Claude
+/// Code's.
+fn app_name(r: &Record) -> &'static str {
+    r.agent
+        .as_deref()
+        .and_then(crate::protocol::Agent::parse)
+        .unwrap_or_default()
+        .product()
+}
+
 fn put(map: &mut Map<String, Value>, key: &str, value: Option<&str>) {
     if let Some(v) = value {
         map.insert(key.into(), v.into());
@@ -102,7 +112,7 @@ pub fn ocsf(r: &Record, severities: &Severities) -> Value {
     put(&mut user, "name", r.user.as_deref());
     let mut actor = Map::new();
     actor.insert("user".into(), user.into());
-    actor.insert("app_name".into(), "Claude Code".into());
+    actor.insert("app_name".into(), app_name(r).into());
     if let Some(s) = &r.session_id {
         actor.insert("session".into(), json!({ "uid": s }));
     }
@@ -132,6 +142,7 @@ pub fn ocsf(r: &Record, severities: &Severities) -> Value {
         r.permission_mode.as_deref(),
     );
     put(&mut unmapped, "agent_id", r.agent_id.as_deref());
+    put(&mut unmapped, "coding_agent", r.agent.as_deref());
     put(&mut unmapped, "role", r.role.as_deref());
     put(&mut unmapped, "ignored_env", r.ignored_env.as_deref());
     let mut event = json!({
@@ -226,6 +237,7 @@ pub fn ecs(r: &Record, severities: &Severities) -> Value {
             "prev_hash": r.prev_hash,
             "policy_revision": r.policy_revision,
             "role": r.role,
+            "coding_agent": r.agent,
             "ignored_env": r.ignored_env,
             "cwd": r.cwd,
         },

@@ -32,7 +32,8 @@ pub const FOLD_THRESHOLD: u64 = 512 * 1024;
 
 /// 2: `role` (the policy role of the user). 3: `ignored_env` (variables a managed
 /// deployment ignored). 4: `origin` (spooled or fail-closed records). 5: `seal`.
-pub const SCHEMA_VERSION: i64 = 5;
+/// 6: `agent` (which coding agent made the call).
+pub const SCHEMA_VERSION: i64 = 6;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS decisions (
@@ -62,9 +63,10 @@ CREATE TABLE IF NOT EXISTS decisions (
     -- Added in schema 2 and 3 (last, as ALTER TABLE adds them to older journals).
     role TEXT,
     ignored_env TEXT,
-    -- Schema 4 and 5.
+    -- Schema 4, 5 and 6.
     origin TEXT,
-    seal TEXT
+    seal TEXT,
+    agent TEXT
 );
 CREATE INDEX IF NOT EXISTS decisions_time ON decisions (time_us);
 CREATE INDEX IF NOT EXISTS decisions_decision_time ON decisions (decision, time_us);
@@ -812,6 +814,9 @@ fn try_open(paths: &Paths) -> Result<Connection, Error> {
         if (1..=4).contains(&version) {
             conn.execute_batch("ALTER TABLE decisions ADD COLUMN seal TEXT")?;
         }
+        if (1..=5).contains(&version) {
+            conn.execute_batch("ALTER TABLE decisions ADD COLUMN agent TEXT")?;
+        }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     }
     if fresh {
@@ -881,8 +886,8 @@ fn fold_locked(paths: &Paths, busy: Duration) -> Result<Connection, Error> {
             "INSERT OR IGNORE INTO decisions (seq, time_us, time, event, session_id, tool_use_id, agent_id,
              permission_mode, user, host, cwd, tool_name, decision, rules, reason, policy_revision,
              toolgate_version, input_redacted, input_sha256, redactions, eval_us, prev_hash, hash, role,
-             ignored_env, origin, seal)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+             ignored_env, origin, seal, agent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
         )?;
         for r in &records {
             insert.execute(params![
@@ -913,6 +918,7 @@ fn fold_locked(paths: &Paths, busy: Duration) -> Result<Connection, Error> {
                 r.ignored_env,
                 r.origin,
                 r.seal,
+                r.agent,
             ])?;
         }
     }
@@ -1043,7 +1049,10 @@ pub fn open_read_only(paths: &Paths) -> Result<Connection, Error> {
         if version < 4 {
             extra.push("NULL AS origin");
         }
-        extra.push("NULL AS seal");
+        if version < 5 {
+            extra.push("NULL AS seal");
+        }
+        extra.push("NULL AS agent");
         conn.execute_batch(&format!(
             "CREATE TEMP VIEW decisions AS SELECT *, {} FROM main.decisions",
             extra.join(", ")

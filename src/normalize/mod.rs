@@ -655,6 +655,27 @@ impl Subject {
                     self.effect(Kind::Read, Target::Path(p), "");
                 }
             }
+            ToolInput::ReadMany { paths } => {
+                for path in paths {
+                    if path.contains(['*', '?', '[', '{']) {
+                        let joined = if path.starts_with('/') || path.starts_with('~') {
+                            path.clone()
+                        } else {
+                            format!("{}/{path}", self.cwd)
+                        };
+                        if let Some(p) = self.file("paths", &joined, Access::Search, ctx) {
+                            self.effect(Kind::Read, Target::Glob(p), " (pattern)");
+                        }
+                    } else if let Some(p) = self.file("paths", path, Access::Read, ctx) {
+                        self.effect(Kind::Read, Target::Path(p), "");
+                    }
+                }
+            }
+            ToolInput::Delete { file_path } => {
+                if let Some(p) = self.file("file_path", file_path, Access::Write, ctx) {
+                    self.effect(Kind::Delete, Target::Path(p), "");
+                }
+            }
             ToolInput::Write { file_path, content } => {
                 let p = self.file("file_path", file_path, Access::Write, ctx);
                 self.write(p.clone(), content, true, &env);
@@ -759,11 +780,13 @@ impl Subject {
                 }
                 self.text("pattern", pattern);
             }
-            ToolInput::WebFetch { url, prompt } => {
-                self.url("url", url);
-                self.text("url", url);
-                if let Some(host) = self.urls.last().and_then(|u| u.host.clone()) {
-                    self.effect(Kind::Net, Target::Name(host), "");
+            ToolInput::WebFetch { url, prompt, more } => {
+                for url in std::iter::once(url).chain(more) {
+                    self.url("url", url);
+                    self.text("url", url);
+                    if let Some(host) = self.urls.last().and_then(|u| u.host.clone()) {
+                        self.effect(Kind::Net, Target::Name(host), "");
+                    }
                 }
                 if let Some(prompt) = prompt {
                     self.text("prompt", prompt);

@@ -82,6 +82,9 @@ pub struct Policy {
     pub serial: Option<u64>,
     /// `expires = "YYYY-MM-DD"`: after this day (UTC) the policy no longer loads.
     pub expires: Option<time::Date>,
+    /// `[agents.NAME] ask = "allow"`: agents whose calls run where toolgate would ask and the
+    /// agent cannot (the default turns those asks into denials).
+    pub ask_allowed: Vec<crate::protocol::Agent>,
 }
 
 /// Which policy file applies (see [`crate::deployment`]): the `--policy` flag, else
@@ -251,6 +254,29 @@ pub fn read_policy(file: &Path, text: &str) -> (Policy, Vec<Diagnostic>) {
                     .rates
                     .push((rule.to_string(), cap, doc.location(&value.span())));
             }
+        }
+    }
+    if let Some(agents) = top.table(&mut doc, "agents") {
+        for (name, value) in agents.entries() {
+            let Some(agent) = crate::protocol::Agent::parse(name) else {
+                doc.error(
+                    &value.span(),
+                    format!(
+                        "[agents.{name}]: unknown agent; toolgate speaks to {}",
+                        crate::protocol::Agent::names().join(", ")
+                    ),
+                );
+                continue;
+            };
+            let toml::de::DeValue::Table(t) = value.get_ref() else {
+                doc.error(&value.span(), format!("[agents.{name}] must be a table"));
+                continue;
+            };
+            let mut t = Table::new(t, value.span(), format!("[agents.{name}]"));
+            if t.choice(&mut doc, "ask", &["deny", "allow"]) == Some("allow") {
+                policy.ask_allowed.push(agent);
+            }
+            t.finish(&mut doc);
         }
     }
     policy.serial = top.integer(&mut doc, "serial");

@@ -1,11 +1,18 @@
 //! The Claude Code hook protocol: one JSON event on stdin, typed and bounded.
 //!
+//! Other agents' events are rewritten into this shape first ([`agent`]); answers are
+//! written in each agent's convention ([`reply`]).
+//!
 //! Decoding is strict where a lax reading could open the gate (a `command` that is not a
 //! string, a `tool_input` that is not an object, nesting past a small bound, more bytes than
 //! the cap) and lax where the protocol grows (unknown fields are ignored, unknown tools are
 //! accepted and their strings scanned). Every failure is a [`ProtocolError`] that the hook
 //! turns into exit 2. See shared/reference/claude-code-hooks.md.
 
+pub mod agent;
+pub mod reply;
+
+pub use agent::Agent;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::io::Read;
@@ -84,6 +91,12 @@ impl EventKind {
 /// One decoded hook event.
 #[derive(Debug, Clone)]
 pub struct HookEvent {
+    /// Which coding agent sent it, and its own name for the event.
+    pub agent: Agent,
+    pub agent_event: String,
+    /// What the agent will show the model if the call goes ahead, when it sends it now
+    /// (Cursor's `beforeReadFile`): screened like tool output.
+    pub file_content: Option<String>,
     pub kind: EventKind,
     pub session_id: Option<String>,
     pub transcript_path: Option<String>,
@@ -138,6 +151,14 @@ pub enum ToolInput {
     Read {
         file_path: String,
     },
+    /// Several files or patterns read at once (Gemini's `read_many_files`).
+    ReadMany {
+        paths: Vec<String>,
+    },
+    /// A file deleted by a tool of its own (Cursor's `Delete`).
+    Delete {
+        file_path: String,
+    },
     Write {
         file_path: String,
         content: String,
@@ -167,6 +188,8 @@ pub enum ToolInput {
     WebFetch {
         url: String,
         prompt: Option<String>,
+        /// More URLs fetched by the same call (Gemini's `web_fetch` takes several).
+        more: Vec<String>,
     },
     WebSearch {
         query: String,
@@ -191,7 +214,7 @@ pub enum ToolInput {
     },
 }
 
-/// Read one event from `reader`, refusing more than `max_bytes`.
+/// Read one Claude Code event from `reader`, refusing more than `max_bytes`.
 pub fn read_event(reader: &mut dyn Read, max_bytes: usize) -> Result<HookEvent, ProtocolError> {
     let mut bytes = Vec::new();
     reader
@@ -204,8 +227,13 @@ pub fn read_event(reader: &mut dyn Read, max_bytes: usize) -> Result<HookEvent, 
     decode(&bytes)
 }
 
-/// Decode one event from bytes.
+/// Decode one event from bytes, from whichever agent its fields say sent it.
 pub fn decode(bytes: &[u8]) -> Result<HookEvent, ProtocolError> {
+    decode_as(bytes, None)
+}
+
+/// Decode one event from `agent` (recognised from the payload when `None`).
+pub fn decode_as(bytes: &[u8], agent: Option<Agent>) -> Result<HookEvent, ProtocolError> {
     let text = std::str::from_utf8(bytes).map_err(|_| ProtocolError::NotUtf8)?;
     if text.trim().is_empty() {
         return Err(ProtocolError::Empty);
@@ -216,7 +244,13 @@ pub fn decode(bytes: &[u8]) -> Result<HookEvent, ProtocolError> {
     let Value::Object(root) = value else {
         return Err(ProtocolError::NotAnObject);
     };
-    from_object(root)
+    let agent = agent.unwrap_or_else(|| agent::recognise(&root));
+    let translated = agent::translate(agent, root)?;
+    let mut event = from_object(translated.root)?;
+    event.agent = agent;
+    event.agent_event = translated.event;
+    event.file_content = translated.content;
+    Ok(event)
 }
 
 /// Reject nesting deeper than `limit` before serde sees it (it would stop at 128 anyway, but
@@ -308,6 +342,9 @@ fn from_object(mut root: Map<String, Value>) -> Result<HookEvent, ProtocolError>
         _ => None,
     };
     Ok(HookEvent {
+        agent: Agent::Claude,
+        agent_event: kind.name().to_string(),
+        file_content: None,
         input,
         tool_response,
         session_id: opt_str(&root, "session_id", "")?,
@@ -342,7 +379,22 @@ fn tool_call(root: &Map<String, Value>) -> Result<ToolCall, ProtocolError> {
             command: s("command")?,
             description: o("description")?,
         },
-        "Read" => ToolInput::Read {
+        "Read" => match input.get("paths") {
+            Some(Value::Array(items)) if !input.contains_key("file_path") => ToolInput::ReadMany {
+                paths: items
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .ok_or_else(|| field_error(p, "paths", "an array of strings"))
+                    })
+                    .collect::<Result<_, _>>()?,
+            },
+            _ => ToolInput::Read {
+                file_path: s("file_path")?,
+            },
+        },
+        "Delete" => ToolInput::Delete {
             file_path: s("file_path")?,
         },
         "Write" => ToolInput::Write {
@@ -374,6 +426,14 @@ fn tool_call(root: &Map<String, Value>) -> Result<ToolCall, ProtocolError> {
         "WebFetch" => ToolInput::WebFetch {
             url: s("url")?,
             prompt: o("prompt")?,
+            more: match input.get("urls") {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+                _ => Vec::new(),
+            },
         },
         "WebSearch" => ToolInput::WebSearch { query: s("query")? },
         // Codex sends the patch text in `command` (older versions: `patch` or `input`).
