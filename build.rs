@@ -1,6 +1,7 @@
 //! Build-time work the hook would otherwise repeat on every call: the built-in packs are
 //! stripped of their examples, and the program table's entries and aliases are indexed into
-//! sorted static tables (binary search at run time, nothing to build per process).
+//! sorted static tables (binary search at run time, nothing to build per process). Also what
+//! `--version` says about the build.
 
 #[path = "src/pack/text.rs"]
 #[allow(dead_code)]
@@ -9,7 +10,44 @@ mod text;
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// What `toolgate --version` says besides the version, so a help desk can tell builds
+/// apart: the commit built, how the C library is linked (a static build reads accounts
+/// through NSS modules only if they match it: see the README), and the profile.
+fn build_description() {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    // Rebuilt when the checked-out commit changes (HEAD, or the branch it points to).
+    if let Some(dir) = git(&["rev-parse", "--absolute-git-dir"]) {
+        let dir = Path::new(&dir);
+        println!("cargo:rerun-if-changed={}", dir.join("HEAD").display());
+        if let Some(head) = git(&["symbolic-ref", "-q", "HEAD"]) {
+            println!("cargo:rerun-if-changed={}", dir.join(head).display());
+        }
+    }
+    println!("cargo:rerun-if-env-changed=TOOLGATE_COMMIT");
+    let commit = std::env::var("TOOLGATE_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .or_else(|| git(&["rev-parse", "--short=12", "HEAD"]))
+        .unwrap_or_else(|| "unknown".into());
+    let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
+    let linking = if features.split(',').any(|f| f == "crt-static") {
+        "static"
+    } else {
+        "dynamic"
+    };
+    let profile = std::env::var("PROFILE").unwrap_or_default();
+    println!("cargo:rustc-env=TOOLGATE_BUILD=commit {commit}, {linking}, {profile}");
+}
+
 fn main() {
+    build_description();
     println!("cargo:rerun-if-changed=rules");
     println!("cargo:rerun-if-changed=src/pack/text.rs");
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");

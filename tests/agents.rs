@@ -271,17 +271,18 @@ fn each_agent_blocks_the_three_attacks_in_its_own_convention() {
         assert!(!r.blocks(agent), "{agent} blocked {harmless}: {r:?}");
         assert_eq!(r.code, 0);
         if agent == "cursor" {
-            // Explicit, so an entry with `failClosed` reads valid JSON.
-            assert_eq!(r.json(), json!({"permission": "allow"}));
+            // Valid JSON for an entry with `failClosed`, but no `allow`, which would skip
+            // Cursor's own approval.
+            assert_eq!(r.json(), json!({}));
         } else {
             assert_eq!(r.stdout, "", "{agent}");
         }
     }
 }
 
-/// A call toolgate would ask about: Codex and Copilot cannot ask, so the default policy
-/// blocks it and says why; `[agents.codex] ask = "allow"` lets it run; Cursor's shell hook
-/// and Gemini ask for real.
+/// A call toolgate would ask about: Codex, Copilot and Gemini cannot (reliably) ask, so the
+/// default policy blocks it and says why; `[agents.codex] ask = "allow"` lets it run;
+/// Cursor's shell hook asks for real.
 #[test]
 fn an_ask_becomes_what_each_agent_can_express() {
     // Editing a setting that does not control hooks asks (self-protection.claude-settings-other).
@@ -326,7 +327,26 @@ fn an_ask_becomes_what_each_agent_can_express() {
             json!({"file_path": "/home/dev/project/.claude/settings.json", "old_string": "\"model\": \"a\"", "new_string": "\"model\": \"b\""}),
         ),
     );
-    assert_eq!(r.json()["decision"], "ask", "{r:?}");
+    assert!(r.blocks("gemini"), "{r:?}");
+    assert!(
+        r.stderr.contains("Gemini CLI cannot ask the user"),
+        "{}",
+        r.stderr
+    );
+
+    let r = hook(
+        &mut toolgate(None),
+        Some("cursor"),
+        &cursor(
+            "beforeShellExecution",
+            json!({"command": "echo '{\"model\": \"b\"}' > .claude/settings.json", "cwd": "/home/dev/project"}),
+        ),
+    );
+    assert_eq!(
+        (r.code, r.json()["permission"].as_str()),
+        (0, Some("ask")),
+        "{r:?}"
+    );
 
     // A policy naming an agent toolgate does not speak to is refused at load (fail closed).
     std::fs::write(&policy, "[agents.codexx]\nask = \"allow\"\n").unwrap();
@@ -362,7 +382,7 @@ fn cursor_reads_of_files_holding_secrets_are_blocked() {
             json!({"file_path": "/home/dev/project/src/lib.rs", "content": "pub fn add(a: i32, b: i32) -> i32 { a + b }\n"}),
         ),
     );
-    assert_eq!(r.json(), json!({"permission": "allow"}), "{r:?}");
+    assert_eq!(r.json(), json!({}), "{r:?}");
 }
 
 /// Output events: Gemini's AfterTool replaces the result on a deny, Codex can only tell the

@@ -1635,20 +1635,25 @@ fn explain_shows_the_prefilter_and_why_rules_missed() {
 /// what the parser printed, and anything more on the line still goes through the parser.
 #[test]
 fn version_is_printed_as_the_parser_printed_it() {
+    // The commit and the build, so a help desk can tell builds apart.
+    let expected = format!(
+        "toolgate {} ({})\n",
+        env!("CARGO_PKG_VERSION"),
+        env!("TOOLGATE_BUILD")
+    );
+    assert!(expected.contains("(commit "), "{expected}");
+    assert!(
+        expected.contains(", dynamic, ") || expected.contains(", static, "),
+        "{expected}"
+    );
     for flag in ["--version", "-V"] {
         let out = toolgate().arg(flag).output().unwrap();
         assert_eq!(out.status.code(), Some(0));
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout),
-            format!("toolgate {}\n", env!("CARGO_PKG_VERSION"))
-        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
     }
     let out = toolgate().args(["--version", "hook"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        format!("toolgate {}\n", env!("CARGO_PKG_VERSION"))
-    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
 }
 
 /// Regression (issue 30): `fs.rm-outside-project` compared with the call's folder, so a

@@ -24,13 +24,15 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// toolgate: a policy gate for Claude Code tool calls.
+/// toolgate: a policy gate for coding agents' tool calls.
 ///
-/// Claude Code runs `toolgate hook` before every tool call. toolgate reads the call on stdin,
-/// matches it against rule packs and answers: exit 0 (no objection), exit 0 with an `ask`
-/// JSON (the user confirms), or exit 2 (blocked, with the reason on stderr).
+/// Claude Code (or Codex, Cursor, GitHub Copilot CLI, Gemini CLI: `hook --agent NAME`) runs
+/// `toolgate hook` before every tool call. toolgate reads the call on stdin, matches it
+/// against rule packs and answers in the agent's convention; for Claude Code: exit 0 (no
+/// objection), exit 0 with an `ask` JSON (the user confirms), or exit 2 (blocked, with the
+/// reason on stderr).
 #[derive(Parser, Debug)]
-#[command(name = "toolgate", version)]
+#[command(name = "toolgate", version = VERSION)]
 pub struct Cli {
     /// Policy file to use instead of the managed default (/etc/toolgate/policy.toml).
     /// Also TOOLGATE_POLICY, except in a managed deployment.
@@ -150,6 +152,9 @@ pub enum Command {
     },
 }
 
+/// `toolgate --version`: the version, the commit, static or dynamic, the profile.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("TOOLGATE_BUILD"), ")");
+
 /// Parse arguments and run. Errors in the arguments exit 2 (clap's usage status), which on
 /// the hook path is also "blocked".
 pub fn run() -> ExitCode {
@@ -179,7 +184,7 @@ pub fn run() -> ExitCode {
             .nth(1)
             .is_some_and(|a| a == "--version" || a == "-V")
         {
-            println!("toolgate {}", env!("CARGO_PKG_VERSION"));
+            println!("toolgate {VERSION}");
             return ExitCode::SUCCESS;
         }
     }

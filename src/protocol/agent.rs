@@ -76,6 +76,18 @@ const CURSOR_EVENTS: [&str; 12] = [
     "stop",
 ];
 
+/// Copilot CLI's tool names (none of them is a Claude Code or Gemini tool name).
+const COPILOT_TOOLS: [&str; 8] = [
+    "bash",
+    "powershell",
+    "view",
+    "edit",
+    "create",
+    "glob",
+    "grep",
+    "web_fetch",
+];
+
 /// Gemini CLI's event names that no other agent uses.
 const GEMINI_EVENTS: [&str; 8] = [
     "BeforeTool",
@@ -123,7 +135,11 @@ pub fn recognise_bytes(bytes: &[u8]) -> Agent {
     let text = String::from_utf8_lossy(head);
     let has = |key: &str| text.contains(&format!("\"{key}\""));
     let event_is = |names: &[&str]| names.iter().any(|n| event_named(&text, n));
-    if has("toolName") || has("toolArgs") || has("sessionId") {
+    let copilot_tool = COPILOT_TOOLS
+        .iter()
+        .any(|t| text.contains(&format!("\"tool_name\":\"{t}\"")));
+    if has("toolName") || has("toolArgs") || has("sessionId") || (has("timestamp") && copilot_tool)
+    {
         Agent::Copilot
     } else if event_is(&CURSOR_EVENTS) || has("cursor_version") || has("conversation_id") {
         Agent::Cursor

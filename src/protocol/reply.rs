@@ -47,12 +47,10 @@ pub fn can_ask(agent: Agent, event: &str, tool: Option<&str>) -> CanAsk {
             }
             _ => CanAsk::No,
         },
-        Agent::Gemini => match event {
-            "BeforeTool" => CanAsk::Yes,
-            _ => CanAsk::No,
-        },
-        // Codex rejects `ask` (and the call runs); Copilot documents only `deny` as acted on.
-        Agent::Codex | Agent::Copilot => CanAsk::No,
+        // Codex rejects `ask` (and the call runs); Copilot documents only `deny` as acted on;
+        // Gemini's sources disagree on whether `ask` reaches the user (its blocking test
+        // counts only `deny` and `block`), so it is treated as having none.
+        Agent::Codex | Agent::Copilot | Agent::Gemini => CanAsk::No,
     }
 }
 
@@ -84,11 +82,6 @@ pub fn before(agent: Agent, event: &str, answer: Answer) -> Reply {
         Agent::Gemini => match answer {
             Answer::Allow => allow(None),
             // JSON is read whatever the exit code; exit 2 with the reason on stderr blocks too.
-            Answer::Ask(reason) if event == "BeforeTool" => Reply {
-                stdout: Some(json!({ "decision": "ask", "reason": reason }).to_string()),
-                stderr: None,
-                exit: exit::NO_OBJECTION,
-            },
             Answer::Ask(reason) | Answer::Deny(reason) => stderr_block(
                 reason,
                 Some(json!({ "decision": "deny", "reason": reason })),
@@ -142,8 +135,9 @@ fn cursor(event: &str, answer: Answer) -> Reply {
         "beforeShellExecution" | "beforeMCPExecution" | "beforeReadFile" | "preToolUse"
     );
     match answer {
-        // Explicit, so a hook entry with `failClosed` reads valid JSON.
-        Answer::Allow if speaks => allow(Some(json!({ "permission": "allow" }))),
+        // Valid JSON, so an entry with `failClosed` does not count it a failure; not
+        // `"allow"`, which would also skip Cursor's own approval of the call.
+        Answer::Allow if speaks => allow(Some(json!({}))),
         Answer::Allow => allow(None),
         Answer::Ask(reason) if can_ask(Agent::Cursor, event, None) == CanAsk::Yes => {
             allow(Some(json!({
