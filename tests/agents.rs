@@ -730,3 +730,25 @@ fn managed_install_for_codex_and_none_for_copilot() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no managed location"));
 }
+
+/// `explain` and the hook agree on another agent's call: the same event, the same
+/// adaptation (Codex cannot ask, so the ask is a deny), the agent named.
+#[test]
+fn explain_agrees_with_the_hook_for_other_agents() {
+    let patch = "*** Begin Patch\n*** Update File: .claude/settings.json\n@@\n-\"model\": \"a\"\n+\"model\": \"b\"\n*** End Patch\n";
+    let event = codex("apply_patch", json!({"command": patch}));
+    let out = toolgate(None)
+        .args(["explain", "-"])
+        .write_stdin(event.clone())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("agent: Codex CLI (PreToolUse)"), "{text}");
+    assert!(text.contains("decision: deny"), "{text}");
+    assert!(
+        text.contains("agent.ask") || text.contains("cannot ask the user"),
+        "{text}"
+    );
+    let r = hook(&mut toolgate(None), None, &event);
+    assert!(r.blocks("codex"), "{r:?}");
+}

@@ -40,8 +40,17 @@ pub fn run(policy: Option<&Path>, file: &str) -> u8 {
             return exit::BLOCK;
         }
     };
-    let (subject, verdict) = gate.decide(&event);
+    let (subject, mut verdict) = gate.decide(&event);
+    let mut reason = verdict.reason(&subject.tool);
+    super::hook::adapt(&gate, &event, &mut verdict, &mut reason);
     println!("event: {}", safe(event.kind.name()));
+    if event.agent != protocol::Agent::Claude {
+        println!(
+            "agent: {} ({})",
+            event.agent.product(),
+            safe(&event.agent_event)
+        );
+    }
     println!("tool: {}", safe(&subject.tool));
     println!("cwd: {}", safe(&subject.cwd));
     if let Some(analysis) = &subject.shell {
@@ -193,8 +202,8 @@ pub fn run(policy: Option<&Path>, file: &str) -> u8 {
         _ => "no objection (exit 0)",
     };
     println!("decision: {label}");
-    if verdict.decision.is_some() {
-        println!("reason: {}", verdict.reason(&subject.tool));
+    if !reason.is_empty() {
+        println!("reason: {reason}");
     }
     exit::NO_OBJECTION
 }

@@ -129,8 +129,7 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, agent: Option<&str>) -
     let size = bytes.as_ref().map_or(0, Vec::len);
     let (subject, mut verdict, digest) = decide_and_digest(gate, journal.as_ref(), &event, size);
     let mut reason = verdict.reason(&subject.tool);
-    screen_content(gate, &event, &mut verdict, &mut reason);
-    fit_to_agent(gate, &event, &mut verdict, &mut reason);
+    adapt(gate, &event, &mut verdict, &mut reason);
     if !reason.is_empty() {
         // The reason quotes what matched, and agents show it (Codex appends the raw command
         // to it): secrets and patient identifiers in it are masked, as in the journal.
@@ -186,14 +185,9 @@ fn arm_failsafe_answers(agent: Agent, event: &str) {
     let why =
         "toolgate failed while checking this call; it was blocked because toolgate fails closed.";
     let before = reply::before(agent, event, Answer::Deny(why));
-    let event = match (event, agent) {
-        ("", Agent::Gemini) => "AfterTool",
-        ("", Agent::Cursor) => "postToolUse",
-        (event, _) => event,
-    };
     let after = reply::after(
         agent,
-        event,
+        output_event(agent, event),
         "mcp__unknown",
         OutputAction::Withhold,
         None,
@@ -336,6 +330,14 @@ fn answer(event: &HookEvent, verdict: &Verdict, reason: &str) -> u8 {
         _ => Answer::Allow,
     };
     speak(reply::before(event.agent, &event.agent_event, answer))
+}
+
+/// What the agent can express changes the answer: a file's text sent before the read is
+/// screened, and an ask the agent cannot put to the user is decided by policy. `explain`
+/// shows the same.
+pub(super) fn adapt(gate: &Gate, event: &HookEvent, verdict: &mut Verdict, reason: &mut String) {
+    screen_content(gate, event, verdict, reason);
+    fit_to_agent(gate, event, verdict, reason);
 }
 
 /// Cursor sends a file's text with `beforeReadFile` and has no way to mask it once read:
@@ -567,21 +569,24 @@ fn withhold_output(agent: Agent, event: &str, why: &str) -> u8 {
     let screen = crate::policy::output::Screen::Withheld { why: why.clone() };
     // Named as an MCP tool so both replacement fields are set: the tool is not known.
     let claude_answer = crate::policy::output::answer("mcp__unknown", &screen);
-    // An event not decoded is answered as each agent's main output event.
-    let event = match (event, agent) {
-        ("", Agent::Gemini) => "AfterTool",
-        ("", Agent::Cursor) => "postToolUse",
-        (event, _) => event,
-    };
     speak(reply::after(
         agent,
-        event,
+        output_event(agent, event),
         "mcp__unknown",
         OutputAction::Withhold,
         claude_answer.as_ref(),
         None,
         &format!("toolgate withheld the tool output: {why}"),
     ))
+}
+
+/// An output event not decoded (its name unknown) is answered as the agent's main one.
+fn output_event(agent: Agent, event: &str) -> &str {
+    match (event, agent) {
+        ("", Agent::Gemini) => "AfterTool",
+        ("", Agent::Cursor) => "postToolUse",
+        (event, _) => event,
+    }
 }
 
 /// Block in the agent's convention.
