@@ -130,12 +130,7 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, agent: Option<&str>) -
     let (subject, mut verdict, digest) = decide_and_digest(gate, journal.as_ref(), &event, size);
     let mut reason = verdict.reason(&subject.tool);
     adapt(gate, &event, &mut verdict, &mut reason);
-    if !reason.is_empty() {
-        // The reason quotes what matched, and agents show it (Codex appends the raw command
-        // to it): secrets and patient identifiers in it are masked, as in the journal.
-        let mut kinds = std::collections::BTreeSet::new();
-        reason = crate::detect::redact::redact_text(&gate.engine, &reason, &mut kinds);
-    }
+    let mut reason = record::Reason::mask(gate, &reason);
     if journal.is_none() && gate.policy.journal.required {
         return refuse(
             event.agent,
@@ -159,8 +154,8 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, agent: Option<&str>) -
         let outcome = store::append(paths, record, gate.policy.journal.fsync);
         recorded(paths);
         match outcome {
-            Outcome::Written(seq) if !reason.is_empty() => {
-                reason.push_str(&format!(" (journal #{seq})"))
+            Outcome::Written(seq) if !reason.text.is_empty() => {
+                reason.text.push_str(&format!(" (journal #{seq})"))
             }
             Outcome::Lost(why) if gate.policy.journal.required => {
                 return refuse(
@@ -174,7 +169,7 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, agent: Option<&str>) -
             _ => {}
         }
     }
-    answer(&event, &verdict, &reason)
+    answer(&event, &verdict, &reason.text)
 }
 
 /// A failure from here on (deadline, panic, abort) answers in the agent's convention.
@@ -269,7 +264,7 @@ fn counted(
     journal: Option<&Paths>,
     event: &HookEvent,
     verdict: &Verdict,
-    mut reason: String,
+    mut reason: record::Reason,
     started: Instant,
     digest: Option<String>,
 ) -> u8 {
@@ -302,10 +297,10 @@ fn counted(
                     ),
                 );
             }
-            if !reason.is_empty() {
-                reason.push_str(&seq);
+            if !reason.text.is_empty() {
+                reason.text.push_str(&seq);
             }
-            answer(event, verdict, &reason)
+            answer(event, verdict, &reason.text)
         }
         Ok(Some(why)) | Err(why) => refuse(
             event.agent,
@@ -510,7 +505,8 @@ fn post_tool_use(
             decision,
             ..Verdict::from_hits(Vec::new())
         };
-        let mut record = record::decided(gate, paths, event, &verdict, &reason, started, None);
+        let plain = record::Reason::plain(reason.clone());
+        let mut record = record::decided(gate, paths, event, &verdict, &plain, started, None);
         record.rules = rule.map(|r| vec![r.to_string()]).unwrap_or_default();
         record
             .redactions

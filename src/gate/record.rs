@@ -15,6 +15,36 @@ use std::time::Instant;
 /// The rule id of records the fail-closed path writes.
 pub const FAIL_CLOSED_RULE: &str = "toolgate.fail-closed";
 
+/// A decision's reason with what matched masked: it quotes the call (a command line can
+/// carry a token), and the agents show it (Codex appends the raw command to it), so it is
+/// masked once, for the answer and the record alike.
+#[derive(Debug, Clone, Default)]
+pub struct Reason {
+    pub text: String,
+    /// The kinds masked in it (`secret:aws-access-key-id`), for the record.
+    pub masked: std::collections::BTreeSet<String>,
+}
+
+impl Reason {
+    pub fn mask(gate: &Gate, text: &str) -> Reason {
+        let mut masked = std::collections::BTreeSet::new();
+        let text = if text.is_empty() {
+            String::new()
+        } else {
+            redact::redact_text(&gate.engine, text, &mut masked)
+        };
+        Reason { text, masked }
+    }
+
+    /// A reason toolgate wrote itself, naming kinds but never values.
+    pub fn plain(text: String) -> Reason {
+        Reason {
+            text,
+            masked: Default::default(),
+        }
+    }
+}
+
 /// The journal's keyed digest of a call's whole input.
 pub fn input_digest(paths: &Paths, input: &serde_json::Value) -> String {
     let original = serde_json::to_vec(input).unwrap_or_default();
@@ -28,7 +58,7 @@ pub fn decided(
     paths: &Paths,
     event: &HookEvent,
     verdict: &Verdict,
-    reason: &str,
+    reason: &Reason,
     started: Instant,
     digest: Option<String>,
 ) -> Record {
@@ -36,15 +66,15 @@ pub fn decided(
     if redact::excerpt_large(&mut input_redacted) {
         redactions.push("excerpt".into());
     }
-    // The reason quotes what matched (a command line can carry a token): mask it too.
-    let mut kinds = std::collections::BTreeSet::new();
-    let reason = redact::redact_text(&gate.engine, reason, &mut kinds);
     redactions.extend(
-        kinds
-            .into_iter()
+        reason
+            .masked
+            .iter()
             .filter(|k| !redactions.contains(k))
+            .cloned()
             .collect::<Vec<_>>(),
     );
+    let reason = reason.text.clone();
     let decision = match (verdict.error.is_some(), verdict.decision) {
         (true, _) => "error",
         (_, Some(Decision::Deny)) => "deny",
