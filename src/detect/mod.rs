@@ -10,6 +10,7 @@ pub mod names;
 pub mod phi;
 pub mod redact;
 pub mod secrets;
+pub mod structured;
 
 /// The secret detectors in force (those of the loaded packs), for masking: the engine that
 /// holds the packs provides them, and scans a text for their keywords once for both the

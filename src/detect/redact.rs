@@ -83,7 +83,7 @@ pub fn excerpt_large(value: &mut Value) -> bool {
 /// Mask every string in `value`; returns the masked value and the kinds masked.
 pub fn mask_json(engine: &dyn SecretSource, value: &Value, marker: Marker) -> (Value, Vec<String>) {
     let mut kinds = BTreeSet::new();
-    let out = walk(engine, value, &mut kinds, 0, marker, None);
+    let out = walk(engine, value, &mut kinds, marker, None);
     (out, kinds.into_iter().collect())
 }
 
@@ -94,41 +94,165 @@ pub fn mask_json_only(
     marker: Marker,
     only: &[String],
 ) -> Value {
-    walk(engine, value, &mut BTreeSet::new(), 0, marker, Some(only))
+    walk(engine, value, &mut BTreeSet::new(), marker, Some(only))
 }
 
 fn walk(
     engine: &dyn SecretSource,
     value: &Value,
     kinds: &mut BTreeSet<String>,
-    depth: usize,
     marker: Marker,
     only: Option<&[String]>,
 ) -> Value {
-    match value {
-        Value::String(s) => Value::String(mask_text(engine, s, kinds, marker, only)),
-        Value::Array(items) if depth < 64 => Value::Array(
-            items
-                .iter()
-                .map(|v| walk(engine, v, kinds, depth + 1, marker, only))
-                .collect(),
-        ),
-        Value::Object(map) if depth < 64 => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), walk(engine, v, kinds, depth + 1, marker, only)))
-                .collect(),
-        ),
-        Value::Array(_) | Value::Object(_) => {
-            kinds.insert("too-deep".into());
-            Value::String(marker.render("too-deep"))
-        }
-        other => other.clone(),
-    }
+    // Values are read with their keys (`"ssn": 512348765`, a name's `given` and `family`);
+    // every other string goes through the free-text detectors.
+    let found = std::cell::RefCell::new(std::mem::take(kinds));
+    let out = super::structured::walk_json(
+        value,
+        &mut |kind| {
+            if only.is_some_and(|o| !o.iter().any(|k| k == kind)) {
+                return None;
+            }
+            found.borrow_mut().insert(kind.to_string());
+            Some(marker.render(kind))
+        },
+        &mut |s| mask_text(engine, s, &mut found.borrow_mut(), marker, only),
+    );
+    *kinds = found.into_inner();
+    out
 }
 
 /// Mask secrets and patient identifiers in one string, for the journal.
 pub fn redact_text(engine: &dyn SecretSource, text: &str, kinds: &mut BTreeSet<String>) -> String {
     mask_text(engine, text, kinds, Marker::Journal, None)
+}
+
+/// JSON text with JSON inside its strings (an MCP result that repeats its structured
+/// content as text): read as a value, masked by its keys at every level, and written back
+/// (pretty when it was on several lines). `None` for anything else.
+fn nested_json(
+    engine: &dyn SecretSource,
+    text: &str,
+    kinds: &mut BTreeSet<String>,
+    marker: Marker,
+    only: Option<&[String]>,
+) -> Option<String> {
+    let t = text.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) || !text.contains("\\\"") {
+        return None;
+    }
+    let value: Value = serde_json::from_str(text).ok()?;
+    let masked = walk(engine, &value, kinds, marker, only);
+    let out = if text.trim_end().contains('\n') {
+        serde_json::to_string_pretty(&masked)
+    } else {
+        serde_json::to_string(&masked)
+    };
+    out.ok()
+}
+
+/// `password=...`, `AccountKey=...`, `api_key: ...` inside any text (a JDBC URL, a
+/// properties file, a connection string): the value is masked whatever it looks like.
+fn labelled_secrets(text: &str) -> Vec<Range<usize>> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r#"(?i)(?:^|[^a-z0-9])[a-z0-9_.-]{0,40}?(?:password|passwd|pwd|secret|api[_-]?key|accountkey|sharedaccesskey|token)["']?[ \t]*[=:][ \t]*["']?([^\s;&"',}<>]{6,200})"#,
+        )
+        .expect("the pattern compiles")
+    });
+    re.captures_iter(text)
+        .filter_map(|c| c.get(1))
+        .filter(|v| {
+            let s = v.as_str();
+            let lower = s.to_ascii_lowercase();
+            !(s.starts_with('$')
+                || s.starts_with('%')
+                || s.starts_with('[')
+                || s.starts_with('{')
+                || phi::placeholder(s)
+                || [
+                    "changeme", "password", "redacted", "required", "optional", "string",
+                ]
+                .contains(&lower.as_str()))
+        })
+        .map(|v| v.range())
+        .collect()
+}
+
+/// A patient's name or id found once (in a field, a segment, beside a label) is masked
+/// wherever else the same text names them (`Mr. Al-Hashimi was admitted` after
+/// `<family>Al-Hashimi</family>`).
+fn repeated_values(text: &str, spans: &mut Vec<(Range<usize>, String)>) {
+    let mut values: Vec<(String, String)> = Vec::new();
+    for (r, kind) in spans.iter() {
+        if !matches!(
+            kind.as_str(),
+            "phi:name" | "phi:mrn" | "phi:ssn" | "phi:contact" | "phi:dob"
+        ) {
+            continue;
+        }
+        let v = &text[r.clone()];
+        let long_enough = if kind == "phi:name" {
+            v.chars().count() >= 3 && v.chars().next().is_some_and(char::is_uppercase)
+        } else {
+            v.len() >= 6
+        };
+        if long_enough && !values.iter().any(|(x, _)| x == v) && values.len() < 500 {
+            values.push((v.to_string(), kind.clone()));
+        }
+    }
+    if values.is_empty() {
+        return;
+    }
+    let Ok(ac) = aho_corasick::AhoCorasick::new(values.iter().map(|(v, _)| v)) else {
+        return;
+    };
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
+    let mut more = Vec::new();
+    for m in ac.find_iter(text) {
+        let before = text[..m.start()].chars().next_back();
+        let after = text[m.end()..].chars().next();
+        if word(before) || word(after) {
+            continue;
+        }
+        let r = m.start()..m.end();
+        if !spans
+            .iter()
+            .any(|(s, _)| s.start < r.end && r.start < s.end)
+        {
+            more.push((r, values[m.pattern().as_usize()].1.clone()));
+        }
+    }
+    spans.extend(more);
+}
+
+/// A name found across a delimiter (`Ingrid,Haugland` in a CSV row) is masked word by word:
+/// the delimiter stays.
+fn split_at_delimiters(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
+    let piece = &text[range.clone()];
+    if !piece.contains([',', '|', '\t', ';', '^', '~', '\n', '\r']) {
+        return vec![range];
+    }
+    let mut out = Vec::new();
+    let mut start = range.start;
+    for (i, c) in piece.char_indices() {
+        if matches!(c, ',' | '|' | '\t' | ';' | '^' | '~' | '\n' | '\r') {
+            push_trimmed(text, start..range.start + i, &mut out);
+            start = range.start + i + c.len_utf8();
+        }
+    }
+    push_trimmed(text, start..range.end, &mut out);
+    out
+}
+
+fn push_trimmed(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
+    let s = &text[r.clone()];
+    let lead = s.len() - s.trim_start().len();
+    let t = s.trim();
+    if !t.is_empty() {
+        out.push(r.start + lead..r.start + lead + t.len());
+    }
 }
 
 fn mask_text(
@@ -138,7 +262,20 @@ fn mask_text(
     marker: Marker,
     only: Option<&[String]>,
 ) -> String {
+    if let Some(out) = nested_json(engine, text, kinds, marker, only) {
+        return out;
+    }
     let mut spans: Vec<(Range<usize>, String)> = Vec::new();
+    // A document read by its structure (JSON text, HL7, X12): values by their keys and
+    // positions; the record-container findings inside it are superseded by those.
+    let (structured, read) = super::structured::text_spans(text);
+    let mut quoted: Vec<Range<usize>> = Vec::new();
+    for s in structured {
+        if s.quote {
+            quoted.push(s.range.clone());
+        }
+        spans.push((s.range, s.kind));
+    }
     // One keyword pass for all detectors, as the decision does: a detector none of whose
     // keywords occur is skipped (each running its own prefilter over 1 MiB cost 25 ms).
     // A large text is scanned for PHI on a second core meanwhile.
@@ -163,14 +300,37 @@ fn mask_text(
     });
     spans.extend(secret_spans);
     for f in phi_found {
-        spans.push((f.range, format!("phi:{}", f.kind.id())));
+        let container = matches!(
+            f.kind,
+            phi::PhiKind::Hl7 | phi::PhiKind::Fhir | phi::PhiKind::X12
+        );
+        if container
+            && read
+                .iter()
+                .any(|r| r.start < f.range.end && f.range.start < r.end)
+        {
+            continue;
+        }
+        if f.kind == phi::PhiKind::Name {
+            for r in split_at_delimiters(text, f.range) {
+                spans.push((r, "phi:name".to_string()));
+            }
+        } else {
+            spans.push((f.range, format!("phi:{}", f.kind.id())));
+        }
     }
+    spans.extend(
+        labelled_secrets(text)
+            .into_iter()
+            .map(|r| (r, "secret:password".to_string())),
+    );
     // A password in a URL, whatever it looks like (dev passwords the detector lets pass).
     spans.extend(
         crate::sanitize::url_password_spans(text)
             .into_iter()
             .map(|r| (r, "url-password".to_string())),
     );
+    repeated_values(text, &mut spans);
     if let Some(only) = only {
         spans.retain(|(_, kind)| only.contains(kind));
     }
@@ -189,7 +349,14 @@ fn mask_text(
         }
         let start = range.start.max(at);
         out.push_str(&text[at..start]);
-        out.push_str(&marker.render(&kind));
+        if quoted.contains(&range) {
+            // A JSON number: its marker is a string, so the text stays JSON.
+            out.push('"');
+            out.push_str(&marker.render(&kind));
+            out.push('"');
+        } else {
+            out.push_str(&marker.render(&kind));
+        }
         kinds.insert(kind);
         at = range.end;
     }

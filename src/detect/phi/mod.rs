@@ -28,6 +28,19 @@ pub fn scan(text: &str) -> Vec<Finding> {
     score(candidates(text))
 }
 
+/// What a value under a field label holds (`"dob": 19610412`, `"family": "Okonkwo"`), when
+/// the label names an identifying field and the value is what the label says; for masking
+/// structured data by its keys.
+pub fn labelled_value(label: &str, value: &str) -> Option<PhiKind> {
+    let field = field_class(label.as_bytes())?;
+    classify(field, value.as_bytes(), 0..value.len()).map(|f| f.kind)
+}
+
+/// Whether a value is a placeholder (`<MRN>`, `XXX-XX-XXXX`, `{{patient.name}}`, `n/a`).
+pub fn placeholder(value: &str) -> bool {
+    placeholder_value(value.as_bytes()) || placeholder_name(value)
+}
+
 /// Texts at least this long have their findings kept for the next call on the same text.
 const MEMO_BYTES: usize = 16 * 1024;
 

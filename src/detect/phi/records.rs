@@ -107,14 +107,16 @@ pub(super) fn field_class(label: &[u8]) -> Option<Field> {
     Some(match key {
         b"name" | b"fullname" | b"patientname" | b"patient" | b"membername" | b"subscriber"
         | b"subscribername" | b"beneficiary" | b"insured" | b"insuredname" | b"ptname"
-        | b"billingname" | b"cardholder" | b"guarantor" => Field::FullName,
+        | b"billingname" | b"cardholder" | b"guarantor" | b"nombrecompleto" | b"paciente" => {
+            Field::FullName
+        }
         b"firstname" | b"first" | b"givenname" | b"given" | b"lastname" | b"last"
-        | b"familyname" | b"family" | b"surname" | b"fname" | b"lname" | b"middlename" => {
+        | b"familyname" | b"family" | b"surname" | b"fname" | b"lname" | b"middlename"
+        | b"nombre" | b"apellido" | b"apellidos" | b"primerapellido" | b"segundoapellido" => {
             Field::NamePart
         }
-        b"dob" | b"dateofbirth" | b"birthdate" | b"birthday" | b"born" | b"bornon" | b"bdate" => {
-            Field::Dob
-        }
+        b"dob" | b"dateofbirth" | b"birthdate" | b"birthday" | b"born" | b"bornon" | b"bdate"
+        | b"fechanacimiento" | b"fechadenacimiento" | b"fnacimiento" => Field::Dob,
         b"ssn" | b"socialsecuritynumber" | b"socialsecurity" | b"subscriberssn" | b"ssnumber" => {
             Field::Ssn
         }
@@ -129,9 +131,8 @@ pub(super) fn field_class(label: &[u8]) -> Option<Field> {
         | b"memberno"
         | b"membernumber"
         | b"policynumber" => Field::Id,
-        b"phone" | b"phonenumber" | b"mobile" | b"cell" | b"telephone" | b"tel" | b"homephone" => {
-            Field::Phone
-        }
+        b"phone" | b"phonenumber" | b"mobile" | b"cell" | b"telephone" | b"tel" | b"homephone"
+        | b"telefono" | b"celular" | b"movil" => Field::Phone,
         b"age" => Field::Age,
         b"card" | b"cardnumber" | b"ccnumber" | b"cc" | b"pan" | b"creditcard"
         | b"creditcardnumber" | b"cardno" | b"ccnum" => Field::Card,

@@ -102,6 +102,14 @@ pub(super) fn names(b: &[u8], out: &mut Vec<Finding>) {
         {
             continue;
         }
+        // "Patient Identification Segment", "patient In Progress": record words, not a name.
+        let shown = String::from_utf8_lossy(v.as_bytes());
+        if shown
+            .split([' ', ','])
+            .any(|w| NOT_NAMES.contains(&w.trim_end_matches('.')))
+        {
+            continue;
+        }
         let lower = String::from_utf8_lossy(v.as_bytes())
             .to_ascii_lowercase()
             .replace(',', "");
@@ -189,7 +197,18 @@ pub(super) fn placeholder_value(v: &[u8]) -> bool {
         .copied()
         .filter(|c| !c.is_ascii_whitespace())
         .collect();
-    trimmed.iter().all(|c| !c.is_ascii_alphanumeric()) || contains_ci(&trimmed, PLACEHOLDER_VALUES)
+    // A template's slot: `<MRN>`, `[patient name]`, `{{patient.dob}}`.
+    let wrapped = |open: &[u8], close: &[u8]| {
+        trimmed.len() > open.len() + close.len()
+            && trimmed.starts_with(open)
+            && trimmed.ends_with(close)
+    };
+    trimmed.iter().all(|c| !c.is_ascii_alphanumeric())
+        || contains_ci(&trimmed, PLACEHOLDER_VALUES)
+        || wrapped(b"<", b">")
+        // (`[Lopez^Maria]` is how DICOM dumps print a name: a value, not a slot.)
+        || (wrapped(b"[", b"]") && !trimmed.contains(&b'^'))
+        || wrapped(b"{{", b"}}")
 }
 
 /// Capitalised words often next to a name that are not one.
@@ -275,6 +294,48 @@ pub(super) const NOT_NAMES: &[&str] = &[
     "Support",
     "Service",
     "Inc",
+    // Words of records and specifications ("Patient Identifier List", "In Progress",
+    // "Hospital Course"): capitalised beside identifiers, never a person's name.
+    "In",
+    "Progress",
+    "Identifier",
+    "Identifiers",
+    "Identification",
+    "List",
+    "Segment",
+    "Number",
+    "Record",
+    "Records",
+    "Table",
+    "Status",
+    "Resource",
+    "Section",
+    "Summary",
+    "Course",
+    "History",
+    "Report",
+    "Notes",
+    "Result",
+    "Results",
+    "Visit",
+    "Element",
+    "Message",
+    "Version",
+    "Display",
+    "Reference",
+    "Hospital",
+    "Discharge",
+    "Admission",
+    "Medication",
+    "Medications",
+    "Procedure",
+    "Procedures",
+    "Allergies",
+    "Information",
+    "Encounter",
+    "Observation",
+    "Birth",
+    "Time",
 ];
 
 /// Is `w` shaped like a name: an upper-case letter, then lower case, with upper case allowed
