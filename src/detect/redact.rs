@@ -211,8 +211,10 @@ fn labelled_secrets(text: &str) -> Vec<Range<usize>> {
         let lower = value.to_ascii_lowercase();
         let reference = value.starts_with(['$', '%', '[', '{'])
             || phi::placeholder(value)
-            || ["changeme", "password", "redacted", "required", "optional", "string"]
-                .contains(&lower.as_str());
+            || [
+                "changeme", "password", "redacted", "required", "optional", "string",
+            ]
+            .contains(&lower.as_str());
         if !reference {
             out.push(v..e);
         }
@@ -224,8 +226,12 @@ fn labelled_secrets(text: &str) -> Vec<Range<usize>> {
 /// wherever else the same text names them (`Mr. Al-Hashimi was admitted` after
 /// `<family>Al-Hashimi</family>`).
 fn repeated_values(text: &str, spans: &mut Vec<(Range<usize>, String)>) {
-    let mut values: Vec<(String, String)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut values: Vec<(&str, String)> = Vec::new();
     for (r, kind) in spans.iter() {
+        if values.len() >= 500 {
+            break;
+        }
         if !matches!(
             kind.as_str(),
             "phi:name" | "phi:mrn" | "phi:ssn" | "phi:contact" | "phi:dob"
@@ -238,8 +244,8 @@ fn repeated_values(text: &str, spans: &mut Vec<(Range<usize>, String)>) {
         } else {
             v.len() >= 6
         };
-        if long_enough && !values.iter().any(|(x, _)| x == v) && values.len() < 500 {
-            values.push((v.to_string(), kind.clone()));
+        if long_enough && seen.insert(v) {
+            values.push((v, kind.clone()));
         }
     }
     if values.is_empty() {
@@ -253,15 +259,10 @@ fn repeated_values(text: &str, spans: &mut Vec<(Range<usize>, String)>) {
     for m in ac.find_iter(text) {
         let before = text[..m.start()].chars().next_back();
         let after = text[m.end()..].chars().next();
-        if word(before) || word(after) {
-            continue;
-        }
-        let r = m.start()..m.end();
-        if !spans
-            .iter()
-            .any(|(s, _)| s.start < r.end && r.start < s.end)
-        {
-            more.push((r, values[m.pattern().as_usize()].1.clone()));
+        // The places already masked come again: overlaps are merged when the text is
+        // written.
+        if !word(before) && !word(after) {
+            more.push((m.start()..m.end(), values[m.pattern().as_usize()].1.clone()));
         }
     }
     spans.extend(more);

@@ -43,6 +43,30 @@ const SECRET_KEYS: &[&str] = &[
     "sharedaccesskey",
 ];
 
+/// Keys read with the object around them (FHIR's `value`, `display`, `text`), and address
+/// and e-mail keys.
+const KEYED: &[&str] = &[
+    "value",
+    "display",
+    "text",
+    "given",
+    "family",
+    "prefix",
+    "line",
+    "street",
+    "streetaddress",
+    "address1",
+    "address2",
+    "addressline1",
+    "email",
+    "emailaddress",
+    "mail",
+    "correo",
+];
+
+/// Longest value read by its key (a private key fits; a file does not).
+const MAX_VALUE: usize = 8 * 1024;
+
 fn normalised(key: &str) -> String {
     key.chars()
         .filter(|c| !matches!(c, '_' | '-' | '.' | ' '))
@@ -58,17 +82,22 @@ pub fn value_kind(
     sibling: &dyn Fn(&str) -> Option<String>,
     value: &str,
 ) -> Option<&'static str> {
-    let value = value.trim();
-    if value.is_empty() || phi::placeholder(value) {
+    // The key first: most values sit under keys that name nothing, and a value may be a
+    // whole file (a tool's `stdout`).
+    let k = normalised(key);
+    let secret = SECRET_KEYS
+        .iter()
+        .any(|s| k == *s || (s.len() >= 6 && k.ends_with(s)));
+    if !secret && !KEYED.contains(&k.as_str()) && !phi::is_field_label(key) {
         return None;
     }
-    let k = normalised(key);
+    let value = value.trim();
+    if value.is_empty() || value.len() > MAX_VALUE || phi::placeholder(value) {
+        return None;
+    }
     let parent = parent.map(normalised).unwrap_or_default();
     // A secret's last segment names it (`spring.datasource.password`, `db_password`).
-    if SECRET_KEYS
-        .iter()
-        .any(|s| k == *s || (s.len() >= 6 && k.ends_with(s)))
-    {
+    if secret {
         let lower = value.to_ascii_lowercase();
         let reference = value.starts_with("${")
             || value.starts_with('$')
@@ -481,13 +510,19 @@ fn json_text_spans(text: &str) -> Option<Vec<Span>> {
         return None;
     }
     let mut spans = Vec::new();
+    // Members by object and key, so a sibling is found at once in a large document.
+    let mut members: std::collections::HashMap<(usize, &str), usize> = Default::default();
+    for (i, s) in scalars.iter().enumerate() {
+        if let Some(k) = &s.key {
+            members.entry((s.object, k.as_str())).or_insert(i);
+        }
+    }
     for s in &scalars {
         let Some(key) = &s.key else { continue };
         let sibling = |k: &str| {
-            scalars
-                .iter()
-                .find(|o| o.object == s.object && o.key.as_deref() == Some(k))
-                .map(|o| o.value.clone())
+            members
+                .get(&(s.object, k))
+                .map(|&i| scalars[i].value.clone())
         };
         let parent = objects.get(s.object).cloned().flatten();
         if let Some(kind) = value_kind(key, parent.as_deref(), &sibling, &s.value) {

@@ -36,6 +36,11 @@ pub fn labelled_value(label: &str, value: &str) -> Option<PhiKind> {
     classify(field, value.as_bytes(), 0..value.len()).map(|f| f.kind)
 }
 
+/// Whether a label names an identifying field (`dob`, `family`, `member_id`).
+pub fn is_field_label(label: &str) -> bool {
+    field_class(label.as_bytes()).is_some()
+}
+
 /// Whether a value is a placeholder (`<MRN>`, `XXX-XX-XXXX`, `{{patient.name}}`, `n/a`).
 pub fn placeholder(value: &str) -> bool {
     placeholder_value(value.as_bytes()) || placeholder_name(value)
