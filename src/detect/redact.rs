@@ -184,12 +184,16 @@ fn labelled_secrets(text: &str) -> Vec<Range<usize>> {
         if start == end {
             continue;
         }
-        let label: String = b[start..end]
-            .iter()
-            .filter(|c| !matches!(c, b'_' | b'-'))
-            .map(|c| c.to_ascii_lowercase() as char)
-            .collect();
-        if !LABELS.iter().any(|l| label.ends_with(l)) {
+        // The label lower-cased without `_` and `-`, on the stack (this runs at every `=`).
+        let mut label = [0u8; 48];
+        let mut n = 0;
+        for &c in &b[start..end] {
+            if !matches!(c, b'_' | b'-') {
+                label[n] = c.to_ascii_lowercase();
+                n += 1;
+            }
+        }
+        if !LABELS.iter().any(|l| label[..n].ends_with(l.as_bytes())) {
             continue;
         }
         let mut v = sep + 1;

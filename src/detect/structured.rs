@@ -605,8 +605,19 @@ fn hl7_fields(segment: &str) -> &'static [(usize, Hl7)] {
     }
 }
 
+/// Segments `hl7_fields` reads.
+const HL7_SEGMENTS: [&str; 6] = ["PID", "NK1", "GT1", "IN1", "IN2", "MRG"];
+
 fn hl7_spans(text: &str, spans: &mut Vec<Span>, read: &mut Vec<Range<usize>>) {
     let b = text.as_bytes();
+    // Most texts hold none of the segments: a SIMD search for each spares reading them
+    // line by line.
+    if !HL7_SEGMENTS
+        .iter()
+        .any(|s| memchr::memmem::find(b, s.as_bytes()).is_some())
+    {
+        return;
+    }
     // Separators from MSH (`MSH|^~\&`), else the standard ones.
     let (field, component, repeat, sub) = match text.find("MSH") {
         Some(i) if b.len() > i + 7 => (b[i + 3], b[i + 4], b[i + 5], b[i + 7]),
