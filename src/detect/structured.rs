@@ -623,6 +623,12 @@ fn hl7_spans(text: &str, spans: &mut Vec<Span>, read: &mut Vec<Range<usize>>) {
         Some(i) if b.len() > i + 7 => (b[i + 3], b[i + 4], b[i + 5], b[i + 7]),
         _ => (b'|', b'^', b'~', b'&'),
     };
+    if ![field, component, repeat, sub]
+        .iter()
+        .all(u8::is_ascii_punctuation)
+    {
+        return;
+    }
     let mut line_start = 0;
     for line in text.split_inclusive(['\n', '\r']) {
         let start = line_start;
@@ -713,6 +719,10 @@ fn x12_spans(text: &str, spans: &mut Vec<Span>, read: &mut Vec<Range<usize>>) {
         Some(i) if b.len() > i + 3 => b[i + 3],
         _ => b'*',
     };
+    // A separator inside a multi-byte character would cut it: not X12.
+    if !element.is_ascii_punctuation() {
+        return;
+    }
     if !text.contains('~') {
         return;
     }
@@ -881,6 +891,22 @@ mod tests {
         for gone in ["44820917", "Layla", "Al-Hashimi", "19780215"] {
             assert!(!out.contains(gone), "{gone}: {out}");
         }
+    }
+
+    #[test]
+    fn separators_inside_characters_are_not_read() {
+        // An ISA or MSH whose separator byte sits inside a multi-byte character.
+        for text in [
+            "ISAé NM1éILé1éÅSEé~\nN3é1 Rd~",
+            "MSHé^~\\&\nPID|1||12345||Né^B|\n",
+        ] {
+            let _ = text_spans(text);
+        }
+        proptest::proptest!(|(text in "(ISA|MSH|NM1|PID\\||[é€*|^~\n]|[a-z0-9 ]){0,40}")| {
+            for s in text_spans(&text).0 {
+                proptest::prop_assert!(text.is_char_boundary(s.range.start) && text.is_char_boundary(s.range.end));
+            }
+        });
     }
 
     #[test]
