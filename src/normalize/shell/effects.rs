@@ -55,14 +55,24 @@ impl Analyzer {
                 &defaults
             }
         };
-        let base = spec
+        let chdir = spec
             .chdir_options
             .iter()
             .find_map(|o| parsed.values_of(std::slice::from_ref(o)).next())
+            .cloned();
+        let base = chdir
+            .as_ref()
             .and_then(|dir| self.resolve_path(dir, cmd.cwd.as_deref()))
             .or_else(|| cmd.cwd.clone());
+        // A folder given as a pattern or a run-time value (`tar -C ~/.code*`) makes every
+        // path under it one too.
+        let base = Base {
+            dir: base.as_deref(),
+            glob: chdir.as_ref().is_some_and(|d| d.glob),
+            dynamic: chdir.as_ref().is_some_and(|d| d.dynamic),
+        };
         for e in specs {
-            self.table_effect(index, &cmd, &parsed, spec, e, base.as_deref());
+            self.table_effect(index, &cmd, &parsed, spec, e, &base);
         }
         match cmd.program.as_str() {
             "find" => self.find_effects(index, &cmd, &parsed),
@@ -192,7 +202,7 @@ impl Analyzer {
         parsed: &ParsedArgs,
         spec: &ProgramSpec,
         e: &EffectSpec,
-        base: Option<&str>,
+        base: &Base,
     ) {
         let Some(kind) = e.kind else { return };
         if (!e.when.is_empty() && !parsed.has_any(&e.when)) || parsed.has_any(&e.unless) {
@@ -325,7 +335,21 @@ impl Analyzer {
             } else {
                 word
             };
-            let cwd = if e.basename { cmd.cwd.as_deref() } else { base };
+            let cwd = if e.basename {
+                cmd.cwd.as_deref()
+            } else {
+                base.dir
+            };
+            let relative = !e.basename && !word.text.starts_with(['/', '~']);
+            let word = if relative && (base.glob || base.dynamic) {
+                Arg {
+                    glob: word.glob || base.glob,
+                    dynamic: word.dynamic || base.dynamic,
+                    ..word
+                }
+            } else {
+                word
+            };
             let Some(target) = self.target(&word, cwd) else {
                 continue;
             };
@@ -817,6 +841,14 @@ impl Analyzer {
         }
         Some(resolved)
     }
+}
+
+/// The folder a program's relative paths are in (its `-C` value, else the working folder),
+/// and whether that folder was given as a pattern or a run-time value.
+struct Base<'a> {
+    dir: Option<&'a str>,
+    glob: bool,
+    dynamic: bool,
 }
 
 /// `sqlite3 DB 'SELECT ...'`: every statement given reads (a query, a schema listing); a
