@@ -752,3 +752,38 @@ fn explain_agrees_with_the_hook_for_other_agents() {
     let r = hook(&mut toolgate(None), None, &event);
     assert!(r.blocks("codex"), "{r:?}");
 }
+
+/// Regression: keys of a call's own input that Copilot sends at its top level (`sessionId`,
+/// `toolName`) made the hook answer Claude Code in Copilot's convention (exit 0), which
+/// Claude Code reads as "go ahead". With no `--agent`, a well-formed event is named by its
+/// top-level fields; one too large to read is never guessed to be Copilot's while it has
+/// a `hook_event_name`.
+#[test]
+fn keys_inside_a_claude_call_do_not_open_the_gate() {
+    let event = json!({
+        "session_id": "s", "cwd": "/home/dev/project", "hook_event_name": "PreToolUse",
+        "tool_name": "Bash", "tool_input": {"command": "rm -rf ~", "sessionId": "x", "toolName": "bash"},
+    });
+    let r = hook(&mut toolgate(None), None, &event.to_string());
+    assert_eq!(r.code, 2, "{r:?}");
+    let big = json!({
+        "session_id": "s", "cwd": "/home/dev/project", "hook_event_name": "PreToolUse",
+        "tool_name": "Write",
+        "tool_input": {"toolName": "bash", "file_path": "/home/dev/project/a.txt", "content": "x".repeat(5 * 1024 * 1024)},
+    });
+    let r = hook(&mut toolgate(None), None, &big.to_string());
+    assert_eq!(
+        r.code, 2,
+        "an oversized Claude call is refused with exit 2: {}",
+        r.stderr
+    );
+    let vs_code = json!({
+        "session_id": "s", "timestamp": "2026-12-06T10:00:00Z", "cwd": "/home/dev/project",
+        "hook_event_name": "PreToolUse", "tool_name": "bash", "tool_input": {"command": "rm -rf ~"},
+    });
+    let r = hook(&mut toolgate(None), None, &vs_code.to_string());
+    assert!(
+        r.blocks("copilot"),
+        "Copilot's VS Code-compatible payload: {r:?}"
+    );
+}

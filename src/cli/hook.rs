@@ -96,7 +96,9 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, agent: Option<&str>) -
             "`toolgate hook --agent {name}` names no agent toolgate speaks to ({}); fix the hook's registration",
             Agent::names().join(", ")
         )),
-        (None, Ok(b)) => protocol::decode_as(b, Some(agent)).map_err(|e| e.to_string()),
+        // The agent named, else the one the event's top-level fields say (the guess from
+        // raw bytes is only for events that do not decode).
+        (None, Ok(b)) => protocol::decode_as(b, asker.agent).map_err(|e| e.to_string()),
         (None, Err(e)) => Err(e.to_string()),
     };
     let event = match decoded {
@@ -411,8 +413,8 @@ fn speak(reply: Reply) -> u8 {
 }
 
 /// The event's bytes (at most `max`), whether they are an event about a tool's output, and
-/// the agent that sent them, read from their start so an oversized or malformed event is
-/// still known for what it is.
+/// the agent that sent them (named, else guessed from the bytes), read from their start so
+/// an oversized or malformed event is still refused in its agent's convention.
 fn read_stdin(
     max: usize,
     asker: &Asker,

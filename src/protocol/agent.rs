@@ -76,7 +76,8 @@ const CURSOR_EVENTS: [&str; 12] = [
     "stop",
 ];
 
-/// Copilot CLI's tool names (none of them is a Claude Code or Gemini tool name).
+/// Copilot CLI's tool names (none of them is a Claude Code tool name; Gemini's events have
+/// names of their own).
 const COPILOT_TOOLS: [&str; 8] = [
     "bash",
     "powershell",
@@ -125,21 +126,31 @@ pub fn recognise(root: &Map<String, Value>) -> Agent {
     if root.contains_key("turn_id") {
         return Agent::Codex;
     }
+    // Copilot configured with PascalCase event names sends Claude-style fields, but its own
+    // lower-case tool names and a timestamp (Claude Code sends none).
+    let tool = root.get("tool_name").and_then(Value::as_str).unwrap_or("");
+    if matches!(event, "PreToolUse" | "PostToolUse")
+        && root.contains_key("timestamp")
+        && COPILOT_TOOLS.contains(&tool)
+    {
+        return Agent::Copilot;
+    }
     Agent::Claude
 }
 
 /// The same guess from bytes that did not decode (too large, malformed), so a refusal is
-/// still written in the agent's convention: the names its fields carry.
+/// still written in the agent's convention. Keys found anywhere in the bytes may be the
+/// call's own (an MCP argument named `sessionId`), and Copilot's convention is the one whose
+/// block is exit 0, which every other agent reads as "go ahead": Copilot is guessed only
+/// from an event without `hook_event_name`, which Claude Code and the others always send.
+/// (Copilot configured with PascalCase names sends one too: it is told apart only by the
+/// `--agent copilot` that `install` writes.)
 pub fn recognise_bytes(bytes: &[u8]) -> Agent {
     let head = &bytes[..bytes.len().min(64 * 1024)];
     let text = String::from_utf8_lossy(head);
     let has = |key: &str| text.contains(&format!("\"{key}\""));
     let event_is = |names: &[&str]| names.iter().any(|n| event_named(&text, n));
-    let copilot_tool = COPILOT_TOOLS
-        .iter()
-        .any(|t| text.contains(&format!("\"tool_name\":\"{t}\"")));
-    if has("toolName") || has("toolArgs") || has("sessionId") || (has("timestamp") && copilot_tool)
-    {
+    if !has("hook_event_name") && (has("toolName") || has("toolArgs") || has("sessionId")) {
         Agent::Copilot
     } else if event_is(&CURSOR_EVENTS) || has("cursor_version") || has("conversation_id") {
         Agent::Cursor
@@ -740,10 +751,24 @@ mod tests {
                 Agent::Gemini,
             ),
         ];
+        let vs_code = r#"{"hook_event_name":"PreToolUse","timestamp":"2026-12-06T10:00:00Z","tool_name":"bash","tool_input":{}}"#;
+        assert_eq!(recognise(&object(vs_code)), Agent::Copilot);
+        let gemini_glob = r#"{"hook_event_name":"BeforeTool","timestamp":"2026-12-06T10:00:00Z","tool_name":"glob","tool_input":{}}"#;
+        assert_eq!(recognise(&object(gemini_glob)), Agent::Gemini);
         for (json, agent) in cases {
             assert_eq!(recognise(&object(json)), agent, "{json}");
             assert_eq!(recognise_bytes(json.as_bytes()), agent, "{json}");
         }
+    }
+
+    /// Regression: a Claude Code call whose own input holds a key Copilot sends at its top
+    /// level (an MCP argument `sessionId`) was answered in Copilot's convention, exit 0,
+    /// which Claude Code reads as "go ahead".
+    #[test]
+    fn keys_inside_a_calls_input_do_not_name_the_agent() {
+        let json = r#"{"session_id":"s","hook_event_name":"PreToolUse","tool_name":"mcp__x__y","tool_input":{"sessionId":"a","toolName":"b","toolArgs":"c"}}"#;
+        assert_eq!(recognise(&object(json)), Agent::Claude);
+        assert_eq!(recognise_bytes(json.as_bytes()), Agent::Claude);
     }
 
     #[test]
