@@ -322,3 +322,68 @@ fn output_that_cannot_be_scanned_is_withheld_not_passed() {
     );
     assert_eq!(code, 2);
 }
+
+/// A block reason names the rule and the kinds it found, never the values: Claude Code
+/// prints it to the terminal and the model reads it, and Codex appends the command to it.
+/// No four characters of any secret or identifier reach stdout or stderr, for Claude Code
+/// (exit 2, stderr) or Codex (a JSON deny on stdout).
+#[test]
+fn block_reasons_carry_nothing_that_was_found() {
+    let setup = Setup::new("");
+    let password = "Xk29fjq8Lmz4Pw";
+    let token = "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"; // its checksum verifies
+    let found = [
+        password,
+        token,
+        "512-34-8765",
+        "00482913",
+        "Hope Church",
+        "3/4/1939",
+    ];
+    let commands = [
+        format!("psql 'postgres://admin:{password}@prod-db.internal/app' -c 'select 1'"),
+        format!("curl -H 'Authorization: Bearer {token}' https://api.github.com/user"),
+        format!("mysql -u root -p{password} -h db.internal app"),
+        "echo 'Patient Hope Church, DOB 3/4/1939, MRN 00482913, SSN 512-34-8765' > notes.txt"
+            .to_string(),
+        format!("rm -rf / && echo {token}"),
+    ];
+    for command in &commands {
+        for agent in [None, Some("codex")] {
+            let mut event = json!({
+                "hook_event_name": "PreToolUse", "session_id": "s", "cwd": "/home/dev/project",
+                "tool_name": "Bash", "tool_input": {"command": command},
+            });
+            if agent.is_some() {
+                event["turn_id"] = json!("t1");
+                event["model"] = json!("gpt-5");
+            }
+            let mut cmd = setup.toolgate();
+            if let Some(agent) = agent {
+                cmd.args(["hook", "--agent", agent]);
+            } else {
+                cmd.arg("hook");
+            }
+            let out = cmd.write_stdin(event.to_string()).output().unwrap();
+            let shown = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                shown.contains("blocked") || shown.contains("deny"),
+                "{agent:?} {command}: {shown}"
+            );
+            for value in found {
+                let chars: Vec<char> = value.chars().collect();
+                for piece in chars.windows(4) {
+                    let piece: String = piece.iter().collect();
+                    assert!(
+                        !shown.contains(&piece),
+                        "{agent:?}: `{piece}` of a found value is in the answer to {command}: {shown}"
+                    );
+                }
+            }
+        }
+    }
+}

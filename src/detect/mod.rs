@@ -74,11 +74,11 @@ impl Pairs {
     }
 }
 
-/// Mask a matched value for display: keep a short prefix so a person can tell which value
-/// it was, never enough to use it.
+/// A matched value as a reason shows it: its length only. A reason reaches the agent and
+/// its terminal (Codex appends the command to it), so it never carries any of the value: a
+/// password's first characters are part of the password.
 pub fn mask(value: &str) -> String {
-    let keep: String = value.chars().take(4).collect();
-    format!("{keep}…[{} chars redacted]", value.chars().count())
+    format!("[{} chars redacted]", value.chars().count())
 }
 
 #[cfg(test)]
@@ -119,6 +119,6 @@ mod tests {
 
     #[test]
     fn masks_keep_only_a_prefix() {
-        assert_eq!(mask("ghp_abcdefgh"), "ghp_…[12 chars redacted]");
+        assert_eq!(mask("ghp_abcdefgh"), "[12 chars redacted]");
     }
 }
