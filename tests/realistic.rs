@@ -159,8 +159,9 @@ const BUILT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.99), ("secret", 0.99
 /// The holdout's PHI recall floor fell from 0.94 to 0.90 when session 9 added template
 /// families (half of the new shapes' rows were missed). In session 10 fixes for new built
 /// families lifted it to 0.958, then one more family's holdout templates (half missed)
-/// brought it to 0.923: new shapes lower it, and it is never tuned against.
-const HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.92), ("secret", 0.99, 0.99)];
+/// brought it to 0.923: new shapes lower it, and it is never tuned against. Issue 31's
+/// facts beside unlabelled names lifted it to 0.995.
+const HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.99), ("secret", 0.99, 0.99)];
 
 /// gitleaks' own rule test cases (MIT), imported by tests/corpus/import_gitleaks.py: its true
 /// positives must be caught, its false positives left alone. Only the labels that are not
@@ -245,3 +246,98 @@ const DETECT_SECRETS_FLOORS: (f64, f64) = (0.92, 0.32);
 
 /// Floors at today's score on gitleaks' cases (precision, recall).
 const GITLEAKS_FLOORS: (f64, f64) = (0.96, 0.88);
+
+/// The issue-31 independent sets, written by a helper from the issue's list of misses and
+/// never from the code: tests/corpus/independent.tsv (tuned against) and
+/// tests/corpus/independent-holdout.tsv (other people, templates and formats; only
+/// scored). Floors at the scores reached; the issue's target is 0.97 for both.
+#[test]
+fn independent_sets_score() {
+    let gate = Gate::load(None, Context::example(), true).expect("built-in packs load");
+    let built = score(&gate, include_str!("corpus/independent.tsv"));
+    let holdout = score(&gate, include_str!("corpus/independent-holdout.tsv"));
+    // The holdout's rows are never printed: it is scored, not read.
+    let problems: Vec<String> = built
+        .problems
+        .iter()
+        .map(|p| format!("independent {p}"))
+        .collect();
+    eprintln!(
+        "{}\n{}{}",
+        problems.join("\n"),
+        report("independent", &built),
+        report("independent holdout", &holdout)
+    );
+    for (set, scored, floors) in [
+        ("independent", &built, INDEPENDENT_FLOORS),
+        ("independent holdout", &holdout, INDEPENDENT_HOLDOUT_FLOORS),
+    ] {
+        for (class, precision, recall) in floors {
+            assert!(
+                scored.precision(class) >= *precision,
+                "{set}: {class} precision {:.3} < {precision}",
+                scored.precision(class)
+            );
+            assert!(
+                scored.recall(class) >= *recall,
+                "{set}: {class} recall {:.3} < {recall}",
+                scored.recall(class)
+            );
+        }
+    }
+}
+
+const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.79), ("secret", 0.99, 0.96)];
+/// Before this issue's work the holdout scored PHI 0.943 / 0.327 and secrets 0.870 / 0.339.
+const INDEPENDENT_HOLDOUT_FLOORS: &[(&str, f64, f64)] =
+    &[("phi", 0.94, 0.64), ("secret", 0.95, 0.79)];
+
+/// Public material others wrote (tests/corpus/public.tsv, made by
+/// tests/corpus/import_public.py, which names each source, its version and license): the
+/// FHIR specification's and other packages' example resources, HL7 v2 messages from
+/// python-hl7's and hl7apy's tests, X12 samples, and Faker's names and addresses in 20
+/// locales. A fictional patient in a fixture is labelled a patient record: the gate cannot
+/// know it is fictional, and a fixture copied from production looks the same. Scored, never
+/// tuned against row by row; floors at the scores reached.
+#[test]
+fn public_material_scores() {
+    let gate = Gate::load(None, Context::example(), true).expect("built-in packs load");
+    let scored = score(&gate, include_str!("corpus/public.tsv"));
+    let mut families: BTreeMap<String, [u32; 2]> = BTreeMap::new();
+    for (label, [rows, caught]) in &scored.shapes {
+        let family = label.split('-').next().unwrap_or(label).to_string();
+        let entry = families.entry(family).or_default();
+        entry[0] += rows;
+        entry[1] += caught;
+    }
+    let mut out = report("public", &scored);
+    for (family, [rows, caught]) in &families {
+        out.push_str(&format!("  family {family:<20} {caught:>4}/{rows:<4}\n"));
+    }
+    let problems: Vec<String> = scored
+        .problems
+        .iter()
+        .map(|p| format!("public {p}"))
+        .collect();
+    eprintln!("{}\n{out}", problems.join("\n"));
+    assert!(
+        scored.rows >= 400,
+        "public material shrank to {} rows",
+        scored.rows
+    );
+    for (class, precision, recall) in PUBLIC_FLOORS {
+        assert!(
+            scored.precision(class) >= *precision,
+            "public: {class} precision {:.3} < {precision}",
+            scored.precision(class)
+        );
+        assert!(
+            scored.recall(class) >= *recall,
+            "public: {class} recall {:.3} < {recall}",
+            scored.recall(class)
+        );
+    }
+}
+
+/// First scored at PHI precision 0.899, recall 0.676.
+const PUBLIC_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.89, 0.77)];

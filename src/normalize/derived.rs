@@ -20,7 +20,86 @@ pub fn derive(text: &str) -> Vec<String> {
     if let Some(joined) = join_literals(text) {
         out.push(joined);
     }
+    out.extend(assembled(text));
     out.extend(decoded_runs(text));
+    out
+}
+
+/// Literals put together by code rather than written side by side: a list joined
+/// (`"".join(["ghp_", "abc"])`, `['xoxb', '1'].join('-')`), a builder's appends
+/// (`new StringBuilder("sk_").append("live")`), and interpolations of names assigned a
+/// literal in the same text (`f"{part1}.{part2}"`, `` `${prefix}-${body}` ``). Each
+/// shape's regex is compiled only when the text holds its marker, so ordinary commands
+/// pay one substring search per shape.
+fn assembled(text: &str) -> Vec<String> {
+    use regex::Regex;
+    use std::sync::OnceLock;
+    static LITERAL: OnceLock<Regex> = OnceLock::new();
+    static PY_JOIN: OnceLock<Regex> = OnceLock::new();
+    static JS_JOIN: OnceLock<Regex> = OnceLock::new();
+    static APPEND: OnceLock<Regex> = OnceLock::new();
+    static ASSIGN: OnceLock<Regex> = OnceLock::new();
+    static SLOT: OnceLock<Regex> = OnceLock::new();
+    let compile = |cell: &'static OnceLock<Regex>, pattern: &str| -> &'static Regex {
+        cell.get_or_init(|| Regex::new(pattern).expect("derived-text pattern"))
+    };
+    let literals = |list: &str| -> Vec<String> {
+        compile(&LITERAL, r#"["']([^"'\n]*)["']"#)
+            .captures_iter(list)
+            .map(|c| c[1].to_string())
+            .collect()
+    };
+    let mut out = Vec::new();
+    if text.contains(".join(") {
+        let py = compile(
+            &PY_JOIN,
+            r#"(["'])([^"'\n]{0,8})["']\s*\.join\(\s*[\[(]([^\])]{1,2000})[\])]"#,
+        );
+        for c in py.captures_iter(text).take(MAX_RUNS) {
+            out.push(literals(&c[3]).join(&c[2]));
+        }
+        let js = compile(
+            &JS_JOIN,
+            r#"\[([^\]]{1,2000})\]\s*\.join\(\s*(?:["']([^"'\n]{0,8})["'])?\s*\)"#,
+        );
+        for c in js.captures_iter(text).take(MAX_RUNS) {
+            let separator = c.get(2).map_or(",", |m| m.as_str());
+            out.push(literals(&c[1]).join(separator));
+        }
+    }
+    if text.contains(".append(") {
+        let append = compile(&APPEND, r#"["']\s*\)\s*\.append\(\s*["']"#);
+        if let std::borrow::Cow::Owned(joined) = append.replace_all(text, "") {
+            out.push(joined);
+        }
+    }
+    let slots = text.contains("${") || text.contains("f\"") || text.contains("f'");
+    let assigns = ["=\"", "='", "= \"", "= '"]
+        .iter()
+        .any(|a| text.contains(a));
+    if slots && assigns {
+        let names: std::collections::HashMap<&str, &str> = compile(
+            &ASSIGN,
+            r#"(?m)(?-u:\b)([A-Za-z_][A-Za-z0-9_]{0,63})\s*:?=\s*["']([^"'\n]{1,200})["']"#,
+        )
+        .captures_iter(text)
+        .take(MAX_RUNS * 2)
+        .filter_map(|c| Some((c.get(1)?.as_str(), c.get(2)?.as_str())))
+        .collect();
+        if !names.is_empty() {
+            let slot = compile(&SLOT, r"\$?\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}");
+            let filled = slot.replace_all(text, |c: &regex::Captures| {
+                names
+                    .get(&c[1])
+                    .map_or_else(|| c[0].to_string(), |v| (*v).to_string())
+            });
+            if let std::borrow::Cow::Owned(filled) = filled
+                && filled != text
+            {
+                out.push(filled);
+            }
+        }
+    }
     out
 }
 
@@ -162,6 +241,33 @@ fn decode_hex(run: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_put_together_by_code_are_assembled() {
+        let has = |text: &str, want: &str| {
+            let got = derive(text);
+            assert!(
+                got.iter().any(|d| d.contains(want)),
+                "{text:?} gave {got:?}"
+            );
+        };
+        has(r#"TOKEN = "".join(["ghp_", "abc", "def"])"#, "ghp_abcdef");
+        has("k = ['xoxb', '81', 'TMS'].join('-');", "xoxb-81-TMS");
+        has(
+            r#"String k = new StringBuilder("sk_live_").append("Lh").append("nq").toString();"#,
+            "sk_live_Lhnq",
+        );
+        has(
+            "const prefix = 'glpat';\nconst body = 'Myw';\nconst T = `${prefix}-${body}`;",
+            "glpat-Myw",
+        );
+        has(
+            "part1 = \"SG.p2J\"\npart2 = \"UqX\"\nkey = f\"{part1}.{part2}\"\n",
+            "SG.p2J.UqX",
+        );
+        assert!(derive("fn main() { let x = 1; }").is_empty());
+        assert!(derive("echo '{}' | jq .").is_empty());
+    }
 
     #[test]
     fn literals_join_across_plus_dot_and_continuations() {

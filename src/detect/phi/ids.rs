@@ -309,6 +309,28 @@ pub(super) fn mrn(b: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
+/// A list of record numbers under their label (`mrn IN ('67034331', '64530789')`,
+/// `mrns E5069099,E8257607`, `member_id IN (...)`): each is a patient's identifier.
+pub(super) fn id_lists(b: &[u8], out: &mut Vec<Finding>) {
+    let r = re(
+        &ID_LIST_RE,
+        r#"(?i)\b(?:mrns?|member_?ids?|patient_?ids?|subscriber_?ids?|medical record numbers?)\b[^\n0-9(]{0,12}\(?\s*['"]?([A-Z]{0,3}[0-9]{6,12})['"]?((?:\s*,\s*['"]?[A-Z]{0,3}[0-9]{6,12}['"]?)+)"#,
+    );
+    for c in r.captures_iter(b) {
+        let (Some(first), Some(rest)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        if is_placeholder_id(first.as_bytes()) {
+            continue;
+        }
+        out.push(Finding {
+            kind: PhiKind::Mrn,
+            range: first.start()..rest.end(),
+            strong: true,
+        });
+    }
+}
+
 /// "the last four of the SSN is 4821": a partial SSN, weak (it needs a name with it).
 pub(super) fn ssn_last_four(b: &[u8], out: &mut Vec<Finding>) {
     let r = re(

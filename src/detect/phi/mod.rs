@@ -7,6 +7,7 @@
 //! of birth, a diagnosis code, another identifier). Code that handles PHI (regexes, masks
 //! like XXX-XX-XXXX, invalid test values, value sets, placeholders like "John Doe") is not.
 
+mod facts;
 mod finding;
 mod ids;
 mod patterns;
@@ -99,7 +100,9 @@ pub fn candidates_alongside<T>(text: &str, other: impl FnOnce() -> T) -> (Vec<Fi
     }
     let bytes = text.as_bytes();
     if !enough_digits(bytes) {
-        return (Vec::new(), other());
+        let mut out = Vec::new();
+        facts::named_facts(text, &mut out);
+        return (out, other());
     }
     let (found, theirs) = std::thread::scope(|s| {
         let keyed = s.spawn(|| {
@@ -117,6 +120,7 @@ pub fn candidates_alongside<T>(text: &str, other: impl FnOnce() -> T) -> (Vec<Fi
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
         out.append(&mut shapes);
         out.append(&mut late);
+        facts::named_facts(text, &mut out);
         finish(text, &mut out);
         (out, theirs)
     });
@@ -141,6 +145,8 @@ fn scan_candidates(text: &str) -> Vec<Finding> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     if !enough_digits(bytes) {
+        // A name with a condition or a medication needs no digits.
+        facts::named_facts(text, &mut out);
         return out;
     }
     let present = keywords_present(bytes);
@@ -150,6 +156,7 @@ fn scan_candidates(text: &str) -> Vec<Finding> {
     gated_late(text, present, &mut late);
     out.append(&mut shapes);
     out.append(&mut late);
+    facts::named_facts(text, &mut out);
     finish(text, &mut out);
     out
 }
@@ -172,6 +179,7 @@ fn gated_early(bytes: &[u8], present: u32, out: &mut Vec<Finding>) {
     }
     if has(Group::Record) {
         mrn(bytes, out);
+        id_lists(bytes, out);
     }
     if has(Group::Birth) {
         dob(bytes, out);
@@ -289,6 +297,10 @@ const KEYWORDS: &[(&str, Group)] = &[
     ("diagnos", Group::Diagnosis),
     ("icd", Group::Diagnosis),
     ("pid|", Group::Container),
+    ("nk1|", Group::Container),
+    ("gt1|", Group::Container),
+    ("in1|", Group::Container),
+    ("patientrole", Group::Container),
     ("resourcetype", Group::Container),
     ("nm1*", Group::Container),
     ("(0010,", Group::Container),

@@ -27,6 +27,9 @@ pub(super) fn containers(b: &[u8], out: &mut Vec<Finding>) {
             });
         }
     }
+    hl7_people(b, out);
+    fhir_subjects(b, out);
+    cda_patients(b, out);
     if let Some(m) = re(&FHIR_RE, r#""resourceType"\s*:\s*"Patient""#).find(b) {
         let field = re(
             &FHIR_FIELD_RE,
@@ -655,6 +658,99 @@ pub(super) const URL_RECORD_WORDS: &[&str] = &[
 ];
 
 /// An ASCII capital followed by a lower-case letter: where every labelled name starts.
+/// HL7 v2 segments that name a person other than in PID: a next of kin (NK1, name in
+/// field 2), a guarantor (GT1, field 3), the insured (IN1, field 16). A `SURNAME^GIVEN` there
+/// is the record.
+fn hl7_people(b: &[u8], out: &mut Vec<Finding>) {
+    for (segment, field) in [(&b"NK1|"[..], 2), (b"GT1|", 3), (b"IN1|", 16)] {
+        for at in memchr::memmem::find_iter(b, segment) {
+            if at > 0 && b[at - 1].is_ascii_alphanumeric() {
+                continue;
+            }
+            let end = b[at..]
+                .iter()
+                .position(|c| matches!(c, b'\r' | b'\n'))
+                .map_or(b.len(), |e| at + e);
+            let fields: Vec<&[u8]> = b[at..end].split(|c| *c == b'|').collect();
+            let named = fields.get(field).is_some_and(|f| {
+                let parts: Vec<&[u8]> = f.split(|c| *c == b'^').collect();
+                parts.len() >= 2
+                    && parts[..2].iter().all(|p| {
+                        p.len() >= 2
+                            && p.iter().all(|c| {
+                                c.is_ascii_alphabetic() || matches!(c, b' ' | b'\'' | b'-')
+                            })
+                    })
+                    && !placeholder_value(f)
+            });
+            if named {
+                out.push(Finding {
+                    kind: PhiKind::Hl7,
+                    range: at..end,
+                    strong: true,
+                });
+            }
+        }
+    }
+}
+
+/// A FHIR resource other than Patient (an Observation, an Encounter, a MedicationRequest)
+/// whose subject or patient reference displays a person's name: the resource is that
+/// patient's record.
+fn fhir_subjects(b: &[u8], out: &mut Vec<Finding>) {
+    if memchr::memmem::find(b, b"\"display\"").is_none() {
+        return;
+    }
+    let r = re(
+        &FHIR_SUBJECT_RE,
+        r#""(?:subject|patient|beneficiary)"\s*:\s*\{[^{}]{0,300}?"display"\s*:\s*"([^"]{3,80})""#,
+    );
+    for c in r.captures_iter(b) {
+        let Some(v) = c.get(1) else { continue };
+        let Ok(name) = std::str::from_utf8(v.as_bytes()) else {
+            continue;
+        };
+        let words: Vec<&str> = name.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+        let person = words.len() >= 2
+            && words.len() <= 5
+            && words.iter().all(|w| {
+                w.chars().next().is_some_and(char::is_uppercase)
+                    && w.chars()
+                        .all(|c| c.is_alphabetic() || matches!(c, '\'' | '-' | '.'))
+            });
+        if person && !placeholder_value(v.as_bytes()) && !placeholder_name(name) {
+            out.push(Finding {
+                kind: PhiKind::Fhir,
+                range: v.range(),
+                strong: true,
+            });
+        }
+    }
+}
+
+/// A CDA document's `recordTarget`: the patient's given name inside `patientRole`.
+fn cda_patients(b: &[u8], out: &mut Vec<Finding>) {
+    let Some(role) = memchr::memmem::find(b, b"<patientRole") else {
+        return;
+    };
+    let rest = &b[role..];
+    let Some(open) = memchr::memmem::find(rest, b"<given>") else {
+        return;
+    };
+    let start = role + open + 7;
+    let Some(len) = memchr::memchr(b'<', &b[start..]) else {
+        return;
+    };
+    let value = &b[start..start + len];
+    if value.len() >= 2 && value[0].is_ascii_uppercase() && !placeholder_value(value) {
+        out.push(Finding {
+            kind: PhiKind::Hl7,
+            range: start..start + len,
+            strong: true,
+        });
+    }
+}
+
 pub(super) fn capital_then_lower(b: &[u8]) -> bool {
     b.windows(2)
         .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_lowercase())

@@ -312,3 +312,44 @@ fn record_containers_are_strong() {
     );
     assert_eq!(kinds("(0010,0010) PN [Lopez^Maria]"), [PhiKind::Dicom]);
 }
+
+#[test]
+fn people_outside_pid_and_patient_resources_are_records() {
+    let has = |text: &str, kind: PhiKind| {
+        let found = kinds(text);
+        assert!(found.contains(&kind), "{text}: {found:?}");
+    };
+    has(
+        "NK1|1|YAZZIE^DORINDA|MTH^Mother|HC 61 Box 218^^Tuba City^AZ^86045",
+        PhiKind::Hl7,
+    );
+    has(
+        "GT1|1|G00918|ORTIZ^ROSA^E||2207 SW 8th St^^Miami^FL^33135",
+        PhiKind::Hl7,
+    );
+    has(
+        "IN1|1|UHC01|87726|UNITEDHEALTHCARE|||||||||||EPO|NGUYEN^THI LAN|01|19570822",
+        PhiKind::Hl7,
+    );
+    assert!(kinds("IN1|1|UHC01|87726|UNITEDHEALTHCARE|||||||||||EPO||01|").is_empty());
+    has(
+        r#"{"resourceType":"Encounter","subject":{"reference":"Patient/pt-3381","display":"Kim Soo-yeon"}}"#,
+        PhiKind::Fhir,
+    );
+    assert!(
+        kinds(r#"{"resourceType":"Encounter","subject":{"reference":"Patient/123"}}"#).is_empty()
+    );
+    has(
+        "<recordTarget><patientRole><id extension=\"61120\"/><patient><name><given>Jose</given><family>Fernandez</family></name></patient></patientRole></recordTarget>",
+        PhiKind::Hl7,
+    );
+    has(
+        "SELECT * FROM patients WHERE mrn IN ('67034331','64530789','27625012')",
+        PhiKind::Mrn,
+    );
+    has(
+        "hba1c trend for mrns E5069099,E8257607,E4258685",
+        PhiKind::Mrn,
+    );
+    assert!(kinds("mrn IN (:ids) -- bound at run time, 12 rows").is_empty());
+}

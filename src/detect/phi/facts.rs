@@ -1,0 +1,830 @@
+//! Facts written beside a person's name without any label: a bare date (`Hope Church,
+//! 3/4/1939`), a phone number, a street address, a personal e-mail, a condition or a
+//! medication (`Fatima Al-Sayed started on tamoxifen`). Each fact counts only on the
+//! same line as a name and close to it, and only where it says something about a patient:
+//! a date when it is old enough to be a birth date or the text is about health care,
+//! contact details when the text is about health care, conditions and medications always
+//! (they are health care). Clinicians (`Dr.`, `, MD`) and public figures whose health is
+//! public record are not patients. Hand-written scans: this runs on every text.
+
+use super::finding::*;
+use super::signals::{
+    HEALTH_WORDS, NOT_NAMES, capitalised, placeholder_name, plausible_date, words_of,
+};
+use std::ops::Range;
+
+/// How far (bytes, same line) a fact may stand from the name it belongs to.
+const NEAR: usize = 64;
+/// Dates this old are birth dates more often than events (releases, commits, meetings).
+const BIRTH_YEAR_BEFORE: u32 = 2007;
+const MAX_WORDS: usize = 20_000;
+const MAX_FACTS: usize = 2_000;
+
+#[derive(Debug, Clone)]
+struct Fact {
+    kind: PhiKind,
+    range: Range<usize>,
+    /// A fact that needs the text to be about health care (contact details, recent dates).
+    needs_health: bool,
+}
+
+/// Names with an unlabelled fact beside them.
+pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
+    let b = text.as_bytes();
+    if !b
+        .windows(2)
+        .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_lowercase())
+    {
+        return;
+    }
+    if directory_resource(b) {
+        return;
+    }
+    let words = words_of(text, MAX_WORDS);
+    let mut facts = numeric_facts(b);
+    emails(text, &mut facts);
+    streets(text, &words, &mut facts);
+    health_terms(&words, &mut facts);
+    if facts.is_empty() {
+        return;
+    }
+    let health = contains_ci(b, HEALTH_WORDS) || facts.iter().any(|f| f.kind == PhiKind::Diagnosis);
+    // A staff directory or an on-call list gives clinicians' work numbers, not patients'.
+    let directory = contains_ci(b, STAFF_WORDS) && !contains_ci(b, PATIENT_WORDS);
+    facts.retain(|f| (health || !f.needs_health) && !(directory && f.kind == PhiKind::Contact));
+    if facts.is_empty() {
+        return;
+    }
+    let names = names(text, &words);
+    let resource = memchr::memmem::find(b, b"\"resourceType\"").is_some();
+    let mut found = Vec::new();
+    for fact in facts.iter().take(MAX_FACTS) {
+        // A condition beside two capitalised words is common in a resource's generated
+        // narrative ("Primary Cancer Condition"): there it needs a name that is surely one.
+        let Some(name) = names
+            .iter()
+            .filter(|n| fact.kind != PhiKind::Diagnosis || n.sure || (n.known && !resource))
+            .find(|n| near(text, &n.range, &fact.range, n.known))
+        else {
+            continue;
+        };
+        found.push(Finding {
+            kind: PhiKind::Name,
+            range: name.range.clone(),
+            strong: false,
+        });
+        found.push(Finding {
+            kind: fact.kind,
+            range: fact.range.clone(),
+            strong: false,
+        });
+    }
+    found.sort_by_key(|f| (f.range.start, f.range.end));
+    found.dedup();
+    out.extend(found);
+}
+
+/// A FHIR resource about staff, places or organisations: its people are clinicians, its
+/// addresses and phones work ones.
+fn directory_resource(b: &[u8]) -> bool {
+    let head = &b[..b.len().min(256)];
+    let Some(at) = memchr::memmem::find(head, b"\"resourceType\"") else {
+        return false;
+    };
+    let rest = &head[at + 14..];
+    let value = rest
+        .iter()
+        .position(|c| *c == b'"')
+        .map(|q| &rest[q + 1..])
+        .unwrap_or_default();
+    [
+        &b"Practitioner\""[..],
+        b"PractitionerRole\"",
+        b"Organization\"",
+        b"Location\"",
+        b"Person\"",
+        b"HealthcareService\"",
+        b"Endpoint\"",
+    ]
+    .iter()
+    .any(|t| value.starts_with(t))
+}
+
+/// Whether a fact stands close enough to a name: the same line, within `NEAR` bytes (half
+/// that when neither word of the name is a known name).
+fn near(text: &str, name: &Range<usize>, fact: &Range<usize>, known: bool) -> bool {
+    let (from, to) = if fact.start >= name.end {
+        (name.end, fact.start)
+    } else if name.start >= fact.end {
+        (fact.end, name.start)
+    } else {
+        return false;
+    };
+    let limit = if known { NEAR } else { NEAR / 2 };
+    to - from <= limit && !text[from..to].contains(['\n', '\r'])
+}
+
+struct Name {
+    range: Range<usize>,
+    /// One of its words is a known given name or surname.
+    known: bool,
+    /// A known given name then a known name, or `Surname, Given`, neither a health term.
+    sure: bool,
+}
+
+/// Two capitalised words side by side (`Hope Church`, `Park Ji-hoon`) or `Surname, Given`,
+/// not a clinician's, a placeholder or a public figure's.
+fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
+    let mut out = Vec::new();
+    for (i, pair) in words.windows(2).enumerate() {
+        let ((a_at, a), (b_at, b)) = (pair[0], pair[1]);
+        if !name_word(a) || !name_word(b) {
+            continue;
+        }
+        let between = &text[a_at + a.len()..b_at];
+        if !matches!(between, " " | ", " | "  " | "   ") {
+            continue;
+        }
+        let bare = b.trim_end_matches("'s");
+        if between == ", "
+            && !(crate::detect::names::is_surname(a) && crate::detect::names::is_given(bare))
+        {
+            continue;
+        }
+        let range = a_at..b_at + bare.len();
+        let word_before = |n: usize| i.checked_sub(n).map(|k| words[k].1).unwrap_or("");
+        let titled = |w: &str| matches!(w, "Dr" | "Doctor" | "Nurse" | "Prof" | "Professor");
+        let after = &text.as_bytes()[range.end..text.len().min(range.end + 8)];
+        let clinician = titled(word_before(1))
+            || titled(word_before(2))
+            || CREDENTIALS.iter().any(|c| {
+                [&b", "[..], b" ", b" ("].iter().any(|sep| {
+                    after.starts_with(sep) && after[sep.len()..].starts_with(c.as_bytes())
+                })
+            });
+        let next = words.get(i + 2).map(|w| w.1).unwrap_or("");
+        if STREET_TYPES.contains(&a) || STREET_TYPES.contains(&bare) {
+            continue;
+        }
+        let organisation = [next, bare, a]
+            .iter()
+            .any(|w| ORGANISATION_WORDS.contains(w));
+        if clinician
+            || organisation
+            || placeholder_name(&text[range.clone()])
+            || public_figure(a, bare)
+        {
+            continue;
+        }
+        let known = crate::detect::names::is_given(a)
+            || crate::detect::names::is_surname(bare)
+            || crate::detect::names::is_surname(a)
+            || crate::detect::names::is_given(bare);
+        let term = |w: &str| {
+            HEALTH_TERMS
+                .binary_search(&w.to_ascii_lowercase().as_str())
+                .is_ok()
+        };
+        let sure = (between == ", "
+            || (crate::detect::names::is_given(a)
+                && (crate::detect::names::is_surname(bare)
+                    || crate::detect::names::is_given(bare))))
+            && !term(a)
+            && !term(bare);
+        out.push(Name { range, known, sure });
+    }
+    out
+}
+
+/// Letters after a clinician's name (`Helen Brandt, MD`, `Ana Ruiz (NP)`).
+const CREDENTIALS: &[&str] = &[
+    "MD", "DO", "RN", "NP", "PA", "DNP", "CNM", "CRNA", "LPN", "LCSW", "PharmD", "PhD", "DDS",
+    "APRN", "FNP",
+];
+
+/// Words of staff lists: directories, rosters, on-call schedules.
+const STAFF_WORDS: &[&str] = &[
+    "directory",
+    "on-call",
+    "on call",
+    "oncall",
+    "roster",
+    "pager",
+    "provider list",
+    "clinician",
+    "npi",
+];
+
+/// Words that put a patient in a text, whatever else it lists.
+const PATIENT_WORDS: &[&str] = &["patient", "paciente", "chart", "mrn", "member id", "dob"];
+
+/// Street types, as addresses write them.
+const STREET_TYPES: &[&str] = &[
+    "St",
+    "Street",
+    "Ave",
+    "Avenue",
+    "Rd",
+    "Road",
+    "Blvd",
+    "Boulevard",
+    "Ln",
+    "Lane",
+    "Dr",
+    "Drive",
+    "Ct",
+    "Court",
+    "Way",
+    "Pl",
+    "Place",
+    "Ter",
+    "Terrace",
+    "Pkwy",
+    "Parkway",
+    "Hwy",
+    "Highway",
+    "Cir",
+    "Circle",
+    "Trl",
+    "Trail",
+    "Sq",
+    "Square",
+];
+
+/// Words that make two capitalised words before or in them a practice, a shop or a
+/// company rather than a person (`Sunny Day Pediatrics`, `Grand Family Clinic`).
+const ORGANISATION_WORDS: &[&str] = &[
+    "Pediatrics",
+    "Clinic",
+    "Clinics",
+    "Hospital",
+    "Pharmacy",
+    "Medical",
+    "Health",
+    "Healthcare",
+    "Center",
+    "Centre",
+    "Associates",
+    "Inc",
+    "LLC",
+    "Ltd",
+    "Group",
+    "Practice",
+    "Partners",
+    "Foundation",
+    "University",
+    "College",
+    "School",
+    "Labs",
+    "Laboratory",
+    "Imaging",
+    "Dental",
+    "Care",
+    "Services",
+    "Company",
+    "Corp",
+    "Corporation",
+    "Bank",
+    "Hotel",
+];
+
+/// A word shaped like a name; month names count (`April May`, `June Rivers`).
+fn name_word(w: &str) -> bool {
+    const MONTHS: &[&str] = &["April", "May", "June", "July", "August"];
+    let w = w.trim_end_matches("'s");
+    w.chars().count() >= 2 && (capitalised(w) || (MONTHS.contains(&w) && NOT_NAMES.contains(&w)))
+}
+
+/// People whose health is public record: history, not a patient's chart.
+fn public_figure(given: &str, family: &str) -> bool {
+    const PUBLIC: &[(&str, &str)] = &[
+        ("Franklin", "Roosevelt"),
+        ("Lou", "Gehrig"),
+        ("Henrietta", "Lacks"),
+        ("John", "Kennedy"),
+        ("George", "Washington"),
+        ("Phineas", "Gage"),
+        ("Stephen", "Hawking"),
+        ("Abraham", "Lincoln"),
+        ("Ronald", "Reagan"),
+        ("Steve", "Jobs"),
+        ("Michael", "Fox"),
+        ("Muhammad", "Ali"),
+        ("Frida", "Kahlo"),
+        ("Helen", "Keller"),
+        ("Typhoid", "Mary"),
+        ("Mary", "Mallon"),
+        ("Winston", "Churchill"),
+        ("Ludwig", "Beethoven"),
+        ("Vincent", "Gogh"),
+        ("Charles", "Darwin"),
+        ("Florence", "Nightingale"),
+        ("Marie", "Curie"),
+        ("Albert", "Einstein"),
+        ("Henry", "Molaison"),
+        ("Woodrow", "Wilson"),
+        ("Dwight", "Eisenhower"),
+        ("Ulysses", "Grant"),
+        ("Babe", "Ruth"),
+        ("Magic", "Johnson"),
+        ("Arthur", "Ashe"),
+        ("Rock", "Hudson"),
+        ("Ryan", "White"),
+        ("Terri", "Schiavo"),
+        ("Karen", "Quinlan"),
+    ];
+    PUBLIC.iter().any(|(g, f)| *g == given && *f == family)
+}
+
+/// Dates and phone numbers, read from the digits: `3/4/1939`, `1957-08-22`, `11.23.1979`,
+/// `(608) 884-2210`, `773-429-1187`, `608.833.1042`, `+16082694417`, `2137904412`.
+fn numeric_facts(b: &[u8]) -> Vec<Fact> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() && out.len() < MAX_FACTS {
+        let starts = (b[i].is_ascii_digit() || b[i] == b'(' || b[i] == b'+')
+            && (i == 0
+                || !(b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'/' | b'-')));
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let (end, fact) = numeric_at(b, i);
+        if let Some(fact) = fact {
+            out.push(fact);
+        }
+        i = end.max(i + 1);
+    }
+    out
+}
+
+/// The numeric token at `i` and what it is; returns where it ends.
+fn numeric_at(b: &[u8], i: usize) -> (usize, Option<Fact>) {
+    let digits = |k: usize| b[k..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let at = |k: usize| b.get(k).copied();
+    let ends = |k: usize| {
+        at(k).is_none_or(|c| {
+            !c.is_ascii_alphanumeric()
+                && c != b'/'
+                && !(c == b'-' && at(k + 1).is_some_and(|d| d.is_ascii_digit()))
+        })
+    };
+    let phone = |range: Range<usize>| {
+        Some(Fact {
+            kind: PhiKind::Contact,
+            range,
+            needs_health: true,
+        })
+    };
+    // (608) 884-2210
+    if b[i] == b'(' {
+        if digits(i + 1) == 3 && at(i + 4) == Some(b')') {
+            let mut k = i + 5;
+            if at(k) == Some(b' ') {
+                k += 1;
+            }
+            if digits(k) == 3
+                && matches!(at(k + 3), Some(b'-' | b'.'))
+                && digits(k + 4) == 4
+                && ends(k + 8)
+            {
+                return (k + 8, phone(i..k + 8));
+            }
+        }
+        return (i + 1, None);
+    }
+    // +16082694417, +1 608 269 4417
+    if b[i] == b'+' {
+        let run: Vec<u8> = b[i + 1..]
+            .iter()
+            .copied()
+            .take(16)
+            .take_while(|c| c.is_ascii_digit() || *c == b' ' || *c == b'-')
+            .collect();
+        let count = run.iter().filter(|c| c.is_ascii_digit()).count();
+        let len = run.len() - run.iter().rev().take_while(|c| !c.is_ascii_digit()).count();
+        if b.get(i + 1) == Some(&b'1') && count == 11 && ends(i + 1 + len) {
+            return (i + 1 + len, phone(i..i + 1 + len));
+        }
+        return (i + 1, None);
+    }
+    let g1 = digits(i);
+    let sep = at(i + g1);
+    if matches!(sep, Some(b'/' | b'.' | b'-')) {
+        let s = sep.unwrap_or_default();
+        let g2 = digits(i + g1 + 1);
+        if g2 > 0 && at(i + g1 + 1 + g2) == Some(s) {
+            let g3_at = i + g1 + g2 + 2;
+            let g3 = digits(g3_at);
+            let end = g3_at + g3;
+            if !ends(end) {
+                return (end, None);
+            }
+            let value = &b[i..end];
+            let date = ((1..=2).contains(&g1) && (1..=2).contains(&g2) && g3 == 4)
+                || (g1 == 4 && g2 == 2 && g3 == 2 && s == b'-');
+            if date && plausible_date(value) {
+                let year = if g1 == 4 {
+                    number(&b[i..i + 4])
+                } else {
+                    number(&b[g3_at..end])
+                };
+                return (
+                    end,
+                    Some(Fact {
+                        kind: PhiKind::Dob,
+                        range: i..end,
+                        needs_health: year >= BIRTH_YEAR_BEFORE,
+                    }),
+                );
+            }
+            if g1 == 3 && g2 == 3 && g3 == 4 && s != b'/' {
+                return (end, phone(i..end));
+            }
+            return (end, None);
+        }
+    }
+    // 2137904412: ten digits shaped like a North American number.
+    if g1 == 10
+        && ends(i + 10)
+        && (b'2'..=b'9').contains(&b[i])
+        && (b'2'..=b'9').contains(&b[i + 3])
+    {
+        return (i + 10, phone(i..i + 10));
+    }
+    (i + g1.max(1), None)
+}
+
+fn number(d: &[u8]) -> u32 {
+    d.iter().fold(0u32, |n, c| {
+        n.saturating_mul(10).saturating_add(u32::from(c - b'0'))
+    })
+}
+
+/// E-mail addresses at the mail services people use for themselves.
+fn emails(text: &str, out: &mut Vec<Fact>) {
+    const PERSONAL: &[&str] = &[
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "ymail.com",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "msn.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "comcast.net",
+        "verizon.net",
+        "att.net",
+        "sbcglobal.net",
+        "protonmail.com",
+        "proton.me",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "mail.ru",
+        "yandex.ru",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "naver.com",
+        "hanmail.net",
+        "daum.net",
+        "wp.pl",
+        "o2.pl",
+        "interia.pl",
+        "orange.fr",
+        "free.fr",
+        "laposte.net",
+        "libero.it",
+        "terra.com.br",
+        "uol.com.br",
+        "rediffmail.com",
+        "yahoo.co.in",
+        "yahoo.es",
+        "hotmail.es",
+        "live.com.mx",
+        "prodigy.net.mx",
+    ];
+    let b = text.as_bytes();
+    for at in memchr::memchr_iter(b'@', b).take(MAX_FACTS) {
+        let local = b[..at]
+            .iter()
+            .rev()
+            .take_while(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-')
+            })
+            .count();
+        let domain = b[at + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-'))
+            .count();
+        let domain_text = text[at + 1..at + 1 + domain].trim_end_matches('.');
+        if local == 0 || domain_text.is_empty() {
+            continue;
+        }
+        if PERSONAL.iter().any(|p| domain_text.eq_ignore_ascii_case(p)) {
+            out.push(Fact {
+                kind: PhiKind::Contact,
+                range: at - local..at + 1 + domain_text.len(),
+                needs_health: true,
+            });
+        }
+    }
+}
+
+/// `7721 S Kedzie Ave`, `44 Maple Ct`, `PO Box 412`: a house number, up to four capitalised
+/// words or compass points, and a street type.
+fn streets(text: &str, words: &[(usize, &str)], out: &mut Vec<Fact>) {
+    const POINTS: &[&str] = &["N", "S", "E", "W", "NE", "NW", "SE", "SW"];
+    let b = text.as_bytes();
+    for (k, &(at, w)) in words.iter().enumerate() {
+        if out.len() >= MAX_FACTS {
+            break;
+        }
+        if w == "Box" && k > 0 && matches!(words[k - 1].1, "PO" | "O") {
+            let rest = &b[at + 3..];
+            let gap = rest.iter().take_while(|c| **c == b' ').count();
+            let n = rest[gap..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            if gap > 0 && n > 0 {
+                let start =
+                    words[k - 1]
+                        .0
+                        .saturating_sub(if words[k - 1].1 == "O" { 2 } else { 0 });
+                out.push(Fact {
+                    kind: PhiKind::Contact,
+                    range: start..at + 3 + gap + n,
+                    needs_health: true,
+                });
+            }
+            continue;
+        }
+        if !STREET_TYPES.contains(&w) || k == 0 {
+            continue;
+        }
+        // Walk back over the street's words to its house number.
+        let mut first = k;
+        let mut count = 0;
+        while first > 0 && count < 4 {
+            let (p_at, p) = words[first - 1];
+            let gap = &text[p_at + p.len()..words[first].0];
+            if gap != " " || !(capitalised(p) || POINTS.contains(&p) || NOT_NAMES.contains(&p)) {
+                break;
+            }
+            first -= 1;
+            count += 1;
+        }
+        if count == 0 {
+            continue;
+        }
+        let start = words[first].0;
+        let before = &b[..start];
+        if before.last() != Some(&b' ') {
+            continue;
+        }
+        let n = before[..before.len() - 1]
+            .iter()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let number_at = start - 1 - n;
+        if (1..=6).contains(&n) && (number_at == 0 || !b[number_at - 1].is_ascii_alphanumeric()) {
+            out.push(Fact {
+                kind: PhiKind::Contact,
+                range: number_at..at + w.len(),
+                needs_health: true,
+            });
+        }
+    }
+}
+
+/// Conditions and medications, by word.
+fn health_terms(words: &[(usize, &str)], out: &mut Vec<Fact>) {
+    for &(at, w) in words {
+        if out.len() >= MAX_FACTS {
+            break;
+        }
+        let acronym = w.len() >= 2 && w.bytes().all(|c| c.is_ascii_uppercase());
+        let hit = if acronym {
+            CONDITION_ACRONYMS.binary_search(&w).is_ok()
+        } else {
+            w.len() >= 4 && {
+                let lower = w.to_ascii_lowercase();
+                HEALTH_TERMS.binary_search(&lower.as_str()).is_ok()
+            }
+        };
+        if hit {
+            out.push(Fact {
+                kind: PhiKind::Diagnosis,
+                range: at..at + w.len(),
+                needs_health: false,
+            });
+        }
+    }
+}
+
+/// Upper-case abbreviations of conditions, sorted.
+const CONDITION_ACRONYMS: &[&str] = &[
+    "ADHD", "AFIB", "AIDS", "ALS", "CHF", "CKD", "COPD", "CVA", "DKA", "DVT", "ESRD", "GERD",
+    "HFREF", "HIV", "MDD", "MRSA", "NSCLC", "OUD", "PTSD", "STEMI", "TBI", "UTI",
+];
+
+/// Conditions, procedures and medications a note names a patient with, lower case, sorted.
+const HEALTH_TERMS: &[&str] = &[
+    "albuterol",
+    "alzheimer",
+    "alzheimers",
+    "amiodarone",
+    "amlodipine",
+    "amoxicilina",
+    "amoxicillin",
+    "amputation",
+    "anemia",
+    "anticoagulation",
+    "anxiety",
+    "apixaban",
+    "aripiprazole",
+    "arthritis",
+    "asthma",
+    "atorvastatin",
+    "biktarvy",
+    "biopsy",
+    "bipolar",
+    "buprenorphine",
+    "cancer",
+    "carboplatin",
+    "cardiomyopathy",
+    "chemo",
+    "chemotherapy",
+    "cirrhosis",
+    "clopidogrel",
+    "colonoscopy",
+    "dementia",
+    "depression",
+    "diabetes",
+    "diabetic",
+    "dialysis",
+    "donepezil",
+    "eliquis",
+    "empagliflozin",
+    "epilepsy",
+    "escitalopram",
+    "fluoxetine",
+    "furosemide",
+    "gabapentin",
+    "hemodialysis",
+    "hepatitis",
+    "hipertension",
+    "hydrocodone",
+    "hypertension",
+    "hypothyroidism",
+    "insuficiencia",
+    "insulin",
+    "jardiance",
+    "keytruda",
+    "leukemia",
+    "levothyroxine",
+    "lisinopril",
+    "lithium",
+    "lymphoma",
+    "mastectomy",
+    "melanoma",
+    "metformin",
+    "methadone",
+    "metoprolol",
+    "naloxone",
+    "neumonia",
+    "neutropenia",
+    "olanzapine",
+    "omeprazole",
+    "oncology",
+    "opioid",
+    "overdose",
+    "oxycodone",
+    "ozempic",
+    "pembrolizumab",
+    "pemetrexed",
+    "pneumonia",
+    "prednisone",
+    "pregnancy",
+    "pregnant",
+    "quetiapine",
+    "rifampin",
+    "risperidone",
+    "schizophrenia",
+    "seizure",
+    "seizures",
+    "semaglutide",
+    "sertraline",
+    "sickle",
+    "stroke",
+    "suboxone",
+    "suicidal",
+    "tamoxifen",
+    "tamoxifeno",
+    "trazodone",
+    "tuberculosis",
+    "warfarin",
+    "xarelto",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// Any text, in any script, is read without a panic (a panic fails the call closed,
+        /// but a gate that denies every call with an accented name is broken).
+        #[test]
+        fn any_text_is_read_without_panicking(
+            text in "([A-Za-z\u{e1}\u{1ec5}\u{4e2d}@.,/()+ -]|[0-9]{1,4}|Ave|Box|PO|Dr|\n){0,60}"
+        ) {
+            let mut out = Vec::new();
+            named_facts(&text, &mut out);
+            for f in out {
+                proptest::prop_assert!(text.is_char_boundary(f.range.start) && text.is_char_boundary(f.range.end));
+            }
+        }
+    }
+
+    #[test]
+    fn term_lists_are_sorted_for_binary_search() {
+        assert!(HEALTH_TERMS.windows(2).all(|w| w[0] <= w[1]));
+        assert!(CONDITION_ACRONYMS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    fn kinds(text: &str) -> Vec<PhiKind> {
+        let mut out = Vec::new();
+        named_facts(text, &mut out);
+        let mut k: Vec<PhiKind> = out.iter().map(|f| f.kind).collect();
+        k.sort();
+        k.dedup();
+        k
+    }
+
+    #[test]
+    fn a_name_with_a_fact_beside_it() {
+        assert_eq!(
+            kinds("Hope Church, 3/4/1939 - pull her last three A1c results"),
+            [PhiKind::Dob, PhiKind::Name]
+        );
+        assert_eq!(
+            kinds("text Adaeze Nwosu at 414-372-9915 about her appointment"),
+            [PhiKind::Name, PhiKind::Contact]
+        );
+        assert_eq!(
+            kinds("Fatima Al-Sayed started on tamoxifen 20 mg last week"),
+            [PhiKind::Name, PhiKind::Diagnosis]
+        );
+        assert_eq!(
+            kinds("Lee Min-jung moved to 415 N Alvarado St Apt 9, update her chart"),
+            [PhiKind::Name, PhiKind::Contact]
+        );
+        assert_eq!(
+            kinds("portal invite for Padraig Murphy - paddy.cork@outlook.com - bounced"),
+            [PhiKind::Name, PhiKind::Contact]
+        );
+        assert_eq!(
+            kinds("Kim Soo-yeon came in overnight with DKA"),
+            [PhiKind::Name, PhiKind::Diagnosis]
+        );
+        assert_eq!(
+            kinds("April May, 5/1/1948 - weight up 4 lb"),
+            [PhiKind::Dob, PhiKind::Name]
+        );
+    }
+
+    #[test]
+    fn names_in_any_script_and_language() {
+        assert_eq!(
+            kinds("El paciente José Luis Fernández (nac. 14/05/1979) no ha recogido su Biktarvy"),
+            [PhiKind::Dob, PhiKind::Name, PhiKind::Diagnosis]
+        );
+    }
+
+    #[test]
+    fn not_a_patient() {
+        assert!(
+            kinds("On-call this weekend: Marcus Feld (608) 869-3881, Ana Ruiz 608-798-8799")
+                .is_empty()
+        );
+        assert!(kinds("| Helen Brandt (NP) | Cardiology | 414-874-8774 |").is_empty());
+        assert!(kinds("Sunny Day Pediatrics, 1200 Grand Ave, Wausau WI 54403 - new referring practice, fax 715-842-0199").is_empty());
+        assert!(kinds(r#"{"resourceType":"Practitioner","text":{"div":"Adam Careful, 534 Erewhon St, born 1980-02-27"}}"#).is_empty());
+        assert!(kinds("Maria Lopez merged this on 3/4/2024").is_empty());
+        assert!(kinds("Dr. Helen Brandt, Cardiology, (414) 555-0100, clinic hours").is_empty());
+        assert!(kinds("Lou Gehrig was diagnosed with ALS in 1939").is_empty());
+        assert!(kinds("Contact Sam Reyes at sam.reyes@example.com for access").is_empty());
+        assert!(kinds("Jane Doe, 01/01/1970").is_empty());
+        assert!(kinds("Release 2.3 by Ana Silva (joined 01/14/2026)").is_empty());
+        assert!(kinds("Call Sam Reyes at 414-372-9915 about the build").is_empty());
+    }
+}
