@@ -344,7 +344,8 @@ fn mask_text(
         spans
     });
     spans.extend(secret_spans);
-    for f in phi_found {
+    // An empty finding is context (a medication beside a name), not something to mask.
+    for f in phi_found.into_iter().filter(|f| !f.range.is_empty()) {
         let container = matches!(
             f.kind,
             phi::PhiKind::Hl7 | phi::PhiKind::Fhir | phi::PhiKind::X12

@@ -37,7 +37,7 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     {
         return;
     }
-    if directory_resource(b) {
+    if directory_resource(b) || resource_type_in(b, &[b"Person\""]) {
         return;
     }
     let words = words_of(text, MAX_WORDS);
@@ -73,9 +73,16 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
             range: name.range.clone(),
             strong: false,
         });
+        // A condition or a medication is what makes the name a patient's, not an
+        // identifier: its finding is empty (where the word starts), so masking keeps it.
+        let range = if fact.kind == PhiKind::Diagnosis {
+            fact.range.start..fact.range.start
+        } else {
+            fact.range.clone()
+        };
         found.push(Finding {
             kind: fact.kind,
-            range: fact.range.clone(),
+            range,
             strong: false,
         });
     }
@@ -85,8 +92,24 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
 }
 
 /// A FHIR resource about staff, places or organisations: its people are clinicians, its
-/// addresses and phones work ones.
-fn directory_resource(b: &[u8]) -> bool {
+/// addresses and phones work ones, and its birth dates a clinician's (the scan keeps only
+/// strong identifiers there). A Person may be a patient's: only unlabelled facts skip it.
+pub(super) fn directory_resource(b: &[u8]) -> bool {
+    resource_type_in(b, STAFF_RESOURCES)
+}
+
+const STAFF_RESOURCES: &[&[u8]] = &[
+    b"Practitioner\"",
+    b"PractitionerRole\"",
+    b"Organization\"",
+    b"Location\"",
+    b"HealthcareService\"",
+    b"Endpoint\"",
+];
+
+/// Whether the text is a FHIR resource (its `resourceType` near the start) of one of `types`
+/// (each with its closing quote).
+fn resource_type_in(b: &[u8], types: &[&[u8]]) -> bool {
     let head = &b[..b.len().min(256)];
     let Some(at) = memchr::memmem::find(head, b"\"resourceType\"") else {
         return false;
@@ -97,17 +120,7 @@ fn directory_resource(b: &[u8]) -> bool {
         .position(|c| *c == b'"')
         .map(|q| &rest[q + 1..])
         .unwrap_or_default();
-    [
-        &b"Practitioner\""[..],
-        b"PractitionerRole\"",
-        b"Organization\"",
-        b"Location\"",
-        b"Person\"",
-        b"HealthcareService\"",
-        b"Endpoint\"",
-    ]
-    .iter()
-    .any(|t| value.starts_with(t))
+    types.iter().any(|t| value.starts_with(t))
 }
 
 /// Whether a fact stands close enough to a name: the same line, within `NEAR` bytes (half
@@ -142,13 +155,18 @@ fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
             continue;
         }
         let between = &text[a_at + a.len()..b_at];
-        if !matches!(between, " " | ", " | "  " | "   ") {
+        // Within a sentence, or a row's fields (`Nowak;Malgorzata`, `Haile|Tigist`); a
+        // name no list knows must stand right beside its fact (see `near`).
+        let field = matches!(between, "|" | ";" | "," | "^" | "\t");
+        if !field && !matches!(between, " " | ", " | "  " | "   ") {
             continue;
         }
         let bare = b.trim_end_matches("'s");
-        if between == ", "
-            && !(crate::detect::names::is_surname(a) && crate::detect::names::is_given(bare))
-        {
+        let (given, surname) = (
+            crate::detect::names::is_given,
+            crate::detect::names::is_surname,
+        );
+        if between == ", " && !(surname(a) && given(bare)) {
             continue;
         }
         let range = a_at..b_at + bare.len();
@@ -180,12 +198,9 @@ fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
             || crate::detect::names::is_surname(bare)
             || crate::detect::names::is_surname(a)
             || crate::detect::names::is_given(bare);
-        let term = |w: &str| {
-            HEALTH_TERMS
-                .binary_search(&w.to_ascii_lowercase().as_str())
-                .is_ok()
-        };
+        let term = is_health_term;
         let sure = (between == ", "
+            || (field && (surname(a) || surname(bare)))
             || (crate::detect::names::is_given(a)
                 && (crate::detect::names::is_surname(bare)
                     || crate::detect::names::is_given(bare))))
@@ -444,6 +459,25 @@ fn numeric_at(b: &[u8], i: usize) -> (usize, Option<Fact>) {
             return (end, None);
         }
     }
+    // 19791123: a compact date, as a field of a row (`|19791123|`, `,19640312,`).
+    if g1 == 8 && sep.is_none_or(|c| matches!(c, b'|' | b',' | b';' | b'^' | b'\t')) {
+        let field_before = i == 0 || matches!(b[i - 1], b'|' | b',' | b';' | b'^' | b'\t' | b' ');
+        let d = &b[i..i + 8];
+        if field_before && matches!(&d[..2], b"19" | b"20") {
+            let dashed = [&d[..4], b"-", &d[4..6], b"-", &d[6..]].concat();
+            if plausible_date(&dashed) {
+                let year = number(&d[..4]);
+                return (
+                    i + 8,
+                    Some(Fact {
+                        kind: PhiKind::Dob,
+                        range: i..i + 8,
+                        needs_health: year >= BIRTH_YEAR_BEFORE,
+                    }),
+                );
+            }
+        }
+    }
     // 2137904412: ten digits shaped like a North American number.
     if g1 == 10
         && ends(i + 10)
@@ -616,10 +650,7 @@ fn health_terms(words: &[(usize, &str)], out: &mut Vec<Fact>) {
         let hit = if acronym {
             CONDITION_ACRONYMS.binary_search(&w).is_ok()
         } else {
-            w.len() >= 4 && {
-                let lower = w.to_ascii_lowercase();
-                HEALTH_TERMS.binary_search(&lower.as_str()).is_ok()
-            }
+            (4..=16).contains(&w.len()) && is_health_term(w)
         };
         if hit {
             out.push(Fact {
@@ -629,6 +660,14 @@ fn health_terms(words: &[(usize, &str)], out: &mut Vec<Fact>) {
             });
         }
     }
+}
+
+/// Whether `w` is one of [`HEALTH_TERMS`], any case, without allocating (this runs on every
+/// word of every text).
+fn is_health_term(w: &str) -> bool {
+    HEALTH_TERMS
+        .binary_search_by(|t| t.bytes().cmp(w.bytes().map(|c| c.to_ascii_lowercase())))
+        .is_ok()
 }
 
 /// Upper-case abbreviations of conditions, sorted.
@@ -800,6 +839,19 @@ mod tests {
             kinds("April May, 5/1/1948 - weight up 4 lb"),
             [PhiKind::Dob, PhiKind::Name]
         );
+    }
+
+    #[test]
+    fn rows_of_fields() {
+        assert_eq!(
+            kinds("Nowak;Malgorzata;21.11.1958;G47.33;Pneumologie"),
+            [PhiKind::Dob, PhiKind::Name]
+        );
+        assert_eq!(
+            kinds("00918273,Zielinska,Agnieszka,12/31/1966,F,414-302-8817"),
+            [PhiKind::Dob, PhiKind::Name]
+        );
+        assert!(kinds("build|Release|Notes|20240611|ok").is_empty());
     }
 
     #[test]

@@ -122,6 +122,7 @@ pub fn candidates_alongside<T>(text: &str, other: impl FnOnce() -> T) -> (Vec<Fi
         out.append(&mut late);
         facts::named_facts(text, &mut out);
         finish(text, &mut out);
+        staff_only(bytes, &mut out);
         (out, theirs)
     });
     memo_set(text, &found);
@@ -158,7 +159,16 @@ fn scan_candidates(text: &str) -> Vec<Finding> {
     out.append(&mut late);
     facts::named_facts(text, &mut out);
     finish(text, &mut out);
+    staff_only(bytes, &mut out);
     out
+}
+
+/// A staff or organisation resource keeps only its strong identifiers (an SSN is one
+/// anywhere); its names, dates and phones are a clinician's or an office's.
+fn staff_only(bytes: &[u8], out: &mut Vec<Finding>) {
+    if facts::directory_resource(bytes) {
+        out.retain(|f| f.strong);
+    }
 }
 
 /// Every identifier and signal has at least two digits (an age over 89, a diagnosis code);
@@ -191,6 +201,9 @@ fn gated_early(bytes: &[u8], present: u32, out: &mut Vec<Finding>) {
     // command line does not pay for compiling patterns it cannot reach (about 2 ms in all).
     if has(Group::Name) && capital_then_lower(bytes) {
         names(bytes, out);
+    }
+    if has(Group::Name) && !bytes.is_ascii() {
+        script_names(bytes, out);
     }
     if has(Group::Diagnosis) {
         diagnosis(bytes, out);

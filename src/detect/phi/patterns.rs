@@ -20,6 +20,7 @@ pub(super) static MRN_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static DOB_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static AGE_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static NAME_RE: OnceLock<Regex> = OnceLock::new();
+pub(super) static SCRIPT_NAME_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static DX_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static PHONE_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static EMAIL_RE: OnceLock<Regex> = OnceLock::new();

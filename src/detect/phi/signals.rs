@@ -128,6 +128,28 @@ pub(super) fn names(b: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
+/// A labelled name written in a script other than Latin (`Patient 류명숙`,
+/// `"patient": "谭霞"`, `Patient السيد زين الشايقية`): the Latin detector above reads capitals,
+/// which most scripts do not have. Only a value that starts with a non-ASCII letter.
+pub(super) fn script_names(b: &[u8], out: &mut Vec<Finding>) {
+    let r = re(
+        &SCRIPT_NAME_RE,
+        r#"(?i:patient(?:'s)? name|patient|pt name|member name|subscriber|paciente|nombre)["']?\s*[:=]?\s*["']?((?u:[\p{L}\p{M}][\p{L}\p{M}'\x{2019}.-]*)(?:[ ](?u:[\p{L}\p{M}][\p{L}\p{M}'\x{2019}.-]*)){0,3})"#,
+    );
+    for c in r.captures_iter(b) {
+        let Some(v) = c.get(1) else { continue };
+        // Starting with a letter outside ASCII, it is no template slot (`<MRN>`, `{{name}}`).
+        if v.as_bytes()[0] < 0x80 {
+            continue;
+        }
+        out.push(Finding {
+            kind: PhiKind::Name,
+            range: v.range(),
+            strong: false,
+        });
+    }
+}
+
 pub(super) fn diagnosis(b: &[u8], out: &mut Vec<Finding>) {
     let r = re(
         &DX_RE,

@@ -298,7 +298,8 @@ fn a_quoted_ssn_alone_is_a_value() {
 fn record_containers_are_strong() {
     assert_eq!(
         kinds("PID|1||483921^^^HOSP^MR||Lopez^Maria||19840312|F"),
-        [PhiKind::Hl7]
+        // The name and the compact birth date are read as a row's fields too.
+        [PhiKind::Dob, PhiKind::Name, PhiKind::Hl7]
     );
     assert!(kinds("PID|1||||||").is_empty());
     // The labelled birth date is found as well, by the field reader.
@@ -352,4 +353,26 @@ fn people_outside_pid_and_patient_resources_are_records() {
         PhiKind::Mrn,
     );
     assert!(kinds("mrn IN (:ids) -- bound at run time, 12 rows").is_empty());
+}
+
+#[test]
+fn labelled_names_in_any_script() {
+    for text in [
+        "Patient 류명숙, DOB 1987-08-03, admitted for type 2 diabetes",
+        "Patient 田桂荣, DOB 2009-03-22, admitted for major depressive disorder",
+        "{\"patient\": \"谭霞\", \"birthDate\": \"1989-04-28\"}",
+        "Patient السيد زين الشايقية, DOB 1993-03-29",
+    ] {
+        let found = kinds(text);
+        assert!(found.contains(&PhiKind::Name), "{text}: {found:?}");
+    }
+    assert!(kinds("Patient portal 설정, version 2024-03-01").is_empty());
+}
+
+#[test]
+fn staff_resources_are_not_patients() {
+    let practitioner = r#"{"resourceType":"Practitioner","name":[{"family":"Careful","given":["Adam"]}],"birthDate":"1980-02-27","telecom":[{"system":"phone","value":"734-677-6622"}]}"#;
+    assert!(kinds(practitioner).is_empty(), "{:?}", kinds(practitioner));
+    let patient = practitioner.replace("Practitioner", "Patient");
+    assert!(!kinds(&patient).is_empty());
 }
