@@ -42,6 +42,7 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     }
     let words = words_of(text, MAX_WORDS);
     let mut facts = numeric_facts(b);
+    month_dates(text, &words, &mut facts);
     emails(text, &mut facts);
     streets(text, &words, &mut facts);
     health_terms(&words, &mut facts);
@@ -349,6 +350,96 @@ fn public_figure(given: &str, family: &str) -> bool {
         ("Karen", "Quinlan"),
     ];
     PUBLIC.iter().any(|(g, f)| *g == given && *f == family)
+}
+
+/// Dates written with a month's name (`March 4, 1939`, `4 Mar 1939`, `Mar. 4 1939`),
+/// counted only when old enough to be a birth date: with a name's name, a recent date is
+/// a release, a meeting or a start date far more often than a patient's visit.
+fn month_dates(text: &str, words: &[(usize, &str)], out: &mut Vec<Fact>) {
+    const MONTHS: &[&str] = &[
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "may",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let b = text.as_bytes();
+    let number_at = |k: usize| -> (usize, u32) {
+        let n = b[k.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        (n, number(&b[k..k + n]))
+    };
+    let skip = |mut k: usize, chars: &[u8]| {
+        while k < b.len() && chars.contains(&b[k]) {
+            k += 1;
+        }
+        k
+    };
+    for &(at, w) in words {
+        if out.len() >= MAX_FACTS {
+            break;
+        }
+        if !(3..=9).contains(&w.len()) || !MONTHS.iter().any(|m| w.eq_ignore_ascii_case(m)) {
+            continue;
+        }
+        let after = at + w.len();
+        // Month D, YYYY
+        let k = skip(after, b". ");
+        let (n, day) = number_at(k);
+        if (1..=2).contains(&n) && (1..=31).contains(&day) {
+            let k2 = skip(k + n, b", ");
+            let (m, year) = number_at(k2);
+            if m == 4 && (1900..BIRTH_YEAR_BEFORE).contains(&year) && k2 > k + n {
+                out.push(Fact {
+                    kind: PhiKind::Dob,
+                    range: at..k2 + 4,
+                    needs_health: false,
+                });
+                continue;
+            }
+        }
+        // D Month YYYY
+        let before = &b[..at];
+        let day_len = before
+            .iter()
+            .rev()
+            .skip(1)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if before.last() == Some(&b' ') && (1..=2).contains(&day_len) {
+            let start = at - 1 - day_len;
+            let k2 = skip(after, b"., ");
+            let (m, year) = number_at(k2);
+            if m == 4 && k2 > after && (1900..BIRTH_YEAR_BEFORE).contains(&year) {
+                out.push(Fact {
+                    kind: PhiKind::Dob,
+                    range: start..k2 + 4,
+                    needs_health: false,
+                });
+            }
+        }
+    }
 }
 
 /// Dates and phone numbers, read from the digits: `3/4/1939`, `1957-08-22`, `11.23.1979`,
@@ -838,6 +929,21 @@ mod tests {
         assert_eq!(
             kinds("April May, 5/1/1948 - weight up 4 lb"),
             [PhiKind::Dob, PhiKind::Name]
+        );
+    }
+
+    #[test]
+    fn dates_with_month_names() {
+        assert_eq!(
+            kinds("Hope Church, March 4, 1939 - pull her A1c"),
+            [PhiKind::Dob, PhiKind::Name]
+        );
+        assert_eq!(
+            kinds("Meron Alemu 9 Apr 1992"),
+            [PhiKind::Dob, PhiKind::Name]
+        );
+        assert!(
+            kinds("Siobhan Castillo (since April 21, 2023) can't log in to the portal").is_empty()
         );
     }
 

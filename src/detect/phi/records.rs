@@ -703,7 +703,7 @@ fn fhir_subjects(b: &[u8], out: &mut Vec<Finding>) {
     }
     let r = re(
         &FHIR_SUBJECT_RE,
-        r#""(?:subject|patient|beneficiary)"\s*:\s*\{[^{}]{0,300}?"display"\s*:\s*"([^"]{3,80})""#,
+        r#"(?:"(?:subject|patient|beneficiary)"\s*:\s*\{[^{}]{0,300}?|"reference"\s*:\s*"Patient/[^"]{1,64}"\s*,\s*)"display"\s*:\s*"([^"]{3,80})""#,
     );
     for c in r.captures_iter(b) {
         let Some(v) = c.get(1) else { continue };

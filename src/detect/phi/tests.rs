@@ -341,6 +341,13 @@ fn people_outside_pid_and_patient_resources_are_records() {
         kinds(r#"{"resourceType":"Encounter","subject":{"reference":"Patient/123"}}"#).is_empty()
     );
     has(
+        r#"{"resourceType":"Appointment","participant":[{"actor":{"reference":"Patient/88410","display":"Peter James Chalmers"}}]}"#,
+        PhiKind::Fhir,
+    );
+    assert!(
+        kinds(r#"{"resourceType":"Appointment","participant":[{"actor":{"reference":"Practitioner/88410","display":"Adam Careful"}}]}"#).is_empty()
+    );
+    has(
         "<recordTarget><patientRole><id extension=\"61120\"/><patient><name><given>Jose</given><family>Fernandez</family></name></patient></patientRole></recordTarget>",
         PhiKind::Hl7,
     );
