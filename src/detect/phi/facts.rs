@@ -400,7 +400,17 @@ fn month_dates(text: &str, words: &[(usize, &str)], out: &mut Vec<Fact>) {
         if out.len() >= MAX_FACTS {
             break;
         }
-        if !(3..=9).contains(&w.len()) || !MONTHS.iter().any(|m| w.eq_ignore_ascii_case(m)) {
+        // A date's day stands right before or after its month: test that (one byte or
+        // two) before comparing the word with every month.
+        let digit_near = |k: usize| b.get(k).is_some_and(u8::is_ascii_digit);
+        let after_word = at + w.len();
+        let near_day = digit_near(after_word + 1)
+            || digit_near(after_word + 2)
+            || (at >= 2 && digit_near(at - 2));
+        if !near_day
+            || !(3..=9).contains(&w.len())
+            || !MONTHS.iter().any(|m| w.eq_ignore_ascii_case(m))
+        {
             continue;
         }
         let after = at + w.len();
@@ -692,7 +702,12 @@ fn streets(text: &str, words: &[(usize, &str)], out: &mut Vec<Fact>) {
             }
             continue;
         }
-        if !STREET_TYPES.contains(&w) || k == 0 {
+        // Street types are capitalised and short: most words fail that before the list.
+        if k == 0
+            || w.len() > 9
+            || !w.as_bytes()[0].is_ascii_uppercase()
+            || !STREET_TYPES.contains(&w)
+        {
             continue;
         }
         // Walk back over the street's words to its house number.
