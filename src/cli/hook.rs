@@ -132,7 +132,19 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, agent: Option<&str>) -
     let (subject, mut verdict, digest) = decide_and_digest(gate, journal.as_ref(), &event, size);
     let mut reason = verdict.reason(&subject.tool);
     adapt(gate, &event, &mut verdict, &mut reason);
-    let mut reason = record::Reason::mask(gate, &reason);
+    // A pack rule's message and remediation are the policy's words, never the call's; the
+    // policy's built-in checks (the BI bridge, MCP arguments) may quote the call in theirs.
+    let fixed: Vec<&str> = verdict
+        .hits
+        .iter()
+        .filter(|h| {
+            gate.engine
+                .rules()
+                .any(|r| r.id == h.rule && r.message == h.message && r.remediation == h.remediation)
+        })
+        .flat_map(|h| [h.message.as_str(), h.remediation.as_str()])
+        .collect();
+    let mut reason = record::Reason::mask_except(gate, &reason, &fixed);
     if journal.is_none() && gate.policy.journal.required {
         return refuse(
             event.agent,

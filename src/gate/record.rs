@@ -27,13 +27,46 @@ pub struct Reason {
 
 impl Reason {
     pub fn mask(gate: &Gate, text: &str) -> Reason {
+        Self::mask_except(gate, text, &[])
+    }
+
+    /// [`Reason::mask`], leaving alone the rules' own texts (`fixed`: their messages and
+    /// remediations, which come from the policy, never from the call). Scanning those cost
+    /// more than the rest: a remediation's words select detectors whose patterns are then
+    /// compiled for nothing.
+    pub fn mask_except(gate: &Gate, text: &str, fixed: &[&str]) -> Reason {
         let mut masked = std::collections::BTreeSet::new();
-        let text = if text.is_empty() {
-            String::new()
+        let mut spans: Vec<std::ops::Range<usize>> = fixed
+            .iter()
+            .map(|f| f.trim_end())
+            .filter(|f| f.len() >= 16)
+            .filter_map(|f| text.find(f).map(|at| at..at + f.len()))
+            .collect();
+        spans.sort_by_key(|r| r.start);
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for span in spans {
+            if span.start < at {
+                continue;
+            }
+            out.push_str(&Self::redacted(gate, &text[at..span.start], &mut masked));
+            out.push_str(&text[span.clone()]);
+            at = span.end;
+        }
+        out.push_str(&Self::redacted(gate, &text[at..], &mut masked));
+        Reason { text: out, masked }
+    }
+
+    fn redacted(
+        gate: &Gate,
+        text: &str,
+        masked: &mut std::collections::BTreeSet<String>,
+    ) -> String {
+        if text.trim().is_empty() {
+            text.to_string()
         } else {
-            redact::redact_text(&gate.engine, text, &mut masked)
-        };
-        Reason { text, masked }
+            redact::redact_text(&gate.engine, text, masked)
+        }
     }
 
     /// A reason toolgate wrote itself, naming kinds but never values.
@@ -196,5 +229,30 @@ pub fn fail_closed(event: Option<&HookEvent>, gate: Option<&Gate>, reason: &str)
         input_redacted: "null".into(),
         origin: Some("failsafe".into()),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The call's part of a reason is masked; the rule's own words are kept as written and
+    /// not scanned.
+    #[test]
+    fn reasons_mask_the_call_and_keep_the_rules_words() {
+        let gate = Gate::load(None, crate::normalize::Context::example(), true).unwrap();
+        let message = "Keep tokens like this out of the machine's shell history.";
+        let text = format!(
+            "Rule x matched command: curl -H 'token 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': {message}"
+        );
+        let reason = Reason::mask_except(&gate, &text, &[message]);
+        assert!(!reason.text.contains("ghp_26AU"), "{}", reason.text);
+        assert!(reason.text.ends_with(message), "{}", reason.text);
+        assert!(
+            reason.masked.iter().any(|k| k.contains("github")),
+            "{:?}",
+            reason.masked
+        );
+        assert_eq!(Reason::mask(&gate, &text).text, reason.text);
     }
 }
