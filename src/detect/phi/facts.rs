@@ -65,7 +65,17 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
         let Some(name) = names
             .iter()
             .filter(|n| fact.kind != PhiKind::Diagnosis || n.sure || (n.known && !resource))
-            .find(|n| near(text, &n.range, &fact.range, n.known))
+            .find(|n| {
+                // A sentence about a named person's condition runs longer than a record's
+                // fields: a surely-named person's condition counts up to twice the distance
+                // (not in a FHIR resource, whose narrative names practitioners too).
+                let limit = match (fact.kind, n.sure && !resource, n.known) {
+                    (PhiKind::Diagnosis, true, _) => 2 * NEAR,
+                    (_, _, true) => NEAR,
+                    _ => NEAR / 2,
+                };
+                near(text, &n.range, &fact.range, limit)
+            })
         else {
             continue;
         };
@@ -126,7 +136,7 @@ fn resource_type_in(b: &[u8], types: &[&[u8]]) -> bool {
 
 /// Whether a fact stands close enough to a name: the same line, within `NEAR` bytes (half
 /// that when neither word of the name is a known name).
-fn near(text: &str, name: &Range<usize>, fact: &Range<usize>, known: bool) -> bool {
+fn near(text: &str, name: &Range<usize>, fact: &Range<usize>, limit: usize) -> bool {
     let (from, to) = if fact.start >= name.end {
         (name.end, fact.start)
     } else if name.start >= fact.end {
@@ -134,7 +144,6 @@ fn near(text: &str, name: &Range<usize>, fact: &Range<usize>, known: bool) -> bo
     } else {
         return false;
     };
-    let limit = if known { NEAR } else { NEAR / 2 };
     to - from <= limit && !text[from..to].contains(['\n', '\r'])
 }
 
@@ -793,91 +802,161 @@ const HEALTH_TERMS: &[&str] = &[
     "amoxicillin",
     "amputation",
     "anemia",
+    "angina",
     "anticoagulation",
     "anxiety",
     "apixaban",
     "aripiprazole",
+    "arrhythmia",
     "arthritis",
+    "asma",
     "asthma",
     "atorvastatin",
+    "atrial",
     "biktarvy",
     "biopsy",
     "bipolar",
+    "bronchitis",
     "buprenorphine",
     "cancer",
     "carboplatin",
+    "cardiac",
     "cardiomyopathy",
+    "cataract",
+    "cellulitis",
     "chemo",
     "chemotherapy",
+    "cholecystitis",
     "cirrhosis",
+    "cirrosis",
     "clopidogrel",
+    "colitis",
     "colonoscopy",
+    "concussion",
+    "copd",
+    "crohn",
+    "crohns",
+    "cystic",
+    "demencia",
     "dementia",
+    "depresion",
     "depression",
+    "dermatitis",
     "diabetes",
     "diabetic",
+    "dialisis",
     "dialysis",
     "donepezil",
+    "dyspnea",
+    "edema",
     "eliquis",
+    "embarazada",
+    "embarazo",
     "empagliflozin",
+    "emphysema",
+    "endocarditis",
+    "epilepsia",
     "epilepsy",
     "escitalopram",
+    "fibrillation",
     "fluoxetine",
+    "fracture",
     "furosemide",
     "gabapentin",
+    "gastritis",
+    "glaucoma",
+    "gout",
     "hemodialysis",
+    "hemorrhage",
     "hepatitis",
     "hipertension",
     "hydrocodone",
     "hypertension",
+    "hypoglycemia",
     "hypothyroidism",
+    "infarction",
+    "influenza",
     "insuficiencia",
     "insulin",
+    "ischemia",
+    "ischemic",
     "jardiance",
     "keytruda",
     "leukemia",
     "levothyroxine",
     "lisinopril",
     "lithium",
+    "lupus",
     "lymphoma",
     "mastectomy",
     "melanoma",
+    "meningitis",
     "metformin",
     "methadone",
     "metoprolol",
+    "migraine",
+    "myocardial",
     "naloxone",
+    "nephropathy",
     "neumonia",
+    "neuropathy",
     "neutropenia",
+    "obesity",
     "olanzapine",
     "omeprazole",
     "oncology",
     "opioid",
+    "orthopnea",
+    "osteoarthritis",
+    "osteoporosis",
     "overdose",
     "oxycodone",
     "ozempic",
+    "pancreatitis",
+    "paralysis",
+    "parkinson",
+    "parkinsons",
     "pembrolizumab",
     "pemetrexed",
     "pneumonia",
+    "pneumothorax",
     "prednisone",
+    "preeclampsia",
     "pregnancy",
     "pregnant",
+    "psoriasis",
+    "psychosis",
     "quetiapine",
+    "quimioterapia",
+    "radiotherapy",
+    "renal",
+    "retinopathy",
     "rifampin",
     "risperidone",
     "schizophrenia",
+    "sclerosis",
     "seizure",
     "seizures",
     "semaglutide",
+    "sepsis",
+    "septic",
     "sertraline",
     "sickle",
+    "stenosis",
     "stroke",
     "suboxone",
     "suicidal",
+    "syncope",
     "tamoxifen",
     "tamoxifeno",
+    "thrombosis",
     "trazodone",
     "tuberculosis",
+    "tumor",
+    "tumour",
+    "ulcer",
     "warfarin",
+    "wound",
     "xarelto",
 ];
 
@@ -944,6 +1023,20 @@ mod tests {
         assert_eq!(
             kinds("April May, 5/1/1948 - weight up 4 lb"),
             [PhiKind::Dob, PhiKind::Name]
+        );
+    }
+
+    #[test]
+    fn a_condition_later_in_the_sentence() {
+        assert_eq!(
+            kinds(
+                "Guadalupe Ramirez reports worsening shortness of breath for five days and new edema"
+            ),
+            [PhiKind::Name, PhiKind::Diagnosis]
+        );
+        assert_eq!(
+            kinds("La Sra. Guadalupe Ramirez acudio por dolor toracico. Antecedentes: demencia"),
+            [PhiKind::Name, PhiKind::Diagnosis]
         );
     }
 
