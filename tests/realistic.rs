@@ -287,10 +287,10 @@ fn independent_sets_score() {
     }
 }
 
-const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.83), ("secret", 0.99, 0.97)];
+const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.84), ("secret", 0.99, 0.97)];
 /// Before this work the holdout scored PHI 0.943 / 0.327 and secrets 0.870 / 0.339.
 const INDEPENDENT_HOLDOUT_FLOORS: &[(&str, f64, f64)] =
-    &[("phi", 0.94, 0.66), ("secret", 0.95, 0.86)];
+    &[("phi", 0.94, 0.68), ("secret", 0.95, 0.86)];
 
 /// Public material others wrote (tests/corpus/public.tsv, made by
 /// tests/corpus/import_public.py, which names each source, its version and license): the

@@ -33,7 +33,7 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     let b = text.as_bytes();
     if !b
         .windows(2)
-        .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_lowercase())
+        .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_alphabetic())
     {
         return;
     }
@@ -161,7 +161,20 @@ fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
     let mut out = Vec::new();
     for (i, pair) in words.windows(2).enumerate() {
         let ((a_at, a), (b_at, b)) = (pair[0], pair[1]);
-        if !name_word(a) || !name_word(b) {
+        // Records often write names in capitals (`OKAFOR, CHUKWUEMEKA`): such a pair counts
+        // when both words are known names, one a surname and the other a given name.
+        let capitals = |w: &str| {
+            w.len() >= 2
+                && w.chars()
+                    .all(|c| c.is_uppercase() || matches!(c, '-' | '\''))
+        };
+        let (given, surname) = (
+            crate::detect::names::is_given,
+            crate::detect::names::is_surname,
+        );
+        let capital_pair =
+            capitals(a) && capitals(b) && ((surname(a) && given(b)) || (given(a) && surname(b)));
+        if !capital_pair && (!name_word(a) || !name_word(b)) {
             continue;
         }
         let between = &text[a_at + a.len()..b_at];
@@ -172,11 +185,7 @@ fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
             continue;
         }
         let bare = b.trim_end_matches("'s");
-        let (given, surname) = (
-            crate::detect::names::is_given,
-            crate::detect::names::is_surname,
-        );
-        if between == ", " && !(surname(a) && given(bare)) {
+        if between == ", " && !(surname(a) && given(bare)) && !capital_pair {
             continue;
         }
         let range = a_at..b_at + bare.len();
@@ -547,7 +556,19 @@ fn numeric_at(b: &[u8], i: usize) -> (usize, Option<Fact>) {
             }
             let value = &b[i..end];
             let date = ((1..=2).contains(&g1) && (1..=2).contains(&g2) && g3 == 4)
-                || (g1 == 4 && g2 == 2 && g3 == 2 && s == b'-');
+                || (g1 == 4 && (1..=2).contains(&g2) && (1..=2).contains(&g3) && s == b'-');
+            // 3/4/39: a two-digit year could be any century; only in a text about health.
+            let short_year = (1..=2).contains(&g1) && (1..=2).contains(&g2) && g3 == 2 && s == b'/';
+            if short_year && plausible_date(value) {
+                return (
+                    end,
+                    Some(Fact {
+                        kind: PhiKind::Dob,
+                        range: i..end,
+                        needs_health: true,
+                    }),
+                );
+            }
             if date && plausible_date(value) {
                 let year = if g1 == 4 {
                     number(&b[i..i + 4])
@@ -587,6 +608,17 @@ fn numeric_at(b: &[u8], i: usize) -> (usize, Option<Fact>) {
                 );
             }
         }
+    }
+    // 608 555 1234: groups separated by spaces.
+    if g1 == 3
+        && at(i + 3) == Some(b' ')
+        && digits(i + 4) == 3
+        && at(i + 7) == Some(b' ')
+        && digits(i + 8) == 4
+        && ends(i + 12)
+        && (b'2'..=b'9').contains(&b[i])
+    {
+        return (i + 12, phone(i..i + 12));
     }
     // 2137904412: ten digits shaped like a North American number.
     if g1 == 10
@@ -1038,6 +1070,25 @@ mod tests {
             kinds("La Sra. Guadalupe Ramirez acudio por dolor toracico. Antecedentes: demencia"),
             [PhiKind::Name, PhiKind::Diagnosis]
         );
+    }
+
+    #[test]
+    fn other_ways_of_writing_names_dates_and_phones() {
+        assert_eq!(
+            kinds("LOPEZ, MARIA 07/19/1962 - merge the charts"),
+            [PhiKind::Dob, PhiKind::Name]
+        );
+        assert_eq!(
+            kinds("Hope Church 3/4/39 chart review"),
+            [PhiKind::Dob, PhiKind::Name]
+        );
+        assert!(kinds("Release 1.2 on 3/4/24 by Maria Lopez").is_empty());
+        assert_eq!(kinds("Maria Lopez 1939-3-4"), [PhiKind::Dob, PhiKind::Name]);
+        assert_eq!(
+            kinds("call Adaeze Nwosu at 414 372 9915 about her appointment"),
+            [PhiKind::Name, PhiKind::Contact]
+        );
+        assert!(kinds("NEW YORK 07/19/1962 CONFERENCE").is_empty());
     }
 
     #[test]
