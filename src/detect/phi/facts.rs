@@ -31,10 +31,27 @@ struct Fact {
 /// Names with an unlabelled fact beside them.
 pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     let b = text.as_bytes();
-    if !b
+    // A name needs a capital then a small letter, or is written in capitals as `SURNAME,
+    // GIVEN` or `SURNAME^GIVEN`: without any (log lines, commands in capitals) there is
+    // nothing to read.
+    let capitalised_word = b
         .windows(2)
-        .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_alphabetic())
-    {
+        .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_lowercase());
+    let capitals_comma = || {
+        memchr::memmem::find_iter(b, b", ").any(|i| {
+            i >= 2
+                && b[i - 1].is_ascii_uppercase()
+                && b[i - 2].is_ascii_uppercase()
+                && b.get(i + 2).is_some_and(u8::is_ascii_uppercase)
+        }) || memchr::memchr_iter(b'^', b).any(|i| {
+            // HL7's `SURNAME^GIVEN`.
+            i >= 2
+                && b[i - 1].is_ascii_uppercase()
+                && b[i - 2].is_ascii_uppercase()
+                && b.get(i + 1).is_some_and(u8::is_ascii_uppercase)
+        })
+    };
+    if !capitalised_word && !capitals_comma() {
         return;
     }
     if directory_resource(b) || resource_type_in(b, &[b"Person\""]) {
