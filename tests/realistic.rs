@@ -134,22 +134,23 @@ fn realistic_corpus_scores() {
         "holdout shrank to {} rows",
         holdout.rows
     );
-    for (set, scored, floors) in [
-        ("built", &built, BUILT_FLOORS),
-        ("holdout", &holdout, HOLDOUT_FLOORS),
-    ] {
-        for (class, precision, recall) in floors {
-            assert!(
-                scored.precision(class) >= *precision,
-                "{set} {class} precision {:.3} < {precision}",
-                scored.precision(class)
-            );
-            assert!(
-                scored.recall(class) >= *recall,
-                "{set} {class} recall {:.3} < {recall}",
-                scored.recall(class)
-            );
-        }
+    assert_class_floors("built", &built, BUILT_FLOORS);
+    assert_class_floors("holdout", &holdout, HOLDOUT_FLOORS);
+}
+
+/// Each class's precision and recall stay at or above its floor.
+fn assert_class_floors(set: &str, scored: &Score, floors: &[(&str, f64, f64)]) {
+    for (class, precision, recall) in floors {
+        assert!(
+            scored.precision(class) >= *precision,
+            "{set}: {class} precision {:.3} < {precision}",
+            scored.precision(class)
+        );
+        assert!(
+            scored.recall(class) >= *recall,
+            "{set}: {class} recall {:.3} < {recall}",
+            scored.recall(class)
+        );
     }
 }
 
@@ -268,23 +269,8 @@ fn independent_sets_score() {
         report("independent", &built),
         report("independent holdout", &holdout)
     );
-    for (set, scored, floors) in [
-        ("independent", &built, INDEPENDENT_FLOORS),
-        ("independent holdout", &holdout, INDEPENDENT_HOLDOUT_FLOORS),
-    ] {
-        for (class, precision, recall) in floors {
-            assert!(
-                scored.precision(class) >= *precision,
-                "{set}: {class} precision {:.3} < {precision}",
-                scored.precision(class)
-            );
-            assert!(
-                scored.recall(class) >= *recall,
-                "{set}: {class} recall {:.3} < {recall}",
-                scored.recall(class)
-            );
-        }
-    }
+    assert_class_floors("independent", &built, INDEPENDENT_FLOORS);
+    assert_class_floors("independent holdout", &holdout, INDEPENDENT_HOLDOUT_FLOORS);
 }
 
 const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.84), ("secret", 0.99, 0.97)];
@@ -325,18 +311,7 @@ fn public_material_scores() {
         "public material shrank to {} rows",
         scored.rows
     );
-    for (class, precision, recall) in PUBLIC_FLOORS {
-        assert!(
-            scored.precision(class) >= *precision,
-            "public: {class} precision {:.3} < {precision}",
-            scored.precision(class)
-        );
-        assert!(
-            scored.recall(class) >= *recall,
-            "public: {class} recall {:.3} < {recall}",
-            scored.recall(class)
-        );
-    }
+    assert_class_floors("public", &scored, PUBLIC_FLOORS);
 }
 
 /// First scored at PHI precision 0.899, recall 0.676.
