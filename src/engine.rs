@@ -111,7 +111,7 @@ impl Engine {
     pub fn secret_detectors(
         &self,
     ) -> impl Iterator<Item = (&str, &crate::detect::secrets::SecretBlock)> {
-        self.rules().flat_map(|r| {
+        self.decoded_rules().flat_map(|r| {
             r.blocks.iter().filter_map(move |b| match b {
                 Block::Secret(d, _) => Some((r.id.as_str(), d.as_ref())),
                 _ => None,
@@ -123,7 +123,7 @@ impl Engine {
         self.secret_keywords
             .get_or_init(|| {
                 let mut words: Vec<String> = self
-                    .rules()
+                    .decoded_rules()
                     .flat_map(|r| r.blocks.iter())
                     .filter_map(|b| match b {
                         Block::Secret(d, _) => Some(d.keywords.iter().cloned()),
@@ -214,14 +214,45 @@ impl Engine {
         &self.ctx
     }
 
+    /// Every rule, in the packs' order. Rules a cached pack deferred are decoded for it,
+    /// all of them: the hook's path uses [`Engine::evaluate`], which decodes only those a
+    /// call may match.
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.packs.iter().flat_map(|p| {
+            let mut rules = Vec::with_capacity(p.rules.len());
+            match p.deferred.as_ref().map(|d| (d, d.all_with_positions())) {
+                Some((d, Ok(deferred))) => merge(
+                    d.eager_positions.iter().copied().zip(&p.rules),
+                    deferred.into_iter(),
+                    |r| rules.push(r),
+                ),
+                _ => rules.extend(&p.rules),
+            }
+            rules
+        })
+    }
+
+    /// The rules decoded with their packs: among them every secret and PHI detector, which
+    /// are never deferred (`pack::index`).
+    fn decoded_rules(&self) -> impl Iterator<Item = &Rule> {
         self.packs.iter().flat_map(|p| p.rules.iter())
+    }
+
+    /// Is `message` and `remediation` what pack rule `id` says (not a built-in check's words)?
+    pub fn rule_says(&self, id: &str, message: &str, remediation: &str) -> bool {
+        let says = |r: &Rule| r.id == id && r.message == message && r.remediation == remediation;
+        self.packs.iter().any(|p| {
+            p.rules.iter().any(says)
+                || p.deferred.as_ref().is_some_and(|d| {
+                    (0..d.len()).any(|s| d.id(s) == id && d.decode(s).is_ok_and(|r| says(&r)))
+                })
+        })
     }
 
     /// Every hit for `subject`. An error means a pattern failed to compile: fail closed.
     pub fn evaluate(&self, subject: &Subject) -> Result<Vec<Hit>, String> {
         let mut hits = Vec::new();
-        self.walk(subject, |rule, outcome, matched| {
+        self.walk(subject, false, |rule, outcome, matched| {
             if outcome != Tri::No {
                 hits.push(Hit {
                     rule: rule.id.clone(),
@@ -240,7 +271,7 @@ impl Engine {
     /// Every rule that applies to the subject's tool, with its outcome.
     pub fn trace(&self, subject: &Subject) -> Result<Vec<Trace>, String> {
         let mut traces = Vec::new();
-        self.walk(subject, |rule, outcome, matched| {
+        self.walk(subject, true, |rule, outcome, matched| {
             traces.push(Trace {
                 rule: rule.id.clone(),
                 outcome,
@@ -250,9 +281,13 @@ impl Engine {
         Ok(traces)
     }
 
+    /// Visit the rules that apply to the subject's tool, in order: with `every`, all of
+    /// them; else deferred rules only when the call may match them (any other would be a
+    /// `Tri::No`, which evaluation drops).
     fn walk(
         &self,
         subject: &Subject,
+        every: bool,
         mut visit: impl FnMut(&Rule, Tri, Option<String>),
     ) -> Result<(), String> {
         let commands: &[Command] = subject.shell.as_ref().map_or(&[], |a| &a.commands);
@@ -264,7 +299,7 @@ impl Engine {
         let command_texts: Vec<CommandTexts> = commands.iter().map(|_| OnceCell::new()).collect();
         // A large text that PHI rules will read: its PHI scan runs on a second core while
         // this one finds its secret keywords.
-        let phi_rules = self.rules().any(|r| {
+        let phi_rules = self.decoded_rules().any(|r| {
             r.blocks.iter().any(|b| matches!(b, Block::Phi(..)))
                 && r.tools.matches(&subject.tool).unwrap_or(true)
         });
@@ -285,9 +320,9 @@ impl Engine {
             keywords: &keyword_cache,
             command_texts: &command_texts,
         };
-        for rule in self.rules() {
+        let mut run = |rule: &Rule| -> Result<(), String> {
             if !rule.tools.matches(&subject.tool)? {
-                continue;
+                return Ok(());
             }
             let mut best = (Tri::No, None);
             for block in &rule.blocks {
@@ -300,8 +335,87 @@ impl Engine {
                 }
             }
             visit(rule, best.0, best.1);
+            Ok(())
+        };
+        let mut grams = None;
+        let probe = (!every && self.packs.iter().any(|p| p.deferred.is_some()))
+            .then(|| self.probe(subject, &command_texts, &mut grams));
+        for pack in &self.packs {
+            let Some(d) = &pack.deferred else {
+                for rule in &pack.rules {
+                    run(rule)?;
+                }
+                continue;
+            };
+            let eager = d.eager_positions.iter().copied().zip(&pack.rules);
+            let decoded: Vec<(u32, Rule)>;
+            let deferred: Vec<(u32, &Rule)> = match &probe {
+                None => d.all_with_positions()?,
+                Some(probe) => {
+                    decoded = d
+                        .candidates(probe)
+                        .into_iter()
+                        .map(|slot| Ok((d.position(slot), d.decode(slot)?)))
+                        .collect::<Result<_, String>>()?;
+                    decoded.iter().map(|(p, r)| (*p, r)).collect()
+                }
+            };
+            let mut failed = Ok(());
+            merge(eager, deferred.into_iter(), |rule| {
+                if failed.is_ok() {
+                    failed = run(rule);
+                }
+            });
+            failed?;
         }
         Ok(())
+    }
+
+    /// What the index of deferred rules needs to know of a call (`pack::index`): every
+    /// kind of thing it has, the programs it runs, and a sketch of the texts a literal
+    /// could be found in (the subject's texts and each command's joined words and input).
+    fn probe<'g>(
+        &self,
+        subject: &Subject,
+        command_texts: &[CommandTexts],
+        grams: &'g mut Option<crate::pack::index::Grams>,
+    ) -> crate::pack::index::Probe<'g> {
+        use crate::pack::index::{GRAM_TEXT_LIMIT, Grams};
+        let commands: &[Command] = subject.shell.as_ref().map_or(&[], |a| &a.commands);
+        let mut size = subject.texts.iter().map(|t| t.text.len()).sum::<usize>();
+        for (cmd, texts) in commands.iter().zip(command_texts) {
+            let [args, env] = texts.get_or_init(|| joined_words(cmd));
+            size += args.len() + env.len() + cmd.stdin_text.len();
+        }
+        if size <= GRAM_TEXT_LIMIT {
+            let sketch = grams.insert(Grams::new());
+            for t in &subject.texts {
+                sketch.add(t.text.as_bytes());
+            }
+            for (cmd, texts) in commands.iter().zip(command_texts) {
+                let [args, env] = texts.get_or_init(|| joined_words(cmd));
+                sketch.add(args.as_bytes());
+                sketch.add(env.as_bytes());
+                sketch.add(cmd.stdin_text.as_bytes());
+            }
+        }
+        let mut probe = crate::pack::index::Probe::new(&subject.tool, grams.as_ref());
+        for effect in subject.all_effects() {
+            probe.effect(effect.kind);
+        }
+        if !subject.files.is_empty() {
+            probe.files();
+        }
+        if !subject.urls.is_empty() {
+            probe.urls();
+        }
+        if subject.shell.as_ref().is_some_and(|a| !a.notes.is_empty()) {
+            probe.notes();
+        }
+        for cmd in commands {
+            probe.program(&cmd.program);
+        }
+        probe
     }
 
     /// Read `cmd`'s arguments with its program's spec (and its subcommands', if any).
@@ -900,23 +1014,48 @@ fn glob_base(glob: &str) -> String {
     }
 }
 
+/// Rules of two lists ordered by their place in the pack, in one order.
+fn merge<'r>(
+    a: impl Iterator<Item = (u32, &'r Rule)>,
+    b: impl Iterator<Item = (u32, &'r Rule)>,
+    mut each: impl FnMut(&'r Rule),
+) {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some((pa, _)), Some((pb, _))) => pa < pb,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return,
+        };
+        let next = if take_a { a.next() } else { b.next() };
+        if let Some((_, rule)) = next {
+            each(rule);
+        }
+    }
+}
+
+/// A command's arguments, and its assignments and inherited variables, each joined by spaces:
+/// what text conditions on `args` and `env` read.
+fn joined_words(cmd: &Command) -> [String; 2] {
+    let args = cmd
+        .args
+        .iter()
+        .map(|a| a.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let env = cmd
+        .assignments
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.text))
+        .chain(cmd.inherited.iter().map(|(k, v)| format!("{k}={v}")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    [args, env]
+}
+
 fn command_text(c: &TextCondition, cmd: &Command, joined: &CommandTexts) -> Result<bool, String> {
-    let [args, env] = joined.get_or_init(|| {
-        let args = cmd
-            .args
-            .iter()
-            .map(|a| a.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let env = cmd
-            .assignments
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.text))
-            .chain(cmd.inherited.iter().map(|(k, v)| format!("{k}={v}")))
-            .collect::<Vec<_>>()
-            .join(" ");
-        [args, env]
-    });
+    let [args, env] = joined.get_or_init(|| joined_words(cmd));
     for source in &c.on {
         let text = match source {
             TextSource::Args => args,

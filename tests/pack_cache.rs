@@ -154,6 +154,64 @@ fn an_edited_policy_pack_is_read_again() {
 }
 
 #[test]
+fn an_unchanged_pack_is_found_by_its_times_and_an_edit_keeping_them_is_not() {
+    let home = Home::new();
+    let pack = home.dir.path().join("site.toml");
+    let policy = home.dir.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        format!("[packs]\nfiles = [{:?}]\n", pack.display().to_string()),
+    )
+    .unwrap();
+    // Two programs of one length: the edit keeps the file's size.
+    let write_pack = |program: &str| {
+        std::fs::write(
+            &pack,
+            format!(
+                "[pack]\nid = \"site\"\ndescription = \"Site rules.\"\n\n[[rule]]\nname = \"no-tool\"\n\
+                 decision = \"deny\"\ntools = [\"Bash\"]\nmessage = \"Not here.\"\nremediation = \"Ask.\"\n\
+                 [[rule.match]]\nprogram = \"{program}\"\n"
+            ),
+        )
+        .unwrap()
+    };
+    write_pack("frobnicate");
+    assert_eq!(home.decide(Some(&policy), "frobnicate now"), "deny");
+    let entries = home.entries().len();
+    // A file changed within the last seconds is found by its text only: a second write in
+    // the same clock tick would keep its times.
+    assert_eq!(home.decide(Some(&policy), "frobnicate now"), "deny");
+    assert_eq!(home.entries().len(), entries, "no entry by times yet");
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+    assert_eq!(home.decide(Some(&policy), "frobnicate now"), "deny");
+    assert_eq!(
+        home.entries().len(),
+        entries + 1,
+        "an entry by the file's times"
+    );
+    assert_eq!(home.decide(Some(&policy), "frobnicate now"), "deny");
+    assert_eq!(
+        home.entries().len(),
+        entries + 1,
+        "found by times, nothing written"
+    );
+    // Same size, modification time put back: the change time still moved.
+    let modified = std::fs::metadata(&pack).unwrap().modified().unwrap();
+    let size = std::fs::metadata(&pack).unwrap().len();
+    write_pack("defrostxyz");
+    std::fs::File::options()
+        .write(true)
+        .open(&pack)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let meta = std::fs::metadata(&pack).unwrap();
+    assert_eq!((meta.len(), meta.modified().unwrap()), (size, modified));
+    assert_eq!(home.decide(Some(&policy), "frobnicate now"), "pass");
+    assert_eq!(home.decide(Some(&policy), "defrostxyz now"), "deny");
+}
+
+#[test]
 fn a_folder_others_can_write_to_is_not_used() {
     let home = Home::new();
     std::fs::create_dir_all(home.cache()).unwrap();

@@ -137,11 +137,7 @@ pub fn run(policy: Option<&Path>, journal: Option<&Path>, agent: Option<&str>) -
     let fixed: Vec<&str> = verdict
         .hits
         .iter()
-        .filter(|h| {
-            gate.engine
-                .rules()
-                .any(|r| r.id == h.rule && r.message == h.message && r.remediation == h.remediation)
-        })
+        .filter(|h| gate.engine.rule_says(&h.rule, &h.message, &h.remediation))
         .flat_map(|h| [h.message.as_str(), h.remediation.as_str()])
         .collect();
     let mut reason = record::Reason::mask_except(gate, &reason, &fixed);

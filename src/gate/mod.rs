@@ -160,12 +160,10 @@ impl Gate {
             }
         }
         for (file, location) in &policy.pack_files {
-            match std::fs::read_to_string(file) {
-                Ok(text) => {
-                    revision_input.extend_from_slice(text.as_bytes());
-                    let name = file.display().to_string();
-                    let source = crate::pack::cache::Source::File(file);
-                    let (pack, d) = read_pack_lean(&name, &text, &options, source);
+            match crate::pack::load::read_pack_file(file, &options) {
+                Ok((pack, d, digest)) => {
+                    // The text's digest, not the text: an unchanged pack is not read again.
+                    revision_input.extend_from_slice(&digest);
                     diagnostics.extend(d);
                     if let Some(mut pack) = pack {
                         pack.layer = "managed";
@@ -187,19 +185,18 @@ impl Gate {
             }
         }
         diagnostics.extend(check_unique(&packs));
-        let all_rules: HashSet<String> = packs
-            .iter()
-            .flat_map(|p| p.rules.iter().map(|r| r.id.clone()))
-            .collect();
+        // Looked up only for the policy's few named rules: collecting thousands of ids on
+        // every call would cost more than the lookups.
+        let rule_exists = |id: &str| packs.iter().any(|p| p.rule_ids().any(|r| r == id));
         for (id, location) in &policy.disabled_rules {
-            if !all_rules.contains(id) {
+            if !rule_exists(id) {
                 diagnostics.push(location.diagnostic(format!(
                     "`disable_rules` names rule `{id}`, which does not exist"
                 )));
             }
         }
         for (rule, _, location) in &policy.rates {
-            if !all_rules.contains(rule) {
+            if !rule_exists(rule) {
                 diagnostics.push(location.diagnostic(format!(
                     "`[rates]` names rule `{rule}`, which does not exist: the cap would never apply"
                 )));
@@ -210,8 +207,10 @@ impl Gate {
             .iter()
             .map(|(r, _)| r.as_str())
             .collect();
-        for pack in &mut packs {
-            pack.rules.retain(|r| !off.contains(r.id.as_str()));
+        if !off.is_empty() {
+            for pack in &mut packs {
+                pack.retain_rules(|id| !off.contains(id));
+            }
         }
         if !diagnostics.is_empty() {
             return Err(diagnostics);

@@ -21,7 +21,9 @@ use std::io::Write as _;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8; 8] = b"TGPACK2\n";
+const MAGIC: &[u8; 8] = b"TGPACK3\n";
+/// Where an entry's payload starts: magic, key, CRC-32.
+const PAYLOAD: usize = 8 + 32 + 4;
 /// Larger entries are not read: a generated policy of 3,000 rules is about 0.5 MiB.
 const MAX_ENTRY: u64 = 32 << 20;
 /// Entries kept; beyond this the oldest are removed when a new one is written.
@@ -97,13 +99,39 @@ impl Cache {
         })
     }
 
-    /// The key of a pack read from `file` with this text.
-    pub fn key(&self, file: &str, text: &str) -> [u8; 32] {
+    /// The key of a pack read from `file` whose text has this SHA-256 (empty for a
+    /// built-in pack: the binary is in every key).
+    pub fn key(&self, file: &str, text_digest: &[u8]) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(&self.salt);
-        for part in [file.as_bytes(), text.as_bytes()] {
+        for part in [file.as_bytes(), text_digest] {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part);
+        }
+        h.finalize().into()
+    }
+
+    /// The key of a pack file by what the file system says of it, so an unchanged file is
+    /// neither read nor hashed (a 3,000-rule pack is about 0.8 MiB of text). Any write
+    /// changes the change time, which no user can set; an entry under this key is written
+    /// only when that time is old enough that a write in the same clock tick is past (see
+    /// [`settled`]).
+    pub fn stat_key(&self, file: &str, meta: &std::fs::Metadata) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(&self.salt);
+        h.update(b"stat");
+        h.update((file.len() as u64).to_le_bytes());
+        h.update(file.as_bytes());
+        for n in [
+            meta.dev(),
+            meta.ino(),
+            meta.len(),
+            meta.mtime() as u64,
+            meta.mtime_nsec() as u64,
+            meta.ctime() as u64,
+            meta.ctime_nsec() as u64,
+        ] {
+            h.update(n.to_le_bytes());
         }
         h.finalize().into()
     }
@@ -113,8 +141,14 @@ impl Cache {
             .join(format!("{}.pack", crate::shared::digest::hex(key)))
     }
 
-    /// The pack stored under `key`, if a whole, uncorrupted entry is there.
-    pub fn get(&self, key: &[u8; 32]) -> Option<Pack> {
+    /// The pack stored under `key` and the SHA-256 of its text, if a whole, uncorrupted
+    /// entry is there.
+    pub fn get(&self, key: &[u8; 32]) -> Option<(Pack, [u8; 32])> {
+        decode(self.read_entry(key)?)
+    }
+
+    /// A whole entry stored under `key`, checked.
+    fn read_entry(&self, key: &[u8; 32]) -> Option<Vec<u8>> {
         use std::io::Read as _;
         let mut bytes = Vec::new();
         std::fs::File::open(self.path(key))
@@ -131,19 +165,31 @@ impl Cache {
         if stored_key != key || checksum != crc32fast::hash(payload).to_le_bytes() {
             return None;
         }
-        postcard::from_bytes(payload).ok()
+        Some(bytes)
     }
 
-    /// Store `pack` under `key`. Failures are ignored: the next call reads the text again.
-    pub fn put(&self, key: &[u8; 32], pack: &Pack) {
-        let Ok(payload) = postcard::to_stdvec(pack) else {
-            return;
-        };
-        let mut entry = Vec::with_capacity(MAGIC.len() + 36 + payload.len());
+    /// Store `pack` (whose text has SHA-256 `digest`) under `key`. Failures are ignored:
+    /// the next call reads the text again.
+    pub fn put(&self, key: &[u8; 32], pack: &Pack, digest: &[u8; 32]) {
+        if let Some(payload) = encode(pack, digest) {
+            self.write_entry(key, &payload);
+        }
+    }
+
+    /// Store the entry of `from` under `to` as well (a pack read from the cache has rules
+    /// not decoded, so it is copied rather than written again).
+    pub fn copy(&self, from: &[u8; 32], to: &[u8; 32]) {
+        if let Some(entry) = self.read_entry(from) {
+            self.write_entry(to, &entry[PAYLOAD..]);
+        }
+    }
+
+    fn write_entry(&self, key: &[u8; 32], payload: &[u8]) {
+        let mut entry = Vec::with_capacity(PAYLOAD + payload.len());
         entry.extend_from_slice(MAGIC);
         entry.extend_from_slice(key);
-        entry.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-        entry.extend_from_slice(&payload);
+        entry.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+        entry.extend_from_slice(payload);
         let target = self.path(key);
         let temporary = target.with_extension(format!("tmp{}", std::process::id()));
         let written = std::fs::OpenOptions::new()
@@ -179,6 +225,101 @@ impl Cache {
             let _ = std::fs::remove_file(path);
         }
     }
+}
+
+/// Has the file not changed since well before now? Only then may it be found by
+/// [`Cache::stat_key`]: a write in the same tick as the one read would keep its times.
+pub fn settled(before: &std::fs::Metadata, after: &std::fs::Metadata) -> bool {
+    let same = |m: &std::fs::Metadata| {
+        (
+            m.dev(),
+            m.ino(),
+            m.len(),
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec(),
+        )
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    same(before) == same(after) && after.ctime() < now - 2
+}
+
+/// The pack's head (what is decoded on every call) as written.
+#[derive(serde::Serialize)]
+struct HeadOut<'a> {
+    digest: &'a [u8; 32],
+    id: &'a str,
+    description: &'a str,
+    file: &'a str,
+    programs: &'a [super::ProgramSpec],
+    /// The rules decoded with the pack, and where each stands among all of them.
+    rules: Vec<&'a super::Rule>,
+    positions: &'a [u32],
+}
+
+#[derive(serde::Deserialize)]
+struct HeadIn {
+    digest: [u8; 32],
+    id: String,
+    description: String,
+    file: String,
+    programs: Vec<super::ProgramSpec>,
+    rules: Vec<super::Rule>,
+    positions: Vec<u32>,
+}
+
+/// An entry's payload: the head's length, the head, then the deferred rules' section
+/// (`super::index`).
+fn encode(pack: &Pack, digest: &[u8; 32]) -> Option<Vec<u8>> {
+    let (positions, section) = super::index::build(&pack.rules);
+    let head = HeadOut {
+        digest,
+        id: &pack.id,
+        description: &pack.description,
+        file: &pack.file,
+        programs: &pack.programs,
+        rules: positions.iter().map(|p| &pack.rules[*p as usize]).collect(),
+        positions: &positions,
+    };
+    let head = postcard::to_stdvec(&head).ok()?;
+    let mut payload = Vec::with_capacity(4 + head.len() + section.len());
+    payload.extend_from_slice(&u32::try_from(head.len()).ok()?.to_le_bytes());
+    payload.extend_from_slice(&head);
+    payload.extend_from_slice(&section);
+    Some(payload)
+}
+
+/// A checked entry's pack; the deferred rules keep the entry's bytes (no copy).
+fn decode(entry: Vec<u8>) -> Option<(Pack, [u8; 32])> {
+    let payload = entry.get(PAYLOAD..)?;
+    let (len, rest) = payload.split_first_chunk::<4>()?;
+    let len = u32::from_le_bytes(*len) as usize;
+    let head: HeadIn = postcard::from_bytes(rest.get(..len)?).ok()?;
+    if head.positions.len() != head.rules.len() {
+        return None;
+    }
+    let section_at = PAYLOAD + 4 + len;
+    let deferred = match entry.len() > section_at {
+        true => Some(super::index::Deferred::open(
+            entry,
+            section_at,
+            head.positions,
+        )?),
+        false => None,
+    };
+    let pack = Pack {
+        id: head.id,
+        description: head.description,
+        layer: "built-in",
+        file: head.file,
+        rules: head.rules,
+        programs: head.programs,
+        deferred,
+    };
+    Some((pack, head.digest))
 }
 
 fn salt_bytes(salt: &Salt) -> Vec<u8> {
@@ -292,12 +433,12 @@ mod tests {
             vars: &some,
         })
         .unwrap();
-        let key = plain.key("a.toml", "x");
-        assert_eq!(key, plain.key("a.toml", "x"));
-        assert_ne!(key, plain.key("b.toml", "x"));
-        assert_ne!(key, plain.key("a.toml", "y"));
-        assert_ne!(key, with_vars.key("a.toml", "x"));
+        let key = plain.key("a.toml", b"x");
+        assert_eq!(key, plain.key("a.toml", b"x"));
+        assert_ne!(key, plain.key("b.toml", b"x"));
+        assert_ne!(key, plain.key("a.toml", b"y"));
+        assert_ne!(key, with_vars.key("a.toml", b"x"));
         // Length-prefixed parts: moving bytes between file name and text changes the key.
-        assert_ne!(plain.key("a.tom", "lx"), key);
+        assert_ne!(plain.key("a.tom", b"lx"), key);
     }
 }

@@ -10,6 +10,7 @@
 //!   (`gate::examples`): it needs the whole gate.
 
 pub mod cache;
+pub mod index;
 pub mod load;
 pub mod schema;
 pub mod text;
@@ -126,8 +127,43 @@ pub struct Pack {
     #[serde(skip, default = "built_in_layer")]
     pub layer: &'static str,
     pub file: String,
+    /// The rules decoded; with `deferred`, only those the index cannot key.
     pub rules: Vec<Rule>,
     pub programs: Vec<ProgramSpec>,
+    /// Rules of a cached pack decoded only when a call may match them (see [`index`]).
+    #[serde(skip)]
+    pub deferred: Option<index::Deferred>,
+}
+
+impl Pack {
+    /// Ids of every rule, decoded or not.
+    pub fn rule_ids(&self) -> impl Iterator<Item = &str> {
+        self.rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(self.deferred.iter().flat_map(|d| d.ids()))
+    }
+
+    /// Keep only the rules `keep` says yes to.
+    pub fn retain_rules(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        match &mut self.deferred {
+            Some(d) => {
+                let mut i = 0;
+                let positions = &mut d.eager_positions;
+                self.rules.retain(|r| {
+                    let kept = keep(&r.id);
+                    if !kept {
+                        positions.remove(i);
+                    } else {
+                        i += 1;
+                    }
+                    kept
+                });
+                d.retain(keep);
+            }
+            None => self.rules.retain(|r| keep(&r.id)),
+        }
+    }
 }
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]

@@ -346,6 +346,7 @@ pub fn read_pack(file: &str, text: &str, options: &Options) -> (Option<Pack>, Ve
         file: file.to_string(),
         rules: Vec::new(),
         programs: Vec::new(),
+        deferred: None,
     };
     if let Some(mut header) = top.table(&mut doc, "pack") {
         pack.id = header.required_string(&mut doc, "id").unwrap_or_default();

@@ -201,6 +201,12 @@ impl Names {
     pub fn display(&self) -> String {
         self.written.join(", ")
     }
+
+    /// The names, lower-case, when none is a glob: what a name must equal (ASCII case
+    /// ignored) for [`Names::matches`] to say yes.
+    pub fn exact_only(&self) -> Option<&[String]> {
+        self.globs.is_none().then_some(self.exact.as_slice())
+    }
 }
 
 /// A match's whole range and its secret's range.
@@ -239,6 +245,14 @@ impl Pattern {
 
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// Literals one of which every match contains (lower-case; ASCII case is ignored when
+    /// they are looked for), when the pattern has a set worth testing.
+    pub fn required(&self) -> Option<&[Vec<u8>]> {
+        self.required
+            .get_or_init(|| required_literals(&self.source))
+            .as_deref()
     }
 
     fn compiled(&self) -> &Result<regex::bytes::Regex, String> {
