@@ -241,6 +241,14 @@ pub struct Matcher {
     /// `**/NAME...`: compared name by name from the end (see [`overlaps`]).
     tail: Option<Lazy<Vec<Nfa>>>,
     too_long: bool,
+    /// The literal text after the pattern's last wildcard: every match ends with it.
+    literal_end: String,
+}
+
+/// The text after a glob's last special character: every path it matches ends with it.
+fn literal_end(glob: &str) -> &str {
+    glob.rfind(['*', '?', '[', ']', '{', '}', '\\'])
+        .map_or(glob, |i| &glob[i + 1..])
 }
 
 /// One alternative of a pattern: the literal every match contains and the fixed text every
@@ -309,6 +317,7 @@ impl Matcher {
             alternatives,
             tail,
             too_long,
+            literal_end: literal_end(pattern).to_string(),
         }
     }
 
@@ -327,6 +336,19 @@ impl Matcher {
         if self.too_long || word.len() > MAX_GLOB {
             return true;
         }
+        // A path both reach ends with both literal ends, so one ends the other (ASCII case
+        // ignored, which only widens the test): `**/*.pyc` never meets `**/.env`, and no
+        // automaton is built to say so.
+        self.ends_can_meet(word) && self.overlaps_by_automata(word, nfa)
+    }
+
+    fn ends_can_meet(&self, word: &str) -> bool {
+        let (a, b) = (self.literal_end.as_bytes(), literal_end(word).as_bytes());
+        let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        long[long.len() - short.len()..].eq_ignore_ascii_case(short)
+    }
+
+    fn overlaps_by_automata(&self, word: &str, nfa: &Nfa) -> bool {
         if let Some(tail) = &self.tail {
             let have: Vec<&str> = word.split('/').filter(|c| !c.is_empty()).collect();
             if have.len() < tail.components() {
@@ -498,6 +520,41 @@ mod tests {
         // A `**` in the word supplies no names for `**/NAME` patterns.
         assert!(!overlaps("**/.ssh/id_*", "/home/dev/project/src/**/*.ts"));
         assert!(!overlaps("**/.git", "/home/dev/project/**"));
+    }
+
+    fn glob() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let part = prop_oneof![
+            Just("a"),
+            Just("b"),
+            Just("."),
+            Just("/"),
+            Just("*"),
+            Just("?"),
+            Just("**/"),
+            Just("[ab]"),
+            Just("{a,.b}"),
+            Just("A"),
+        ];
+        proptest::collection::vec(part, 1..8).prop_map(|p| format!("/{}", p.concat()))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The literal-end test only rules out what the automata would rule out.
+        #[test]
+        fn ends_that_cannot_meet_never_overlap(pattern in glob(), word in glob()) {
+            let m = Matcher::new(&pattern);
+            let nfa = Nfa::word(&word);
+            if !m.ends_can_meet(&word) {
+                proptest::prop_assert!(!m.overlaps_by_automata(&word, &nfa), "{pattern} {word}");
+            }
+            let tail = format!("**{pattern}");
+            let m = Matcher::new(&tail);
+            if !m.ends_can_meet(&word) {
+                proptest::prop_assert!(!m.overlaps_by_automata(&word, &nfa), "{tail} {word}");
+            }
+        }
     }
 
     #[test]
