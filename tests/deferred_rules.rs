@@ -38,6 +38,11 @@ fn bash(command: &str) -> serde_json::Value {
 /// A pack with rules of every key the index knows (programs, literals in arguments,
 /// variables and fields, tools) and some it cannot key (globs, no literal).
 fn generated_policy(dir: &Path) -> PathBuf {
+    generated_policy_of(dir, 40)
+}
+
+/// `groups` groups of eight rules.
+fn generated_policy_of(dir: &Path, groups: usize) -> PathBuf {
     let mut pack =
         String::from("[pack]\nid = \"gen\"\ndescription = \"Generated rules of every key.\"\n");
     let mut rule = |i: usize, tools: &str, matcher: &str| {
@@ -47,7 +52,7 @@ fn generated_policy(dir: &Path) -> PathBuf {
             ["deny", "ask"][i % 2]
         ));
     };
-    for i in 0..40 {
+    for i in 0..groups {
         rule(
             i * 8,
             "[\"Bash\"]",
@@ -212,6 +217,41 @@ fn deferred_rules_decide_as_rules_read_from_text() {
         "the calls reach rules: {hits} of {}",
         calls.len()
     );
+}
+
+#[test]
+fn a_large_entry_keeps_its_bodies_in_the_file_and_decides_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("pack-cache");
+    let policy = generated_policy_of(dir.path(), 400);
+    let cold = gate(None, Some(&policy));
+    gate(Some(&cache), Some(&policy));
+    let largest = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .max()
+        .unwrap();
+    assert!(
+        largest > 256 << 10,
+        "an entry read in parts: {largest} bytes"
+    );
+    let warm = gate(Some(&cache), Some(&policy));
+    assert!(deferred(&warm) > 2000, "{}", deferred(&warm));
+    let calls = generated_calls();
+    let hits = compare(&cold, &warm, &calls);
+    assert!(hits > 50, "{hits}");
+    // Damage past the part read into memory: the whole entry is checked, so the pack is
+    // read from its text again and still decides the same.
+    for entry in std::fs::read_dir(&cache).unwrap() {
+        let path = entry.unwrap().path();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let at = bytes.len() - 100;
+        bytes[at] ^= 0x20;
+        std::fs::write(&path, bytes).unwrap();
+    }
+    let damaged = gate(Some(&cache), Some(&policy));
+    assert_eq!(deferred(&damaged), 0, "read from the text");
+    compare(&cold, &damaged, &calls);
 }
 
 #[test]

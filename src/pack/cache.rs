@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 const MAGIC: &[u8; 8] = b"TGPACK3\n";
 /// Where an entry's payload starts: magic, key, CRC-32.
 const PAYLOAD: usize = 8 + 32 + 4;
+/// Entries up to this size are read whole; larger ones keep their rule bodies in the file.
+const STREAMED: usize = 128 << 10;
 /// Larger entries are not read: a generated policy of 3,000 rules is about 0.5 MiB.
 const MAX_ENTRY: u64 = 32 << 20;
 /// Entries kept; beyond this the oldest are removed when a new one is written.
@@ -144,28 +146,73 @@ impl Cache {
     /// The pack stored under `key` and the SHA-256 of its text, if a whole, uncorrupted
     /// entry is there.
     pub fn get(&self, key: &[u8; 32]) -> Option<(Pack, [u8; 32])> {
-        decode(self.read_entry(key)?)
+        let (front, len, rest) = self.read_checked(key, true)?;
+        decode(front, len, rest)
     }
 
     /// A whole entry stored under `key`, checked.
     fn read_entry(&self, key: &[u8; 32]) -> Option<Vec<u8>> {
+        self.read_checked(key, false).map(|(bytes, ..)| bytes)
+    }
+
+    /// The entry stored under `key`, checked whole (a CRC-32 finds a damaged entry; a
+    /// forged one needs write access to the folder, which this user has anyway: see the
+    /// overview). With `lean`, a large entry is checked as it streams through a small buffer
+    /// and only the part before its rule bodies is kept: the bodies stay in the file, read
+    /// when a call needs one (a 3,000-rule entry is about 0.5 MiB, and copying it into fresh
+    /// memory was most of what such a policy cost over one of 300).
+    fn read_checked(
+        &self,
+        key: &[u8; 32],
+        lean: bool,
+    ) -> Option<(Vec<u8>, usize, super::index::Rest)> {
         use std::io::Read as _;
-        let mut bytes = Vec::new();
-        std::fs::File::open(self.path(key))
-            .ok()?
-            .take(MAX_ENTRY)
-            .read_to_end(&mut bytes)
-            .ok()?;
-        let rest = bytes.strip_prefix(MAGIC)?;
-        let (stored_key, rest) = rest.split_at_checked(32)?;
-        let (checksum, payload) = rest.split_at_checked(4)?;
-        // A CRC-32 finds a damaged entry (a forged one needs write access to the folder,
-        // which this user has anyway; see the overview): a SHA-256 over the payload was
-        // half the cost of loading the built-in packs.
-        if stored_key != key || checksum != crc32fast::hash(payload).to_le_bytes() {
+        let mut file = std::fs::File::open(self.path(key)).ok()?;
+        let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+        if len as u64 > MAX_ENTRY || len < PAYLOAD {
             return None;
         }
-        Some(bytes)
+        let mut front = Vec::new();
+        let mut crc = crc32fast::Hasher::new();
+        let mut keep = None;
+        if !lean || len <= STREAMED {
+            (&mut file).take(MAX_ENTRY).read_to_end(&mut front).ok()?;
+            crc.update(front.get(PAYLOAD..)?);
+        } else {
+            let mut buffer = vec![0; 64 << 10];
+            let mut at = 0;
+            loop {
+                let n = file.read(&mut buffer).ok()?;
+                if n == 0 {
+                    break;
+                }
+                let chunk = &buffer[..n];
+                crc.update(&chunk[PAYLOAD.saturating_sub(at).min(n)..]);
+                at += n;
+                if keep.is_none_or(|k| front.len() < k) {
+                    front.extend_from_slice(chunk);
+                    keep = keep.or_else(|| kept_part(&front, len));
+                }
+            }
+            if at != len {
+                return None;
+            }
+        }
+        let stored_key = front.get(8..40)?;
+        let checksum = front.get(40..PAYLOAD)?;
+        if !front.starts_with(MAGIC)
+            || stored_key != key
+            || checksum != crc.finalize().to_le_bytes()
+        {
+            return None;
+        }
+        match keep {
+            Some(k) if k < len => {
+                front.truncate(k);
+                Some((front, len, super::index::Rest::File(file)))
+            }
+            _ => Some((front, len, super::index::Rest::None)),
+        }
     }
 
     /// Store `pack` (whose text has SHA-256 `digest`) under `key`. Failures are ignored:
@@ -292,20 +339,35 @@ fn encode(pack: &Pack, digest: &[u8; 32]) -> Option<Vec<u8>> {
     Some(payload)
 }
 
-/// A checked entry's pack; the deferred rules keep the entry's bytes (no copy).
-fn decode(entry: Vec<u8>) -> Option<(Pack, [u8; 32])> {
+/// How much of an entry `len` bytes long to keep in memory, once `front` holds enough of
+/// it to tell: everything before the deferred rules' bodies.
+fn kept_part(front: &[u8], len: usize) -> Option<usize> {
+    let head = u32::from_le_bytes(front.get(PAYLOAD..PAYLOAD + 4)?.try_into().ok()?) as usize;
+    let section_at = PAYLOAD + 4 + head;
+    if section_at >= len {
+        return Some(len);
+    }
+    let bodies_at = super::index::bodies_at(front.get(section_at..)?)?;
+    Some(section_at.saturating_add(bodies_at).min(len))
+}
+
+/// A checked entry's pack (`entry` holds at least the part before the rule bodies, the
+/// entry is `len` bytes long); the deferred rules keep the entry's bytes (no copy).
+fn decode(entry: Vec<u8>, total: usize, rest: super::index::Rest) -> Option<(Pack, [u8; 32])> {
     let payload = entry.get(PAYLOAD..)?;
-    let (len, rest) = payload.split_first_chunk::<4>()?;
-    let len = u32::from_le_bytes(*len) as usize;
-    let head: HeadIn = postcard::from_bytes(rest.get(..len)?).ok()?;
+    let (head_len, after) = payload.split_first_chunk::<4>()?;
+    let head_len = u32::from_le_bytes(*head_len) as usize;
+    let head: HeadIn = postcard::from_bytes(after.get(..head_len)?).ok()?;
     if head.positions.len() != head.rules.len() {
         return None;
     }
-    let section_at = PAYLOAD + 4 + len;
-    let deferred = match entry.len() > section_at {
+    let section_at = PAYLOAD + 4 + head_len;
+    let deferred = match total > section_at {
         true => Some(super::index::Deferred::open(
             entry,
             section_at,
+            total - section_at,
+            rest,
             head.positions,
         )?),
         false => None,

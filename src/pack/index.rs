@@ -224,7 +224,7 @@ fn block_key(block: &Block, key: &mut Key) -> Option<()> {
 const SLOT: usize = 24;
 const PROGRAM: usize = 12;
 const LITERAL: usize = 12;
-const HEAD: usize = 12;
+const HEAD: usize = 16;
 
 /// Split a pack's rules: the positions of those decoded with the pack, and the section
 /// holding the others (empty when every rule is decoded with the pack).
@@ -261,11 +261,23 @@ pub fn build(rules: &[Rule]) -> (Vec<u32>, Vec<u8>) {
     programs.dedup();
     let n = deferred.len();
     let data_at = HEAD + n * SLOT + programs.len() * PROGRAM + literals.len() * LITERAL;
-    let mut tables = Vec::with_capacity(data_at);
-    let mut data: Vec<u8> = Vec::new();
-    let put = |data: &mut Vec<u8>, bytes: &[u8]| -> (u32, u32) {
-        let at = (data_at + data.len()) as u32;
-        data.extend_from_slice(bytes);
+    let mut bodies = Vec::with_capacity(n);
+    for (_, _, _, rule) in &deferred {
+        match postcard::to_stdvec(rule) {
+            Ok(body) => bodies.push(body),
+            Err(_) => return all(),
+        }
+    }
+    // Ids and program names, then the bodies: a reader keeps the part before the bodies
+    // in memory and reads each body when it is needed (see `super::cache`).
+    let strings_len: usize = deferred.iter().map(|d| d.3.id.len()).sum::<usize>()
+        + programs.iter().map(|p| p.0.len()).sum::<usize>();
+    let bodies_at = data_at + strings_len;
+    let mut tables = Vec::with_capacity(bodies_at);
+    let mut strings: Vec<u8> = Vec::with_capacity(strings_len);
+    let mut string = |bytes: &[u8]| -> (u32, u32) {
+        let at = (data_at + strings.len()) as u32;
+        strings.extend_from_slice(bytes);
         (at, bytes.len() as u32)
     };
     let u32s = |out: &mut Vec<u8>, values: &[u32]| {
@@ -275,20 +287,26 @@ pub fn build(rules: &[Rule]) -> (Vec<u32>, Vec<u8>) {
     };
     u32s(
         &mut tables,
-        &[n as u32, programs.len() as u32, literals.len() as u32],
+        &[
+            n as u32,
+            programs.len() as u32,
+            literals.len() as u32,
+            bodies_at as u32,
+        ],
     );
-    for (position, tools, key, rule) in &deferred {
-        let Ok(body) = postcard::to_stdvec(rule) else {
-            return all();
-        };
-        let (body_at, body_len) = put(&mut data, &body);
-        let (id_at, id_len) = put(&mut data, rule.id.as_bytes());
-        u32s(&mut tables, &[*position, body_at, body_len, id_at, id_len]);
+    let mut body_at = bodies_at;
+    for ((position, tools, key, rule), body) in deferred.iter().zip(&bodies) {
+        let (id_at, id_len) = string(rule.id.as_bytes());
+        u32s(
+            &mut tables,
+            &[*position, body_at as u32, body.len() as u32, id_at, id_len],
+        );
+        body_at += body.len();
         tables.extend_from_slice(&key.has.to_le_bytes());
         tables.extend_from_slice(&tools.to_le_bytes());
     }
     for (name, slot) in &programs {
-        let (at, len) = put(&mut data, name.as_bytes());
+        let (at, len) = string(name.as_bytes());
         u32s(&mut tables, &[at, len, *slot]);
     }
     for (slot, hashes) in &literals {
@@ -298,15 +316,32 @@ pub fn build(rules: &[Rule]) -> (Vec<u32>, Vec<u8>) {
         }
     }
     debug_assert_eq!(tables.len(), data_at);
-    tables.extend_from_slice(&data);
+    tables.extend_from_slice(&strings);
+    for body in bodies {
+        tables.extend_from_slice(&body);
+    }
     (eager, tables)
+}
+
+/// Where the bytes past the part kept in memory are: none (all in memory), or the entry's
+/// file, read at an offset (a large entry's bodies, which a call mostly never needs).
+pub enum Rest {
+    None,
+    File(std::fs::File),
+}
+
+/// Where a section's rule bodies begin, given its first [`HEAD`] bytes.
+pub fn bodies_at(head: &[u8]) -> Option<usize> {
+    Some(u32::from_le_bytes(head.get(12..16)?.try_into().ok()?) as usize)
 }
 
 /// The rules of a pack not decoded yet, with their index.
 pub struct Deferred {
-    /// The cache entry read; the section starts at `base`.
+    /// The cache entry read (at least up to the rule bodies); the section starts at `base`.
     entry: Vec<u8>,
     base: usize,
+    /// Where the bytes past `entry` are.
+    rest: Rest,
     slots: usize,
     programs: usize,
     literals: usize,
@@ -326,29 +361,44 @@ impl std::fmt::Debug for Deferred {
 
 impl Deferred {
     /// Open a section written by [`build`]; `None` when any offset is out of place.
-    pub fn open(entry: Vec<u8>, base: usize, eager_positions: Vec<u32>) -> Option<Deferred> {
+    /// `entry` holds the section from `base` at least up to its bodies; the section is
+    /// `len` bytes long, the rest in `rest`.
+    pub fn open(
+        entry: Vec<u8>,
+        base: usize,
+        len: usize,
+        rest: Rest,
+        eager_positions: Vec<u32>,
+    ) -> Option<Deferred> {
         let bytes = entry.get(base..)?;
         let at = |i: usize| -> Option<usize> {
             let b = bytes.get(i..i + 4)?;
             Some(u32::from_le_bytes(b.try_into().ok()?) as usize)
         };
-        let (slots, programs, literals) = (at(0)?, at(4)?, at(8)?);
+        let (slots, programs, literals, bodies_at) = (at(0)?, at(4)?, at(8)?, at(12)?);
         let data_at = HEAD
             .checked_add(slots.checked_mul(SLOT)?)?
             .checked_add(programs.checked_mul(PROGRAM)?)?
             .checked_add(literals.checked_mul(LITERAL)?)?;
-        if data_at > bytes.len() {
+        let in_memory = bytes.len() == len;
+        if data_at > bodies_at || bodies_at > bytes.len() || bytes.len() > len {
+            return None;
+        }
+        if !in_memory && matches!(rest, Rest::None) {
             return None;
         }
         let within = |start: usize, len: usize| {
-            start >= data_at && start.checked_add(len).is_some_and(|end| end <= bytes.len())
+            start >= data_at && start.checked_add(len).is_some_and(|end| end <= bodies_at)
+        };
+        let body_within = |start: usize, size: usize| {
+            start >= bodies_at && start.checked_add(size).is_some_and(|end| end <= len)
         };
         let mut last_position = None;
         for s in 0..slots {
             let o = HEAD + s * SLOT;
             let position = at(o)?;
             if last_position.is_some_and(|p| p >= position)
-                || !within(at(o + 4)?, at(o + 8)?)
+                || !body_within(at(o + 4)?, at(o + 8)?)
                 || !within(at(o + 12)?, at(o + 16)?)
             {
                 return None;
@@ -378,6 +428,7 @@ impl Deferred {
         Some(Deferred {
             entry,
             base,
+            rest,
             slots,
             programs,
             literals,
@@ -443,8 +494,19 @@ impl Deferred {
     pub fn decode(&self, slot: usize) -> Result<Rule, String> {
         let o = HEAD + slot * SLOT;
         let (at, len) = (self.u32_at(o + 4), self.u32_at(o + 8));
-        postcard::from_bytes(&self.bytes()[at..at + len])
-            .map_err(|e| format!("a cached rule does not decode ({e}); remove the pack cache"))
+        let fail =
+            |e: String| format!("a cached rule does not decode ({e}); remove the pack cache");
+        match (self.bytes().get(at..at + len), &self.rest) {
+            (Some(body), _) => postcard::from_bytes(body).map_err(|e| fail(e.to_string())),
+            (None, Rest::File(file)) => {
+                use std::os::unix::fs::FileExt as _;
+                let mut body = vec![0; len];
+                file.read_exact_at(&mut body, (self.base + at) as u64)
+                    .map_err(|e| fail(e.to_string()))?;
+                postcard::from_bytes(&body).map_err(|e| fail(e.to_string()))
+            }
+            (None, Rest::None) => Err(fail("out of bounds".into())),
+        }
     }
 
     /// Every rule still on, decoded once, with its slot.
@@ -558,7 +620,8 @@ mod tests {
         let rules = rules();
         let (eager, section) = build(&rules);
         assert!(eager.is_empty());
-        let d = Deferred::open(section, 0, eager).unwrap();
+        let len = section.len();
+        let d = Deferred::open(section, 0, len, Rest::None, eager).unwrap();
         assert_eq!(d.len(), 20);
         let mut grams = Grams::new();
         grams.add(b"echo WORD7X and word1");
@@ -586,7 +649,8 @@ mod tests {
                 section[i] ^= bits;
             }
             section.truncate(section.len() - cut % 64);
-            if let Some(d) = Deferred::open(section, 0, eager) {
+            let len = section.len();
+            if let Some(d) = Deferred::open(section, 0, len, Rest::None, eager) {
                 let mut grams = Grams::new();
                 grams.add(b"tool1 word2x word13x");
                 let mut probe = Probe::new("Bash", Some(&grams));
