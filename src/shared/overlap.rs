@@ -343,7 +343,14 @@ impl Matcher {
     }
 
     fn ends_can_meet(&self, word: &str) -> bool {
-        let (a, b) = (self.literal_end.as_bytes(), literal_end(word).as_bytes());
+        // Compared within the last name only: paths are matched name by name, so a
+        // trailing or doubled `/` does not count (`/*/` reaches `**/A`).
+        let last_name = |end: &str| {
+            let end = end.trim_end_matches('/');
+            end.rsplit('/').next().unwrap_or(end).to_string()
+        };
+        let (a, b) = (last_name(&self.literal_end), last_name(literal_end(word)));
+        let (a, b) = (a.as_bytes(), b.as_bytes());
         let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
         long[long.len() - short.len()..].eq_ignore_ascii_case(short)
     }
