@@ -38,6 +38,15 @@ pub fn managed_dir() -> PathBuf {
     }
 }
 
+/// Where root keeps compiled packs for every account (see `pack::cache`).
+pub fn system_cache_dir() -> PathBuf {
+    if cfg!(target_os = "macos") {
+        PathBuf::from("/Library/Caches/toolgate")
+    } else {
+        PathBuf::from("/var/cache/toolgate")
+    }
+}
+
 /// The managed policy's default location.
 pub fn managed_policy() -> PathBuf {
     managed_dir().join("policy.toml")

@@ -27,11 +27,13 @@ fn bash(command: &str) -> Vec<u8> {
 }
 
 /// Runs a command with `/etc` overlaid by `upper` (what the test writes there appears in
-/// `/etc`), and an empty tmpfs over the account's home folder (a managed deployment keeps
-/// its journal there, and the machine's own must not be touched).
+/// `/etc`), an empty tmpfs over the account's home folder (a managed deployment keeps
+/// its journal there, and the machine's own must not be touched), and the test's own
+/// folder over `/var/cache` (where root compiles packs for every account).
 const SCRIPT: &str = r#"
 mount -t overlay overlay -o "lowerdir=/etc,upperdir=$TG_UPPER,workdir=$TG_WORK" /etc || exit 97
 if [ -n "$TG_HOME" ]; then mount -t tmpfs tmpfs "$TG_HOME" || exit 97; fi
+mount --bind "$TG_VARCACHE" /var/cache || exit 97
 "$@"
 rc=$?
 if [ -n "$TG_AFTER" ]; then sh -c "$TG_AFTER" >&2; fi
@@ -53,9 +55,12 @@ impl Managed {
     /// overlayfs); CI sets TOOLGATE_REQUIRE_SERVICES, and then it must.
     fn new() -> Option<Managed> {
         let dir = tempfile::tempdir().unwrap();
-        for d in ["upper", "work"] {
+        for d in ["upper", "work", "varcache"] {
             std::fs::create_dir(dir.path().join(d)).unwrap();
         }
+        use std::os::unix::fs::PermissionsExt;
+        let varcache = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(dir.path().join("varcache"), varcache).unwrap();
         let m = Managed { dir };
         let probe = m.command(&["true"]).output().unwrap();
         if probe.status.success() {
@@ -83,6 +88,7 @@ impl Managed {
             .args(args)
             .env("TG_UPPER", self.dir.path().join("upper"))
             .env("TG_WORK", self.dir.path().join("work"))
+            .env("TG_VARCACHE", self.dir.path().join("varcache"))
             .env("TG_HOME", home())
             .env_remove("TG_AFTER");
         for v in toolgate::deployment::VARIABLES {
@@ -500,4 +506,102 @@ fn doctor_checks_ownership_and_the_environment() {
         "{}",
         r.stdout
     );
+}
+
+/// A root-owned install: `install --scope managed` compiles the packs into the system
+/// folder, and another account reads them there (its own home substituted into path rules)
+/// instead of parsing TOML on every call; it cannot write them, and a folder others could
+/// write is not used.
+#[test]
+fn root_compiled_packs_serve_every_account() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(m) = Managed::new() else { return };
+    let account = tempfile::tempdir().unwrap();
+    let home = account.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    std::os::unix::fs::chown(&home, Some(4242), Some(4242)).unwrap();
+    std::fs::set_permissions(account.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
+    let line = format!("tgcache:x:4242:4242::{}:/bin/sh\n", home.display());
+    write(&m.etc("passwd"), &format!("{passwd}{line}"));
+    let r = m.toolgate(
+        &["install", "--scope", "managed"],
+        &[("PATH", "/usr/bin:/bin")],
+        b"",
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("/var/cache/toolgate: ")
+            && r.stdout.contains("packs compiled for every account"),
+        "{}",
+        r.stdout
+    );
+    let folder = m.dir.path().join("varcache/toolgate");
+    let entries = || -> Vec<(PathBuf, u32)> {
+        let mut out: Vec<(PathBuf, u32)> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+                (p, mode)
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let written = entries();
+    assert!(written.len() >= 10, "{written:?}");
+    assert!(
+        written.iter().all(|(_, mode)| *mode == 0o644),
+        "{written:?}"
+    );
+
+    let home_s = home.to_str().unwrap();
+    let as_account = |args: &[&str], stdin: &[u8]| {
+        let b = bin();
+        let mut all = vec!["setpriv", "--reuid=4242", "--regid=4242", "--clear-groups"];
+        all.push(b.to_str().unwrap());
+        all.extend_from_slice(args);
+        let out = m
+            .command(&all)
+            .env("HOME", home_s)
+            .env("PATH", "/usr/bin:/bin")
+            .write_stdin(stdin.to_vec())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = as_account(&["doctor"], b"");
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("pack cache"))
+        .unwrap_or_default();
+    assert!(
+        line.starts_with("PASS") && line.contains("packs read from /var/cache/toolgate"),
+        "{code} {stdout}{stderr}"
+    );
+    let credentials = format!("cat {home_s}/.aws/credentials");
+    let (code, _, stderr) = as_account(&["hook"], &bash(&credentials));
+    assert_eq!(code, 2, "the account's own home is protected: {stderr}");
+    let (code, _, stderr) = as_account(&["hook"], &bash("ls -la"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(entries(), written, "the account wrote nothing there");
+
+    // A folder others could write to could hold forged entries: parsed from TOML instead.
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (_, stdout, _) = as_account(&["doctor"], b"");
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("pack cache"))
+        .unwrap_or_default();
+    assert!(
+        line.starts_with("WARN") && line.contains("parsed from TOML on every call"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = as_account(&["hook"], &bash(&credentials));
+    assert_eq!(code, 2, "{stderr}");
 }

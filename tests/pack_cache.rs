@@ -31,8 +31,13 @@ impl Home {
 
     /// What the hook decides for a Bash command: `deny`, `ask` or `pass`.
     fn decide(&self, policy: Option<&Path>, command: &str) -> &'static str {
+        self.decide_at("/home/dev", policy, command)
+    }
+
+    /// The same, for an account whose home folder is `home`.
+    fn decide_at(&self, home: &str, policy: Option<&Path>, command: &str) -> &'static str {
         let mut cmd = Command::cargo_bin("toolgate").unwrap();
-        cmd.env("HOME", "/home/dev")
+        cmd.env("HOME", home)
             .env("TMPDIR", "/tmp")
             .env("TOOLGATE_JOURNAL", self.dir.path().join("state/journal.db"))
             .env_remove("TOOLGATE_TEST_FAULT")
@@ -97,6 +102,36 @@ fn a_warm_call_decides_as_a_cold_one_from_private_entries() {
     assert!(entries.iter().all(|e| mode(e) == 0o600));
     assert_eq!(decisions(&home, None), expected(), "warm");
     assert_eq!(home.entries(), entries, "a warm call writes nothing new");
+}
+
+/// Entries keep `{HOME}` as written and substitute it when read: entries written under one
+/// home folder protect another's (root's entries serve every account).
+#[test]
+fn entries_hold_for_any_home_folder() {
+    let home = Home::new();
+    let calls = [
+        "cat /home/dev/.aws/credentials",
+        "cat /home/ana/.aws/credentials",
+        "echo 'alias ls=rm' >> /home/dev/.bashrc",
+        "echo 'alias ls=rm' >> /home/ana/.bashrc",
+    ];
+    let at = |h: &str| -> Vec<&str> { calls.iter().map(|c| home.decide_at(h, None, c)).collect() };
+    let dev = at("/home/dev");
+    let entries = home.entries();
+    assert!(!entries.is_empty());
+    let ana = at("/home/ana");
+    assert_eq!(
+        home.entries(),
+        entries,
+        "another home is served by the same entries"
+    );
+    assert_eq!(dev, ["deny", "pass", "ask", "pass"], "under /home/dev");
+    assert_eq!(
+        ana,
+        ["pass", "deny", "pass", "ask"],
+        "under /home/ana, from the cache"
+    );
+    assert_eq!(at("/home/dev"), dev, "and back");
 }
 
 #[test]

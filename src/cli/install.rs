@@ -407,6 +407,22 @@ pub fn run(install: bool, target: &Target) -> u8 {
             }
         }
     }
+    // The managed install makes and fills the folder every account reads compiled packs
+    // from; without it a root-owned binary or policy is parsed from TOML on every call.
+    if install && scope == "managed" && settings.is_none() && crate::pack::cache::is_root() {
+        match super::doctor::load_as_the_hook(None, true) {
+            Ok((_, system, _)) if system > 0 => println!(
+                "{}: {system} packs compiled for every account",
+                crate::deployment::system_cache_dir().display()
+            ),
+            Ok(_) => {}
+            Err(e) => println!(
+                "note: packs not compiled into {}: {}",
+                crate::deployment::system_cache_dir().display(),
+                sanitize::safe(&e)
+            ),
+        }
+    }
     if install && scope != "managed" && settings.is_none() {
         println!(
             "note: outside managed settings, `disableAllHooks` can switch toolgate off; run `toolgate doctor`"

@@ -86,7 +86,8 @@ impl Gate {
             let packs: Vec<PathBuf> = policy.pack_files.iter().map(|(p, _)| p.clone()).collect();
             let checked = crate::policy::signing::trusted_key(path).and_then(|key| {
                 // A signed policy is checked against its files on every call; a cached
-                // form of its packs would be trusted without that check.
+                // form of its packs in this user's folder would be trusted without that
+                // check (root's folder may stand in: root could replace the files anyway).
                 if key.is_some() {
                     ctx.pack_cache = None;
                 }

@@ -1,19 +1,24 @@
 //! Packs as the hook last read them, so a call does not parse TOML again: each pack that
 //! read without a problem is kept in a compact binary form (postcard) in `pack-cache/`
-//! beside the journal, in a file named by a SHA-256 over everything that shaped it (toolgate's version
-//! and binary, the pack's file name and text, the paths and variables substituted into it).
+//! beside the journal, in a file named by a SHA-256 over everything that shaped it
+//! (toolgate's version and binary, the pack's file name and text, the policy's variables).
+//! Path globs are kept as written (`{HOME}`) and substituted as an entry is decoded, so an
+//! entry does not depend on the account or folder that wrote it.
 //!
 //! A changed pack, policy variable or binary has another key, so a stale entry is never
-//! read. A file is written to a temporary name with mode 0600 and renamed, so readers see
-//! a whole entry or none. An entry that is short, corrupt or of another key is ignored and
-//! the pack is read from its text (and the entry written again). The folder is used only
-//! when it belongs to this user and nobody else can write to it; the self-protection pack
-//! keeps the agent out of it, as it does for the journal.
+//! read. A file is written to a temporary name and renamed, so readers see a whole entry
+//! or none. An entry that is short, corrupt or of another key is ignored and the pack is
+//! read from its text (and the entry written again). The folder is used only when it
+//! belongs to this user and nobody else can write to it; the self-protection pack keeps
+//! the agent out of it, as it does for the journal.
 //!
 //! Whoever can write the folder can forge an entry, so an entry stands in for a pack only
 //! when this user could replace the pack's source anyway (see [`Source::may_be_cached`]),
 //! and never for a signed policy, whose files are checked against the signature on every
-//! call.
+//! call. A root-owned install (binary, managed policy) is served by the **system folder**
+//! (`/var/cache/toolgate`) instead: root owns it and alone writes it, and root could
+//! replace every source anyway. Root's toolgate runs fill it (`toolgate install --scope
+//! managed` does); every account reads it.
 
 use super::Pack;
 use sha2::{Digest, Sha256};
@@ -31,6 +36,23 @@ const MAX_ENTRY: u64 = 32 << 20;
 /// Entries kept; beyond this the oldest are removed when a new one is written.
 const MAX_ENTRIES: usize = 64;
 
+/// How this process's packs were read: from this user's folder, from the system folder,
+/// or from their text (for `toolgate doctor`).
+static TALLY: [std::sync::atomic::AtomicUsize; 3] =
+    [const { std::sync::atomic::AtomicUsize::new(0) }; 3];
+
+/// Count a pack read from `from` (`None`: from its text).
+pub fn tally(from: Option<&Cache>) {
+    let i = from.map_or(2, |c| usize::from(c.is_system()));
+    TALLY[i].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Packs read so far: (from this user's folder, from the system folder, from their text).
+pub fn tallied() -> (usize, usize, usize) {
+    let n = |i: usize| TALLY[i].load(std::sync::atomic::Ordering::Relaxed);
+    (n(0), n(1), n(2))
+}
+
 /// Where a pack's text came from, which decides whether a cached form may stand in for it.
 #[derive(Debug, Clone, Copy)]
 pub enum Source<'a> {
@@ -44,7 +66,7 @@ impl Source<'_> {
     /// A cache entry can be forged by whoever can write the cache folder: this user. So
     /// it may stand in for a pack only when this user could replace the pack's source
     /// anyway (the binary for a built-in pack, the file otherwise). A root-owned install
-    /// (binary, managed policy) is read from its source on every call.
+    /// (binary, managed policy) is served by the system folder, or read from its source.
     pub fn may_be_cached(self) -> bool {
         match self {
             Source::BuiltIn => {
@@ -58,6 +80,11 @@ impl Source<'_> {
     }
 }
 
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
 /// Can this user write `path`, or replace it through its folder?
 fn replaceable_by_user(path: &Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
@@ -69,11 +96,47 @@ fn replaceable_by_user(path: &Path) -> bool {
     writable(path) || path.parent().is_some_and(writable)
 }
 
+/// Set when this process fills the system folder (root's `install` and `doctor`).
+static FILL_SYSTEM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on, read and write every pack through the system folder (run as root; `make`
+/// creates the folder, mode 0755, when missing). The folder must be root's and writable by
+/// root alone, or nobody will use it.
+pub fn fill_system_dir(make: bool) -> Result<PathBuf, String> {
+    let dir = crate::deployment::system_cache_dir();
+    let shown = dir.display();
+    if !is_root() {
+        return Err(format!("only root writes {shown}"));
+    }
+    if make {
+        match std::fs::DirBuilder::new().mode(0o755).create(&dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(format!("cannot make {shown}: {e}"));
+            }
+            _ => {}
+        }
+    }
+    let meta = std::fs::symlink_metadata(&dir).map_err(|e| format!("{shown}: {e}"))?;
+    if !meta.is_dir() || meta.uid() != 0 || meta.permissions().mode() & 0o022 != 0 {
+        return Err(format!(
+            "{shown} must be a folder owned by root and writable by root alone (chown root {shown}; chmod 755 {shown})"
+        ));
+    }
+    FILL_SYSTEM.store(true, std::sync::atomic::Ordering::Relaxed);
+    Ok(dir)
+}
+
 /// The cache folder of one context.
 pub struct Cache {
     dir: PathBuf,
-    /// What every key starts with: version, binary, substituted paths and variables.
+    /// What every key starts with: version, binary and the policy's variables.
     salt: Vec<u8>,
+    /// This context's places, substituted into path globs as entries are decoded.
+    places: crate::shared::matcher::Places,
+    /// False for the system folder read by a user other than its owner.
+    writable: bool,
+    /// Entries of the system folder are read by every account.
+    mode: u32,
 }
 
 /// What goes into every key besides the pack itself.
@@ -83,8 +146,42 @@ pub struct Salt<'a> {
 }
 
 impl Cache {
+    /// The folder whose entries may stand in for a pack from `source`: this user's, for a
+    /// source this user could replace anyway; else the system folder, which may stand in
+    /// for any source, since only root writes it and root could replace them all. Root
+    /// writes it only when asked ([`fill_system_dir`]): its own hook calls keep to its own
+    /// folder.
+    pub fn for_source(salt: &Salt, source: Source) -> Option<Cache> {
+        if FILL_SYSTEM.load(std::sync::atomic::Ordering::Relaxed) && is_root() {
+            return Cache::system(salt);
+        }
+        match source.may_be_cached() {
+            true => Cache::open(salt).or_else(|| Cache::system(salt)),
+            false => Cache::system(salt),
+        }
+    }
+
+    /// The system folder, when root owns it, only root can write it, and this user cannot
+    /// replace it through its parent.
+    fn system(salt: &Salt) -> Option<Cache> {
+        let dir = crate::deployment::system_cache_dir();
+        let meta = std::fs::symlink_metadata(&dir).ok()?;
+        let root_only = meta.is_dir() && meta.uid() == 0 && meta.permissions().mode() & 0o022 == 0;
+        let root = is_root();
+        if !root_only || (!root && dir.parent().is_none_or(replaceable_by_user)) {
+            return None;
+        }
+        Some(Cache {
+            dir,
+            salt: salt_bytes(salt),
+            places: crate::pack::schema::places(salt.ctx),
+            writable: root,
+            mode: 0o644,
+        })
+    }
+
     /// The context's cache folder (beside the journal), when it has one that is safe to use.
-    pub fn open(salt: &Salt) -> Option<Cache> {
+    fn open(salt: &Salt) -> Option<Cache> {
         let dir = PathBuf::from(salt.ctx.pack_cache.as_deref()?);
         if std::fs::symlink_metadata(&dir).is_err() {
             // The journal's folder, made as the journal makes it (mode 0700).
@@ -98,6 +195,9 @@ impl Cache {
         private.then(|| Cache {
             dir,
             salt: salt_bytes(salt),
+            places: crate::pack::schema::places(salt.ctx),
+            writable: true,
+            mode: 0o600,
         })
     }
 
@@ -138,6 +238,15 @@ impl Cache {
         h.finalize().into()
     }
 
+    /// The system folder (root's, read by every account)?
+    pub fn is_system(&self) -> bool {
+        self.mode != 0o600
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     fn path(&self, key: &[u8; 32]) -> PathBuf {
         self.dir
             .join(format!("{}.pack", crate::shared::digest::hex(key)))
@@ -147,7 +256,7 @@ impl Cache {
     /// entry is there.
     pub fn get(&self, key: &[u8; 32]) -> Option<(Pack, [u8; 32])> {
         let (front, len, rest) = self.read_checked(key, true)?;
-        decode(front, len, rest)
+        decode(front, len, rest, &self.places)
     }
 
     /// A whole entry stored under `key`, checked.
@@ -218,6 +327,9 @@ impl Cache {
     /// Store `pack` (whose text has SHA-256 `digest`) under `key`. Failures are ignored:
     /// the next call reads the text again.
     pub fn put(&self, key: &[u8; 32], pack: &Pack, digest: &[u8; 32]) {
+        if !self.writable {
+            return;
+        }
         if let Some(payload) = encode(pack, digest) {
             self.write_entry(key, &payload);
         }
@@ -226,6 +338,9 @@ impl Cache {
     /// Store the entry of `from` under `to` as well (a pack read from the cache has rules
     /// not decoded, so it is copied rather than written again).
     pub fn copy(&self, from: &[u8; 32], to: &[u8; 32]) {
+        if !self.writable {
+            return;
+        }
         if let Some(entry) = self.read_entry(from) {
             self.write_entry(to, &entry[PAYLOAD..]);
         }
@@ -242,7 +357,7 @@ impl Cache {
         let written = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(0o600)
+            .mode(self.mode)
             .open(&temporary)
             .and_then(|mut f| f.write_all(&entry));
         if written.is_err() || std::fs::rename(&temporary, &target).is_err() {
@@ -353,11 +468,19 @@ fn kept_part(front: &[u8], len: usize) -> Option<usize> {
 
 /// A checked entry's pack (`entry` holds at least the part before the rule bodies, the
 /// entry is `len` bytes long); the deferred rules keep the entry's bytes (no copy).
-fn decode(entry: Vec<u8>, total: usize, rest: super::index::Rest) -> Option<(Pack, [u8; 32])> {
+fn decode(
+    entry: Vec<u8>,
+    total: usize,
+    rest: super::index::Rest,
+    places: &crate::shared::matcher::Places,
+) -> Option<(Pack, [u8; 32])> {
     let payload = entry.get(PAYLOAD..)?;
     let (head_len, after) = payload.split_first_chunk::<4>()?;
     let head_len = u32::from_le_bytes(*head_len) as usize;
-    let head: HeadIn = postcard::from_bytes(after.get(..head_len)?).ok()?;
+    let mut head: HeadIn = postcard::from_bytes(after.get(..head_len)?).ok()?;
+    for block in head.rules.iter_mut().flat_map(|r| r.blocks.iter_mut()) {
+        block.place(places);
+    }
     if head.positions.len() != head.rules.len() {
         return None;
     }
@@ -369,6 +492,7 @@ fn decode(entry: Vec<u8>, total: usize, rest: super::index::Rest) -> Option<(Pac
             total - section_at,
             rest,
             head.positions,
+            places.clone(),
         )?),
         false => None,
     };
@@ -390,7 +514,7 @@ fn salt_bytes(salt: &Salt) -> Vec<u8> {
         out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
         out.extend_from_slice(bytes);
     };
-    part(b"toolgate pack cache 1");
+    part(b"toolgate pack cache 2");
     part(env!("CARGO_PKG_VERSION").as_bytes());
     // The binary itself: a rebuilt toolgate of the same version may lay packs out otherwise,
     // and built-in packs are keyed by their file name alone (their text is in the binary).
@@ -406,17 +530,8 @@ fn salt_bytes(salt: &Salt) -> Vec<u8> {
             .unwrap_or_default()
     });
     part(binary.as_bytes());
-    let ctx = salt.ctx;
-    for path in [
-        ctx.home.as_deref(),
-        Some(ctx.tmpdir.as_str()),
-        ctx.own.state.as_deref(),
-        ctx.own.binary.as_deref(),
-        ctx.own.config.as_deref(),
-        ctx.own.managed.as_deref(),
-    ] {
-        part(path.unwrap_or("\0").as_bytes());
-    }
+    // The context's places are not in the key: entries keep path globs as written and
+    // substitute them when decoded, so root's entries serve every account.
     let mut vars: Vec<(&String, Vec<(&String, &String)>)> = salt
         .vars
         .iter()

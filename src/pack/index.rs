@@ -351,6 +351,8 @@ pub struct Deferred {
     disabled: Vec<bool>,
     /// Every deferred rule, decoded when something needs them all (`toolgate explain`).
     all: OnceLock<Result<Vec<Rule>, String>>,
+    /// Substituted into path globs as rules are decoded (they are kept as written).
+    places: crate::shared::matcher::Places,
 }
 
 impl std::fmt::Debug for Deferred {
@@ -369,6 +371,7 @@ impl Deferred {
         len: usize,
         rest: Rest,
         eager_positions: Vec<u32>,
+        places: crate::shared::matcher::Places,
     ) -> Option<Deferred> {
         let bytes = entry.get(base..)?;
         let at = |i: usize| -> Option<usize> {
@@ -435,6 +438,7 @@ impl Deferred {
             eager_positions,
             disabled: Vec::new(),
             all: OnceLock::new(),
+            places,
         })
     }
 
@@ -496,17 +500,21 @@ impl Deferred {
         let (at, len) = (self.u32_at(o + 4), self.u32_at(o + 8));
         let fail =
             |e: String| format!("a cached rule does not decode ({e}); remove the pack cache");
-        match (self.bytes().get(at..at + len), &self.rest) {
-            (Some(body), _) => postcard::from_bytes(body).map_err(|e| fail(e.to_string())),
+        let mut rule: Rule = match (self.bytes().get(at..at + len), &self.rest) {
+            (Some(body), _) => postcard::from_bytes(body).map_err(|e| fail(e.to_string()))?,
             (None, Rest::File(file)) => {
                 use std::os::unix::fs::FileExt as _;
                 let mut body = vec![0; len];
                 file.read_exact_at(&mut body, (self.base + at) as u64)
                     .map_err(|e| fail(e.to_string()))?;
-                postcard::from_bytes(&body).map_err(|e| fail(e.to_string()))
+                postcard::from_bytes(&body).map_err(|e| fail(e.to_string()))?
             }
-            (None, Rest::None) => Err(fail("out of bounds".into())),
+            (None, Rest::None) => return Err(fail("out of bounds".into())),
+        };
+        for block in &mut rule.blocks {
+            block.place(&self.places);
         }
+        Ok(rule)
     }
 
     /// Every rule still on, decoded once, with its slot.
@@ -621,7 +629,7 @@ mod tests {
         let (eager, section) = build(&rules);
         assert!(eager.is_empty());
         let len = section.len();
-        let d = Deferred::open(section, 0, len, Rest::None, eager).unwrap();
+        let d = Deferred::open(section, 0, len, Rest::None, eager, Default::default()).unwrap();
         assert_eq!(d.len(), 20);
         let mut grams = Grams::new();
         grams.add(b"echo WORD7X and word1");
@@ -650,7 +658,7 @@ mod tests {
             }
             section.truncate(section.len() - cut % 64);
             let len = section.len();
-            if let Some(d) = Deferred::open(section, 0, len, Rest::None, eager) {
+            if let Some(d) = Deferred::open(section, 0, len, Rest::None, eager, Default::default()) {
                 let mut grams = Grams::new();
                 grams.add(b"tool1 word2x word13x");
                 let mut probe = Probe::new("Bash", Some(&grams));

@@ -22,8 +22,9 @@ pub fn read_pack_lean(
         ctx: options.ctx,
         vars: options.vars,
     };
-    let cache = crate::pack::cache::Cache::open(&salt).filter(|_| source.may_be_cached());
+    let cache = crate::pack::cache::Cache::for_source(&salt, source);
     let Some(cache) = cache else {
+        crate::pack::cache::tally(None);
         return read_pack_text(file, text, options);
     };
     let (key, digest) = match source {
@@ -36,8 +37,10 @@ pub fn read_pack_lean(
         }
     };
     if let Some((pack, _)) = cache.get(&key) {
+        crate::pack::cache::tally(Some(&cache));
         return (Some(pack), Vec::new());
     }
+    crate::pack::cache::tally(None);
     let (pack, d) = read_pack_text(file, text, options);
     if let Some(pack) = &pack
         && d.is_empty()
@@ -60,19 +63,22 @@ pub fn read_pack_file(
     let source = crate::pack::cache::Source::File(path);
     let cache = (!options.strict)
         .then(|| {
-            crate::pack::cache::Cache::open(&crate::pack::cache::Salt {
-                ctx: options.ctx,
-                vars: options.vars,
-            })
+            crate::pack::cache::Cache::for_source(
+                &crate::pack::cache::Salt {
+                    ctx: options.ctx,
+                    vars: options.vars,
+                },
+                source,
+            )
         })
-        .flatten()
-        .filter(|_| source.may_be_cached());
+        .flatten();
     let mut file = std::fs::File::open(path)?;
     let before = file.metadata()?;
     let stat_key = cache.as_ref().map(|c| c.stat_key(&name, &before));
     if let (Some(cache), Some(key)) = (&cache, &stat_key)
         && let Some((pack, digest)) = cache.get(key)
     {
+        crate::pack::cache::tally(Some(cache));
         return Ok((Some(pack), Vec::new(), digest));
     }
     let mut text = String::new();
@@ -81,7 +87,10 @@ pub fn read_pack_file(
     let Some(cache) = cache else {
         let (pack, d) = match options.strict {
             true => schema::read_pack(&name, &text, options),
-            false => read_pack_text(&name, &text, options),
+            false => {
+                crate::pack::cache::tally(None);
+                read_pack_text(&name, &text, options)
+            }
         };
         return Ok((pack, d, digest));
     };
@@ -91,6 +100,7 @@ pub fn read_pack_file(
             .is_ok_and(|after| crate::pack::cache::settled(&before, &after))
     };
     if let Some((pack, _)) = cache.get(&key) {
+        crate::pack::cache::tally(Some(&cache));
         if let Some(stat_key) = stat_key
             && settled()
         {
@@ -98,6 +108,7 @@ pub fn read_pack_file(
         }
         return Ok((Some(pack), Vec::new(), digest));
     }
+    crate::pack::cache::tally(None);
     let (pack, d) = read_pack_text(&name, &text, options);
     if let Some(pack) = &pack
         && d.is_empty()

@@ -298,6 +298,25 @@ impl Block {
         }
     }
 
+    /// Substitute places (`{HOME}`) into the path globs of a block read back from the pack
+    /// cache, which keeps them as written (see `schema::RuleReader::globs`).
+    pub fn place(&mut self, places: &compile::Places) {
+        let globs: Vec<&mut Globs> = match self {
+            Block::Effect(b) => b.path.iter_mut().chain(b.path_except.iter_mut()).collect(),
+            Block::Command(b) => match &mut b.path {
+                Some(p) => p.any.iter_mut().chain(p.except.iter_mut()).collect(),
+                None => Vec::new(),
+            },
+            Block::File(b) => std::iter::once(&mut b.any)
+                .chain(b.except.iter_mut())
+                .collect(),
+            _ => Vec::new(),
+        };
+        for g in globs {
+            g.place(places);
+        }
+    }
+
     /// Compile every name set, glob and regex in the block now; one message per failure.
     pub fn check(&self) -> Vec<String> {
         let mut results: Vec<Result<(), String>> = Vec::new();

@@ -396,7 +396,7 @@ pub fn read_pack(file: &str, text: &str, options: &Options) -> (Option<Pack>, Ve
     let reader = RuleReader {
         pack_id: pack.id.clone(),
         vars,
-        ctx: options.ctx,
+        places: places(options.ctx),
         strict: options.strict,
     };
     for table in top.tables(&mut doc, "rule") {
@@ -664,14 +664,14 @@ fn read_effect_spec(doc: &mut Doc, mut t: Table) -> EffectSpec {
     spec
 }
 
-struct RuleReader<'c> {
+struct RuleReader {
     strict: bool,
     pack_id: String,
     vars: HashMap<String, String>,
-    ctx: &'c Context,
+    places: crate::shared::matcher::Places,
 }
 
-impl RuleReader<'_> {
+impl RuleReader {
     fn read(&self, doc: &mut Doc, mut t: Table) -> Option<Rule> {
         let location = doc.location(&t.span());
         let name = t.required_string(doc, "name");
@@ -1107,32 +1107,26 @@ impl RuleReader<'_> {
         out
     }
 
-    /// `{HOME}` and `{TMPDIR}` in path globs; patterns needing an unknown home are dropped.
     /// `{HOME}`, `{TMPDIR}` and toolgate's own locations (`{TOOLGATE_STATE}`,
     /// `{TOOLGATE_BIN}`, `{TOOLGATE_CONFIG}`, `{TOOLGATE_MANAGED}`) in path globs; a
-    /// pattern naming a location this machine does not have is dropped.
+    /// pattern naming a location this machine does not have is dropped. The globs keep
+    /// them as written too, so a cached pack holds for any user ([`places`]).
     fn globs(&self, patterns: Vec<String>) -> Globs {
-        let places: [(&str, Option<&str>); 6] = [
-            ("{TMPDIR}", Some(self.ctx.tmpdir.as_str())),
-            ("{HOME}", self.ctx.home.as_deref()),
-            ("{TOOLGATE_STATE}", self.ctx.own.state.as_deref()),
-            ("{TOOLGATE_BIN}", self.ctx.own.binary.as_deref()),
-            ("{TOOLGATE_CONFIG}", self.ctx.own.config.as_deref()),
-            ("{TOOLGATE_MANAGED}", self.ctx.own.managed.as_deref()),
-        ];
-        let out = patterns
-            .into_iter()
-            .filter_map(|mut p| {
-                for (name, value) in places {
-                    if p.contains(name) {
-                        p = p.replace(name, value?);
-                    }
-                }
-                Some(p)
-            })
-            .collect();
-        Globs::new(out)
+        Globs::placed(patterns, &self.places)
     }
+}
+
+/// The places path globs may name, with their values in `ctx`.
+pub fn places(ctx: &Context) -> crate::shared::matcher::Places {
+    let own = &ctx.own;
+    crate::shared::matcher::Places::new(vec![
+        ("{TMPDIR}", Some(ctx.tmpdir.clone())),
+        ("{HOME}", ctx.home.clone()),
+        ("{TOOLGATE_STATE}", own.state.clone()),
+        ("{TOOLGATE_BIN}", own.binary.clone()),
+        ("{TOOLGATE_CONFIG}", own.config.clone()),
+        ("{TOOLGATE_MANAGED}", own.managed.clone()),
+    ])
 }
 
 fn read_examples(doc: &mut Doc, mut t: Table) -> Examples {

@@ -10,12 +10,41 @@ use std::sync::OnceLock;
 /// Cap on a compiled regex, so a hostile policy cannot make the hook allocate without bound.
 const REGEX_SIZE_LIMIT: usize = 4 * 1024 * 1024;
 
+/// Names path globs may use for places on this machine (`{HOME}`, `{TMPDIR}`, toolgate's own
+/// folders), each with its value here (`None`: this machine has no such place).
+#[derive(Debug, Clone, Default)]
+pub struct Places(Vec<(&'static str, Option<String>)>);
+
+impl Places {
+    pub fn new(places: Vec<(&'static str, Option<String>)>) -> Self {
+        Self(places)
+    }
+
+    fn named_in(&self, pattern: &str) -> bool {
+        pattern.contains('{') && self.0.iter().any(|(name, _)| pattern.contains(name))
+    }
+
+    /// `pattern` with every place replaced; `None` when it names one this machine lacks.
+    fn substitute(&self, pattern: &str) -> Option<String> {
+        let mut out = pattern.to_string();
+        for (name, value) in &self.0 {
+            if out.contains(name) {
+                out = out.replace(name, value.as_deref()?);
+            }
+        }
+        Some(out)
+    }
+}
+
 /// A list of globs (`*` stays within one path component, `**` crosses them). Matching uses
 /// small automata built once per process ([`super::overlap::Matcher`]); globset checks the
 /// syntax so lint reports bad patterns the way users know them.
 #[derive(Debug)]
 pub struct Globs {
     patterns: Vec<String>,
+    /// The patterns as written, when they name places (`{HOME}`) substituted into
+    /// `patterns`: what a cached pack keeps, so its entry holds for any user and folder.
+    written: Option<Vec<String>>,
     /// Built one by one, when a pattern's cheap tests cannot settle a path.
     matchers: Vec<OnceLock<Matcher>>,
     /// For each `**/a/b/c` pattern, its folder prefixes `**/a` and `**/a/b`: a recursive
@@ -28,7 +57,32 @@ impl Globs {
         Self {
             matchers: patterns.iter().map(|_| OnceLock::new()).collect(),
             patterns,
+            written: None,
             floating_dirs: OnceLock::new(),
+        }
+    }
+
+    /// Patterns naming places (`{HOME}`), each replaced by its value here; a pattern naming
+    /// a place this machine does not have is dropped.
+    pub fn placed(written: Vec<String>, places: &Places) -> Self {
+        if !written.iter().any(|p| places.named_in(p)) {
+            return Self::new(written);
+        }
+        let patterns = written
+            .iter()
+            .filter_map(|p| places.substitute(p))
+            .collect();
+        Self {
+            written: Some(written),
+            ..Self::new(patterns)
+        }
+    }
+
+    /// Substitute places into patterns read back as written (from a cached pack).
+    pub fn place(&mut self, places: &Places) {
+        if self.written.is_none() {
+            let written = std::mem::take(&mut self.patterns);
+            *self = Self::placed(written, places);
         }
     }
 
@@ -312,7 +366,7 @@ impl Pattern {
 // does not parse its regexes again.
 impl serde::Serialize for Globs {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.patterns.serialize(s)
+        self.written.as_ref().unwrap_or(&self.patterns).serialize(s)
     }
 }
 
