@@ -273,7 +273,7 @@ fn independent_sets_score() {
     assert_class_floors("independent holdout", &holdout, INDEPENDENT_HOLDOUT_FLOORS);
 }
 
-const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.84), ("secret", 0.99, 0.97)];
+const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.87), ("secret", 0.99, 0.97)];
 /// Before this work the holdout scored PHI 0.943 / 0.327 and secrets 0.870 / 0.339.
 const INDEPENDENT_HOLDOUT_FLOORS: &[(&str, f64, f64)] =
     &[("phi", 0.94, 0.68), ("secret", 0.95, 0.86)];

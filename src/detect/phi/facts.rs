@@ -26,6 +26,9 @@ struct Fact {
     range: Range<usize>,
     /// A fact that needs the text to be about health care (contact details, recent dates).
     needs_health: bool,
+    /// A whole mailing address, which may stand on the lines under its name (a label or a
+    /// letter's head) as well as beside it.
+    postal: bool,
 }
 
 /// Names with an unlabelled fact beside them.
@@ -92,6 +95,7 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
                     _ => NEAR / 2,
                 };
                 near(text, &n.range, &fact.range, limit)
+                    || (fact.postal && heads(text, &n.range, &fact.range))
             })
         else {
             continue;
@@ -162,6 +166,15 @@ fn near(text: &str, name: &Range<usize>, fact: &Range<usize>, limit: usize) -> b
         return false;
     };
     to - from <= limit && !text[from..to].contains(['\n', '\r'])
+}
+
+/// Does the name head the mailing address, as on a label or a letter: the name ends its
+/// line (a comma may follow) and the address starts the next?
+fn heads(text: &str, name: &Range<usize>, address: &Range<usize>) -> bool {
+    text.get(name.end..address.start)
+        .map(|between| between.trim_start_matches([',', ' ', '\r']))
+        .and_then(|between| between.strip_prefix('\n'))
+        .is_some_and(|indent| indent.bytes().all(|c| c == b' ' || c == b'\t'))
 }
 
 struct Name {
@@ -460,6 +473,7 @@ fn month_dates(text: &str, words: &[(usize, &str)], out: &mut Vec<Fact>) {
                     kind: PhiKind::Dob,
                     range: at..k2 + 4,
                     needs_health: false,
+                    postal: false,
                 });
                 continue;
             }
@@ -481,6 +495,7 @@ fn month_dates(text: &str, words: &[(usize, &str)], out: &mut Vec<Fact>) {
                     kind: PhiKind::Dob,
                     range: start..k2 + 4,
                     needs_health: false,
+                    postal: false,
                 });
             }
         }
@@ -525,6 +540,7 @@ fn numeric_at(b: &[u8], i: usize) -> (usize, Option<Fact>) {
             kind: PhiKind::Contact,
             range,
             needs_health: true,
+            postal: false,
         })
     };
     // (608) 884-2210
@@ -583,6 +599,7 @@ fn numeric_at(b: &[u8], i: usize) -> (usize, Option<Fact>) {
                         kind: PhiKind::Dob,
                         range: i..end,
                         needs_health: true,
+                        postal: false,
                     }),
                 );
             }
@@ -598,6 +615,7 @@ fn numeric_at(b: &[u8], i: usize) -> (usize, Option<Fact>) {
                         kind: PhiKind::Dob,
                         range: i..end,
                         needs_health: year >= BIRTH_YEAR_BEFORE,
+                        postal: false,
                     }),
                 );
             }
@@ -621,6 +639,7 @@ fn numeric_at(b: &[u8], i: usize) -> (usize, Option<Fact>) {
                         kind: PhiKind::Dob,
                         range: i..i + 8,
                         needs_health: year >= BIRTH_YEAR_BEFORE,
+                        postal: false,
                     }),
                 );
             }
@@ -726,6 +745,7 @@ fn emails(text: &str, out: &mut Vec<Fact>) {
                 kind: PhiKind::Contact,
                 range: at - local..at + 1 + domain_text.len(),
                 needs_health: true,
+                postal: false,
             });
         }
     }
@@ -752,11 +772,7 @@ fn streets(text: &str, words: &[(usize, &str)], out: &mut Vec<Fact>) {
                     words[k - 1]
                         .0
                         .saturating_sub(if words[k - 1].1 == "O" { 2 } else { 0 });
-                out.push(Fact {
-                    kind: PhiKind::Contact,
-                    range: start..at + 3 + gap + n,
-                    needs_health: true,
-                });
+                out.push(street_fact(b, start..at + 3 + gap + n));
             }
             continue;
         }
@@ -795,13 +811,86 @@ fn streets(text: &str, words: &[(usize, &str)], out: &mut Vec<Fact>) {
             .count();
         let number_at = start - 1 - n;
         if (1..=6).contains(&n) && (number_at == 0 || !b[number_at - 1].is_ascii_alphanumeric()) {
-            out.push(Fact {
-                kind: PhiKind::Contact,
-                range: number_at..at + w.len(),
-                needs_health: true,
-            });
+            out.push(street_fact(b, number_at..at + w.len()));
         }
     }
+}
+
+/// A street (or post box) as a fact: a contact detail needing a text about health care,
+/// unless its city, state and ZIP code follow, making a whole mailing address.
+fn street_fact(b: &[u8], street: Range<usize>) -> Fact {
+    match postal_tail(b, street.end) {
+        Some(end) => Fact {
+            kind: PhiKind::Contact,
+            range: street.start..end,
+            needs_health: false,
+            postal: true,
+        },
+        None => Fact {
+            kind: PhiKind::Contact,
+            range: street,
+            needs_health: true,
+            postal: false,
+        },
+    }
+}
+
+/// US state and territory codes, sorted.
+const STATES: &[&[u8; 2]] = &[
+    b"AK", b"AL", b"AR", b"AS", b"AZ", b"CA", b"CO", b"CT", b"DC", b"DE", b"FL", b"GA", b"GU",
+    b"HI", b"IA", b"ID", b"IL", b"IN", b"KS", b"KY", b"LA", b"MA", b"MD", b"ME", b"MI", b"MN",
+    b"MO", b"MS", b"MT", b"NC", b"ND", b"NE", b"NH", b"NJ", b"NM", b"NV", b"NY", b"OH", b"OK",
+    b"OR", b"PA", b"PR", b"RI", b"SC", b"SD", b"TN", b"TX", b"UT", b"VA", b"VI", b"VT", b"WA",
+    b"WI", b"WV", b"WY",
+];
+
+/// Where a street's `City, ST 12345` ends, when it follows on the street's line (after a
+/// unit such as `Apt 2`) or on the next: the street is then a whole mailing address.
+fn postal_tail(b: &[u8], from: usize) -> Option<usize> {
+    let end = b.len().min(from + 72);
+    let mut lines = 0;
+    for i in from..end.saturating_sub(7) {
+        if b[i] == b'\n' {
+            lines += 1;
+            if lines > 1 {
+                return None;
+            }
+        }
+        // `<city>, ST 12345` or `<city> ST 12345`: a letter, a separator, the state code,
+        // one or two spaces, five digits, then no more digits (or a ZIP+4).
+        let state: &[u8; 2] = b[i..i + 2].try_into().ok()?;
+        if !state[0].is_ascii_uppercase() || STATES.binary_search(&state).is_err() {
+            continue;
+        }
+        let city_end = match b[..i]
+            .strip_suffix(b", ")
+            .or_else(|| b[..i].strip_suffix(b" "))
+        {
+            Some(before) => before.len(),
+            None => continue,
+        };
+        if city_end <= from || !b[city_end - 1].is_ascii_alphabetic() {
+            continue;
+        }
+        let mut z = i + 2;
+        let spaces = b[z..].iter().take_while(|c| **c == b' ').count();
+        z += spaces;
+        let digits = b[z..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=2).contains(&spaces) || digits != 5 {
+            continue;
+        }
+        z += 5;
+        if b.get(z) == Some(&b'-')
+            && b[z + 1..].iter().take_while(|c| c.is_ascii_digit()).count() == 4
+        {
+            z += 5;
+        }
+        if b.get(z).is_some_and(u8::is_ascii_alphanumeric) {
+            continue;
+        }
+        return Some(z);
+    }
+    None
 }
 
 /// Conditions and medications, by word.
@@ -821,6 +910,7 @@ fn health_terms(words: &[(usize, &str)], out: &mut Vec<Fact>) {
                 kind: PhiKind::Diagnosis,
                 range: at..at + w.len(),
                 needs_health: false,
+                postal: false,
             });
         }
     }
@@ -1142,6 +1232,29 @@ mod tests {
             kinds("El paciente José Luis Fernández (nac. 14/05/1979) no ha recogido su Biktarvy"),
             [PhiKind::Dob, PhiKind::Name, PhiKind::Diagnosis]
         );
+    }
+
+    #[test]
+    fn a_whole_mailing_address_under_or_beside_a_name() {
+        // A whole address (street, city, state and ZIP) says who a person is without a
+        // text about health care, on the name's line or under it (a label, a letter).
+        let label = "SHIP TO:\nMarta Quispe\n1207 E Walnut Ave Apt 3\nDes Moines, IA 50316\n";
+        assert_eq!(kinds(label), [PhiKind::Name, PhiKind::Contact]);
+        assert_eq!(
+            kinds("Dear Mr. Yusuf Demir,\nPO Box 77\nTuba City, AZ 86045\n\nThank you."),
+            [PhiKind::Name, PhiKind::Contact]
+        );
+        assert_eq!(
+            kinds("returned: Ines Varga, 88 W Lake St, Oak Park IL 60302-1144, no forwarding"),
+            [PhiKind::Name, PhiKind::Contact]
+        );
+        // A street alone still needs a text about health care; a name two lines up or
+        // with words after it on its line does not head the address.
+        assert!(kinds("Ines Varga lives at 88 W Lake St now").is_empty());
+        assert!(kinds("Ines Varga\n\n88 W Lake St\nOak Park, IL 60302").is_empty());
+        assert!(kinds("Ines Varga wrote:\n88 W Lake St\nOak Park, IL 60302").is_empty());
+        // A practice's address is not a person's.
+        assert!(kinds("Lakeside Family Clinic\n400 N Main St\nRacine, WI 53402").is_empty());
     }
 
     #[test]
