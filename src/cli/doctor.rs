@@ -344,28 +344,9 @@ pub fn run(
     report(&checks, json_out)
 }
 
-/// Load the policy as the hook does, twice (the first may write the cache), and count
-/// where the second read each pack: (from this user's folder, the system folder, text).
-/// Run as root, this fills the system folder every account reads (`make`: creating it).
-pub(super) fn load_as_the_hook(
-    policy_path: Option<&Path>,
-    make: bool,
-) -> Result<(usize, usize, usize), String> {
-    if crate::pack::cache::is_root() && (make || crate::deployment::system_cache_dir().exists()) {
-        crate::pack::cache::fill_system_dir(make)?;
-    }
-    let path = policy::locate(policy_path).map_err(|d| d.message)?;
-    let load = || Gate::load(path.as_deref(), Context::from_env(), false).map(drop);
-    load().map_err(|d| d.first().map(|d| d.to_string()).unwrap_or_default())?;
-    let (u, s, t) = crate::pack::cache::tallied();
-    let _ = load();
-    let (u2, s2, t2) = crate::pack::cache::tallied();
-    Ok((u2 - u, s2 - s, t2 - t))
-}
-
 /// Are the packs read from a cache, or parsed on every call?
 fn pack_cache_check(policy_path: Option<&Path>) -> Check {
-    let (status, detail) = match load_as_the_hook(policy_path, false) {
+    let (status, detail) = match super::install::load_as_the_hook(policy_path, false) {
         Err(e) => (Status::Warn, format!("not checked: {e}")),
         Ok((user, system, 0)) => (
             Status::Pass,

@@ -410,7 +410,7 @@ pub fn run(install: bool, target: &Target) -> u8 {
     // The managed install makes and fills the folder every account reads compiled packs
     // from; without it a root-owned binary or policy is parsed from TOML on every call.
     if install && scope == "managed" && settings.is_none() && crate::pack::cache::is_root() {
-        match super::doctor::load_as_the_hook(None, true) {
+        match load_as_the_hook(None, true) {
             Ok((_, system, _)) if system > 0 => println!(
                 "{}: {system} packs compiled for every account",
                 crate::deployment::system_cache_dir().display()
@@ -429,4 +429,30 @@ pub fn run(install: bool, target: &Target) -> u8 {
         );
     }
     exit::NO_OBJECTION
+}
+
+/// Load the policy as the hook does, twice (the first may write the cache), and count
+/// where the second read each pack: (from this user's folder, the system folder, text).
+/// Run as root, this fills the system folder every account reads (`make`: creating it).
+pub(super) fn load_as_the_hook(
+    policy_path: Option<&Path>,
+    make: bool,
+) -> Result<(usize, usize, usize), String> {
+    if crate::pack::cache::is_root() && (make || crate::deployment::system_cache_dir().exists()) {
+        crate::pack::cache::fill_system_dir(make)?;
+    }
+    let path = crate::policy::locate(policy_path).map_err(|d| d.message)?;
+    let load = || {
+        crate::gate::Gate::load(
+            path.as_deref(),
+            crate::normalize::Context::from_env(),
+            false,
+        )
+        .map(drop)
+    };
+    load().map_err(|d| d.first().map(|d| d.to_string()).unwrap_or_default())?;
+    let (u, s, t) = crate::pack::cache::tallied();
+    let _ = load();
+    let (u2, s2, t2) = crate::pack::cache::tallied();
+    Ok((u2 - u, s2 - s, t2 - t))
 }

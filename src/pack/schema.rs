@@ -1116,17 +1116,45 @@ impl RuleReader {
     }
 }
 
-/// The places path globs may name, with their values in `ctx`.
+/// The places path globs may name, with their values in `ctx` (built once for every pack a
+/// process reads in the same context: each cached pack decodes with them).
 pub fn places(ctx: &Context) -> crate::shared::matcher::Places {
+    use crate::shared::matcher::Places;
+    static LAST: std::sync::Mutex<Option<Places>> = std::sync::Mutex::new(None);
     let own = &ctx.own;
-    crate::shared::matcher::Places::new(vec![
-        ("{TMPDIR}", Some(ctx.tmpdir.clone())),
-        ("{HOME}", ctx.home.clone()),
-        ("{TOOLGATE_STATE}", own.state.clone()),
-        ("{TOOLGATE_BIN}", own.binary.clone()),
-        ("{TOOLGATE_CONFIG}", own.config.clone()),
-        ("{TOOLGATE_MANAGED}", own.managed.clone()),
-    ])
+    let values = [
+        Some(ctx.tmpdir.as_str()),
+        ctx.home.as_deref(),
+        own.state.as_deref(),
+        own.binary.as_deref(),
+        own.config.as_deref(),
+        own.managed.as_deref(),
+    ];
+    let names = [
+        "{TMPDIR}",
+        "{HOME}",
+        "{TOOLGATE_STATE}",
+        "{TOOLGATE_BIN}",
+        "{TOOLGATE_CONFIG}",
+        "{TOOLGATE_MANAGED}",
+    ];
+    let mut last = LAST
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(places) = last.as_ref()
+        && places.values().eq(values)
+    {
+        return places.clone();
+    }
+    let places = Places::new(
+        names
+            .into_iter()
+            .zip(values)
+            .map(|(n, v)| (n, v.map(str::to_string)))
+            .collect(),
+    );
+    *last = Some(places.clone());
+    places
 }
 
 fn read_examples(doc: &mut Doc, mut t: Table) -> Examples {

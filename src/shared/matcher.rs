@@ -12,26 +12,49 @@ const REGEX_SIZE_LIMIT: usize = 4 * 1024 * 1024;
 
 /// Names path globs may use for places on this machine (`{HOME}`, `{TMPDIR}`, toolgate's own
 /// folders), each with its value here (`None`: this machine has no such place).
-#[derive(Debug, Clone, Default)]
-pub struct Places(Vec<(&'static str, Option<String>)>);
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Places(std::sync::Arc<[(&'static str, Option<String>)]>);
 
 impl Places {
     pub fn new(places: Vec<(&'static str, Option<String>)>) -> Self {
-        Self(places)
+        Self(places.into())
     }
 
+    /// Each place's value, in order.
+    pub fn values(&self) -> impl Iterator<Item = Option<&str>> {
+        self.0.iter().map(|(_, v)| v.as_deref())
+    }
+
+    /// The place named at the start of `text`.
+    fn at(&self, text: &str) -> Option<&(&'static str, Option<String>)> {
+        self.0.iter().find(|(name, _)| text.starts_with(name))
+    }
+
+    // Both run on every path glob of every rule a call decodes: one pass over the braces.
     fn named_in(&self, pattern: &str) -> bool {
-        pattern.contains('{') && self.0.iter().any(|(name, _)| pattern.contains(name))
+        memchr::memchr_iter(b'{', pattern.as_bytes()).any(|i| self.at(&pattern[i..]).is_some())
     }
 
-    /// `pattern` with every place replaced; `None` when it names one this machine lacks.
+    /// `pattern` with every place replaced (values are not read again for places); `None`
+    /// when it names one this machine lacks.
     fn substitute(&self, pattern: &str) -> Option<String> {
-        let mut out = pattern.to_string();
-        for (name, value) in &self.0 {
-            if out.contains(name) {
-                out = out.replace(name, value.as_deref()?);
+        let mut out = String::with_capacity(pattern.len() + 32);
+        let mut rest = pattern;
+        while let Some(i) = rest.find('{') {
+            out.push_str(&rest[..i]);
+            rest = &rest[i..];
+            match self.at(rest) {
+                Some((name, value)) => {
+                    out.push_str(value.as_deref()?);
+                    rest = &rest[name.len()..];
+                }
+                None => {
+                    out.push('{');
+                    rest = &rest[1..];
+                }
             }
         }
+        out.push_str(rest);
         Some(out)
     }
 }
@@ -80,7 +103,7 @@ impl Globs {
 
     /// Substitute places into patterns read back as written (from a cached pack).
     pub fn place(&mut self, places: &Places) {
-        if self.written.is_none() {
+        if self.written.is_none() && self.patterns.iter().any(|p| places.named_in(p)) {
             let written = std::mem::take(&mut self.patterns);
             *self = Self::placed(written, places);
         }
