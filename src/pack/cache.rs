@@ -156,6 +156,8 @@ impl Cache {
             return Cache::system(salt);
         }
         match source.may_be_cached() {
+            // Root's own calls keep to its own folder (the system one is filled on request).
+            true if is_root() => Cache::open(salt),
             true => Cache::open(salt).or_else(|| Cache::system(salt)),
             false => Cache::system(salt),
         }
@@ -288,24 +290,45 @@ impl Cache {
             (&mut file).take(MAX_ENTRY).read_to_end(&mut front).ok()?;
             crc.update(front.get(PAYLOAD..)?);
         } else {
-            let mut buffer = vec![0; 64 << 10];
-            let mut at = 0;
+            // Read until the part before the bodies is known and in, straight into `front`
+            // (`read_to_end` fills spare capacity without zeroing it); then the bodies only
+            // pass through a small buffer for the checksum.
+            let mut want = 16 << 10;
+            let k = loop {
+                let have = front.len();
+                front.reserve_exact(want - have);
+                let n = (&mut file)
+                    .take((want - have) as u64)
+                    .read_to_end(&mut front)
+                    .ok()?;
+                if let Some(k) = kept_part(&front, len) {
+                    break k;
+                }
+                if n < want - have || want >= len {
+                    return None;
+                }
+                want = (want * 2).min(len);
+            };
+            if k > front.len() {
+                let more = k - front.len();
+                front.reserve_exact(more);
+                (&mut file).take(more as u64).read_to_end(&mut front).ok()?;
+            }
+            crc.update(front.get(PAYLOAD..)?);
+            let mut at = front.len();
+            let mut buffer = vec![0; 32 << 10];
             loop {
                 let n = file.read(&mut buffer).ok()?;
                 if n == 0 {
                     break;
                 }
-                let chunk = &buffer[..n];
-                crc.update(&chunk[PAYLOAD.saturating_sub(at).min(n)..]);
+                crc.update(&buffer[..n]);
                 at += n;
-                if keep.is_none_or(|k| front.len() < k) {
-                    front.extend_from_slice(chunk);
-                    keep = keep.or_else(|| kept_part(&front, len));
-                }
             }
             if at != len {
                 return None;
             }
+            keep = Some(k);
         }
         let stored_key = front.get(8..40)?;
         let checksum = front.get(40..PAYLOAD)?;
