@@ -273,10 +273,41 @@ fn independent_sets_score() {
     assert_class_floors("independent holdout", &holdout, INDEPENDENT_HOLDOUT_FLOORS);
 }
 
-const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.87), ("secret", 0.99, 0.97)];
+/// A third pair of independent sets (issue 31, session 16), written by another helper from
+/// the issue's text alone, with families nobody had listed (DICOM tags, X12 835/837,
+/// NCPDP, wristbands, vendors' token formats): tests/corpus/third.tsv (tuned against) and
+/// tests/corpus/third-holdout.tsv (another organisation, other people, vendors and
+/// templates; only scored). Floors at the scores measured when they arrived.
+#[test]
+fn third_independent_sets_score() {
+    let gate = Gate::load(None, Context::example(), true).expect("built-in packs load");
+    let built = score(&gate, include_str!("corpus/third.tsv"));
+    let holdout = score(&gate, include_str!("corpus/third-holdout.tsv"));
+    // The holdout's rows are never printed: it is scored, not read.
+    let problems: Vec<String> = built
+        .problems
+        .iter()
+        .map(|p| format!("third {p}"))
+        .collect();
+    eprintln!(
+        "{}\n{}{}",
+        problems.join("\n"),
+        report("third", &built),
+        report("third holdout", &holdout)
+    );
+    assert_class_floors("third", &built, THIRD_FLOORS);
+    assert_class_floors("third holdout", &holdout, THIRD_HOLDOUT_FLOORS);
+}
+
+/// When they arrived: PHI 0.966 / 0.926 and secrets 0.983 / 0.855 (built), PHI 0.976 /
+/// 0.845 and secrets 0.909 / 0.741 (holdout).
+const THIRD_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.97), ("secret", 0.99, 0.92)];
+const THIRD_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.84), ("secret", 0.91, 0.83)];
+
+const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.89), ("secret", 0.99, 0.97)];
 /// Before this issue's work the holdout scored PHI 0.943 / 0.327 and secrets 0.870 / 0.339.
 const INDEPENDENT_HOLDOUT_FLOORS: &[(&str, f64, f64)] =
-    &[("phi", 0.94, 0.68), ("secret", 0.95, 0.86)];
+    &[("phi", 0.94, 0.69), ("secret", 0.95, 0.86)];
 
 /// Public material others wrote (tests/corpus/public.tsv, made by
 /// tests/corpus/import_public.py, which names each source, its version and license): the

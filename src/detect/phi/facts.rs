@@ -466,7 +466,11 @@ fn month_dates(text: &str, words: &[(usize, &str)], out: &mut Vec<Fact>) {
         let k = skip(after, b". ");
         let (n, day) = number_at(k);
         if (1..=2).contains(&n) && (1..=31).contains(&day) {
-            let k2 = skip(k + n, b", ");
+            // An ordinal day, as people say it: `November 2nd 1979`.
+            let ordinal = b
+                .get(k + n..k + n + 2)
+                .is_some_and(|s| matches!(s, b"st" | b"nd" | b"rd" | b"th"));
+            let k2 = skip(k + n + if ordinal { 2 } else { 0 }, b", ");
             let (m, year) = number_at(k2);
             if m == 4 && (1900..BIRTH_YEAR_BEFORE).contains(&year) && k2 > k + n {
                 out.push(Fact {
@@ -922,6 +926,72 @@ fn is_health_term(w: &str) -> bool {
     HEALTH_TERMS
         .binary_search_by(|t| t.bytes().cmp(w.bytes().map(|c| c.to_ascii_lowercase())))
         .is_ok()
+        || drug_by_stem(w)
+}
+
+/// A drug no list holds, by the stem its generic name ends in: the USAN Council names
+/// drugs by class (`-sartan` blocks angiotensin, `-gliflozin` SGLT2), so the stem says it
+/// is a drug. Only stems long or rare enough not to end ordinary words; lower case or
+/// capitalised, not in capitals (`OLOL` is no drug).
+fn drug_by_stem(w: &str) -> bool {
+    const STEMS: &[&str] = &[
+        "azepam",
+        "azepine",
+        "azapine",
+        "barbital",
+        "buvir",
+        "cillin",
+        "conazole",
+        "cycline",
+        "dipine",
+        "floxacin",
+        "gliflozin",
+        "gliptin",
+        "glitazone",
+        "glutide",
+        "lukast",
+        "mycin",
+        "navir",
+        "oxetine",
+        "parin",
+        "platin",
+        "prazole",
+        "previr",
+        "pril",
+        "profen",
+        "sartan",
+        "setron",
+        "statin",
+        "tidine",
+        "tinib",
+        "triptan",
+        "triptyline",
+        "vastatin",
+        "xaban",
+        "zolam",
+        "zumab",
+        "ximab",
+        "mumab",
+        "olol",
+        "codone",
+        "morphone",
+        "semide",
+        "thiazide",
+        "dronate",
+        "formin",
+        "peridone",
+        "tiapine",
+        "ziprasidone",
+        "oxacin",
+    ];
+    let n = w.len();
+    let b = w.as_bytes();
+    (7..=24).contains(&n)
+        && b.iter().all(u8::is_ascii_alphabetic)
+        && !b[1..].iter().any(u8::is_ascii_uppercase)
+        && STEMS
+            .iter()
+            .any(|s| n >= s.len() + 3 && w[n - s.len()..].eq_ignore_ascii_case(s))
 }
 
 /// Upper-case abbreviations of conditions, sorted.
@@ -1119,6 +1189,33 @@ mod tests {
     }
 
     #[test]
+    fn drugs_no_list_holds_are_known_by_their_stem() {
+        for drug in [
+            "mirtazapine",
+            "Valsartan",
+            "dapagliflozin",
+            "rivaroxaban",
+            "ondansetron",
+        ] {
+            assert!(super::drug_by_stem(drug), "{drug}");
+        }
+        for word in [
+            "petrol",
+            "Bristol",
+            "tidings",
+            "CANDESARTAN",
+            "approval",
+            "Dipine",
+        ] {
+            assert!(!super::drug_by_stem(word), "{word}");
+        }
+        assert_eq!(
+            kinds("Darnell Begay, 22, reports improved sleep on mirtazapine 15mg"),
+            [PhiKind::Name, PhiKind::Diagnosis]
+        );
+    }
+
+    #[test]
     fn term_lists_are_sorted_for_binary_search() {
         assert!(HEALTH_TERMS.windows(2).all(|w| w[0] <= w[1]));
         assert!(CONDITION_ACRONYMS.windows(2).all(|w| w[0] < w[1]));
@@ -1200,6 +1297,10 @@ mod tests {
 
     #[test]
     fn dates_with_month_names() {
+        assert_eq!(
+            kinds("Caller: it's Chukwuemeka Obi, November 2nd 1979."),
+            [PhiKind::Dob, PhiKind::Name]
+        );
         assert_eq!(
             kinds("Hope Church, March 4, 1939 - pull her A1c"),
             [PhiKind::Dob, PhiKind::Name]

@@ -134,7 +134,13 @@ pub fn candidates_alongside<T>(text: &str, other: impl FnOnce() -> T) -> (Vec<Fi
 /// [`scan`]'s scoring over findings from [`candidates`].
 pub fn score(all: Vec<Finding>) -> Vec<Finding> {
     let has_strong = all.iter().any(|f| f.strong);
-    let mut kinds: Vec<PhiKind> = all.iter().map(|f| f.kind).collect();
+    // NPI and DEA numbers name providers: beside a name they make a clinician, not a
+    // patient, so they never count as the second kind.
+    let mut kinds: Vec<PhiKind> = all
+        .iter()
+        .map(|f| f.kind)
+        .filter(|k| !matches!(k, PhiKind::Npi | PhiKind::Dea))
+        .collect();
     kinds.sort();
     kinds.dedup();
     if has_strong || kinds.len() >= 2 {
@@ -234,6 +240,7 @@ fn gated_late(text: &str, present: u32, out: &mut Vec<Finding>) {
     }
     if has(Group::Insert) {
         sql_inserts(text, out);
+        sql_positional(text, out);
     }
     if has(Group::UrlRecord) {
         ids_in_url_paths(bytes, out);

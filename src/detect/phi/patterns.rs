@@ -36,6 +36,7 @@ pub(super) static SSN_LAST4_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static DICOM_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static NAME_DATE_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static INSERT_RE: OnceLock<Regex> = OnceLock::new();
+pub(super) static POSITIONAL_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static URL_ID_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static CARD_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static PATIENT_CALL_RE: OnceLock<Regex> = OnceLock::new();

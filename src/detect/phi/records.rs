@@ -62,11 +62,13 @@ pub(super) fn containers(b: &[u8], out: &mut Vec<Finding>) {
     }
     for c in re(
         &DICOM_RE,
-        r"\(0010,00(10|20|30)\)[^\r\n]*?(?:\[([^\]\r\n]*)\]|\s(?:PN|LO|DA)\s+([^\r\n]+))",
+        // A dump's `(0010,0010) PN [Lopez^Maria]`, or a tool's `(0010,0010)=LOPEZ^MARIA`
+        // (dcmodify, gdcmanon).
+        r#"\(0010,00(10|20|30)\)(?:=["']?([^"'\s]+)|[^\r\n]*?(?:\[([^\]\r\n]*)\]|\s(?:PN|LO|DA)\s+([^\r\n]+)))"#,
     )
     .captures_iter(b)
     {
-        let Some(value) = c.get(2).or_else(|| c.get(3)) else {
+        let Some(value) = c.get(2).or_else(|| c.get(3)).or_else(|| c.get(4)) else {
             continue;
         };
         let tag = c.get(1).map(|t| t.as_bytes()).unwrap_or_default();
@@ -418,16 +420,10 @@ pub(super) fn csv_columns(text: &str, out: &mut Vec<Finding>) {
 
 /// Rows without a header that are plainly about a person: two adjacent name cells (one a
 /// known given name or surname), a date, and a sex or phone cell
-/// (`Okafor,Chidi,1948-07-22,M,(617) 555-0199`). The name and the date are weak findings
-/// that together make PHI.
+/// (`Okafor,Chidi,1948-07-22,M,(617) 555-0199`, `AL-ZAHRANI|FATIMA|19840905|F`). The name
+/// and the date are weak findings that together make PHI.
 pub(super) fn person_rows(text: &str, out: &mut Vec<Finding>) {
     const MAX_ROWS: usize = 500;
-    let name_cell = |c: &str| {
-        name_words(c).is_some_and(|w| w.len() == 1)
-            && !placeholder_name(c)
-            && c.chars().count() >= 2
-    };
-    let known = |c: &str| crate::detect::names::is_given(c) || crate::detect::names::is_surname(c);
     let mut offset = 0;
     for line in text.split_inclusive('\n').take(MAX_ROWS) {
         let at = offset;
@@ -443,38 +439,146 @@ pub(super) fn person_rows(text: &str, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        let row = cells(line, delimiter);
-        let names = row.windows(2).find(|pair| {
-            name_cell(pair[0].1) && name_cell(pair[1].1) && (known(pair[0].1) || known(pair[1].1))
-        });
-        let date = row.iter().find(|(_, c)| {
-            c.bytes().filter(u8::is_ascii_digit).count() >= 6
-                && c.bytes()
-                    .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'/' | b'.'))
-                && plausible_date(c.as_bytes())
-        });
-        let person = row.iter().any(|(_, c)| {
+        let row: Vec<(usize, &str)> = cells(line, delimiter)
+            .into_iter()
+            .map(|(i, c)| (at + i, c))
+            .collect();
+        person_row(&row, false, out);
+    }
+}
+
+/// `INSERT INTO patients VALUES ('00739102', 'Venkataraman', 'Rajesh', '1966-01-30', 'M')`:
+/// a tuple without a column list, read as a row of cells. Besides the cells a CSV row
+/// needs, a name written `Surname, Given` or `SURNAME^GIVEN` counts, and so does a
+/// diagnosis code or an e-mail address as what says the row is a person's.
+pub(super) fn sql_positional(text: &str, out: &mut Vec<Finding>) {
+    const MAX_TUPLES: usize = 500;
+    let r = re(
+        &POSITIONAL_RE,
+        r#"(?i)\binsert\s+into\s+[\w."`\[\]]+\s+values\s*\("#,
+    );
+    for whole in r.find_iter(text.as_bytes()) {
+        let mut at = whole.end();
+        for _ in 0..MAX_TUPLES {
+            let (values, end) = sql_tuple(text, at);
+            person_row(&values, true, out);
+            let next = text.get(end..).unwrap_or("").trim_start();
+            let Some(body) = next
+                .strip_prefix(',')
+                .map(str::trim_start)
+                .and_then(|n| n.strip_prefix('('))
+            else {
+                break;
+            };
+            at = text.len() - body.len();
+        }
+    }
+}
+
+/// A row of cells (each with where it starts in the text) that is plainly a person's:
+/// a name, a date, and a sex or phone cell (with `sql`, also a whole name in one cell, a
+/// diagnosis code or an e-mail address). Pushes the name and the date.
+fn person_row(row: &[(usize, &str)], sql: bool, out: &mut Vec<Finding>) {
+    let known = |c: &str| crate::detect::names::is_given(c) || crate::detect::names::is_surname(c);
+    // One word of a name: `Okafor`, or in capitals (`AL-ZAHRANI`).
+    let name_cell = |c: &str| {
+        c.chars().count() >= 2
+            && !placeholder_name(c)
+            && (name_words(c).is_some_and(|w| w.len() == 1)
+                || c.chars()
+                    .all(|ch| ch.is_uppercase() || matches!(ch, '-' | '\'')))
+    };
+    // A whole name in one cell: `Obi, Chukwuemeka`, `ZIELINSKA^AGNIESZKA`.
+    let whole_name = |c: &str| {
+        let Some((family, given)) = c.split_once(", ").or_else(|| c.split_once('^')) else {
+            return false;
+        };
+        let given = given.split(['^', ' ']).next().unwrap_or("");
+        let word = |w: &str| {
+            name_words(w).is_some_and(|n| n.len() == 1)
+                || (w.len() >= 2 && w.chars().all(|ch| ch.is_ascii_uppercase() || ch == '-'))
+        };
+        word(family)
+            && word(given)
+            && !placeholder_name(c)
+            && (known(family) || known(given) || c.contains('^'))
+    };
+    // What says the row is a person's: a sex, a phone number, and in SQL a diagnosis code
+    // or an e-mail address. Two of them vouch for names no list knows.
+    let markers = row
+        .iter()
+        .filter(|(_, c)| {
             matches!(
                 c.to_ascii_lowercase().as_str(),
                 "m" | "f" | "male" | "female"
             ) || (10..=15).contains(&c.bytes().filter(u8::is_ascii_digit).count())
                 && c.bytes()
                     .all(|b| b.is_ascii_digit() || b" ()+-.".contains(&b))
+                || (sql && (icd10_code(c) || email_shaped(c)))
+        })
+        .count();
+    let names: Option<(usize, usize)> = row
+        .windows(2)
+        .find(|pair| {
+            name_cell(pair[0].1)
+                && name_cell(pair[1].1)
+                && (known(pair[0].1) || known(pair[1].1) || (sql && markers >= 2))
+        })
+        .map(|pair| (pair[0].0, pair[1].0 + pair[1].1.len()))
+        .or_else(|| {
+            sql.then(|| row.iter().find(|(_, c)| whole_name(c)))
+                .flatten()
+                .map(|(i, c)| (*i, i + c.len()))
         });
-        if let (Some(pair), Some((date_at, date)), true) = (names, date, person) {
-            let (first, second) = (pair[0], pair[1]);
-            out.push(Finding {
-                kind: PhiKind::Name,
-                range: at + first.0..at + second.0 + second.1.len(),
-                strong: false,
-            });
-            out.push(Finding {
-                kind: PhiKind::Dob,
-                range: at + date_at..at + date_at + date.len(),
-                strong: false,
-            });
-        }
+    let date = row.iter().find(|(_, c)| {
+        let digits = c.bytes().filter(u8::is_ascii_digit).count();
+        digits >= 6
+            && c.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'/' | b'.'))
+            && (plausible_date(c.as_bytes()) || (digits == 8 && c.len() == 8 && compact_date(c)))
+    });
+    if let (Some((start, end)), Some((date_at, date)), true) = (names, date, markers > 0) {
+        out.push(Finding {
+            kind: PhiKind::Name,
+            range: start..end,
+            strong: false,
+        });
+        out.push(Finding {
+            kind: PhiKind::Dob,
+            range: *date_at..date_at + date.len(),
+            strong: false,
+        });
     }
+}
+
+/// `19840905`: year, month and day, as records write a birth date.
+fn compact_date(c: &str) -> bool {
+    let d = c.as_bytes();
+    plausible_date(&[&d[..4], b"-", &d[4..6], b"-", &d[6..]].concat())
+}
+
+/// An ICD-10 code: a letter, two digits (or digit and letter), an optional dot and up to
+/// four more (`I10`, `F32.1`, `M54.5`, `E11.65`).
+fn icd10_code(c: &str) -> bool {
+    let b = c.as_bytes();
+    let (head, tail) = b.split_at(b.len().min(3));
+    head.len() == 3
+        && head[0].is_ascii_uppercase()
+        && head[1].is_ascii_digit()
+        && (head[2].is_ascii_digit() || head[2].is_ascii_uppercase())
+        && match tail {
+            [] => true,
+            [b'.', rest @ ..] => {
+                (1..=4).contains(&rest.len()) && rest.iter().all(u8::is_ascii_alphanumeric)
+            }
+            _ => false,
+        }
+}
+
+fn email_shaped(c: &str) -> bool {
+    c.split_once('@').is_some_and(|(user, host)| {
+        !user.is_empty() && host.contains('.') && !c.contains(char::is_whitespace)
+    })
 }
 
 /// A patient built in code from positional values: `new Patient("Chidi", "Okafor",

@@ -231,6 +231,16 @@ pub(super) fn placeholder_value(v: &[u8]) -> bool {
         // (`[Lopez^Maria]` is how DICOM dumps print a name: a value, not a slot.)
         || (wrapped(b"[", b"]") && !trimmed.contains(&b'^'))
         || wrapped(b"{{", b"}}")
+        // `{last}`, `{dob_yyyymmdd}`: a format string's slot.
+        || (wrapped(b"{", b"}")
+            && trimmed[1..trimmed.len() - 1]
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')))
+        // HL7 components, each a slot or empty: `{last}^{first}^{middle}`, `[NAME]^[NAME]`.
+        || (trimmed.contains(&b'^')
+            && trimmed
+                .split(|c| matches!(c, b'^' | b'&'))
+                .all(|part| part.is_empty() || placeholder_value(part)))
 }
 
 /// Capitalised words often next to a name that are not one.

@@ -67,6 +67,49 @@ fn person_rows_without_a_header() {
     assert!(found("api,2024-03-04,123,ok\n").is_empty());
     assert!(found("Okafor,Chidi,1948-07-22,platform\n").is_empty());
     assert!(found("Build,Deploy,2024-03-04,M\n").is_empty());
+    // Names in capitals when a list knows one of them; compact birth dates.
+    assert_eq!(
+        found("XK1|NOWAK|MARIA|19840905|F|DETROIT\n"),
+        [
+            (PhiKind::Name, "NOWAK|MARIA".to_string()),
+            (PhiKind::Dob, "19840905".to_string())
+        ]
+    );
+    assert!(found("XK1|BUILD|DEPLOY|20240305|F\n").is_empty());
+    assert_eq!(found("XK1|AL-ZAHRANI|FATIMA|19840905|F\n").len(), 2);
+}
+
+#[test]
+fn sql_tuples_without_a_column_list() {
+    let found = |text: &str| found_by(super::sql_positional, text);
+    assert_eq!(
+        found("INSERT INTO enc VALUES ('E1', 'Obi, Chukwuemeka', '1979-11-02', 'I10');"),
+        [
+            (PhiKind::Name, "Obi, Chukwuemeka".to_string()),
+            (PhiKind::Dob, "1979-11-02".to_string())
+        ]
+    );
+    assert_eq!(
+        found("INSERT INTO c VALUES ('C1', 'ZIELINSKA^AGNIESZKA', '19661231', 'M54.5', 99214);\n")
+            .len(),
+        2
+    );
+    assert_eq!(
+        found("insert into p values\n ('007', 'Nowak', 'Maria', '1966-01-30', 'F'),\n ('008', 'Okafor', 'Chidi', '1948-07-22', 'M');").len(),
+        4
+    );
+    // Names no list knows, vouched for by two markers (a sex and an e-mail address).
+    assert_eq!(
+        found("INSERT INTO p VALUES ('1', 'Venkataraman', 'Rajesh', '1966-01-30', 'M', 'rv66@gmail.com');").len(),
+        2
+    );
+    // No person: a release row, a name without a date, a date without a person marker.
+    assert!(
+        found("INSERT INTO releases VALUES ('v2.3', 'Ana Silva', '2024-01-14', 'stable');")
+            .is_empty()
+    );
+    assert!(found("INSERT INTO t VALUES ('Obi, Chukwuemeka', 'I10');").is_empty());
+    assert!(found("INSERT INTO t VALUES ('Build, Deploy', '2024-01-14', 'I10');").is_empty());
 }
 
 #[test]
@@ -232,6 +275,9 @@ fn weak_signals_need_a_second_kind() {
     );
     assert!(kinds("Patient: John Doe, DOB: 03/12/1984").is_empty());
     assert!(kinds("ICD-10 codes: E11.9, I10, J45.909").is_empty());
+    // A provider's number beside a name makes a clinician, not a patient.
+    assert!(kinds("name: Ana Ruiz, NPI 1234567893, pager 608-555-0142").is_empty());
+    assert!(kinds("Kenji Nakamura DO (OB/GYN, NPI 1234567893, 312-555-0420)").is_empty());
 }
 
 #[test]
@@ -302,6 +348,11 @@ fn record_containers_are_strong() {
         [PhiKind::Dob, PhiKind::Name, PhiKind::Hl7]
     );
     assert!(kinds("PID|1||||||").is_empty());
+    // A template's slots and a de-identified segment's tags are not values.
+    assert!(
+        kinds("e.g. PID|1||{mrn}^^^{facility}^MR||{last}^{first}^{middle}||{dob}|{sex}").is_empty()
+    );
+    assert!(kinds("PID|1||[REDACTED]^^^MH^MR||[NAME]^[NAME]||[DOB]|F|||[ADDRESS]").is_empty());
     // The labelled birth date is found as well, by the field reader.
     assert_eq!(
         kinds(r#"{"resourceType":"Patient","birthDate":"1984-03-12"}"#),
@@ -312,6 +363,11 @@ fn record_containers_are_strong() {
         [PhiKind::X12]
     );
     assert_eq!(kinds("(0010,0010) PN [Lopez^Maria]"), [PhiKind::Dicom]);
+    assert_eq!(
+        kinds("dcmodify -m \"(0010,0010)=NOWAK^ADAM\" -m \"(0010,0020)=00739150\" a.dcm"),
+        [PhiKind::Dicom]
+    );
+    assert!(kinds("dcmodify -m \"(0010,0010)={name}\" a.dcm").is_empty());
 }
 
 #[test]
