@@ -977,6 +977,12 @@ fn drug_by_stem(w: &str) -> bool {
         "morphone",
         "semide",
         "thiazide",
+        "sterone",
+        "gestrel",
+        "olone",
+        "asone",
+        "isone",
+        "azole",
         "dronate",
         "formin",
         "peridone",
@@ -1196,6 +1202,10 @@ mod tests {
             "dapagliflozin",
             "rivaroxaban",
             "ondansetron",
+            "medroxyprogesterone",
+            "prednisolone",
+            "fluticasone",
+            "metronidazole",
         ] {
             assert!(super::drug_by_stem(drug), "{drug}");
         }

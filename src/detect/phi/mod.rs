@@ -225,6 +225,12 @@ fn gated_early(bytes: &[u8], present: u32, out: &mut Vec<Finding>) {
 fn shapes_anywhere(text: &str, out: &mut Vec<Finding>) {
     let bytes = text.as_bytes();
     fields(bytes, out);
+    option_fields(bytes, out);
+    if memchr::memmem::find(bytes, b"VCARD").is_some()
+        || memchr::memmem::find(bytes, b"vcard").is_some()
+    {
+        vcards(text, out);
+    }
     if bytes.contains(&b'<') {
         xml_fields(bytes, out);
     }

@@ -135,7 +135,11 @@ pub(super) fn field_class(label: &[u8]) -> Option<Field> {
         | b"insuranceid"
         | b"memberno"
         | b"membernumber"
-        | b"policynumber" => Field::Id,
+        | b"policynumber"
+        | b"expediente"
+        | b"numeroexpediente"
+        | b"numerodeexpediente"
+        | b"historiaclinica" => Field::Id,
         b"phone" | b"phonenumber" | b"mobile" | b"cell" | b"telephone" | b"tel" | b"homephone"
         | b"telefono" | b"celular" | b"movil" => Field::Phone,
         b"age" => Field::Age,
@@ -291,10 +295,156 @@ pub(super) fn fields_scan(b: &[u8], out: &mut Vec<Finding>) {
             at = label.end();
             continue;
         };
-        if let Some(f) = classify(field, value.as_bytes(), value.range()) {
+        // In a `key=value` log line a value runs up to the next key (`patient=Meron Alemu
+        // drug=...`), not over it.
+        let len = next_key(value.as_bytes()).unwrap_or(value.len());
+        let range = value.start()..value.start() + len;
+        if let Some(f) = classify(field, &b[range.clone()], range.clone()) {
             out.push(f);
         }
-        at = value.end().max(label.end());
+        at = range.end.max(label.end());
+    }
+}
+
+/// A vCard (RFC 6350) is one person's record: its name (`FN:`, or `N:` as family;given)
+/// with a birthday makes PHI; with a phone, address or e-mail only in a text about health
+/// care (a colleague's card is not a patient's).
+pub(super) fn vcards(text: &str, out: &mut Vec<Finding>) {
+    const MAX_CARDS: usize = 200;
+    let b = text.as_bytes();
+    let lower_find = |from: usize, needle: &[u8]| {
+        b.get(from..)?
+            .windows(needle.len())
+            .position(|w| w.eq_ignore_ascii_case(needle))
+            .map(|i| from + i)
+    };
+    let health = contains_ci(b, super::signals::HEALTH_WORDS);
+    let mut from = 0;
+    for _ in 0..MAX_CARDS {
+        let Some(begin) = lower_find(from, b"BEGIN:VCARD") else {
+            break;
+        };
+        let end = lower_find(begin, b"END:VCARD").unwrap_or(b.len());
+        from = end.max(begin + 1);
+        let (mut name, mut facts) = (None, Vec::new());
+        let mut offset = begin;
+        for line in text[begin..end].split_inclusive('\n') {
+            let at = offset;
+            offset += line.len();
+            let line = line.trim_end_matches(['\r', '\n']);
+            let Some((key, value)) = line.split_once(':') else {
+                continue;
+            };
+            let property = key.split(';').next().unwrap_or("").to_ascii_uppercase();
+            let value_at = at + key.len() + 1;
+            let range = value_at..value_at + value.len();
+            match property.as_str() {
+                "FN" if name_words(value).is_some_and(|w| w.len() >= 2) => {
+                    name = Some(range);
+                }
+                "N" if name.is_none() => {
+                    let mut parts = value.split(';');
+                    let (family, given) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                    if name_words(family).is_some() && name_words(given).is_some() {
+                        name = Some(range);
+                    }
+                }
+                "BDAY"
+                    if plausible_date(value.as_bytes())
+                        || (value.len() == 8
+                            && value.bytes().all(|c| c.is_ascii_digit())
+                            && compact_date(value)) =>
+                {
+                    facts.push((PhiKind::Dob, range));
+                }
+                "TEL" | "ADR" | "EMAIL" if health && !value.trim().is_empty() => {
+                    facts.push((PhiKind::Contact, range));
+                }
+                _ => {}
+            }
+        }
+        let Some(name) = name.filter(|n| !placeholder_name(&text[n.clone()])) else {
+            continue;
+        };
+        if facts.is_empty() {
+            continue;
+        }
+        out.push(Finding {
+            kind: PhiKind::Name,
+            range: name,
+            strong: false,
+        });
+        for (kind, range) in facts {
+            out.push(Finding {
+                kind,
+                range,
+                strong: false,
+            });
+        }
+    }
+}
+
+/// Where ` key=` or ` key:` starts inside a value, if it does.
+fn next_key(v: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b' ', v).find(|&i| {
+        let key = v[i + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+            .count();
+        key > 0 && v[i + 1].is_ascii_alphabetic() && matches!(v.get(i + 1 + key), Some(b'=' | b':'))
+    })
+}
+
+/// A command's options named like a known field, their value after a blank: `ehr patient
+/// find --mrn 00482913 --dob 1961-08-22`, `--last-name "Nowak"` (`--dob=...` is read
+/// by [`fields`]). A byte scan: most commands' options name nothing known.
+pub(super) fn option_fields(b: &[u8], out: &mut Vec<Finding>) {
+    for at in memchr::memmem::find_iter(b, b"--") {
+        if at > 0 && !b[at - 1].is_ascii_whitespace() {
+            continue;
+        }
+        let start = at + 2;
+        let len = b[start..]
+            .iter()
+            .take(41)
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+            .count();
+        if len == 0 || !b[start].is_ascii_alphabetic() {
+            continue;
+        }
+        let Some(field) = field_class(&b[start..start + len]) else {
+            continue;
+        };
+        let mut v = start + len;
+        let blanks = b[v..]
+            .iter()
+            .take_while(|c| matches!(c, b' ' | b'\t'))
+            .count();
+        if blanks == 0 {
+            continue;
+        }
+        v += blanks;
+        let (from, to) = match b.get(v) {
+            Some(&q @ (b'"' | b'\'')) => {
+                let Some(n) = memchr::memchr(q, &b[v + 1..b.len().min(v + 82)]) else {
+                    continue;
+                };
+                (v + 1, v + 1 + n)
+            }
+            _ => {
+                let n = b[v..]
+                    .iter()
+                    .take(80)
+                    .take_while(|c| !c.is_ascii_whitespace() && !matches!(c, b';' | b'|' | b'&'))
+                    .count();
+                (v, v + n)
+            }
+        };
+        if to > from
+            && let Some(f) = classify(field, &b[from..to], from..to)
+        {
+            out.push(f);
+        }
     }
 }
 

@@ -281,6 +281,46 @@ fn weak_signals_need_a_second_kind() {
 }
 
 #[test]
+fn vcards_are_one_persons_record() {
+    let card = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Tallulah Tsosie\r\nN:Tsosie;Tallulah;;;\r\nBDAY:19580214\r\nTEL;TYPE=cell:+1-928-555-0143\r\nEND:VCARD\r\n";
+    assert_eq!(kinds(card), [PhiKind::Dob, PhiKind::Name, PhiKind::Contact]);
+    // A card without a name, or with only a name.
+    assert!(kinds("BEGIN:VCARD\nVERSION:4.0\nBDAY:19580214\nEND:VCARD\n").is_empty());
+    assert!(kinds("BEGIN:VCARD\nFN:Tallulah Tsosie\nORG:Clinic\nEND:VCARD\n").is_empty());
+    let found = |text: &str| found_by(|t, out| super::vcards(t, out), text);
+    assert_eq!(
+        found(
+            "patient portal import:\nBEGIN:VCARD\nFN:Ana Ruiz\nEMAIL:ana.r@mail.example\nEND:VCARD\n"
+        ),
+        [
+            (PhiKind::Name, "Ana Ruiz".to_string()),
+            (PhiKind::Contact, "ana.r@mail.example".to_string())
+        ]
+    );
+}
+
+#[test]
+fn key_value_logs_and_command_options() {
+    assert_eq!(
+        kinds(
+            "rx-router: order_id=RX77120 patient=Meron Alemu drug=\"medroxyprogesterone\" dob=1979-02-11"
+        ),
+        [PhiKind::Dob, PhiKind::Name]
+    );
+    assert_eq!(
+        kinds("ehr-cli patient find --mrn 00482913 --dob 1961-08-22 --format json"),
+        [PhiKind::Mrn, PhiKind::Dob]
+    );
+    assert_eq!(
+        kinds("ehr-cli find --last-name \"Nowak\" --first-name Adam --dob 1961-08-22"),
+        [PhiKind::Dob, PhiKind::Name]
+    );
+    // Options that name nothing known, or hold no value.
+    assert!(kinds("cargo test --release --name build-1961-08-22").is_empty());
+    assert!(kinds("tool --dob --mrn").is_empty());
+}
+
+#[test]
 fn labels_are_read_in_sql_urls_and_after_unknown_labels() {
     assert_eq!(
         kinds(
@@ -430,6 +470,11 @@ fn labelled_names_in_any_script() {
         assert!(found.contains(&PhiKind::Name), "{text}: {found:?}");
     }
     assert!(kinds("Patient portal 설정, version 2024-03-01").is_empty());
+    // Spanish records name the record number `expediente`.
+    assert!(
+        kinds("Resumen de alta\nNombre: Guadalupe Ramirez Soto\nExpediente: 00771204\n")
+            .contains(&PhiKind::Mrn)
+    );
 }
 
 #[test]
