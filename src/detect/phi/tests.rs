@@ -287,7 +287,7 @@ fn vcards_are_one_persons_record() {
     // A card without a name, or with only a name.
     assert!(kinds("BEGIN:VCARD\nVERSION:4.0\nBDAY:19580214\nEND:VCARD\n").is_empty());
     assert!(kinds("BEGIN:VCARD\nFN:Tallulah Tsosie\nORG:Clinic\nEND:VCARD\n").is_empty());
-    let found = |text: &str| found_by(|t, out| super::vcards(t, out), text);
+    let found = |text: &str| found_by(super::vcards, text);
     assert_eq!(
         found(
             "patient portal import:\nBEGIN:VCARD\nFN:Ana Ruiz\nEMAIL:ana.r@mail.example\nEND:VCARD\n"
