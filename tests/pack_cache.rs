@@ -159,9 +159,8 @@ fn damaged_or_swapped_entries_are_ignored_and_rewritten() {
     assert_eq!(rewritten, good, "each entry is written again from its pack");
 }
 
-#[test]
-fn an_edited_policy_pack_is_read_again() {
-    let home = Home::new();
+/// A policy in `home` turning on one pack file, `site.toml` (written by [`write_site_pack`]).
+fn site_policy(home: &Home) -> (PathBuf, PathBuf) {
     let pack = home.dir.path().join("site.toml");
     let policy = home.dir.path().join("policy.toml");
     std::fs::write(
@@ -169,17 +168,31 @@ fn an_edited_policy_pack_is_read_again() {
         format!("[packs]\nfiles = [{:?}]\n", pack.display().to_string()),
     )
     .unwrap();
-    let write_pack = |program: &str| {
-        std::fs::write(
-            &pack,
-            format!(
-                "[pack]\nid = \"site\"\ndescription = \"Site rules.\"\n\n[[rule]]\nname = \"no-tool\"\n\
-                 decision = \"deny\"\ntools = [\"Bash\"]\nmessage = \"Not here.\"\nremediation = \"Ask.\"\n\
-                 [[rule.match]]\nprogram = \"{program}\"\n[rule.examples]\nhit = [\"{program} x\"]\nmiss = [\"ls\"]\n"
-            ),
-        )
-        .unwrap()
+    (pack, policy)
+}
+
+/// The site pack: one rule denying `program`, with examples or without.
+fn write_site_pack(pack: &Path, program: &str, examples: bool) {
+    let examples = match examples {
+        true => format!("[rule.examples]\nhit = [\"{program} x\"]\nmiss = [\"ls\"]\n"),
+        false => String::new(),
     };
+    std::fs::write(
+        pack,
+        format!(
+            "[pack]\nid = \"site\"\ndescription = \"Site rules.\"\n\n[[rule]]\nname = \"no-tool\"\n\
+             decision = \"deny\"\ntools = [\"Bash\"]\nmessage = \"Not here.\"\nremediation = \"Ask.\"\n\
+             [[rule.match]]\nprogram = \"{program}\"\n{examples}"
+        ),
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_edited_policy_pack_is_read_again() {
+    let home = Home::new();
+    let (pack, policy) = site_policy(&home);
+    let write_pack = |program: &str| write_site_pack(&pack, program, true);
     write_pack("frobnicate");
     assert_eq!(home.decide(Some(&policy), "frobnicate now"), "deny");
     assert_eq!(home.decide(Some(&policy), "frobnicate now"), "deny", "warm");
@@ -191,25 +204,9 @@ fn an_edited_policy_pack_is_read_again() {
 #[test]
 fn an_unchanged_pack_is_found_by_its_times_and_an_edit_keeping_them_is_not() {
     let home = Home::new();
-    let pack = home.dir.path().join("site.toml");
-    let policy = home.dir.path().join("policy.toml");
-    std::fs::write(
-        &policy,
-        format!("[packs]\nfiles = [{:?}]\n", pack.display().to_string()),
-    )
-    .unwrap();
+    let (pack, policy) = site_policy(&home);
     // Two programs of one length: the edit keeps the file's size.
-    let write_pack = |program: &str| {
-        std::fs::write(
-            &pack,
-            format!(
-                "[pack]\nid = \"site\"\ndescription = \"Site rules.\"\n\n[[rule]]\nname = \"no-tool\"\n\
-                 decision = \"deny\"\ntools = [\"Bash\"]\nmessage = \"Not here.\"\nremediation = \"Ask.\"\n\
-                 [[rule.match]]\nprogram = \"{program}\"\n"
-            ),
-        )
-        .unwrap()
-    };
+    let write_pack = |program: &str| write_site_pack(&pack, program, false);
     write_pack("frobnicate");
     assert_eq!(home.decide(Some(&policy), "frobnicate now"), "deny");
     let entries = home.entries().len();

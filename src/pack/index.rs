@@ -603,13 +603,6 @@ mod tests {
     use proptest::prelude::*;
 
     fn rules() -> Vec<Rule> {
-        let ctx = crate::normalize::Context::example();
-        let vars = std::collections::HashMap::new();
-        let options = crate::pack::schema::Options {
-            ctx: &ctx,
-            strict: false,
-            vars: &vars,
-        };
         let mut text = String::from("[pack]\nid = \"t\"\ndescription = \"t\"\n");
         for i in 0..20 {
             text.push_str(&format!(
@@ -618,7 +611,7 @@ mod tests {
                  [[rule.match]]\ntext = [{{ on = [\"args\"], regex = 'word{i}x' }}]\n"
             ));
         }
-        let (pack, d) = crate::pack::schema::read_pack("t.toml", &text, &options);
+        let (pack, d) = crate::pack::schema::read_example_pack("t.toml", &text);
         assert!(d.is_empty(), "{d:?}");
         pack.unwrap().rules
     }

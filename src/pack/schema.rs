@@ -332,6 +332,19 @@ pub struct Options<'c> {
     pub vars: &'c HashMap<String, HashMap<String, String>>,
 }
 
+/// A pack read as the hook reads it, with the example context and no variables (tests).
+#[cfg(test)]
+pub fn read_example_pack(file: &str, text: &str) -> (Option<Pack>, Vec<Diagnostic>) {
+    let ctx = Context::example();
+    let vars = HashMap::new();
+    let options = Options {
+        ctx: &ctx,
+        strict: false,
+        vars: &vars,
+    };
+    read_pack(file, text, &options)
+}
+
 /// Read one pack file. `None` if it could not be read at all; diagnostics either way.
 pub fn read_pack(file: &str, text: &str, options: &Options) -> (Option<Pack>, Vec<Diagnostic>) {
     let mut doc = Doc::new(file, text);
