@@ -331,6 +331,51 @@ pub(super) fn id_lists(b: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
+/// A bare list of record numbers in a text about patients (`pull the discharge summaries
+/// for these: 86372009, 65360606, 27579179`, one per line): three or more numbers of one
+/// length, 7 to 10 digits, with only separators between them. Strong: a medical record
+/// number identifies a patient alone.
+pub(super) fn number_lists(b: &[u8], out: &mut Vec<Finding>) {
+    let separator = |c: u8| matches!(c, b',' | b' ' | b'\n' | b'\r' | b'\t' | b';' | b'\'' | b'"');
+    let boundary = |c: Option<&u8>| {
+        c.is_none_or(|c| separator(*c) || matches!(c, b'(' | b')' | b':' | b'[' | b']'))
+    };
+    let mut run: Vec<std::ops::Range<usize>> = Vec::new();
+    let flush = |run: &mut Vec<std::ops::Range<usize>>, out: &mut Vec<Finding>| {
+        if run.len() >= 3 {
+            out.push(Finding {
+                kind: PhiKind::Mrn,
+                range: run[0].start..run[run.len() - 1].end,
+                strong: true,
+            });
+        }
+        run.clear();
+    };
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() || (i > 0 && b[i - 1].is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
+        let len = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let token = i..i + len;
+        let alone = (i == 0 || boundary(b.get(i - 1))) && boundary(b.get(i + len));
+        let continues = run.last().is_some_and(|last| {
+            last.len() == len && i - last.end <= 6 && b[last.end..i].iter().all(|c| separator(*c))
+        });
+        if !continues {
+            flush(&mut run, out);
+        }
+        if alone && (7..=10).contains(&len) {
+            run.push(token);
+        } else {
+            flush(&mut run, out);
+        }
+        i += len;
+    }
+    flush(&mut run, out);
+}
+
 /// "the last four of the SSN is 4821": a partial SSN, weak (it needs a name with it).
 pub(super) fn ssn_last_four(b: &[u8], out: &mut Vec<Finding>) {
     let r = re(

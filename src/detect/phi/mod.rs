@@ -198,6 +198,7 @@ fn gated_early(bytes: &[u8], present: u32, out: &mut Vec<Finding>) {
     if has(Group::Record) {
         mrn(bytes, out);
         id_lists(bytes, out);
+        number_lists(bytes, out);
     }
     if has(Group::Birth) {
         dob(bytes, out);
@@ -302,6 +303,9 @@ const KEYWORDS: &[(&str, Group)] = &[
     ("subscriber", Group::Record),
     ("account", Group::Record),
     ("acct", Group::Record),
+    ("chart", Group::Record),
+    ("pts", Group::Record),
+    ("discharge", Group::Record),
     ("dob", Group::Birth),
     ("d.o.b", Group::Birth),
     ("birth", Group::Birth),

@@ -281,6 +281,23 @@ fn weak_signals_need_a_second_kind() {
 }
 
 #[test]
+fn bare_lists_of_record_numbers_in_a_text_about_patients() {
+    assert_eq!(
+        kinds("pull the discharge summaries for these: 86372009, 65360606, 27579179, 63505430"),
+        [PhiKind::Mrn]
+    );
+    assert_eq!(
+        kinds("the pts on the recall list:\n00482913\n00518834\n00602217\n"),
+        [PhiKind::Mrn]
+    );
+    // Two numbers, numbers of different lengths, a list in a text about builds, dates.
+    assert!(kinds("patient charts 86372009 and 65360606").is_empty());
+    assert!(kinds("patient charts 86372009, 653606, 2757917912").is_empty());
+    assert!(kinds("builds 86372009, 65360606, 27579179 failed").is_empty());
+    assert!(kinds("patient visits on 2024-01-02, 2024-01-03, 2024-01-04").is_empty());
+}
+
+#[test]
 fn vcards_are_one_persons_record() {
     let card = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Tallulah Tsosie\r\nN:Tsosie;Tallulah;;;\r\nBDAY:19580214\r\nTEL;TYPE=cell:+1-928-555-0143\r\nEND:VCARD\r\n";
     assert_eq!(kinds(card), [PhiKind::Dob, PhiKind::Name, PhiKind::Contact]);
