@@ -301,7 +301,7 @@ fn third_independent_sets_score() {
 
 /// When they arrived: PHI 0.966 / 0.926 and secrets 0.983 / 0.855 (built), PHI 0.976 /
 /// 0.845 and secrets 0.909 / 0.741 (holdout).
-const THIRD_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.98), ("secret", 0.99, 0.92)];
+const THIRD_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.98), ("secret", 0.99, 0.95)];
 const THIRD_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.86), ("secret", 0.91, 0.83)];
 
 const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.91), ("secret", 0.99, 0.97)];

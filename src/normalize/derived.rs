@@ -40,6 +40,8 @@ fn assembled(text: &str) -> Vec<String> {
     static APPEND: OnceLock<Regex> = OnceLock::new();
     static ASSIGN: OnceLock<Regex> = OnceLock::new();
     static SLOT: OnceLock<Regex> = OnceLock::new();
+    static TUPLE: OnceLock<Regex> = OnceLock::new();
+    static SUM: OnceLock<Regex> = OnceLock::new();
     let compile = |cell: &'static OnceLock<Regex>, pattern: &str| -> &'static Regex {
         cell.get_or_init(|| Regex::new(pattern).expect("derived-text pattern"))
     };
@@ -74,11 +76,12 @@ fn assembled(text: &str) -> Vec<String> {
         }
     }
     let slots = text.contains("${") || text.contains("f\"") || text.contains("f'");
+    let sums = text.contains(" + ");
     let assigns = ["=\"", "='", "= \"", "= '"]
         .iter()
         .any(|a| text.contains(a));
-    if slots && assigns {
-        let names: std::collections::HashMap<&str, &str> = compile(
+    if (slots || sums) && assigns {
+        let mut names: std::collections::HashMap<&str, &str> = compile(
             &ASSIGN,
             r#"(?m)(?-u:\b)([A-Za-z_][A-Za-z0-9_]{0,63})\s*:?=\s*["']([^"'\n]{1,200})["']"#,
         )
@@ -86,7 +89,44 @@ fn assembled(text: &str) -> Vec<String> {
         .take(MAX_RUNS * 2)
         .filter_map(|c| Some((c.get(1)?.as_str(), c.get(2)?.as_str())))
         .collect();
-        if !names.is_empty() {
+        // Several names assigned at once: `team, bot, secret = "5014", "6262", "FPwS"`.
+        if text.contains(", ") {
+            let tuple = compile(
+                &TUPLE,
+                r#"(?m)^[ \t]*([A-Za-z_][A-Za-z0-9_]*(?:[ \t]*,[ \t]*[A-Za-z_][A-Za-z0-9_]*){1,7})[ \t]*=[ \t]*(["'][^"'\n]*["'](?:[ \t]*,[ \t]*["'][^"'\n]*["']){1,7})"#,
+            );
+            for c in tuple.captures_iter(text).take(MAX_RUNS) {
+                let (Some(left), Some(right)) = (c.get(1), c.get(2)) else {
+                    continue;
+                };
+                let values: Vec<&str> = compile(&LITERAL, r#"["']([^"'\n]*)["']"#)
+                    .captures_iter(right.as_str())
+                    .filter_map(|v| v.get(1).map(|m| m.as_str()))
+                    .collect();
+                let left: Vec<&str> = left.as_str().split(',').map(str::trim).collect();
+                if left.len() == values.len() {
+                    names.extend(left.into_iter().zip(values));
+                }
+            }
+        }
+        // Names assigned literals, added up: `part1 + part2 + part3`.
+        if sums && !names.is_empty() {
+            let sum = compile(
+                &SUM,
+                r"[A-Za-z_][A-Za-z0-9_]*(?:[ \t]*\+[ \t]*[A-Za-z_][A-Za-z0-9_]*)+",
+            );
+            for m in sum.find_iter(text).take(MAX_RUNS) {
+                let parts: Option<Vec<&str>> = m
+                    .as_str()
+                    .split('+')
+                    .map(|name| names.get(name.trim()).copied())
+                    .collect();
+                if let Some(parts) = parts {
+                    out.push(parts.concat());
+                }
+            }
+        }
+        if slots && !names.is_empty() {
             let slot = compile(&SLOT, r"\$?\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}");
             let filled = slot.replace_all(text, |c: &regex::Captures| {
                 names
@@ -264,6 +304,20 @@ mod tests {
         has(
             "part1 = \"SG.p2J\"\npart2 = \"UqX\"\nkey = f\"{part1}.{part2}\"\n",
             "SG.p2J.UqX",
+        );
+        has(
+            "team, bot, secret = \"5014\", \"6262\", \"FPwS\"\nT = f\"xoxb-{team}-{bot}-{secret}\"\n",
+            "xoxb-5014-6262-FPwS",
+        );
+        has(
+            "const part1 = \"sk_live_51P\";\nconst part2 = \"vmSC\";\nmodule.exports.K = part1 + part2;\n",
+            "sk_live_51PvmSC",
+        );
+        // A sum with a name not assigned a literal is not put together.
+        assert!(
+            !derive("const a = \"sk_live_\";\nconst k = a + b;\n")
+                .iter()
+                .any(|d| d.contains("sk_live_b"))
         );
         assert!(derive("fn main() { let x = 1; }").is_empty());
         assert!(derive("echo '{}' | jq .").is_empty());
