@@ -243,7 +243,7 @@ fn detect_secrets_cases_score() {
 }
 
 /// Floors at today's score on detect-secrets' cases (precision, recall).
-const DETECT_SECRETS_FLOORS: (f64, f64) = (0.92, 0.32);
+const DETECT_SECRETS_FLOORS: (f64, f64) = (0.93, 0.33);
 
 /// Floors at today's score on gitleaks' cases (precision, recall).
 const GITLEAKS_FLOORS: (f64, f64) = (0.96, 0.88);
@@ -301,8 +301,8 @@ fn third_independent_sets_score() {
 
 /// When they arrived: PHI 0.966 / 0.926 and secrets 0.983 / 0.855 (built), PHI 0.976 /
 /// 0.845 and secrets 0.909 / 0.741 (holdout).
-const THIRD_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.98), ("secret", 0.99, 0.95)];
-const THIRD_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.86), ("secret", 0.91, 0.83)];
+const THIRD_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.98), ("secret", 0.99, 0.97)];
+const THIRD_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.86), ("secret", 0.92, 0.87)];
 
 const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.91), ("secret", 0.99, 0.97)];
 /// Before this work the holdout scored PHI 0.943 / 0.327 and secrets 0.870 / 0.339.
