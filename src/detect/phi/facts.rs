@@ -280,7 +280,8 @@ const STAFF_WORDS: &[&str] = &[
 ];
 
 /// Words that put a patient in a text, whatever else it lists.
-const PATIENT_WORDS: &[&str] = &["patient", "paciente", "chart", "mrn", "member id", "dob"];
+pub(super) const PATIENT_WORDS: &[&str] =
+    &["patient", "paciente", "chart", "mrn", "member id", "dob"];
 
 /// Street types, as addresses write them.
 const STREET_TYPES: &[&str] = &[

@@ -134,13 +134,7 @@ pub fn candidates_alongside<T>(text: &str, other: impl FnOnce() -> T) -> (Vec<Fi
 /// [`scan`]'s scoring over findings from [`candidates`].
 pub fn score(all: Vec<Finding>) -> Vec<Finding> {
     let has_strong = all.iter().any(|f| f.strong);
-    // NPI and DEA numbers name providers: beside a name they make a clinician, not a
-    // patient, so they never count as the second kind.
-    let mut kinds: Vec<PhiKind> = all
-        .iter()
-        .map(|f| f.kind)
-        .filter(|k| !matches!(k, PhiKind::Npi | PhiKind::Dea))
-        .collect();
+    let mut kinds: Vec<PhiKind> = all.iter().map(|f| f.kind).collect();
     kinds.sort();
     kinds.dedup();
     if has_strong || kinds.len() >= 2 {
@@ -176,6 +170,15 @@ fn scan_candidates(text: &str) -> Vec<Finding> {
 fn staff_only(bytes: &[u8], out: &mut Vec<Finding>) {
     if facts::directory_resource(bytes) {
         out.retain(|f| f.strong);
+    }
+    // NPI and DEA numbers name providers: in a text that names no patient (a referral
+    // directory, an on-call list) a name beside one is a clinician's.
+    if out
+        .iter()
+        .any(|f| matches!(f.kind, PhiKind::Npi | PhiKind::Dea))
+        && !contains_ci(bytes, facts::PATIENT_WORDS)
+    {
+        out.retain(|f| !matches!(f.kind, PhiKind::Npi | PhiKind::Dea));
     }
 }
 

@@ -275,9 +275,14 @@ fn weak_signals_need_a_second_kind() {
     );
     assert!(kinds("Patient: John Doe, DOB: 03/12/1984").is_empty());
     assert!(kinds("ICD-10 codes: E11.9, I10, J45.909").is_empty());
-    // A provider's number beside a name makes a clinician, not a patient.
+    // A provider's number beside a name makes a clinician, not a patient; with a patient
+    // named, it is the patient's referral.
     assert!(kinds("name: Ana Ruiz, NPI 1234567893, pager 608-555-0142").is_empty());
     assert!(kinds("Kenji Nakamura DO (OB/GYN, NPI 1234567893, 312-555-0420)").is_empty());
+    assert_eq!(
+        kinds("Patient: Ingrid Lund\nReferring NPI: 1234567893"),
+        [PhiKind::Npi, PhiKind::Name]
+    );
 }
 
 #[test]
