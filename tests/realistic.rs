@@ -254,23 +254,41 @@ const GITLEAKS_FLOORS: (f64, f64) = (0.96, 0.88);
 /// scored). Floors at the scores reached; the issue's target is 0.97 for both.
 #[test]
 fn independent_sets_score() {
+    score_independent_pair(
+        "independent",
+        include_str!("corpus/independent.tsv"),
+        include_str!("corpus/independent-holdout.tsv"),
+        INDEPENDENT_FLOORS,
+        INDEPENDENT_HOLDOUT_FLOORS,
+    );
+}
+
+/// Score a built set and its holdout, print the built set's problems (the holdout's rows
+/// are never printed: it is scored, not read) and both reports, and hold both to floors.
+fn score_independent_pair(
+    name: &str,
+    built: &str,
+    holdout: &str,
+    built_floors: &[(&str, f64, f64)],
+    holdout_floors: &[(&str, f64, f64)],
+) {
     let gate = Gate::load(None, Context::example(), true).expect("built-in packs load");
-    let built = score(&gate, include_str!("corpus/independent.tsv"));
-    let holdout = score(&gate, include_str!("corpus/independent-holdout.tsv"));
-    // The holdout's rows are never printed: it is scored, not read.
+    let built = score(&gate, built);
+    let holdout = score(&gate, holdout);
     let problems: Vec<String> = built
         .problems
         .iter()
-        .map(|p| format!("independent {p}"))
+        .map(|p| format!("{name} {p}"))
         .collect();
+    let holdout_name = format!("{name} holdout");
     eprintln!(
         "{}\n{}{}",
         problems.join("\n"),
-        report("independent", &built),
-        report("independent holdout", &holdout)
+        report(name, &built),
+        report(&holdout_name, &holdout)
     );
-    assert_class_floors("independent", &built, INDEPENDENT_FLOORS);
-    assert_class_floors("independent holdout", &holdout, INDEPENDENT_HOLDOUT_FLOORS);
+    assert_class_floors(name, &built, built_floors);
+    assert_class_floors(&holdout_name, &holdout, holdout_floors);
 }
 
 /// A third pair of independent sets (issue 31, session 16), written by another helper from
@@ -280,23 +298,13 @@ fn independent_sets_score() {
 /// templates; only scored). Floors at the scores measured when they arrived.
 #[test]
 fn third_independent_sets_score() {
-    let gate = Gate::load(None, Context::example(), true).expect("built-in packs load");
-    let built = score(&gate, include_str!("corpus/third.tsv"));
-    let holdout = score(&gate, include_str!("corpus/third-holdout.tsv"));
-    // The holdout's rows are never printed: it is scored, not read.
-    let problems: Vec<String> = built
-        .problems
-        .iter()
-        .map(|p| format!("third {p}"))
-        .collect();
-    eprintln!(
-        "{}\n{}{}",
-        problems.join("\n"),
-        report("third", &built),
-        report("third holdout", &holdout)
+    score_independent_pair(
+        "third",
+        include_str!("corpus/third.tsv"),
+        include_str!("corpus/third-holdout.tsv"),
+        THIRD_FLOORS,
+        THIRD_HOLDOUT_FLOORS,
     );
-    assert_class_floors("third", &built, THIRD_FLOORS);
-    assert_class_floors("third holdout", &holdout, THIRD_HOLDOUT_FLOORS);
 }
 
 /// When they arrived: PHI 0.966 / 0.926 and secrets 0.983 / 0.855 (built), PHI 0.976 /
