@@ -358,6 +358,10 @@ impl Pattern {
     /// Every match: (whole match, the secret) where the secret is the group named `secret`,
     /// else group 1, else the whole match.
     pub fn captures(&self, text: &[u8]) -> Result<Vec<WholeAndSecret>, String> {
+        // As `find`: a text without any literal every match needs is not compiled for.
+        if !self.may_match(text) {
+            return Ok(Vec::new());
+        }
         let re = match self.compiled() {
             Ok(re) => re,
             Err(e) => return Err(e.clone()),
