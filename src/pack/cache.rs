@@ -17,8 +17,9 @@
 //! and never for a signed policy, whose files are checked against the signature on every
 //! call. A root-owned install (binary, managed policy) is served by the **system folder**
 //! (`/var/cache/toolgate`) instead: root owns it and alone writes it, and root could
-//! replace every source anyway. Root's toolgate runs fill it (`toolgate install --scope
-//! managed` does); every account reads it.
+//! replace every source anyway. Root's `toolgate install --scope managed` makes and fills
+//! it and root's `toolgate doctor` refills it (root's own hook calls keep to root's own
+//! folder); every account reads it.
 
 use super::Pack;
 use sha2::{Digest, Sha256};
@@ -243,10 +244,6 @@ impl Cache {
     /// The system folder (root's, read by every account)?
     pub fn is_system(&self) -> bool {
         self.mode != 0o600
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     fn path(&self, key: &[u8; 32]) -> PathBuf {
