@@ -6,6 +6,7 @@
 //! identifiers scored with their context (`phi`). The journal's redaction (DESIGN.md) uses
 //! these same detectors.
 
+pub mod drugs;
 pub mod names;
 pub mod phi;
 pub mod redact;

@@ -1,9 +1,9 @@
 //! Name knowledge for the PHI detector: is a word a known given name or surname? The lists
-//! are the US Census Bureau's 1990 name files (public domain; data/names/README.md), built
-//! into the binary as sorted lines and searched in place (no table built per process).
-//! Words are folded first: upper case, common accents dropped (`José` is `JOSE`),
-//! apostrophes removed (`O'Connor` is `OCONNOR`); a hyphenated word is known when each
-//! part is.
+//! are public-domain US name files (the 1990 and 2010 Census, the SSA's baby names;
+//! data/names/README.md), built into the binary as sorted lines and searched in place (no
+//! table built per process). Words are folded first: upper case, common accents dropped
+//! (`José` is `JOSE`), apostrophes removed (`O'Connor` is `OCONNOR`); a hyphenated word is
+//! known when each part is.
 
 static GIVEN: &[u8] = include_bytes!("../../data/names/given.txt");
 static SURNAMES: &[u8] = include_bytes!("../../data/names/surnames.txt");
@@ -57,7 +57,7 @@ fn fold(word: &str) -> Option<String> {
 }
 
 /// Binary search over newline-separated lines sorted bytewise.
-fn sorted_lines_contain(list: &[u8], word: &[u8]) -> bool {
+pub(super) fn sorted_lines_contain(list: &[u8], word: &[u8]) -> bool {
     let (mut lo, mut hi) = (0, list.len());
     while lo < hi {
         let mid = lo + (hi - lo) / 2;

@@ -66,6 +66,12 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     emails(text, &mut facts);
     streets(text, &words, &mut facts);
     health_terms(&words, &mut facts);
+    doses(b, &mut facts);
+    let names = names(text, &words);
+    if names.is_empty() {
+        return;
+    }
+    drugs_near(&words, &names, &mut facts);
     if facts.is_empty() {
         return;
     }
@@ -76,7 +82,6 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     if facts.is_empty() {
         return;
     }
-    let names = names(text, &words);
     let resource = memchr::memmem::find(b, b"\"resourceType\"").is_some();
     let mut found = Vec::new();
     for fact in facts.iter().take(MAX_FACTS) {
@@ -631,8 +636,19 @@ fn numeric_at(b: &[u8], i: usize) -> (usize, Option<Fact>) {
         }
     }
     // 19791123: a compact date, as a field of a row (`|19791123|`, `,19640312,`).
-    if g1 == 8 && sep.is_none_or(|c| matches!(c, b'|' | b',' | b';' | b'^' | b'\t')) {
-        let field_before = i == 0 || matches!(b[i - 1], b'|' | b',' | b';' | b'^' | b'\t' | b' ');
+    // Also a word of a line (`'WISNIEWSKI KRZYSZTOF 19480719'`).
+    let field_end = |c: u8| {
+        matches!(
+            c,
+            b'|' | b',' | b';' | b'^' | b'\t' | b' ' | b'\n' | b'\'' | b'"'
+        )
+    };
+    if g1 == 8 && sep.is_none_or(field_end) {
+        let field_before = i == 0
+            || matches!(
+                b[i - 1],
+                b'|' | b',' | b';' | b'^' | b'\t' | b' ' | b'\'' | b'"' | b'\n'
+            );
         let d = &b[i..i + 8];
         if field_before && matches!(&d[..2], b"19" | b"20") {
             let dashed = [&d[..4], b"-", &d[4..6], b"-", &d[6..]].concat();
@@ -918,6 +934,78 @@ fn health_terms(words: &[(usize, &str)], out: &mut Vec<Fact>) {
                 postal: false,
             });
         }
+    }
+}
+
+/// Medications from the long drug list (data/drugs), looked up only for words close to a
+/// name: most words of a long text are near none, and the list is searched per word.
+fn drugs_near(words: &[(usize, &str)], names: &[Name], out: &mut Vec<Fact>) {
+    let mut next = 0;
+    for &(at, w) in words {
+        if out.len() >= MAX_FACTS {
+            break;
+        }
+        // Names come in text order: skip those that end too far before this word.
+        while next < names.len() && names[next].range.end + 2 * NEAR < at {
+            next += 1;
+        }
+        let close = names[next..]
+            .iter()
+            .take_while(|n| n.range.start <= at + 2 * NEAR)
+            .any(|n| !n.range.contains(&at));
+        if close && !is_health_term(w) && crate::detect::drugs::is_drug(w) {
+            out.push(Fact {
+                kind: PhiKind::Diagnosis,
+                range: at..at + w.len(),
+                needs_health: false,
+                postal: false,
+            });
+        }
+    }
+}
+
+/// Doses (`2 mg`, `24 units`, `10MG/ML`, `8-2 mg`): whatever the drug's name, a dose says a
+/// medication is taken.
+fn doses(b: &[u8], out: &mut Vec<Fact>) {
+    const UNITS: &[&[u8]] = &[b"mg", b"mcg", b"ml", b"units", b"unit", b"iu"];
+    let starts =
+        memchr::memchr3_iter(b'm', b'M', b'u', b).chain(memchr::memchr3_iter(b'U', b'i', b'I', b));
+    for at in starts {
+        if out.len() >= MAX_FACTS {
+            break;
+        }
+        let Some(unit) = UNITS
+            .iter()
+            .find(|u| b.len() >= at + u.len() && b[at..at + u.len()].eq_ignore_ascii_case(u))
+        else {
+            continue;
+        };
+        let end = at + unit.len();
+        if b.get(end).is_some_and(|c| c.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let number_end = if at >= 1 && b[at - 1] == b' ' {
+            at - 1
+        } else {
+            at
+        };
+        if number_end == 0 || !b[number_end - 1].is_ascii_digit() {
+            continue;
+        }
+        let start = b[..number_end]
+            .iter()
+            .rposition(|c| !(c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'/')))
+            .map_or(0, |p| p + 1);
+        // Part of a word or an identifier (`v2mg`, `ab12 mg`), not a dose.
+        if start > 0 && b[start - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        out.push(Fact {
+            kind: PhiKind::Diagnosis,
+            range: start..end,
+            needs_health: false,
+            postal: false,
+        });
     }
 }
 

@@ -8,6 +8,7 @@
 //! like XXX-XX-XXXX, invalid test values, value sets, placeholders like "John Doe") is not.
 
 mod facts;
+mod file_names;
 mod finding;
 mod ids;
 mod patterns;
@@ -240,6 +241,7 @@ fn shapes_anywhere(text: &str, out: &mut Vec<Finding>) {
     }
     csv_columns(text, out);
     person_rows(text, out);
+    file_names::file_names(text, out);
 }
 
 fn gated_late(text: &str, present: u32, out: &mut Vec<Finding>) {
