@@ -67,7 +67,21 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     streets(text, &words, &mut facts);
     health_terms(&words, &mut facts);
     doses(b, &mut facts);
-    let names = names(text, &words);
+    let mut names = names(text, &words);
+    // A name its label says is a patient's (`Patient: Faleolo, Tavita`) has its facts beside
+    // it too; other labelled names (a FHIR publisher's `"name"`) keep the checks above.
+    let patient_label = |f: &&Finding| {
+        let from = f.range.start.saturating_sub(24);
+        f.kind == PhiKind::Name
+            && b.get(from..f.range.start)
+                .is_some_and(|label| contains_ci(label, PATIENT_LABELS))
+    };
+    names.extend(out.iter().filter(patient_label).map(|f| Name {
+        range: f.range.clone(),
+        known: true,
+        sure: true,
+    }));
+    names.sort_by_key(|n| n.range.start);
     if names.is_empty() {
         return;
     }
@@ -216,7 +230,9 @@ fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
         // Within a sentence, or a row's fields (`Nowak;Malgorzata`, `Haile|Tigist`); a
         // name no list knows must stand right beside its fact (see `near`).
         let field = matches!(between, "|" | ";" | "," | "^" | "\t");
-        if !field && !matches!(between, " " | ", " | "  " | "   ") {
+        // Fixed-width records pad each field with blanks: known names in capitals only.
+        let padded = capital_pair && between.len() <= 24 && between.bytes().all(|c| c == b' ');
+        if !field && !padded && !matches!(between, " " | ", " | "  " | "   ") {
             continue;
         }
         let bare = b.trim_end_matches("'s");
@@ -282,6 +298,16 @@ const STAFF_WORDS: &[&str] = &[
     "provider list",
     "clinician",
     "npi",
+];
+
+/// Labels that say the name after them is a patient's.
+const PATIENT_LABELS: &[&str] = &[
+    "patient",
+    "pt:",
+    "pt name",
+    "member",
+    "subscriber",
+    "paciente",
 ];
 
 /// Words that put a patient in a text, whatever else it lists.
@@ -643,7 +669,11 @@ fn numeric_at(b: &[u8], i: usize) -> (usize, Option<Fact>) {
             b'|' | b',' | b';' | b'^' | b'\t' | b' ' | b'\n' | b'\'' | b'"'
         )
     };
-    if g1 == 8 && sep.is_none_or(field_end) {
+    // Or a fixed-width field, followed by the sex code (`19571102M60615`).
+    let sex_code = |c: u8| {
+        matches!(c, b'M' | b'F' | b'U') && !at(i + 9).is_some_and(|d| d.is_ascii_alphabetic())
+    };
+    if g1 == 8 && sep.is_none_or(|c| field_end(c) || sex_code(c)) {
         let field_before = i == 0
             || matches!(
                 b[i - 1],

@@ -129,6 +129,7 @@ pub(super) fn field_class(label: &[u8]) -> Option<Field> {
         | b"medicalrecordnumber"
         | b"patientid"
         | b"memberid"
+        | b"member"
         | b"subscriberid"
         | b"medicareid"
         | b"mbi"

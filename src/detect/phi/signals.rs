@@ -88,7 +88,7 @@ pub(super) const PLACEHOLDER_NAMES: &[&str] = &[
 pub(super) fn names(b: &[u8], out: &mut Vec<Finding>) {
     let r = re(
         &NAME_RE,
-        r"(?:(?i:patient(?:'s)? name|patient|pt name|pt|name|member name|subscriber)\s*[:=]?\s*)([A-Z][a-z]+(?:[ ,]+[A-Z]\.?)?(?:[ ,]+[A-Z][a-z]+){1,2})\b",
+        r"(?:(?i:patient(?:'s)? name|patient|pt name|pt|name|member name|subscriber)\s*[:=]?\s*)([A-Z][a-z]+(?:[-'][A-Z][a-z]+)?(?:[ ,]+[A-Z]\.?)?(?:[ ,]+[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?){1,2})\b",
     );
     for c in r.captures_iter(b) {
         let Some(v) = c.get(1) else { continue };
