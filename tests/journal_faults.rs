@@ -534,7 +534,8 @@ fn a_full_disk_loses_no_answered_call() {
     let script = r#"
 set -u
 mkdir -p "$D/state" "$D/tmp" "$D/out"
-mount -t tmpfs -o size=256k tmpfs "$D/state" || exit 97
+# Room for the journal and the compiled packs beside it (116 KiB) once the filler is gone.
+mount -t tmpfs -o size=1m tmpfs "$D/state" || exit 97
 export TOOLGATE_JOURNAL="$D/state/journal.db" TMPDIR="$D/tmp" HOME=/home/dev
 ev() { printf '{"hook_event_name":"PreToolUse","cwd":"/","tool_name":"Bash","tool_use_id":"%s","tool_input":{"command":"%s"}}' "$1" "$2"; }
 n=0

@@ -16,20 +16,25 @@ pub fn is_surname(word: &str) -> bool {
     known(SURNAMES, word)
 }
 
+/// Longest word looked up: no name in the lists is longer (a hyphenated pair at most).
+const LONGEST: usize = 48;
+
 fn known(list: &[u8], word: &str) -> bool {
-    let Some(folded) = fold(word) else {
+    let mut buffer = [0u8; LONGEST];
+    let Some(folded) = fold(word, &mut buffer) else {
         return false;
     };
     !folded.is_empty()
         && folded
-            .split('-')
-            .all(|part| !part.is_empty() && sorted_lines_contain(list, part.as_bytes()))
+            .split(|&c| c == b'-')
+            .all(|part| !part.is_empty() && sorted_lines_contain(list, part))
 }
 
-/// Upper-case ASCII, accents folded and apostrophes dropped; `None` when the word holds
-/// anything else (digits, symbols, scripts the lists do not cover).
-fn fold(word: &str) -> Option<String> {
-    let mut out = String::with_capacity(word.len());
+/// Upper-case ASCII, accents folded and apostrophes dropped, into `out` (this runs for
+/// many words of every text: no allocation); `None` when the word holds anything else
+/// (digits, symbols, scripts the lists do not cover) or is longer than any name.
+fn fold<'a>(word: &str, out: &'a mut [u8; LONGEST]) -> Option<&'a [u8]> {
+    let mut len = 0;
     for c in word.chars() {
         let base = match c {
             'a'..='z' | 'A'..='Z' | '-' => c,
@@ -51,9 +56,10 @@ fn fold(word: &str) -> Option<String> {
             'ł' | 'Ł' => 'l',
             _ => return None,
         };
-        out.push(base.to_ascii_uppercase());
+        *out.get_mut(len)? = base.to_ascii_uppercase() as u8;
+        len += 1;
     }
-    Some(out)
+    Some(&out[..len])
 }
 
 /// Binary search over newline-separated lines sorted bytewise.

@@ -16,25 +16,41 @@ const BIRTH_YEAR_BEFORE: u32 = 2007;
 
 pub(super) fn file_names(text: &str, out: &mut Vec<Finding>) {
     let b = text.as_bytes();
-    let path_byte = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/');
-    let mut i = 0;
+    let path_byte = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/');
     let mut found = 0;
-    while i < b.len() && found < MAX_FINDINGS {
-        if !path_byte(b[i]) {
-            i += 1;
+    let mut next = 0;
+    // Only tokens with a `_` or `-` can hold a name's two parts: start from those bytes.
+    for sep in memchr::memchr2_iter(b'_', b'-', b) {
+        if sep < next || found >= MAX_FINDINGS {
             continue;
         }
-        let start = i;
-        while i < b.len() && path_byte(b[i]) {
-            i += 1;
-        }
-        let token = start..i;
-        if token.len() > MAX_TOKEN
-            || !b[token.clone()].contains(&b'_') && !has_inner_dash(&b[token.clone()])
+        let from = sep.saturating_sub(MAX_TOKEN);
+        let start = b[from..sep]
+            .iter()
+            .rposition(|c| !path_byte(c))
+            .map(|p| from + p + 1);
+        let to = b.len().min(sep + MAX_TOKEN);
+        let end = b[sep..to]
+            .iter()
+            .position(|c| !path_byte(c))
+            .map(|p| sep + p);
+        let (Some(start), Some(end)) = (
+            start.or((from == 0).then_some(0)),
+            end.or((to == b.len()).then_some(to)),
+        ) else {
+            // Longer than any file name: data, skipped whole.
+            next = b[sep..]
+                .iter()
+                .position(|c| !path_byte(c))
+                .map_or(b.len(), |p| sep + p);
+            continue;
+        };
+        next = end;
+        let token = &b[start..end];
+        if (token.contains(&b'_') || has_inner_dash(token)) && token.iter().any(u8::is_ascii_digit)
         {
-            continue;
+            found += component_records(text, start..end, out);
         }
-        found += component_records(text, token, out);
     }
 }
 
@@ -51,14 +67,18 @@ fn component_records(text: &str, token: Range<usize>, out: &mut Vec<Finding>) ->
     for component in text[token.clone()].split('/') {
         let range = at..at + component.len();
         at = range.end + 1;
-        let parts = parts_of(component, range.start);
-        let Some(name) = name_pair(text, &parts) else {
+        if !component.bytes().any(|c| c.is_ascii_digit()) {
             continue;
-        };
+        }
+        let parts = parts_of(component, range.start);
+        // The identifier first: it is a byte test, the name a search of the lists.
         let Some((kind, id)) = parts
             .iter()
             .find_map(|(r, p)| identifier(p).map(|k| (k, r.clone())))
         else {
+            continue;
+        };
+        let Some(name) = name_pair(text, &parts) else {
             continue;
         };
         out.push(Finding {
