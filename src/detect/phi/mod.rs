@@ -14,6 +14,7 @@ mod ids;
 mod patterns;
 mod records;
 mod signals;
+mod terms;
 #[cfg(test)]
 mod tests;
 
@@ -48,6 +49,14 @@ pub fn placeholder(value: &str) -> bool {
     placeholder_value(value.as_bytes()) || placeholder_name(value)
 }
 
+/// Label printers' ZPL writes each field as `^FD<data>^FS`: the command's letters, glued to
+/// the data, hide its first word (`^FDEZE, NGOZI`, `^FDMRN 40318291`). The scan reads a copy
+/// with them blanked, of the same length, so every finding's range holds for the original.
+fn zpl_blanked(text: &str) -> Option<String> {
+    memchr::memmem::find(text.as_bytes(), b"^FD")?;
+    Some(text.replace("^FD", "^  ").replace("^FS", "^  "))
+}
+
 /// Texts at least this long have their findings kept for the next call on the same text
 /// (the decision and the journal's redaction both ask): comparing and copying a few hundred
 /// bytes costs less than the scan, which reads every word since issue 31.
@@ -56,6 +65,9 @@ const MEMO_BYTES: usize = 256;
 /// Every identifier and signal, before scoring (redaction masks strong identifiers even
 /// when the text as a whole is not PHI).
 pub fn candidates(text: &str) -> Vec<Finding> {
+    if let Some(blanked) = zpl_blanked(text) {
+        return candidates(&blanked);
+    }
     if text.len() < MEMO_BYTES {
         return scan_candidates(text);
     }
@@ -94,6 +106,9 @@ pub const ALONGSIDE_BYTES: usize = 256 * 1024;
 /// same, in the same order, as [`candidates`] gives (a test holds it to that). A panic on
 /// either side reaches the caller (the hook fails closed on it).
 pub fn candidates_alongside<T>(text: &str, other: impl FnOnce() -> T) -> (Vec<Finding>, T) {
+    if let Some(blanked) = zpl_blanked(text) {
+        return candidates_alongside(&blanked, other);
+    }
     if text.len() < ALONGSIDE_BYTES {
         let found = candidates(text);
         return (found, other());

@@ -506,3 +506,37 @@ fn staff_resources_are_not_patients() {
     let patient = practitioner.replace("Practitioner", "Patient");
     assert!(!kinds(&patient).is_empty());
 }
+
+#[test]
+fn zpl_fields_are_read_past_their_command_letters() {
+    let label =
+        "^XA\n^FO40,30^FDEZE, NGOZI A^FS\n^FO40,80^FDMRN 40318291   DOB 05/12/1988   F^FS\n^XZ\n";
+    let found = scan(label);
+    assert!(found.iter().any(|f| f.kind == PhiKind::Mrn), "{found:?}");
+    for f in &found {
+        assert!(!label[f.range.clone()].contains("^FD"), "{found:?}");
+    }
+}
+
+#[test]
+fn a_labelled_patient_has_their_conditions_anywhere_in_the_text() {
+    let summary = "DISCHARGE SUMMARY\n\nPatient: Pierre-Louis, Jean-Baptiste\nAdmitted: 03/16/2024\n\
+                   Hospital course: chest pain; started on ticagrelor and atorvastatin 80 mg.\n";
+    assert!(!scan(summary).is_empty());
+    // Without the label, a name far from the drugs is not tied to them.
+    let note = "Reviewed by Jean-Baptiste Pierre-Louis.\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\nThe formulary lists ticagrelor 90 mg tablets.\n";
+    assert!(scan(note).is_empty(), "{:?}", scan(note));
+}
+
+#[test]
+fn ages_as_notes_write_them_beside_a_name() {
+    assert!(
+        !scan("ED board: Hope Carter, 81 y/o, hip fracture, waiting on CT since 0600 (bed 14)")
+            .is_empty()
+    );
+    assert!(
+        !scan("Run 24-029914, pt Omar Al-Farsi 38M, MVC rollover, GCS 9 on scene, intubated")
+            .is_empty()
+    );
+    assert!(scan("Imported 38M rows for Hope Carter's dashboard in 12 minutes").is_empty());
+}
