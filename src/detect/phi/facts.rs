@@ -37,21 +37,19 @@ struct Fact {
 /// Names with an unlabelled fact beside them.
 pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     let b = text.as_bytes();
-    // A name needs a capital then a small letter, or is written in capitals as `SURNAME,
-    // GIVEN` or `SURNAME^GIVEN`: without any (log lines, commands in capitals) there is
-    // nothing to read.
-    let capitalised_word = b
-        .windows(2)
-        .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_lowercase());
+    // A name needs a capital then a small letter, or is written in capitals as `SURNAME
+    // GIVEN`, `SURNAME, GIVEN` or `SURNAME^GIVEN`: without any (log lines, commands in
+    // capitals) there is nothing to read.
+    // One pass for a capital then a small letter, or two words in capitals side by side
+    // (`WISNIEWSKI KRZYSZTOF`): this runs on every text, most of which have neither.
+    let upper = |k: usize| b.get(k).is_some_and(u8::is_ascii_uppercase);
+    let capitalised_word = (1..b.len()).any(|i| {
+        let c = b[i];
+        (c.is_ascii_lowercase() && b[i - 1].is_ascii_uppercase())
+            || (c == b' ' && i >= 2 && upper(i - 1) && upper(i - 2) && upper(i + 1) && upper(i + 2))
+    });
     let capitals_pair = || {
-        memchr::memchr_iter(b' ', b).any(|i| {
-            // `WISNIEWSKI KRZYSZTOF`: a pair of words in capitals.
-            i >= 2
-                && b[i - 1].is_ascii_uppercase()
-                && b[i - 2].is_ascii_uppercase()
-                && b.get(i + 1).is_some_and(u8::is_ascii_uppercase)
-                && b.get(i + 2).is_some_and(u8::is_ascii_uppercase)
-        }) || memchr::memmem::find_iter(b, b", ").any(|i| {
+        memchr::memmem::find_iter(b, b", ").any(|i| {
             i >= 2
                 && b[i - 1].is_ascii_uppercase()
                 && b[i - 2].is_ascii_uppercase()
@@ -76,8 +74,7 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     emails(text, &mut facts);
     streets(text, &words, &mut facts);
     health_terms(&words, &mut facts);
-    doses(b, &mut facts);
-    ages(b, &mut facts);
+    ages_and_doses(b, &mut facts);
     let mut names = names(text, &words);
     // A name its label says is a patient's (`Patient: Faleolo, Tavita`) has its facts beside
     // it too; other labelled names (a FHIR publisher's `"name"`) keep the checks above.
@@ -1045,19 +1042,43 @@ fn drugs_near(words: &[(usize, &str)], names: &[Name], out: &mut Vec<Fact>) {
     }
 }
 
-/// Ages written the way notes do (`38M`, `81 y/o`, `62-year-old`): a person's age beside
-/// their name in a text about health care.
-fn ages(b: &[u8], out: &mut Vec<Fact>) {
+/// Ages written the way notes do (`38M`, `81 y/o`, `62-year-old`) and doses (`2 mg`,
+/// `24 units`, `10MG/ML`, `8-2 mg`), read in one pass over the text's numbers: an age
+/// counts beside a name in a text about health care; a dose says a medication is taken,
+/// whatever the drug's name.
+fn ages_and_doses(b: &[u8], out: &mut Vec<Fact>) {
+    const UNITS: &[&[u8]] = &[b"mcg", b"mg", b"ml", b"units", b"unit", b"iu"];
+    const AGES: &[&[u8]] = &[
+        b" y/o",
+        b"y/o",
+        b" yo",
+        b"yo",
+        b"-year-old",
+        b" year old",
+        b" year-old",
+    ];
+    let digits_at = |k: usize| {
+        b[k.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
     let mut i = 0;
     while i < b.len() && out.len() < MAX_FACTS {
-        if !b[i].is_ascii_digit() || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
-            i += 1;
+        let Some(p) = b[i..].iter().position(u8::is_ascii_digit) else {
+            break;
+        };
+        let start = i + p;
+        let run = start + digits_at(start);
+        i = run;
+        // Part of a word or an identifier (`v2mg`, `ab12`): neither.
+        if start > 0
+            && (b[start - 1].is_ascii_alphanumeric() || matches!(b[start - 1], b'.' | b'-' | b'/'))
+        {
             continue;
         }
-        let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
-        let end = i + digits;
-        let rest = &b[end..];
-        let suffix = if digits > 3 {
+        let rest = &b[run..];
+        let age = if run - start > 3 {
             None
         } else if rest.starts_with(b"M") || rest.starts_with(b"F") {
             // `38M,` or `38F)`, not `38M rows` or `38MB`.
@@ -1065,78 +1086,49 @@ fn ages(b: &[u8], out: &mut Vec<Fact>) {
                 .is_none_or(|c| matches!(c, b',' | b')' | b';' | b'\n'))
                 .then_some(1)
         } else {
-            [
-                &b" y/o"[..],
-                b"y/o",
-                b" yo",
-                b"yo",
-                b"-year-old",
-                b" year old",
-                b" year-old",
-            ]
-            .iter()
-            .find(|s| {
-                rest.len() >= s.len()
-                    && rest[..s.len()].eq_ignore_ascii_case(s)
-                    && rest.get(s.len()).is_none_or(|c| !c.is_ascii_alphanumeric())
-            })
-            .map(|s| s.len())
+            AGES.iter().find(|s| followed_by(rest, s)).map(|s| s.len())
         };
-        if let Some(n) = suffix {
+        if let Some(n) = age {
             out.push(Fact {
                 kind: PhiKind::Age,
-                range: i..end + n,
+                range: start..run + n,
                 needs_health: true,
                 postal: false,
             });
+            continue;
         }
-        i = end;
+        // A dose's number may be a decimal or a pair (`0.5`, `8-2`, `1/2`).
+        let mut end = run;
+        while matches!(b.get(end), Some(b'.' | b'-' | b'/')) && digits_at(end + 1) > 0 {
+            end += 1 + digits_at(end + 1);
+        }
+        let unit_at = if b.get(end) == Some(&b' ') {
+            end + 1
+        } else {
+            end
+        };
+        if let Some(unit) = UNITS
+            .iter()
+            .find(|u| followed_by(&b[unit_at.min(b.len())..], u))
+        {
+            out.push(Fact {
+                kind: PhiKind::Diagnosis,
+                range: start..unit_at + unit.len(),
+                needs_health: false,
+                postal: false,
+            });
+        }
+        i = end.max(run);
     }
 }
 
-/// Doses (`2 mg`, `24 units`, `10MG/ML`, `8-2 mg`): whatever the drug's name, a dose says a
-/// medication is taken.
-fn doses(b: &[u8], out: &mut Vec<Fact>) {
-    const UNITS: &[&[u8]] = &[b"mg", b"mcg", b"ml", b"units", b"unit", b"iu"];
-    let starts =
-        memchr::memchr3_iter(b'm', b'M', b'u', b).chain(memchr::memchr3_iter(b'U', b'i', b'I', b));
-    for at in starts {
-        if out.len() >= MAX_FACTS {
-            break;
-        }
-        let Some(unit) = UNITS
-            .iter()
-            .find(|u| b.len() >= at + u.len() && b[at..at + u.len()].eq_ignore_ascii_case(u))
-        else {
-            continue;
-        };
-        let end = at + unit.len();
-        if b.get(end).is_some_and(|c| c.is_ascii_alphanumeric()) {
-            continue;
-        }
-        let number_end = if at >= 1 && b[at - 1] == b' ' {
-            at - 1
-        } else {
-            at
-        };
-        if number_end == 0 || !b[number_end - 1].is_ascii_digit() {
-            continue;
-        }
-        let start = b[..number_end]
-            .iter()
-            .rposition(|c| !(c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'/')))
-            .map_or(0, |p| p + 1);
-        // Part of a word or an identifier (`v2mg`, `ab12 mg`), not a dose.
-        if start > 0 && b[start - 1].is_ascii_alphanumeric() {
-            continue;
-        }
-        out.push(Fact {
-            kind: PhiKind::Diagnosis,
-            range: start..end,
-            needs_health: false,
-            postal: false,
-        });
-    }
+/// Whether `rest` starts with `word` (any case) and the word ends there.
+fn followed_by(rest: &[u8], word: &[u8]) -> bool {
+    rest.len() >= word.len()
+        && rest[..word.len()].eq_ignore_ascii_case(word)
+        && rest
+            .get(word.len())
+            .is_none_or(|c| !c.is_ascii_alphanumeric())
 }
 
 #[cfg(test)]
@@ -1155,6 +1147,25 @@ mod tests {
             for f in out {
                 proptest::prop_assert!(text.is_char_boundary(f.range.start) && text.is_char_boundary(f.range.end));
             }
+        }
+    }
+
+    #[test]
+    fn doses_and_drug_names_beside_a_name() {
+        for text in [
+            "Sina Tuiasosopo: insulin glargine 24 units qhs",
+            "Robert Kowalczyk on buprenorphine-naloxone 8-2 mg SL film",
+            "curl -d '{\"patient\":\"Venkatesh Subramanian\",\"med\":\"tacrolimus\"}'",
+            "SUBRAMANIAN, VENKATESH  TACROLIMUS 1MG CAPSULE",
+        ] {
+            assert_eq!(kinds(text), [PhiKind::Name, PhiKind::Diagnosis], "{text}");
+        }
+        for text in [
+            "Venkatesh Subramanian bumped the image to v2mg",
+            "Venkatesh Subramanian set the limit to 512 MB",
+            "Venkatesh Subramanian reviewed build 4.2-1 mgmt tools",
+        ] {
+            assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
         }
     }
 
