@@ -24,6 +24,12 @@ pub(super) fn file_names(text: &str, out: &mut Vec<Finding>) {
         if sep < next || found >= MAX_FINDINGS {
             continue;
         }
+        // A name's parts meet at a separator with letters on both sides (`kowalczyk-agnieszka`,
+        // `ADEYEMI_CHUKWUEMEKA`); dates and versions (`2026-12-03`) are passed over at once.
+        let letter = |k: usize| b.get(k).is_some_and(u8::is_ascii_alphabetic);
+        if sep == 0 || !letter(sep - 1) || !letter(sep + 1) {
+            continue;
+        }
         let from = sep.saturating_sub(MAX_TOKEN);
         let start = b[from..sep]
             .iter()
