@@ -11,7 +11,7 @@
 
 use super::finding::*;
 use super::signals::{
-    HEALTH_WORDS, NOT_NAMES, capitalised, placeholder_name, plausible_date, words_of,
+    HEALTH_WORDS, NOT_NAMES, capitalised, placeholder_name, plausible_date, public_figure, words_of,
 };
 use super::terms::{CONDITION_ACRONYMS, is_health_term};
 use std::ops::Range;
@@ -46,7 +46,11 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     let capitalised_word = (1..b.len()).any(|i| {
         let c = b[i];
         (c.is_ascii_lowercase() && b[i - 1].is_ascii_uppercase())
-            || (c == b' ' && i >= 2 && upper(i - 1) && upper(i - 2) && upper(i + 1) && upper(i + 2))
+            || (c == b' ' && i >= 2 && upper(i - 1) && upper(i - 2) && {
+                // Fixed-width rows pad the first name's field with blanks.
+                let pad = b[i..].iter().take(25).take_while(|c| **c == b' ').count();
+                upper(i + pad) && upper(i + pad + 1)
+            })
     });
     let capitals_pair = || {
         memchr::memmem::find_iter(b, b", ").any(|i| {
@@ -73,6 +77,7 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     month_dates(text, &words, &mut facts);
     emails(text, &mut facts);
     streets(text, &words, &mut facts);
+    unnamed_streets(text, &words, &mut facts);
     health_terms(&words, &mut facts);
     ages_and_doses(b, &mut facts);
     let mut names = names(text, &words);
@@ -85,6 +90,7 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
         known: true,
         sure: true,
         patient: true,
+        quoted_cells: false,
     }));
     names.sort_by_key(|n| n.range.start);
     if names.is_empty() {
@@ -105,6 +111,7 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
         return;
     }
     let resource = memchr::memmem::find(b, b"\"resourceType\"").is_some();
+    let patients = contains_ci(b, PATIENT_WORDS);
     let mut found = Vec::new();
     for fact in facts.iter().take(MAX_FACTS) {
         // A condition beside two capitalised words is common in a resource's generated
@@ -112,6 +119,14 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
         let Some(name) = names
             .iter()
             .filter(|n| fact.kind != PhiKind::Diagnosis || n.sure || (n.known && !resource))
+            // A table's row gives a patient's address, phone or condition only where the
+            // text names patients: otherwise it may be a staff table's (`'Osei', 'Samuel',
+            // 'Oncology', '414-805-3120'`), whose specialty reads like a condition, and
+            // whose recent dates are start dates. A birth date is a person's wherever it
+            // stands.
+            .filter(|n| {
+                !(n.quoted_cells && !patients && (fact.kind != PhiKind::Dob || fact.needs_health))
+            })
             .find(|n| {
                 // The label said this is a patient: what the text says of their health is
                 // theirs, wherever it stands.
@@ -127,7 +142,7 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
                     _ => NEAR / 2,
                 };
                 near(text, &n.range, &fact.range, limit)
-                    || (fact.postal && heads(text, &n.range, &fact.range))
+                    || heads(text, &n.range, &fact.range, fact.postal)
             })
         else {
             continue;
@@ -200,13 +215,23 @@ fn near(text: &str, name: &Range<usize>, fact: &Range<usize>, limit: usize) -> b
     to - from <= limit && !text[from..to].contains(['\n', '\r'])
 }
 
-/// Does the name head the mailing address, as on a label or a letter: the name ends its
-/// line (a comma may follow) and the address starts the next?
-fn heads(text: &str, name: &Range<usize>, address: &Range<usize>) -> bool {
-    text.get(name.end..address.start)
-        .map(|between| between.trim_start_matches([',', ' ', '\r']))
+/// Does the name head its fact, as on a label, a letter or a list: the name ends its line
+/// (a comma or quote may follow) and the fact stands on the next, where a mailing address
+/// starts it and anything else is within `NEAR` of its start (`SUBRAMANIAN, VENKATESH` /
+/// `TACROLIMUS 1MG CAPSULE`, `- name: Sina Tuiasosopo` / `  med: insulin glargine`)?
+fn heads(text: &str, name: &Range<usize>, fact: &Range<usize>, postal: bool) -> bool {
+    let Some(next) = text
+        .get(name.end..fact.start)
+        .map(|between| between.trim_start_matches([',', ' ', '\r', '"', '\'']))
         .and_then(|between| between.strip_prefix('\n'))
-        .is_some_and(|indent| indent.bytes().all(|c| c == b' ' || c == b'\t'))
+    else {
+        return false;
+    };
+    if postal {
+        next.bytes().all(|c| c == b' ' || c == b'\t')
+    } else {
+        next.len() <= NEAR && !next.contains('\n')
+    }
 }
 
 struct Name {
@@ -217,6 +242,8 @@ struct Name {
     sure: bool,
     /// Its label says it is a patient's (`Patient: Faleolo, Tavita`).
     patient: bool,
+    /// Read from quoted cells (`'Osei', 'Samuel'`): a table's row, which may be staff's.
+    quoted_cells: bool,
 }
 
 /// Whether the label right before `at` says a patient's name follows (`Patient:`, `pt`).
@@ -252,15 +279,33 @@ fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
             crate::detect::names::is_given,
             crate::detect::names::is_surname,
         );
-        let capital_pair =
-            capitals(a) && capitals(b) && ((surname(a) && given(b)) || (given(a) && surname(b)));
+        let between = &text[a_at + a.len()..b_at];
+        // HL7 and DICOM write a person's name `SURNAME^GIVEN`: that form needs one known
+        // part; fixed-width rows pad fields with blanks: there both words are known names.
+        let caret = between == "^" && (surname(a) || given(b));
+        let padded_gap = between.len() >= 2 && between.bytes().all(|c| c == b' ');
+        let known_word = |w: &str| surname(w) || given(w);
+        let capital_pair = capitals(a)
+            && capitals(b)
+            && ((surname(a) && given(b))
+                || (given(a) && surname(b))
+                || caret
+                || (padded_gap && known_word(a) && known_word(b)));
         if !capital_pair && (!name_word(a) || !name_word(b)) {
             continue;
         }
-        let between = &text[a_at + a.len()..b_at];
         // Within a sentence, or a row's fields (`Nowak;Malgorzata`, `Haile|Tigist`); a
         // name no list knows must stand right beside its fact (see `near`).
-        let field = matches!(between, "|" | ";" | "," | "^" | "\t");
+        // Quoted cells too (`'Subramanian','Venkatesh'`, `"Al-Farsi", "Omar"`).
+        let cell_gap = match between.as_bytes() {
+            [q @ (b'"' | b'\''), .., e] if between.len() >= 3 && q == e => {
+                &between[1..between.len() - 1]
+            }
+            _ => between,
+        };
+        let quoted = cell_gap.len() < between.len();
+        let field = matches!(cell_gap, "|" | ";" | "," | "^" | "\t")
+            || (quoted && matches!(cell_gap, ", " | " | "));
         // Fixed-width records pad each field with blanks: known names in capitals only.
         let padded = capital_pair && between.len() <= 24 && between.bytes().all(|c| c == b' ');
         // Place names in capitals read like names (`NEW YORK`, `SAN DIEGO`).
@@ -277,14 +322,23 @@ fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
         let range = a_at..b_at + bare.len();
         let word_before = |n: usize| i.checked_sub(n).map(|k| words[k].1).unwrap_or("");
         let titled = |w: &str| matches!(w, "Dr" | "Doctor" | "Nurse" | "Prof" | "Professor");
-        let after = &text.as_bytes()[range.end..text.len().min(range.end + 8)];
+        // The credential may stand in the next cell (`'Osei', 'Samuel', 'MD'`).
+        let after = &text.as_bytes()[range.end..text.len().min(range.end + 16)];
+        let gap = after
+            .iter()
+            .take(6)
+            .take_while(|c| matches!(c, b' ' | b',' | b'(' | b'\'' | b'"' | b'|' | b';' | b'\t'))
+            .count();
+        let credential = &after[gap..];
         let clinician = titled(word_before(1))
             || titled(word_before(2))
-            || CREDENTIALS.iter().any(|c| {
-                [&b", "[..], b" ", b" ("].iter().any(|sep| {
-                    after.starts_with(sep) && after[sep.len()..].starts_with(c.as_bytes())
-                })
-            });
+            || (gap > 0
+                && CREDENTIALS.iter().any(|c| {
+                    credential.starts_with(c.as_bytes())
+                        && !credential
+                            .get(c.len())
+                            .is_some_and(u8::is_ascii_alphanumeric)
+                }));
         let next = words.get(i + 2).map(|w| w.1).unwrap_or("");
         if STREET_TYPES.contains(&a) || STREET_TYPES.contains(&bare) {
             continue;
@@ -316,6 +370,7 @@ fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
             known,
             sure,
             patient: false,
+            quoted_cells: field && quoted,
         });
     }
     out
@@ -338,6 +393,9 @@ const STAFF_WORDS: &[&str] = &[
     "provider list",
     "clinician",
     "npi",
+    "providers",
+    "physicians",
+    "practitioners",
 ];
 
 /// First words of place names, which in capitals pair with a name (`SAN DIEGO`).
@@ -437,47 +495,6 @@ fn name_word(w: &str) -> bool {
     const MONTHS: &[&str] = &["April", "May", "June", "July", "August"];
     let w = w.trim_end_matches("'s");
     w.chars().count() >= 2 && (capitalised(w) || (MONTHS.contains(&w) && NOT_NAMES.contains(&w)))
-}
-
-/// People whose health is public record: history, not a patient's chart.
-fn public_figure(given: &str, family: &str) -> bool {
-    const PUBLIC: &[(&str, &str)] = &[
-        ("Franklin", "Roosevelt"),
-        ("Lou", "Gehrig"),
-        ("Henrietta", "Lacks"),
-        ("John", "Kennedy"),
-        ("George", "Washington"),
-        ("Phineas", "Gage"),
-        ("Stephen", "Hawking"),
-        ("Abraham", "Lincoln"),
-        ("Ronald", "Reagan"),
-        ("Steve", "Jobs"),
-        ("Michael", "Fox"),
-        ("Muhammad", "Ali"),
-        ("Frida", "Kahlo"),
-        ("Helen", "Keller"),
-        ("Typhoid", "Mary"),
-        ("Mary", "Mallon"),
-        ("Winston", "Churchill"),
-        ("Ludwig", "Beethoven"),
-        ("Vincent", "Gogh"),
-        ("Charles", "Darwin"),
-        ("Florence", "Nightingale"),
-        ("Marie", "Curie"),
-        ("Albert", "Einstein"),
-        ("Henry", "Molaison"),
-        ("Woodrow", "Wilson"),
-        ("Dwight", "Eisenhower"),
-        ("Ulysses", "Grant"),
-        ("Babe", "Ruth"),
-        ("Magic", "Johnson"),
-        ("Arthur", "Ashe"),
-        ("Rock", "Hudson"),
-        ("Ryan", "White"),
-        ("Terri", "Schiavo"),
-        ("Karen", "Quinlan"),
-    ];
-    PUBLIC.iter().any(|(g, f)| *g == given && *f == family)
 }
 
 /// Dates written with a month's name (`March 4, 1939`, `4 Mar 1939`, `Mar. 4 1939`),
@@ -915,6 +932,80 @@ fn streets(text: &str, words: &[(usize, &str)], out: &mut Vec<Fact>) {
     }
 }
 
+/// A mailing address whose street has no street type (`88 Bowery Fl 3, New York, NY 10013`,
+/// `1 Main, Dayton, OH 45402`): the city, state and ZIP code after it say it is one. Read back
+/// from each state code with a ZIP code: the city, a comma, then a house number and a few
+/// words on the same line.
+fn unnamed_streets(text: &str, words: &[(usize, &str)], out: &mut Vec<Fact>) {
+    let b = text.as_bytes();
+    for (k, &(at, w)) in words.iter().enumerate() {
+        if out.len() >= MAX_FACTS {
+            break;
+        }
+        let Ok(state) = <&[u8; 2]>::try_from(w.as_bytes()) else {
+            continue;
+        };
+        if k < 2 || STATES.binary_search(&state).is_err() {
+            continue;
+        }
+        // The city: one to three capitalised words, a comma before them.
+        let city_word = |w: &str| w.starts_with(|c: char| c.is_uppercase());
+        let mut first = k - 1;
+        while first > 0
+            && k - first < 3
+            && text[words[first - 1].0 + words[first - 1].1.len()..words[first].0] == *" "
+            && city_word(words[first - 1].1)
+        {
+            first -= 1;
+        }
+        let city_at = words[first].0;
+        if !city_word(words[first].1) {
+            continue;
+        }
+        let Some(comma) = b[..city_at].iter().rposition(|c| *c != b' ') else {
+            continue;
+        };
+        if b[comma] != b',' {
+            continue;
+        }
+        let Some(tail_end) = postal_tail(b, city_at) else {
+            continue;
+        };
+        if tail_end > at + 16 {
+            continue;
+        }
+        // The street: a house number, then words, digits and unit marks up to the comma.
+        let line_at = b[..comma]
+            .iter()
+            .rposition(|c| *c == b'\n')
+            .map_or(0, |n| n + 1);
+        let from = comma.saturating_sub(48).max(line_at);
+        let street = &b[from..comma];
+        let Some(number_at) = (0..street.len()).find(|&i| {
+            (i == 0 || !street[i - 1].is_ascii_alphanumeric()) && street[i].is_ascii_digit() && {
+                let n = street[i..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_digit())
+                    .count();
+                n <= 6
+                    && street.get(i + n) == Some(&b' ')
+                    && street.get(i + n + 1).is_some_and(u8::is_ascii_uppercase)
+                    && street[i + n..].iter().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, b' ' | b'#' | b'.' | b'-')
+                    })
+            }
+        }) else {
+            continue;
+        };
+        out.push(Fact {
+            kind: PhiKind::Contact,
+            range: from + number_at..tail_end,
+            needs_health: false,
+            postal: true,
+        });
+    }
+}
+
 /// A street (or post box) as a fact: a contact detail needing a text about health care,
 /// unless its city, state and ZIP code follow, making a whole mailing address.
 fn street_fact(b: &[u8], street: Range<usize>) -> Fact {
@@ -955,8 +1046,9 @@ fn postal_tail(b: &[u8], from: usize) -> Option<usize> {
                 return None;
             }
         }
-        // `<city>, ST 12345` or `<city> ST 12345`: a letter, a separator, the state code,
-        // one or two spaces, five digits, then no more digits (or a ZIP+4).
+        // `<city>, ST 12345`, `<city> ST 12345` or `<city>,ST,12345`: a letter, a
+        // separator, the state code, one or two spaces (or a comma), five digits, then no
+        // more digits (or a ZIP+4).
         let state: &[u8; 2] = b[i..i + 2].try_into().ok()?;
         if !state[0].is_ascii_uppercase() || STATES.binary_search(&state).is_err() {
             continue;
@@ -964,6 +1056,7 @@ fn postal_tail(b: &[u8], from: usize) -> Option<usize> {
         let city_end = match b[..i]
             .strip_suffix(b", ")
             .or_else(|| b[..i].strip_suffix(b" "))
+            .or_else(|| b[..i].strip_suffix(b","))
         {
             Some(before) => before.len(),
             None => continue,
@@ -972,7 +1065,11 @@ fn postal_tail(b: &[u8], from: usize) -> Option<usize> {
             continue;
         }
         let mut z = i + 2;
-        let spaces = b[z..].iter().take_while(|c| **c == b' ').count();
+        // A CSV row puts a comma between them (`Honolulu,HI,96819`).
+        let spaces = match b.get(z) {
+            Some(b',') => 1,
+            _ => b[z..].iter().take_while(|c| **c == b' ').count(),
+        };
         z += spaces;
         let digits = b[z..].iter().take_while(|c| c.is_ascii_digit()).count();
         if !(1..=2).contains(&spaces) || digits != 5 {

@@ -368,7 +368,7 @@ fn all_keywords() -> impl Iterator<Item = (&'static str, Group)> {
     KEYWORDS
         .iter()
         .copied()
-        .chain(tagged(&["insert"], Group::Insert))
+        .chain(tagged(&["insert", "replace into"], Group::Insert))
         .chain(tagged(URL_RECORD_WORDS, Group::UrlRecord))
         .chain(tagged(SSN_WORDS, Group::SsnWord))
         .chain(tagged(CARD_CONTEXT, Group::CardWord))

@@ -606,7 +606,7 @@ pub(super) fn sql_positional(text: &str, out: &mut Vec<Finding>) {
     const MAX_TUPLES: usize = 500;
     let r = re(
         &POSITIONAL_RE,
-        r#"(?i)\binsert\s+into\s+[\w."`\[\]]+\s+values\s*\("#,
+        r#"(?i)\b(?:insert|replace)\s+into\s+[\w."`\[\]]+\s+values\s*\("#,
     );
     for whole in r.find_iter(text.as_bytes()) {
         let mut at = whole.end();
@@ -853,13 +853,13 @@ pub(super) fn sql_tuple(text: &str, from: usize) -> (Vec<(usize, &str)>, usize) 
     (values, i)
 }
 
-/// `INSERT INTO t (first_name, dob) VALUES ('Maria', '1984-03-12'), (...)`: each value read
-/// by the column it goes into.
+/// `INSERT INTO t (first_name, dob) VALUES ('Maria', '1984-03-12'), (...)` (or MySQL's
+/// `REPLACE INTO`): each value read by the column it goes into.
 pub(super) fn sql_inserts(text: &str, out: &mut Vec<Finding>) {
     const MAX_TUPLES: usize = 500;
     let r = re(
         &INSERT_RE,
-        r#"(?i)\binsert\s+into\s+[\w."`\[\]]+\s*\(([^)]{1,600})\)\s*values\s*\("#,
+        r#"(?i)\b(?:insert|replace)\s+into\s+[\w."`\[\]]+\s*\(([^)]{1,600})\)\s*values\s*\("#,
     );
     for c in r.captures_iter(text.as_bytes()) {
         let (Some(columns), Some(whole)) = (c.get(1), c.get(0)) else {

@@ -468,7 +468,7 @@ pub(super) fn person_names(text: &str, out: &mut Vec<Finding>) {
             }
             _ => false,
         };
-        if name && !placeholder_name(&text[span.clone()]) {
+        if name && !placeholder_name(&text[span.clone()]) && !public_figure(a, bare) {
             out.push(Finding {
                 kind: PhiKind::Name,
                 range: span,
@@ -563,4 +563,49 @@ pub(super) fn placeholder_name(value: &str) -> bool {
     PLACEHOLDER_NAMES
         .iter()
         .any(|p| lower == *p || lower.ends_with(" doe"))
+}
+
+/// A public figure whose health is public record, written either way round (`Florence
+/// Nightingale`, `'Nightingale', 'Florence'`): history, not a patient's chart.
+pub(super) fn public_figure(given: &str, family: &str) -> bool {
+    const PUBLIC: &[(&str, &str)] = &[
+        ("Franklin", "Roosevelt"),
+        ("Lou", "Gehrig"),
+        ("Henrietta", "Lacks"),
+        ("John", "Kennedy"),
+        ("George", "Washington"),
+        ("Phineas", "Gage"),
+        ("Stephen", "Hawking"),
+        ("Abraham", "Lincoln"),
+        ("Ronald", "Reagan"),
+        ("Steve", "Jobs"),
+        ("Michael", "Fox"),
+        ("Muhammad", "Ali"),
+        ("Frida", "Kahlo"),
+        ("Helen", "Keller"),
+        ("Typhoid", "Mary"),
+        ("Mary", "Mallon"),
+        ("Winston", "Churchill"),
+        ("Ludwig", "Beethoven"),
+        ("Vincent", "Gogh"),
+        ("Charles", "Darwin"),
+        ("Florence", "Nightingale"),
+        ("Marie", "Curie"),
+        ("Albert", "Einstein"),
+        ("Henry", "Molaison"),
+        ("Woodrow", "Wilson"),
+        ("Dwight", "Eisenhower"),
+        ("Ulysses", "Grant"),
+        ("Babe", "Ruth"),
+        ("Magic", "Johnson"),
+        ("Arthur", "Ashe"),
+        ("Rock", "Hudson"),
+        ("Ryan", "White"),
+        ("Terri", "Schiavo"),
+        ("Karen", "Quinlan"),
+    ];
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    PUBLIC
+        .iter()
+        .any(|(g, f)| (same(g, given) && same(f, family)) || (same(g, family) && same(f, given)))
 }

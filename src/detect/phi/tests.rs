@@ -540,3 +540,59 @@ fn ages_as_notes_write_them_beside_a_name() {
     );
     assert!(scan("Imported 38M rows for Hope Carter's dashboard in 12 minutes").is_empty());
 }
+
+/// Session 18 (issue 31): names and facts in the forms the fourth independent set showed.
+#[test]
+fn names_in_cells_carets_padding_and_the_line_above_their_fact() {
+    let has = |text: &str, kind: PhiKind| scan(text).iter().any(|f| f.kind == kind);
+    for text in [
+        // Quoted cells of a positional row or a JSON array, with a birth date.
+        "REPLACE INTO mpi VALUES ('40319002','Subramanian','Venkatesh','1971-08-09','M')",
+        r#"{"values": [["Tuiasosopo", "Sina", "1976-11-21"]]}"#,
+        // DICOM's and HL7's `SURNAME^GIVEN`, one part known.
+        "ACC CT24-77361 / ZHOU^MINGZHE / DOB 1990-07-23",
+        // A fixed-width row: known names padded with blanks, a record number glued on.
+        "cut -c1-8 <<< '61000941JOSEPH              MARIE-CARMELLE 19791008'",
+        // The name heads the line its medication stands on.
+        "SUBRAMANIAN, VENKATESH\nTACROLIMUS 1MG CAPSULE  Qty: 120",
+        "- name: Sina Tuiasosopo\n  med: insulin glargine 24 units qhs\n",
+    ] {
+        assert!(has(text, PhiKind::Name), "{text}: {:?}", kinds(text));
+    }
+    for text in [
+        // A staff table's row: its specialty is no condition, its phone a work one.
+        "INSERT INTO providers VALUES ('1151773417', 'Osei', 'Samuel', 'Nephrology', '414-805-3120')",
+        r#"[["Brandt", "Helen", "Hematology/Oncology", "2019-07-01"]]"#,
+        "staff = [('Okafor', 'Emeka', 'MD', '2800 N Sheridan Rd, Chicago, IL 60657')]",
+        // A public figure written surname first.
+        "INSERT INTO figures VALUES ('Nightingale', 'Florence', '1820-05-12')",
+        "Henrietta Lacks (born August 1, 1920) and the HeLa line",
+        // Two lines apart is not the line above.
+        "Sina Tuiasosopo\n\nthe tacrolimus 1MG capsule page is down",
+    ] {
+        assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+}
+
+#[test]
+fn mailing_addresses_without_a_street_type_or_in_csv_cells() {
+    let found = |text: &str| {
+        let mut out = Vec::new();
+        super::facts::named_facts(text, &mut out);
+        out.iter()
+            .filter(|f| f.kind == PhiKind::Contact)
+            .map(|f| text[f.range.clone()].to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        found(r#"geocode.py "Zhou Mingzhe" "88 Bowery Fl 3, New York, NY 10013""#),
+        ["88 Bowery Fl 3, New York, NY 10013"]
+    );
+    assert_eq!(
+        found("Tavita Faleolo,1520 Kalihi St,Honolulu,HI,96819,RETURN TO SENDER"),
+        ["1520 Kalihi St,Honolulu,HI,96819"]
+    );
+    // No house number, or no comma before the city: no address.
+    assert!(found("Ann Smith, Bowery Fl 3, New York, NY 10013").is_empty());
+    assert!(found("Ann Smith build 88 of New York NY 10013").is_empty());
+}
