@@ -6,7 +6,9 @@
 //! date or the text is about health care, contact details and ages when the text is about
 //! health care, conditions and medications always (they are health care). A name its label
 //! calls a patient's (`Patient: Faleolo, Tavita`) puts the text about health care, and its
-//! conditions count wherever they stand. Clinicians (`Dr.`, `, MD`) and public figures whose
+//! conditions count wherever they stand; a whole known name so labelled is PHI alone. A fact
+//! may also stand at the start of the line under a name that ends its own line (a label, a
+//! list). Clinicians (`Dr.`, `, MD`) and public figures whose
 //! health is public record are not patients. Hand-written scans: this runs on every text.
 
 use super::finding::*;
@@ -91,7 +93,20 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
         sure: true,
         patient: true,
         quoted_cells: false,
+        whole: false,
     }));
+    // That a person is a patient is itself health information: a whole known name its label
+    // calls a patient's (`patient="Tou Xiong"`, `your patient Lakshmi Iyer`) is enough.
+    for n in names.iter_mut().filter(|n| n.whole && !n.patient) {
+        if patient_labelled(b, n.range.start) {
+            n.patient = true;
+            out.push(Finding {
+                kind: PhiKind::Name,
+                range: n.range.clone(),
+                strong: true,
+            });
+        }
+    }
     names.sort_by_key(|n| n.range.start);
     if names.is_empty() {
         return;
@@ -244,17 +259,27 @@ struct Name {
     patient: bool,
     /// Read from quoted cells (`'Osei', 'Samuel'`): a table's row, which may be staff's.
     quoted_cells: bool,
+    /// A known given name and a known surname, in either written order.
+    whole: bool,
 }
 
 /// Whether the label right before `at` says a patient's name follows (`Patient:`, `pt`).
 fn patient_labelled(b: &[u8], at: usize) -> bool {
     let before = &b[at.saturating_sub(32)..at];
-    let label = before.trim_ascii_end();
+    // `patient: `, `patient="`, `"patient": "`, `pt `.
+    fn unquoted(l: &[u8]) -> &[u8] {
+        let l = l.trim_ascii_end();
+        l.strip_suffix(b"\"")
+            .or_else(|| l.strip_suffix(b"'"))
+            .unwrap_or(l)
+            .trim_ascii_end()
+    }
+    let label = unquoted(before);
     let label = label
         .strip_suffix(b":")
         .or_else(|| label.strip_suffix(b"="))
         .unwrap_or(label);
-    let label = label.trim_ascii_end();
+    let label = unquoted(label);
     PATIENT_LABELS.iter().any(|l| {
         label.len() >= l.len()
             && label[label.len() - l.len()..].eq_ignore_ascii_case(l.as_bytes())
@@ -371,6 +396,11 @@ fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
             sure,
             patient: false,
             quoted_cells: field && quoted,
+            whole: !term(a)
+                && !term(bare)
+                && ((given(a) && surname(bare))
+                    || (surname(a) && given(bare) && (between == ", " || field))
+                    || capital_pair),
         });
     }
     out

@@ -3,7 +3,8 @@
 //! In the spirit of Presidio (pattern, validator, context window) but stricter: text counts
 //! as PHI when it holds one validated strong identifier (an SSN that passes the SSA rules,
 //! an MRN or member id with its label, a Medicare MBI with its label, a patient record
-//! container), or a weak identifier plus a second, different signal (a patient name, a date
+//! container, a whole known name its label calls a patient's: being a patient is health
+//! information), or a weak identifier plus a second, different signal (a patient name, a date
 //! of birth, a diagnosis code, another identifier). Code that handles PHI (regexes, masks
 //! like XXX-XX-XXXX, invalid test values, value sets, placeholders like "John Doe") is not.
 

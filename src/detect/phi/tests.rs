@@ -389,9 +389,10 @@ fn cards_need_luhn_context_and_a_name() {
         kinds("billing_name=Dmitri Kowalczyk\ncard_number=5639129097239458\n"),
         [PhiKind::Name, PhiKind::Card]
     );
-    // Luhn fails, a test card, no name.
-    assert!(kinds("patient Keisha Subramanian paid with 4708 0592 5633 3008").is_empty());
-    assert!(kinds("patient Keisha Subramanian paid with 4242 4242 4242 4242").is_empty());
+    // Luhn fails, a test card, no name. (A name labelled a patient's is PHI by itself
+    // since session 18, so these name a customer.)
+    assert!(kinds("customer Keisha Subramanian paid with 4708 0592 5633 3008").is_empty());
+    assert!(kinds("customer Keisha Subramanian paid with 4242 4242 4242 4242").is_empty());
     assert!(kinds("card_number=5639129097239458").is_empty());
 }
 
@@ -595,4 +596,33 @@ fn mailing_addresses_without_a_street_type_or_in_csv_cells() {
     // No house number, or no comma before the city: no address.
     assert!(found("Ann Smith, Bowery Fl 3, New York, NY 10013").is_empty());
     assert!(found("Ann Smith build 88 of New York NY 10013").is_empty());
+}
+
+/// That a person is a patient is health information: a whole known name its label calls a
+/// patient's is PHI alone; a label before words that are no known name, or half a name, is not.
+#[test]
+fn a_whole_name_labelled_a_patients_is_enough() {
+    for text in [
+        "echo 'svc=scheduler patient=\"Tou Xiong\" dept=PEDS'",
+        "Dr. Mendez, your patient Lakshmi Iyer's glucose log was uploaded again",
+        r#"{"patient": "Xiong, Tou"}"#,
+        "patient Keisha Subramanian paid with 4708 0592 5633 3008",
+    ] {
+        assert!(
+            scan(text)
+                .iter()
+                .any(|f| f.kind == PhiKind::Name && f.strong),
+            "{text}: {:?}",
+            kinds(text)
+        );
+    }
+    for text in [
+        "the Patient Safety Committee meets Tuesday",
+        "patient John Doe",
+        "patient Tou",
+        "customer Keisha Subramanian called",
+        "patient Portal Login page is down",
+    ] {
+        assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
 }
