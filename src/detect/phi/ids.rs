@@ -307,6 +307,28 @@ pub(super) fn mrn(b: &[u8], out: &mut Vec<Finding>) {
             strong: !weak,
         });
     }
+    // A bare `member` or `subscriber` (`subscriber W284710593 (Ngozi Eze)`, `Aetna member
+    // W284710993`): an id shape with six or more digits, weak (the word has other senses),
+    // so the name beside it makes it a record.
+    let bare = re(
+        &BARE_MEMBER_RE,
+        r"(?i)\b(?:member|subscriber)\s+#?\s*([A-Z]{0,3}[0-9]{6,12})\b",
+    );
+    for c in bare.captures_iter(b) {
+        let Some(value) = c.get(1) else { continue };
+        if is_placeholder_id(value.as_bytes())
+            || out
+                .iter()
+                .any(|f| f.range.start <= value.start() && value.end() <= f.range.end)
+        {
+            continue;
+        }
+        out.push(Finding {
+            kind: PhiKind::Mrn,
+            range: value.range(),
+            strong: false,
+        });
+    }
 }
 
 /// A list of record numbers under their label (`mrn IN ('67034331', '64530789')`,

@@ -17,6 +17,7 @@ pub(super) static SSN_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static SSN_BARE_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static LABELLED_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static MRN_RE: OnceLock<Regex> = OnceLock::new();
+pub(super) static BARE_MEMBER_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static DOB_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static AGE_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static NAME_RE: OnceLock<Regex> = OnceLock::new();

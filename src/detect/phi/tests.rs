@@ -626,3 +626,14 @@ fn a_whole_name_labelled_a_patients_is_enough() {
         assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
     }
 }
+
+#[test]
+fn a_bare_member_or_subscriber_id_beside_a_name() {
+    assert_eq!(
+        kinds("eligibility fails for subscriber W284710593 (Ngozi Eze), BCBS says active"),
+        [PhiKind::Mrn, PhiKind::Name]
+    );
+    // Weak: alone, or as a count, it is not a record.
+    assert!(kinds("subscriber W284710593 is failing eligibility").is_empty());
+    assert!(kinds("the team member 2024 review for Ann Lee").is_empty());
+}
