@@ -42,6 +42,8 @@ fn assembled(text: &str) -> Vec<String> {
     static SLOT: OnceLock<Regex> = OnceLock::new();
     static TUPLE: OnceLock<Regex> = OnceLock::new();
     static SUM: OnceLock<Regex> = OnceLock::new();
+    static NAMED_JOIN: OnceLock<Regex> = OnceLock::new();
+    static FORMAT: OnceLock<Regex> = OnceLock::new();
     let compile = |cell: &'static OnceLock<Regex>, pattern: &str| -> &'static Regex {
         cell.get_or_init(|| Regex::new(pattern).expect("derived-text pattern"))
     };
@@ -67,6 +69,54 @@ fn assembled(text: &str) -> Vec<String> {
         for c in js.captures_iter(text).take(MAX_RUNS) {
             let separator = c.get(2).map_or(",", |m| m.as_str());
             out.push(literals(&c[1]).join(separator));
+        }
+        // A list assigned to a name, joined by that name: `parts.join('')`,
+        // `"".join(parts)`.
+        let by_name = compile(
+            &NAMED_JOIN,
+            r#"(?-u:\b)([A-Za-z_][A-Za-z0-9_]{0,63})\.join\(\s*(?:["']([^"'\n]{0,8})["'])?\s*\)|(["'])([^"'\n]{0,8})["']\.join\(\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\)"#,
+        );
+        for c in by_name.captures_iter(text).take(MAX_RUNS) {
+            let (name, separator) = match (c.get(1), c.get(5)) {
+                (Some(name), _) => (name.as_str(), c.get(2).map_or(",", |m| m.as_str())),
+                (None, Some(name)) => (name.as_str(), c.get(4).map_or("", |m| m.as_str())),
+                _ => continue,
+            };
+            if let Some(list) = assigned_list(text, name) {
+                out.push(literals(list).join(separator));
+            }
+        }
+    }
+    // A format call filled with literals: `fmt.Sprintf("%s.%s", "SG", "U4Dm")`,
+    // `"{}{}".format("ghp_", "abc")`, `String.format("%s%s", ...)`.
+    if text.contains("printf(") || text.contains("format(") {
+        let call = compile(
+            &FORMAT,
+            r#"(?:printf|format)\(\s*"([^"\n]{0,200})"\s*,\s*((?:"[^"\n]*"\s*,?\s*){1,16})\)|"([^"\n]{0,200})"\s*\.format\(\s*((?:"[^"\n]*"\s*,?\s*){1,16})\)"#,
+        );
+        for c in call.captures_iter(text).take(MAX_RUNS) {
+            let (Some(template), Some(args)) = (c.get(1).or(c.get(3)), c.get(2).or(c.get(4)))
+            else {
+                continue;
+            };
+            let values = literals(args.as_str());
+            let mut filled = String::new();
+            let (mut rest, mut next) = (template.as_str(), values.iter());
+            while let Some(at) = rest.find(['%', '{']) {
+                filled.push_str(&rest[..at]);
+                let slot = ["%s", "%v", "{}"]
+                    .iter()
+                    .find(|s| rest[at..].starts_with(**s));
+                match (slot, next.next()) {
+                    (Some(slot), Some(value)) => {
+                        filled.push_str(value);
+                        rest = &rest[at + slot.len()..];
+                    }
+                    _ => break,
+                }
+            }
+            filled.push_str(rest);
+            out.push(filled);
         }
     }
     if text.contains(".append(") {
@@ -141,6 +191,35 @@ fn assembled(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The list literal assigned to `name` in `text` (`const parts = ['sk_', 'live'];`,
+/// `PARTS = ("ghp_", "abc")`), the last one when there are several.
+fn assigned_list<'t>(text: &'t str, name: &str) -> Option<&'t str> {
+    let mut found = None;
+    for (at, _) in text.match_indices(name).take(MAX_RUNS) {
+        let before = text[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        let rest = text[at + name.len()..].trim_start();
+        let Some(value) = rest
+            .strip_prefix('=')
+            .or_else(|| rest.strip_prefix(":="))
+            .map(str::trim_start)
+        else {
+            continue;
+        };
+        let close = match value.chars().next() {
+            Some('[') => ']',
+            Some('(') => ')',
+            _ => continue,
+        };
+        if let Some(end) = value[1..].find(close).filter(|e| *e <= 2000) {
+            found = Some(&value[1..1 + end]);
+        }
+    }
+    found
 }
 
 /// Adjacent string literals joined: the quote, `+`/`.`/`..`/whitespace/line continuation
@@ -313,6 +392,19 @@ mod tests {
             "const part1 = \"sk_live_51P\";\nconst part2 = \"vmSC\";\nmodule.exports.K = part1 + part2;\n",
             "sk_live_51PvmSC",
         );
+        has(
+            "const parts = ['sk_live_51hK', 't1FD', '2Z2p'];\nconst k = parts.join('');\n",
+            "sk_live_51hKt1FD2Z2p",
+        );
+        has(
+            "PARTS = (\"ghp_\", \"hj1g\", \"A9Zh\")\nTOKEN = \"\".join(PARTS)\n",
+            "ghp_hj1gA9Zh",
+        );
+        has(
+            "var apiKey = fmt.Sprintf(\"%s.%s.%s\", \"SG\", \"U4Dm\", \"aPR2\")\n",
+            "SG.U4Dm.aPR2",
+        );
+        has("k = \"{}_{}\".format(\"sk\", \"live\")", "sk_live");
         // A sum with a name not assigned a literal is not put together.
         assert!(
             !derive("const a = \"sk_live_\";\nconst k = a + b;\n")
