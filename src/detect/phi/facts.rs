@@ -74,6 +74,7 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     if directory_resource(b) || resource_type_in(b, &[b"Person\""]) {
         return;
     }
+    super::addressed::addressed(text, out);
     let words = words_of(text, MAX_WORDS);
     let mut facts = numeric_facts(b);
     month_dates(text, &words, &mut facts);

@@ -8,6 +8,7 @@
 //! of birth, a diagnosis code, another identifier). Code that handles PHI (regexes, masks
 //! like XXX-XX-XXXX, invalid test values, value sets, placeholders like "John Doe") is not.
 
+mod addressed;
 mod facts;
 mod file_names;
 mod finding;
