@@ -637,3 +637,15 @@ fn a_bare_member_or_subscriber_id_beside_a_name() {
     assert!(kinds("subscriber W284710593 is failing eligibility").is_empty());
     assert!(kinds("the team member 2024 review for Ann Lee").is_empty());
 }
+
+#[test]
+fn care_settings_and_vaccines_beside_a_name() {
+    for text in [
+        "ADT shows Krzysztof Wiśniewski admitted twice on 3/14, once to 5E and once to ICU.",
+        "Tou Xiong Jr is still showing overdue for HPV dose 2 in the forecaster",
+    ] {
+        assert_eq!(kinds(text), [PhiKind::Name, PhiKind::Diagnosis], "{text}");
+    }
+    // `admitted` alone has other senses.
+    assert!(kinds("Ann Lee admitted the bug was hers, fixed in 4.2").is_empty());
+}
