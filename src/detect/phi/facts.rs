@@ -122,7 +122,18 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
         || names.iter().any(|n| n.patient);
     // A staff directory or an on-call list gives clinicians' work numbers, not patients'.
     let directory = contains_ci(b, STAFF_WORDS) && !contains_ci(b, PATIENT_WORDS);
-    facts.retain(|f| (health || !f.needs_health) && !(directory && f.kind == PhiKind::Contact));
+    // Contact details need a text about health care, except a phone or e-mail right beside
+    // a whole known name (`Xiong, Tou 651-774-2093`): a person's own is theirs to keep from
+    // the agent whatever the text is about (below).
+    let beside_only = |f: &Fact| {
+        !health
+            && f.needs_health
+            && f.kind == PhiKind::Contact
+            && phone_or_email(&b[f.range.clone()])
+    };
+    facts.retain(|f| {
+        (health || !f.needs_health || beside_only(f)) && !(directory && f.kind == PhiKind::Contact)
+    });
     if facts.is_empty() {
         return;
     }
@@ -143,11 +154,15 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
             .filter(|n| {
                 !(n.quoted_cells && !patients && (fact.kind != PhiKind::Dob || fact.needs_health))
             })
+            .filter(|n| !beside_only(fact) || (n.whole && !n.quoted_cells))
             .find(|n| {
                 // The label said this is a patient: what the text says of their health is
                 // theirs, wherever it stands.
                 if n.patient && fact.kind == PhiKind::Diagnosis {
                     return true;
+                }
+                if beside_only(fact) {
+                    return near(text, &n.range, &fact.range, NEAR / 2);
                 }
                 // A sentence about a named person's condition runs longer than a record's
                 // fields: a surely-named person's condition counts up to twice the distance
@@ -184,6 +199,11 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     found.sort_by_key(|f| (f.range.start, f.range.end));
     found.dedup();
     out.extend(found);
+}
+
+/// A phone number (ten digits or more) or an e-mail address, not a street.
+fn phone_or_email(b: &[u8]) -> bool {
+    b.contains(&b'@') || b.iter().filter(|c| c.is_ascii_digit()).count() >= 10
 }
 
 /// A FHIR resource about staff, places or organisations: its people are clinicians, its
@@ -1406,7 +1426,7 @@ mod tests {
         );
         assert_eq!(
             kinds("00918273,Zielinska,Agnieszka,12/31/1966,F,414-302-8817"),
-            [PhiKind::Dob, PhiKind::Name]
+            [PhiKind::Dob, PhiKind::Name, PhiKind::Contact]
         );
         assert!(kinds("build|Release|Notes|20240611|ok").is_empty());
     }
@@ -1457,6 +1477,8 @@ mod tests {
         assert!(kinds("Contact Sam Reyes at sam.reyes@example.com for access").is_empty());
         assert!(kinds("Jane Doe, 01/01/1970").is_empty());
         assert!(kinds("Release 2.3 by Ana Silva (joined 01/14/2026)").is_empty());
-        assert!(kinds("Call Sam Reyes at 414-372-9915 about the build").is_empty());
+        // A phone right beside a whole known name counts whatever the text is about
+        // (session 18): `Call Sam Reyes at 414-372-9915 about the build` is now PHI.
+        assert!(kinds("Call Sam at 414-372-9915 about the build").is_empty());
     }
 }

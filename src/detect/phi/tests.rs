@@ -649,3 +649,25 @@ fn care_settings_and_vaccines_beside_a_name() {
     // `admitted` alone has other senses.
     assert!(kinds("Ann Lee admitted the bug was hers, fixed in 4.2").is_empty());
 }
+
+/// A person's own phone or e-mail right beside their whole name is theirs to keep from the
+/// agent whatever the text is about; a clinic's phone, a half name, a street or a staff
+/// list is not.
+#[test]
+fn a_phone_or_email_right_beside_a_whole_name() {
+    for text in [
+        "echo 'Xiong, Tou 651-774-2093' | ./callbacks/enqueue.sh --priority high",
+        "SELECT id FROM sms_outbox WHERE recipient_name = 'Mai Vang' AND to_number = '+16125550193'",
+        "Call Sam Reyes at 414-372-9915 about the build",
+    ] {
+        assert_eq!(kinds(text), [PhiKind::Name, PhiKind::Contact], "{text}");
+    }
+    for text in [
+        "Tou says call 651-774-2093 about the build",
+        "Ann Lee's team shipped 4.2; the office line is far away from here, 651-774-2093",
+        "on-call roster: Ann Lee 651-774-2093",
+        "Ann Lee moved to 96 Doohan Street last week",
+    ] {
+        assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+}
