@@ -175,7 +175,8 @@ fn masked_outputs_keep_their_structure_and_lose_every_identifier() {
 
 /// The holdout, scored as a whole. Measured when it was written: 71 of 165 identifiers left,
 /// 15 kept strings masked and 6 outputs broken before structure-aware masking; 20, 5 and 0
-/// after. These floors keep it from sliding back.
+/// after; 16 identifiers left after session 18's readers. These floors keep it from sliding
+/// back.
 #[test]
 fn the_holdout_keeps_its_floor() {
     let s = score("output-holdout");
@@ -188,7 +189,7 @@ fn the_holdout_keeps_its_floor() {
         s.broken.len()
     );
     assert!(s.vanish >= 150, "{}", s.vanish);
-    assert!(s.left <= 20, "{} identifiers left", s.left);
+    assert!(s.left <= 16, "{} identifiers left", s.left);
     assert!(s.lost <= 5, "{} kept strings masked", s.lost);
     assert!(s.broken.is_empty(), "{} outputs broken", s.broken.len());
 }
