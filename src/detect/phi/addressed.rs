@@ -10,14 +10,13 @@
 
 use super::finding::*;
 use super::patterns::re;
-use super::signals::{capitalised, placeholder_name, words_of};
+use super::signals::{capitalised, placeholder_name};
 use regex::bytes::Regex;
 use std::ops::Range;
 use std::sync::OnceLock;
 
 /// How far (bytes) the care phrase may stand from the name that is addressed.
 const NEAR: usize = 160;
-const MAX_WORDS: usize = 20_000;
 const MAX_PHRASES: usize = 64;
 
 static CARE: OnceLock<Regex> = OnceLock::new();
@@ -40,7 +39,7 @@ const GREETINGS: &[&str] = &[
 ];
 
 /// The name a message addresses and its care phrase, when the text holds both.
-pub(super) fn addressed(text: &str, out: &mut Vec<Finding>) {
+pub(super) fn addressed(text: &str, words: &[(usize, &str)], out: &mut Vec<Finding>) {
     let b = text.as_bytes();
     // Every phrase starts with `your`, `su` or `tu`: most texts have none of them.
     if !has_second_person(b) {
@@ -58,10 +57,9 @@ pub(super) fn addressed(text: &str, out: &mut Vec<Finding>) {
     if phrases.is_empty() {
         return;
     }
-    let words = words_of(text, MAX_WORDS);
     let mut k = 0;
     while k < words.len() {
-        let Some(name) = addressed_name(text, &words, k) else {
+        let Some(name) = addressed_name(text, words, k) else {
             k += 1;
             continue;
         };
@@ -172,7 +170,11 @@ mod tests {
 
     fn found(text: &str) -> Vec<(PhiKind, String)> {
         let mut out = Vec::new();
-        addressed(text, &mut out);
+        addressed(
+            text,
+            &super::super::signals::words_of(text, 20_000),
+            &mut out,
+        );
         out.iter()
             .map(|f| (f.kind, text[f.range.clone()].to_string()))
             .collect()

@@ -74,8 +74,8 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     if directory_resource(b) || resource_type_in(b, &[b"Person\""]) {
         return;
     }
-    super::addressed::addressed(text, out);
     let words = words_of(text, MAX_WORDS);
+    super::addressed::addressed(text, &words, out);
     let mut facts = numeric_facts(b);
     month_dates(text, &words, &mut facts);
     emails(text, &mut facts);
@@ -121,7 +121,8 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
         || facts.iter().any(|f| f.kind == PhiKind::Diagnosis)
         || names.iter().any(|n| n.patient);
     // A staff directory or an on-call list gives clinicians' work numbers, not patients'.
-    let directory = contains_ci(b, STAFF_WORDS) && !contains_ci(b, PATIENT_WORDS);
+    let patients = contains_ci(b, PATIENT_WORDS);
+    let directory = contains_ci(b, STAFF_WORDS) && !patients;
     // Contact details need a text about health care, except a phone or e-mail right beside
     // a whole known name (`Xiong, Tou 651-774-2093`): a person's own is theirs to keep from
     // the agent whatever the text is about (below).
@@ -138,7 +139,6 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
         return;
     }
     let resource = memchr::memmem::find(b, b"\"resourceType\"").is_some();
-    let patients = contains_ci(b, PATIENT_WORDS);
     let mut found = Vec::new();
     for fact in facts.iter().take(MAX_FACTS) {
         // A condition beside two capitalised words is common in a resource's generated
@@ -331,12 +331,10 @@ fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
         let caret = between == "^" && (surname(a) || given(b));
         let padded_gap = between.len() >= 2 && between.bytes().all(|c| c == b' ');
         let known_word = |w: &str| surname(w) || given(w);
+        let given_and_surname = (surname(a) && given(b)) || (given(a) && surname(b));
         let capital_pair = capitals(a)
             && capitals(b)
-            && ((surname(a) && given(b))
-                || (given(a) && surname(b))
-                || caret
-                || (padded_gap && known_word(a) && known_word(b)));
+            && (given_and_surname || caret || (padded_gap && known_word(a) && known_word(b)));
         if !capital_pair && (!name_word(a) || !name_word(b)) {
             continue;
         }
@@ -421,7 +419,7 @@ fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
                 && !term(bare)
                 && ((given(a) && surname(bare))
                     || (surname(a) && given(bare) && (between == ", " || field))
-                    || capital_pair),
+                    || (capital_pair && given_and_surname)),
         });
     }
     out
