@@ -13,6 +13,7 @@ mod facts;
 mod file_names;
 mod finding;
 mod ids;
+mod name_reader;
 mod patterns;
 mod records;
 mod signals;

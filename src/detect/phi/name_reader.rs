@@ -1,0 +1,282 @@
+//! Two capitalised words that read as a person's name, for the facts written beside it
+//! (`facts`): `Hope Church`, `Surname, Given`, a row's cells (`Nowak;Malgorzata`,
+//! `'Subramanian','Venkatesh'`), names in capitals (`OKAFOR, CHUKWUEMEKA`, `ZHOU^MINGZHE`,
+//! padded fixed-width fields). Clinicians (a title, a credential after the name),
+//! organisations, streets, places, placeholders and public figures are left out. Each name
+//! says how sure it is, and whether its label calls it a patient's.
+
+use super::signals::{NOT_NAMES, capitalised, placeholder_name, public_figure};
+use super::terms::is_health_term;
+use std::ops::Range;
+
+pub(super) struct Name {
+    pub(super) range: Range<usize>,
+    /// One of its words is a known given name or surname.
+    pub(super) known: bool,
+    /// A known given name then a known name, or `Surname, Given`, neither a health term.
+    pub(super) sure: bool,
+    /// Its label says it is a patient's (`Patient: Faleolo, Tavita`).
+    pub(super) patient: bool,
+    /// Read from quoted cells (`'Osei', 'Samuel'`): a table's row, which may be staff's.
+    pub(super) quoted_cells: bool,
+    /// A known given name and a known surname, in either written order.
+    pub(super) whole: bool,
+}
+
+/// Whether the label right before `at` says a patient's name follows (`Patient:`, `pt`).
+pub(super) fn patient_labelled(b: &[u8], at: usize) -> bool {
+    let before = &b[at.saturating_sub(32)..at];
+    // `patient: `, `patient="`, `"patient": "`, `pt `.
+    fn unquoted(l: &[u8]) -> &[u8] {
+        let l = l.trim_ascii_end();
+        l.strip_suffix(b"\"")
+            .or_else(|| l.strip_suffix(b"'"))
+            .unwrap_or(l)
+            .trim_ascii_end()
+    }
+    let label = unquoted(before);
+    let label = label
+        .strip_suffix(b":")
+        .or_else(|| label.strip_suffix(b"="))
+        .unwrap_or(label);
+    let label = unquoted(label);
+    PATIENT_LABELS.iter().any(|l| {
+        label.len() >= l.len()
+            && label[label.len() - l.len()..].eq_ignore_ascii_case(l.as_bytes())
+            && (label.len() == l.len() || !label[label.len() - l.len() - 1].is_ascii_alphanumeric())
+    })
+}
+
+/// Two capitalised words side by side (`Hope Church`, `Park Ji-hoon`) or `Surname, Given`,
+/// not a clinician's, a placeholder or a public figure's.
+pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
+    let mut out = Vec::new();
+    for (i, pair) in words.windows(2).enumerate() {
+        let ((a_at, a), (b_at, b)) = (pair[0], pair[1]);
+        // Records often write names in capitals (`OKAFOR, CHUKWUEMEKA`): such a pair counts
+        // when both words are known names, one a surname and the other a given name.
+        let capitals = |w: &str| {
+            w.len() >= 2
+                && w.chars()
+                    .all(|c| c.is_uppercase() || matches!(c, '-' | '\''))
+        };
+        let (given, surname) = (
+            crate::detect::names::is_given,
+            crate::detect::names::is_surname,
+        );
+        let between = &text[a_at + a.len()..b_at];
+        // HL7 and DICOM write a person's name `SURNAME^GIVEN`: that form needs one known
+        // part; fixed-width rows pad fields with blanks: there both words are known names.
+        let caret = between == "^" && (surname(a) || given(b));
+        let padded_gap = between.len() >= 2 && between.bytes().all(|c| c == b' ');
+        let known_word = |w: &str| surname(w) || given(w);
+        let given_and_surname = (surname(a) && given(b)) || (given(a) && surname(b));
+        let capital_pair = capitals(a)
+            && capitals(b)
+            && (given_and_surname || caret || (padded_gap && known_word(a) && known_word(b)));
+        if !capital_pair && (!name_word(a) || !name_word(b)) {
+            continue;
+        }
+        // Within a sentence, or a row's fields (`Nowak;Malgorzata`, `Haile|Tigist`); a
+        // name no list knows must stand right beside its fact (see `near`).
+        // Quoted cells too (`'Subramanian','Venkatesh'`, `"Al-Farsi", "Omar"`).
+        let cell_gap = match between.as_bytes() {
+            [q @ (b'"' | b'\''), .., e] if between.len() >= 3 && q == e => {
+                &between[1..between.len() - 1]
+            }
+            _ => between,
+        };
+        let quoted = cell_gap.len() < between.len();
+        let field = matches!(cell_gap, "|" | ";" | "," | "^" | "\t")
+            || (quoted && matches!(cell_gap, ", " | " | "));
+        // Fixed-width records pad each field with blanks: known names in capitals only.
+        let padded = capital_pair && between.len() <= 24 && between.bytes().all(|c| c == b' ');
+        // Place names in capitals read like names (`NEW YORK`, `SAN DIEGO`).
+        if capital_pair && between.starts_with(' ') && PLACE_WORDS.contains(&a) {
+            continue;
+        }
+        if !field && !padded && !matches!(between, " " | ", " | "  " | "   ") {
+            continue;
+        }
+        let bare = b.trim_end_matches("'s");
+        if between == ", " && !(surname(a) && given(bare)) && !capital_pair {
+            continue;
+        }
+        let range = a_at..b_at + bare.len();
+        let word_before = |n: usize| i.checked_sub(n).map(|k| words[k].1).unwrap_or("");
+        let titled = |w: &str| matches!(w, "Dr" | "Doctor" | "Nurse" | "Prof" | "Professor");
+        // The credential may stand in the next cell (`'Osei', 'Samuel', 'MD'`).
+        let after = &text.as_bytes()[range.end..text.len().min(range.end + 16)];
+        let gap = after
+            .iter()
+            .take(6)
+            .take_while(|c| matches!(c, b' ' | b',' | b'(' | b'\'' | b'"' | b'|' | b';' | b'\t'))
+            .count();
+        let credential = &after[gap..];
+        let clinician = titled(word_before(1))
+            || titled(word_before(2))
+            || (gap > 0
+                && CREDENTIALS.iter().any(|c| {
+                    credential.starts_with(c.as_bytes())
+                        && !credential
+                            .get(c.len())
+                            .is_some_and(u8::is_ascii_alphanumeric)
+                }));
+        let next = words.get(i + 2).map(|w| w.1).unwrap_or("");
+        if STREET_TYPES.contains(&a) || STREET_TYPES.contains(&bare) {
+            continue;
+        }
+        let organisation = [next, bare, a]
+            .iter()
+            .any(|w| ORGANISATION_WORDS.contains(w));
+        if clinician
+            || organisation
+            || placeholder_name(&text[range.clone()])
+            || public_figure(a, bare)
+        {
+            continue;
+        }
+        let known = crate::detect::names::is_given(a)
+            || crate::detect::names::is_surname(bare)
+            || crate::detect::names::is_surname(a)
+            || crate::detect::names::is_given(bare);
+        let term = is_health_term;
+        let sure = (between == ", "
+            || (field && (surname(a) || surname(bare)))
+            || (crate::detect::names::is_given(a)
+                && (crate::detect::names::is_surname(bare)
+                    || crate::detect::names::is_given(bare))))
+            && !term(a)
+            && !term(bare);
+        out.push(Name {
+            range,
+            known,
+            sure,
+            patient: false,
+            quoted_cells: field && quoted,
+            whole: !term(a)
+                && !term(bare)
+                && ((given(a) && surname(bare))
+                    || (surname(a) && given(bare) && (between == ", " || field))
+                    || (capital_pair && given_and_surname)),
+        });
+    }
+    out
+}
+
+/// Letters after a clinician's name (`Helen Brandt, MD`, `Ana Ruiz (NP)`).
+const CREDENTIALS: &[&str] = &[
+    "MD", "DO", "RN", "NP", "PA", "DNP", "CNM", "CRNA", "LPN", "LCSW", "PharmD", "PhD", "DDS",
+    "APRN", "FNP",
+];
+
+/// Words of staff lists: directories, rosters, on-call schedules.
+pub(super) const STAFF_WORDS: &[&str] = &[
+    "directory",
+    "on-call",
+    "on call",
+    "oncall",
+    "roster",
+    "pager",
+    "provider list",
+    "clinician",
+    "npi",
+    "providers",
+    "physicians",
+    "practitioners",
+];
+
+/// First words of place names, which in capitals pair with a name (`SAN DIEGO`).
+const PLACE_WORDS: &[&str] = &[
+    "NEW", "SAN", "SANTA", "SAINT", "ST", "LOS", "LAS", "EL", "FORT", "PORT", "MOUNT", "NORTH",
+    "SOUTH", "EAST", "WEST", "LAKE", "GRAND", "PALM", "CAPE", "GLEN", "BAY", "LA", "DE",
+];
+
+/// Labels that say the name after them is a patient's.
+const PATIENT_LABELS: &[&str] = &[
+    "patient",
+    "patient name",
+    "pt",
+    "pt name",
+    "member",
+    "member name",
+    "subscriber",
+    "paciente",
+];
+
+/// Street types, as addresses write them.
+pub(super) const STREET_TYPES: &[&str] = &[
+    "St",
+    "Street",
+    "Ave",
+    "Avenue",
+    "Rd",
+    "Road",
+    "Blvd",
+    "Boulevard",
+    "Ln",
+    "Lane",
+    "Dr",
+    "Drive",
+    "Ct",
+    "Court",
+    "Way",
+    "Pl",
+    "Place",
+    "Ter",
+    "Terrace",
+    "Pkwy",
+    "Parkway",
+    "Hwy",
+    "Highway",
+    "Cir",
+    "Circle",
+    "Trl",
+    "Trail",
+    "Sq",
+    "Square",
+];
+
+/// Words that make two capitalised words before or in them a practice, a shop or a
+/// company rather than a person (`Sunny Day Pediatrics`, `Grand Family Clinic`).
+const ORGANISATION_WORDS: &[&str] = &[
+    "Pediatrics",
+    "Clinic",
+    "Clinics",
+    "Hospital",
+    "Pharmacy",
+    "Medical",
+    "Health",
+    "Healthcare",
+    "Center",
+    "Centre",
+    "Associates",
+    "Inc",
+    "LLC",
+    "Ltd",
+    "Group",
+    "Practice",
+    "Partners",
+    "Foundation",
+    "University",
+    "College",
+    "School",
+    "Labs",
+    "Laboratory",
+    "Imaging",
+    "Dental",
+    "Care",
+    "Services",
+    "Company",
+    "Corp",
+    "Corporation",
+    "Bank",
+    "Hotel",
+];
+
+/// A word shaped like a name; month names count (`April May`, `June Rivers`).
+fn name_word(w: &str) -> bool {
+    const MONTHS: &[&str] = &["April", "May", "June", "July", "August"];
+    let w = w.trim_end_matches("'s");
+    w.chars().count() >= 2 && (capitalised(w) || (MONTHS.contains(&w) && NOT_NAMES.contains(&w)))
+}
