@@ -60,7 +60,11 @@ fn assembled(text: &str) -> Vec<String> {
             r#"(["'])([^"'\n]{0,8})["']\s*\.join\(\s*[\[(]([^\])]{1,2000})[\])]"#,
         );
         for c in py.captures_iter(text).take(MAX_RUNS) {
-            out.push(literals(&c[3]).join(&c[2]));
+            out.push(named(
+                text,
+                c.get(0).map_or(0, |m| m.start()),
+                literals(&c[3]).join(&c[2]),
+            ));
         }
         let js = compile(
             &JS_JOIN,
@@ -68,7 +72,8 @@ fn assembled(text: &str) -> Vec<String> {
         );
         for c in js.captures_iter(text).take(MAX_RUNS) {
             let separator = c.get(2).map_or(",", |m| m.as_str());
-            out.push(literals(&c[1]).join(separator));
+            let at = c.get(0).map_or(0, |m| m.start());
+            out.push(named(text, at, literals(&c[1]).join(separator)));
         }
         // A list assigned to a name, joined by that name: `parts.join('')`,
         // `"".join(parts)`.
@@ -131,13 +136,14 @@ fn assembled(text: &str) -> Vec<String> {
         .iter()
         .any(|a| text.contains(a));
     if (slots || sums) && assigns {
-        let mut names: std::collections::HashMap<&str, &str> = compile(
+        let mut names: std::collections::HashMap<&str, String> = compile(
             &ASSIGN,
-            r#"(?m)(?-u:\b)([A-Za-z_][A-Za-z0-9_]{0,63})\s*:?=\s*["']([^"'\n]{1,200})["']"#,
+            r#"(?m)(?-u:\b)([A-Za-z_][A-Za-z0-9_]{0,63})\s*:?=\s*((?:["'][^"'\n]{1,200}["'][ \t]*\+[ \t]*){0,7}["'][^"'\n]{1,200}["'])"#,
         )
         .captures_iter(text)
         .take(MAX_RUNS * 2)
-        .filter_map(|c| Some((c.get(1)?.as_str(), c.get(2)?.as_str())))
+        // A name may be assigned literals added up (`_K = "2IDG" + "2cYo"`).
+        .filter_map(|c| Some((c.get(1)?.as_str(), literals(c.get(2)?.as_str()).concat())))
         .collect();
         // Several names assigned at once: `team, bot, secret = "5014", "6262", "FPwS"`.
         if text.contains(", ") {
@@ -155,7 +161,7 @@ fn assembled(text: &str) -> Vec<String> {
                     .collect();
                 let left: Vec<&str> = left.as_str().split(',').map(str::trim).collect();
                 if left.len() == values.len() {
-                    names.extend(left.into_iter().zip(values));
+                    names.extend(left.into_iter().zip(values.into_iter().map(String::from)));
                 }
             }
         }
@@ -169,10 +175,10 @@ fn assembled(text: &str) -> Vec<String> {
                 let parts: Option<Vec<&str>> = m
                     .as_str()
                     .split('+')
-                    .map(|name| names.get(name.trim()).copied())
+                    .map(|name| names.get(name.trim()).map(String::as_str))
                     .collect();
                 if let Some(parts) = parts {
-                    out.push(parts.concat());
+                    out.push(named(text, m.start(), parts.concat()));
                 }
             }
         }
@@ -181,7 +187,7 @@ fn assembled(text: &str) -> Vec<String> {
             let filled = slot.replace_all(text, |c: &regex::Captures| {
                 names
                     .get(&c[1])
-                    .map_or_else(|| c[0].to_string(), |v| (*v).to_string())
+                    .map_or_else(|| c[0].to_string(), String::clone)
             });
             if let std::borrow::Cow::Owned(filled) = filled
                 && filled != text
@@ -191,6 +197,26 @@ fn assembled(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// `value` under the name it is assigned to on its line (`DD_APP_KEY = "".join([...])`
+/// becomes `DD_APP_KEY = "9bbb..."`), so detectors that need a key's name see it; the bare
+/// value when the line assigns nothing.
+fn named(text: &str, at: usize, value: String) -> String {
+    let line = &text[text[..at].rfind('\n').map_or(0, |n| n + 1)..at];
+    let left = line.trim_end();
+    let Some(left) = left.strip_suffix(":=").or_else(|| left.strip_suffix('=')) else {
+        return value;
+    };
+    let name_start = left
+        .trim_end()
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let name = &left.trim_end()[name_start..];
+    if name.is_empty() || name.len() > 64 || name.as_bytes()[0].is_ascii_digit() {
+        return value;
+    }
+    format!("{name} = \"{value}\"")
 }
 
 /// The list literal assigned to `name` in `text` (`const parts = ['sk_', 'live'];`,
@@ -226,10 +252,12 @@ fn assigned_list<'t>(text: &'t str, name: &str) -> Option<&'t str> {
 /// and the next quote are removed (`'ab' + 'cd'` becomes `'abcd'`).
 fn join_literals(text: &str) -> Option<String> {
     let b = text.as_bytes();
-    if !b
-        .windows(2)
-        .any(|w| matches!(w, [b'\'' | b'"', b' ' | b'+' | b'\\' | b'.']))
-    {
+    if !b.windows(2).any(|w| {
+        matches!(
+            w,
+            [b'\'' | b'"', b' ' | b'+' | b'\\' | b'.' | b'\n' | b'\r']
+        )
+    }) {
         return None;
     }
     // Hand-written rather than a regex: this runs on every command, and compiling
@@ -405,6 +433,23 @@ mod tests {
             "SG.U4Dm.aPR2",
         );
         has("k = \"{}_{}\".format(\"sk\", \"live\")", "sk_live");
+        // The name a join or a sum is assigned to stays with its value, for detectors that
+        // need a key's name; a name may itself be a sum of literals.
+        has(
+            "DD_APP_KEY = \"\".join([\"9bbb\", \"a049\"])\n",
+            "DD_APP_KEY = \"9bbba049\"",
+        );
+        has(
+            "const apiKey = ['k7Qz', 'LmP9'].join('');",
+            "apiKey = \"k7QzLmP9\"",
+        );
+        has(
+            "_P = \"ghp_\"\n_K = \"2IDG\" + \"2cYo\" + \"c54U\"\nGITHUB_TOKEN = _P + _K\n",
+            "GITHUB_TOKEN = \"ghp_2IDG2cYoc54U\"",
+        );
+        assert_eq!(named("x = ", 4, "v".into()), "x = \"v\"");
+        assert_eq!(named("print(", 6, "v".into()), "v");
+        assert_eq!(named("a == ", 5, "v".into()), "v");
         // A sum with a name not assigned a literal is not put together.
         assert!(
             !derive("const a = \"sk_live_\";\nconst k = a + b;\n")
@@ -423,6 +468,11 @@ mod tests {
             ["k = \"AKIAQQQ\"\n"]
         );
         assert_eq!(derive("$t = 'a' . 'b';"), ["$t = 'ab';"]);
+        // Python's implicit concatenation inside parentheses, one literal per line.
+        assert_eq!(
+            derive("U = (\n    \"https://a\"\n    \"?sig=b\"\n)"),
+            ["U = (\n    \"https://a?sig=b\"\n)"]
+        );
         assert!(derive("print('a', 'b')").is_empty());
     }
 
@@ -462,7 +512,7 @@ mod tests {
             let gated = text
                 .as_bytes()
                 .windows(2)
-                .any(|w| matches!(w, [b'\'' | b'"', b' ' | b'+' | b'\\' | b'.']));
+                .any(|w| matches!(w, [b'\'' | b'"', b' ' | b'+' | b'\\' | b'.' | b'\n' | b'\r']));
             let expected = if gated { regex_join(&text) } else { None };
             proptest::prop_assert_eq!(join_literals(&text), expected);
             proptest::prop_assert_eq!(runs(&text).collect::<Vec<_>>(), regex_runs(&text));

@@ -106,7 +106,7 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
         let word_before = |n: usize| i.checked_sub(n).map(|k| words[k].1).unwrap_or("");
         let titled = |w: &str| matches!(w, "Dr" | "Doctor" | "Nurse" | "Prof" | "Professor");
         // The credential may stand in the next cell (`'Osei', 'Samuel', 'MD'`).
-        let after = &text.as_bytes()[range.end..text.len().min(range.end + 16)];
+        let after = &text.as_bytes()[range.end..text.len().min(range.end + 24)];
         let gap = after
             .iter()
             .take(6)
@@ -121,6 +121,7 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
                         && !credential
                             .get(c.len())
                             .is_some_and(u8::is_ascii_alphanumeric)
+                        && !state_then_zip(&credential[c.len()..])
                 }));
         let next = words.get(i + 2).map(|w| w.1).unwrap_or("");
         if STREET_TYPES.contains(&a) || STREET_TYPES.contains(&bare) {
@@ -162,6 +163,21 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
         });
     }
     out
+}
+
+/// After a two-letter cell that is also a state code (`'PA'`), a ZIP code's cell
+/// (`, '19104'`) makes it an address's state, not a physician assistant's letters.
+fn state_then_zip(rest: &[u8]) -> bool {
+    let gap = rest
+        .iter()
+        .take(5)
+        .take_while(|c| matches!(c, b' ' | b',' | b'\'' | b'"' | b'|' | b';' | b'\t'))
+        .count();
+    let zip = &rest[gap..];
+    gap > 0
+        && zip.len() >= 5
+        && zip[..5].iter().all(u8::is_ascii_digit)
+        && !zip.get(5).is_some_and(u8::is_ascii_digit)
 }
 
 /// Letters after a clinician's name (`Helen Brandt, MD`, `Ana Ruiz (NP)`).

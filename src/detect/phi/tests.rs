@@ -557,6 +557,9 @@ fn names_in_cells_carets_padding_and_the_line_above_their_fact() {
         // The name heads the line its medication stands on.
         "SUBRAMANIAN, VENKATESH\nTACROLIMUS 1MG CAPSULE  Qty: 120",
         "- name: Sina Tuiasosopo\n  med: insulin glargine 24 units qhs\n",
+        // A state code that is also a credential's letters, then a ZIP code: an address.
+        "INSERT INTO patients VALUES ('Lee', 'Ann', 'PA', '19104', '1958-03-02');",
+        "Okafor|Ngozi|MD|21201|1966-10-30",
     ] {
         assert!(has(text, PhiKind::Name), "{text}: {:?}", kinds(text));
     }
