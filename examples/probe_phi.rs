@@ -1,3 +1,4 @@
+//! Prints each argument's PHI candidates and what the scan keeps: a probe for rule work.
 fn main() {
     for t in std::env::args().skip(1) {
         let found = toolgate::detect::phi::candidates(&t);
@@ -11,5 +12,10 @@ fn main() {
                 f.strong
             );
         }
+        let kept: Vec<_> = toolgate::detect::phi::scan(&t)
+            .iter()
+            .map(|f| format!("{:?}", f.kind))
+            .collect();
+        println!("  => {kept:?}");
     }
 }

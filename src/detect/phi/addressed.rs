@@ -9,6 +9,7 @@
 //! reader: after a greeting, at the start of the message, or closing its sentence.
 
 use super::finding::*;
+use super::name_reader::HONORIFICS;
 use super::patterns::re;
 use super::signals::{capitalised, placeholder_name};
 use regex::bytes::Regex;
@@ -101,9 +102,6 @@ struct Addressed {
     closing: bool,
     next_word: usize,
 }
-
-/// Titles before a surname, as words (their dot dropped).
-const HONORIFICS: &[&str] = &["Mr", "Mrs", "Ms", "Miss", "Mx", "Sr", "Sra", "Srta"];
 
 /// The name starting at word `k` when it stands where a message addresses its reader.
 fn addressed_name(text: &str, words: &[(usize, &str)], k: usize) -> Option<Addressed> {

@@ -14,6 +14,7 @@ mod file_names;
 mod finding;
 mod ids;
 mod name_reader;
+mod ncpdp;
 mod patterns;
 mod records;
 mod signals;
@@ -167,8 +168,10 @@ fn scan_candidates(text: &str) -> Vec<Finding> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     if !enough_digits(bytes) {
-        // A name with a condition or a medication needs no digits.
+        // A name with a condition or a medication needs no digits, nor does a resource's
+        // subject (`<patient><display value="Brenda Kowalczyk"/>`).
         facts::named_facts(text, &mut out);
+        records::fhir_subjects(bytes, &mut out);
         return out;
     }
     let present = keywords_present(bytes);
@@ -259,6 +262,7 @@ fn shapes_anywhere(text: &str, out: &mut Vec<Finding>) {
     }
     csv_columns(text, out);
     person_rows(text, out);
+    ncpdp::claims(bytes, out);
     file_names::file_names(text, out);
 }
 
@@ -356,6 +360,9 @@ const KEYWORDS: &[(&str, Group)] = &[
     ("gt1|", Group::Container),
     ("in1|", Group::Container),
     ("patientrole", Group::Container),
+    ("<patient>", Group::Container),
+    ("<subject>", Group::Container),
+    ("\"subject\"", Group::Container),
     ("resourcetype", Group::Container),
     ("nm1*", Group::Container),
     ("(0010,", Group::Container),

@@ -162,7 +162,106 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
                     || (capital_pair && given_and_surname)),
         });
     }
+    particle_names(text, words, &mut out);
+    titled_names(text, words, &mut out);
     out
+}
+
+/// Titles before a surname, as words (their dot dropped).
+pub(super) const HONORIFICS: &[&str] = &["Mr", "Mrs", "Ms", "Miss", "Mx", "Sr", "Sra", "Srta"];
+
+/// A title before one to three capitalised words (`Mrs. Horváth`, `Mr Pierre-Louis`, `La
+/// Sra. María José Castañeda Ruiz`): the title says they are a person's name, even alone.
+fn titled_names(text: &str, words: &[(usize, &str)], out: &mut Vec<Name>) {
+    for (k, &(at, title)) in words.iter().enumerate() {
+        // `Dr. Mrs. Olasupo` is a clinician.
+        let clinician = k.checked_sub(1).is_some_and(|p| {
+            matches!(words[p].1, "Dr" | "Doctor" | "Nurse" | "Prof" | "Professor")
+        });
+        if !HONORIFICS.contains(&title) || clinician {
+            continue;
+        }
+        let Some(&(first_at, first)) = words.get(k + 1) else {
+            continue;
+        };
+        if !capitalised(first) || !matches!(&text[at + title.len()..first_at], ". " | " ") {
+            continue;
+        }
+        let mut last = k + 1;
+        while last + 1 < words.len() && last - k < 3 {
+            let (next_at, next) = words[last + 1];
+            let (prev_at, prev) = words[last];
+            if &text[prev_at + prev.len()..next_at] != " " || !capitalised(next) {
+                break;
+            }
+            last += 1;
+        }
+        let range = first_at..words[last].0 + words[last].1.len();
+        if placeholder_name(&text[range.clone()]) || is_health_term(first) {
+            continue;
+        }
+        out.push(Name {
+            range,
+            known: true,
+            sure: true,
+            patient: false,
+            quoted_cells: false,
+            whole: false,
+        });
+    }
+}
+
+/// Surnames that start with a particle: a known given name, one or two particles, then a
+/// capitalised word (`Marguerite de la Fontaine`, `Pieter van der Berg`, `Ines dos Santos`,
+/// `LORENZO DI STEFANO`). Few things but a person's name read that way.
+fn particle_names(text: &str, words: &[(usize, &str)], out: &mut Vec<Name>) {
+    const PARTICLES: &[&str] = &[
+        "de", "del", "della", "di", "da", "das", "do", "dos", "du", "la", "le", "van", "von",
+        "der", "den", "ter", "ten", "bin", "ibn", "al", "el", "y",
+    ];
+    let particle = |w: &str| {
+        w.len() <= 5
+            && PARTICLES.iter().any(|p| {
+                w == *p || w.eq_ignore_ascii_case(p) && w.bytes().all(|c| c.is_ascii_uppercase())
+            })
+    };
+    for (i, &(at, first)) in words.iter().enumerate() {
+        if !crate::detect::names::is_given(first)
+            || !(capitalised(first) || first.bytes().all(|c| c.is_ascii_uppercase()))
+        {
+            continue;
+        }
+        let titled = i.checked_sub(1).is_some_and(|k| {
+            matches!(words[k].1, "Dr" | "Doctor" | "Nurse" | "Prof" | "Professor")
+        });
+        let mut end = i + 1;
+        while end < words.len() && end - i <= 2 && particle(words[end].1) {
+            end += 1;
+        }
+        let Some(&(last_at, last)) = words.get(end) else {
+            continue;
+        };
+        let spaced = words[i..=end]
+            .windows(2)
+            .all(|w| &text[w[0].0 + w[0].1.len()..w[1].0] == " ");
+        let capital_last = capitalised(last)
+            || (last.len() >= 2 && last.bytes().all(|c| c.is_ascii_uppercase() || c == b'-'));
+        if end == i + 1 || titled || !spaced || !capital_last || is_health_term(last) {
+            continue;
+        }
+        let range = at..last_at + last.len();
+        if placeholder_name(&text[range.clone()]) || public_figure(first, last) {
+            continue;
+        }
+        out.push(Name {
+            range,
+            known: true,
+            sure: true,
+            patient: false,
+            quoted_cells: false,
+            whole: true,
+        });
+    }
 }
 
 /// After a two-letter cell that is also a state code (`'PA'`), a ZIP code's cell

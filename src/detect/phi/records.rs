@@ -292,7 +292,13 @@ pub(super) fn fields_scan(b: &[u8], out: &mut Vec<Finding>) {
         let (Some(label), Some(value)) = (c.get(1), c.get(2)) else {
             break;
         };
-        let Some(field) = field_class(label.as_bytes()) else {
+        // A column qualified by its table's alias (`p.last_name`) is that column.
+        let column = |l: &[u8]| {
+            l.iter()
+                .rposition(|c| *c == b'.')
+                .and_then(|dot| field_class(&l[dot + 1..]))
+        };
+        let Some(field) = field_class(label.as_bytes()).or_else(|| column(label.as_bytes())) else {
             at = label.end();
             continue;
         };
@@ -951,17 +957,21 @@ fn hl7_people(b: &[u8], out: &mut Vec<Finding>) {
 
 /// A FHIR resource other than Patient (an Observation, an Encounter, a MedicationRequest)
 /// whose subject or patient reference displays a person's name: the resource is that
-/// patient's record.
-fn fhir_subjects(b: &[u8], out: &mut Vec<Finding>) {
-    if memchr::memmem::find(b, b"\"display\"").is_none() {
+/// patient's record. In JSON or in XML (`<patient><display value="Brenda Kowalczyk"/>`).
+pub(super) fn fhir_subjects(b: &[u8], out: &mut Vec<Finding>) {
+    if memchr::memmem::find(b, b"\"display\"").is_none()
+        && memchr::memmem::find(b, b"<display value=").is_none()
+    {
         return;
     }
     let r = re(
         &FHIR_SUBJECT_RE,
-        r#"(?:"(?:subject|patient|beneficiary)"\s*:\s*\{[^{}]{0,300}?|"reference"\s*:\s*"Patient/[^"]{1,64}"\s*,\s*)"display"\s*:\s*"([^"]{3,80})""#,
+        r#"(?:"(?:subject|patient|beneficiary)"\s*:\s*\{[^{}]{0,300}?|"reference"\s*:\s*"Patient/[^"]{1,64}"\s*,\s*)"display"\s*:\s*"([^"]{3,80})"|<(?:subject|patient|beneficiary)>\s*(?:<reference value="[^"]{1,80}"\s*/>\s*)?<display value="([^"]{3,80})""#,
     );
     for c in r.captures_iter(b) {
-        let Some(v) = c.get(1) else { continue };
+        let Some(v) = c.get(1).or(c.get(2)) else {
+            continue;
+        };
         let Ok(name) = std::str::from_utf8(v.as_bytes()) else {
             continue;
         };
@@ -973,7 +983,21 @@ fn fhir_subjects(b: &[u8], out: &mut Vec<Finding>) {
                     && w.chars()
                         .all(|c| c.is_alphabetic() || matches!(c, '\'' | '-' | '.'))
             });
-        if person && !placeholder_value(v.as_bytes()) && !placeholder_name(name) {
+        // Without a `Patient/` reference the display may name a group or a panel (`Vital
+        // Signs Panel`): one of its words must be a known name.
+        let referenced = c
+            .get(0)
+            .is_some_and(|m| memchr::memmem::find(m.as_bytes(), b"Patient/").is_some());
+        let known = || {
+            words
+                .iter()
+                .any(|w| crate::detect::names::is_given(w) || crate::detect::names::is_surname(w))
+        };
+        if person
+            && (referenced || known())
+            && !placeholder_value(v.as_bytes())
+            && !placeholder_name(name)
+        {
             out.push(Finding {
                 kind: PhiKind::Fhir,
                 range: v.range(),
@@ -983,13 +1007,16 @@ fn fhir_subjects(b: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
-/// A CDA document's `recordTarget`: the patient's given name inside `patientRole`.
+/// A CDA document's `recordTarget`: the patient's given name inside `patientRole`, or in
+/// a `<patient>` element pasted alone (`<patient><name><given>Hope</given>`).
 fn cda_patients(b: &[u8], out: &mut Vec<Finding>) {
-    let Some(role) = memchr::memmem::find(b, b"<patientRole") else {
+    let Some(role) =
+        memchr::memmem::find(b, b"<patientRole").or_else(|| memchr::memmem::find(b, b"<patient>"))
+    else {
         return;
     };
     let rest = &b[role..];
-    let Some(open) = memchr::memmem::find(rest, b"<given>") else {
+    let Some(open) = memchr::memmem::find(&rest[..rest.len().min(400)], b"<given>") else {
         return;
     };
     let start = role + open + 7;

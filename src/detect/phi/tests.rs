@@ -674,3 +674,35 @@ fn a_phone_or_email_right_beside_a_whole_name() {
         assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
     }
 }
+
+/// Surnames with particles, names after a title, columns qualified by a table's alias, and
+/// resources whose subject is a person, in XML as in JSON.
+#[test]
+fn particles_titles_aliased_columns_and_xml_subjects() {
+    for text in [
+        "It split Marguerite de la Fontaine, 2/9/1956 as first='Marguerite de'",
+        "^XA^FO20,15^FDLORENZO DI STEFANO^FS^FO20,50^FDDOB 02/19/1974  M^FS^XZ",
+        "Room 312 Mrs. Horváth is refusing the 2100 lovenox again, family at bedside",
+        "La Sra. Castañeda Ruiz llamó, se le acabó la insulina",
+        "SELECT * FROM patients p WHERE p.last_name = 'Fonoti' AND p.dob = '2001-08-19'",
+        r#"<AllergyIntolerance><patient><display value="Brenda Kowalczyk"/></patient></AllergyIntolerance>"#,
+        r#"<patient><name><given>Hope</given><family>Yellowhorse</family></name><birthTime value="1978-03-15"/></patient>"#,
+        r#"I have "subject": {"display": "Jae-eun Choi", "identifier": {"value": "KB0730194"}}"#,
+        "fields I send: 302-C2=CSH605512894 310-CA=Chidi 311-CB=Eze 304-C4=19930117",
+    ] {
+        assert!(!scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+    for text in [
+        // A clinician's title before the honorific; a title before a health word.
+        "Dr. Mrs. Omobolanle Olasupo, Oncology, ext. 5677",
+        "Mr. Smith from accounting approved the 2024 budget",
+        // A particle without a known given name before it.
+        "the Port of Los Angeles opened berth 12 in 1998",
+        // A subject that is a device, not a person.
+        r#"<subject><display value="infusion pump 7"/></subject>"#,
+        r#"<patient><name><given>{{given}}</given></name></patient>"#,
+        "SELECT * FROM providers p WHERE p.specialty = 'Oncology' AND p.start = '2001-08-19'",
+    ] {
+        assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+}
