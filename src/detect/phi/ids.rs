@@ -129,6 +129,25 @@ pub(super) fn ssn(b: &[u8], labelled: bool, out: &mut Vec<Finding>) {
             });
         }
     }
+    // Further along the sentence that names SSNs (`the SSN has no dashes, e.g. 540228173
+    // for ...`) nine digits are one too, but weak: they count beside a name.
+    for c in re(
+        &SSN_NEAR_RE,
+        r"(?i)\b(?:ssns?|social security(?: numbers?)?)\b[^\n;]{1,60}?[^0-9A-Za-z.-](\d{9})\b",
+    )
+    .captures_iter(b)
+    {
+        if let Some(m) = c.get(1)
+            && ssn_valid(&digits(m.as_bytes()))
+            && !out.iter().any(|f| f.range == m.range())
+        {
+            out.push(Finding {
+                kind: PhiKind::Ssn,
+                range: m.range(),
+                strong: false,
+            });
+        }
+    }
 }
 
 /// Medicare Beneficiary Identifier: 11 positions with a restricted alphabet. Strong with
@@ -336,7 +355,7 @@ pub(super) fn mrn(b: &[u8], out: &mut Vec<Finding>) {
 pub(super) fn id_lists(b: &[u8], out: &mut Vec<Finding>) {
     let r = re(
         &ID_LIST_RE,
-        r#"(?i)\b(?:mrns?|member_?ids?|patient_?ids?|subscriber_?ids?|medical record numbers?)\b[^\n0-9(]{0,12}\(?\s*['"]?([A-Z]{0,3}[0-9]{6,12})['"]?((?:\s*,\s*['"]?[A-Z]{0,3}[0-9]{6,12}['"]?)+)"#,
+        r#"(?i)(?:\b|_)(?:mrns?|member_?ids?|patient_?ids?|subscriber_?ids?|medical record numbers?)(?:\b|_)[^\n0-9(]{0,12}\(?\s*['"]?([A-Z]{0,3}[0-9]{6,12})['"]?((?:\s*,\s*['"]?[A-Z]{0,3}[0-9]{6,12}['"]?)+)"#,
     );
     for c in r.captures_iter(b) {
         let (Some(first), Some(rest)) = (c.get(1), c.get(2)) else {

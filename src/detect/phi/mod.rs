@@ -55,10 +55,28 @@ pub fn placeholder(value: &str) -> bool {
 
 /// Label printers' ZPL writes each field as `^FD<data>^FS`: the command's letters, glued to
 /// the data, hide its first word (`^FDEZE, NGOZI`, `^FDMRN 40318291`). The scan reads a copy
-/// with them blanked, of the same length, so every finding's range holds for the original.
+/// with the commands blanked (from the line's or the last field's end up to `^FD`, and each
+/// `^FS`), of the same length, so every finding's range holds for the original and each
+/// field reads as a line of its own (a name above its medication).
 fn zpl_blanked(text: &str) -> Option<String> {
-    memchr::memmem::find(text.as_bytes(), b"^FD")?;
-    Some(text.replace("^FD", "^  ").replace("^FS", "^  "))
+    let b = text.as_bytes();
+    memchr::memmem::find(b, b"^FD")?;
+    let mut out = b.to_vec();
+    let mut field_end = 0;
+    for at in memchr::memmem::find_iter(b, b"^FD") {
+        let line_start = b[..at]
+            .iter()
+            .rposition(|c| *c == b'\n')
+            .map_or(0, |n| n + 1);
+        let from = line_start.max(field_end).min(at);
+        out[from..at + 3].fill(b' ');
+        field_end = memchr::memmem::find(&b[at..], b"^FS").map_or(at + 3, |e| at + e + 3);
+    }
+    for at in memchr::memmem::find_iter(b, b"^FS") {
+        out[at..at + 3].fill(b' ');
+    }
+    // Only ASCII bytes were replaced, by ASCII blanks: the copy stays UTF-8.
+    String::from_utf8(out).ok()
 }
 
 /// Texts at least this long have their findings kept for the next call on the same text

@@ -14,6 +14,7 @@ pub(super) fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Rege
 
 pub(super) static PATIENT_WORD: OnceLock<Regex> = OnceLock::new();
 pub(super) static SSN_RE: OnceLock<Regex> = OnceLock::new();
+pub(super) static SSN_NEAR_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static SSN_BARE_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static LABELLED_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static MRN_RE: OnceLock<Regex> = OnceLock::new();

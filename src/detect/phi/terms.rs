@@ -146,6 +146,7 @@ const HEALTH_TERMS: &[&str] = &[
     "depresion",
     "depresión",
     "depression",
+    "depressive",
     "dermatitis",
     "diabetes",
     "diabetic",

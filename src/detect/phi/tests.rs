@@ -689,6 +689,13 @@ fn particles_titles_aliased_columns_and_xml_subjects() {
         r#"<patient><name><given>Hope</given><family>Yellowhorse</family></name><birthTime value="1978-03-15"/></patient>"#,
         r#"I have "subject": {"display": "Jae-eun Choi", "identifier": {"value": "KB0730194"}}"#,
         "fields I send: 302-C2=CSH605512894 310-CA=Chidi 311-CB=Eze 304-C4=19930117",
+        // A pharmacy label: the name's field above its medication's.
+        "^XA\n^FO30,70^A0N,32,32^FDNOUR EL-SAYED^FS\n^FO30,110^A0N,24,24^FDSERTRALINE 50MG TAB  #30^FS\n^XZ\n",
+        "Hyun-woo Park now has 'Major depressive disorder, recurrent, moderate' listed twice",
+        // A list named for record numbers, the name glued to another word.
+        "AFFECTED_MRNS = [\n    \"KB0441902\",\n    \"KB0587316\",\n]\n",
+        // Nine digits further along a sentence about SSNs, beside a name.
+        "the SSN in the statement has no dashes, e.g. 540228173 for María José Castañeda Ruiz.",
     ] {
         assert!(!scan(text).is_empty(), "{text}: {:?}", kinds(text));
     }
@@ -702,6 +709,7 @@ fn particles_titles_aliased_columns_and_xml_subjects() {
         r#"<subject><display value="infusion pump 7"/></subject>"#,
         r#"<patient><name><given>{{given}}</given></name></patient>"#,
         "SELECT * FROM providers p WHERE p.specialty = 'Oncology' AND p.start = '2001-08-19'",
+        "SSN column width is 9; order 540228173 shipped",
     ] {
         assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
     }
