@@ -104,7 +104,6 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
         }
         let range = a_at..b_at + bare.len();
         let word_before = |n: usize| i.checked_sub(n).map(|k| words[k].1).unwrap_or("");
-        let titled = |w: &str| matches!(w, "Dr" | "Doctor" | "Nurse" | "Prof" | "Professor");
         // The credential may stand in the next cell (`'Osei', 'Samuel', 'MD'`).
         let after = &text.as_bytes()[range.end..text.len().min(range.end + 24)];
         let gap = after
@@ -113,8 +112,8 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
             .take_while(|c| matches!(c, b' ' | b',' | b'(' | b'\'' | b'"' | b'|' | b';' | b'\t'))
             .count();
         let credential = &after[gap..];
-        let clinician = titled(word_before(1))
-            || titled(word_before(2))
+        let clinician = clinician_title(word_before(1))
+            || clinician_title(word_before(2))
             || (gap > 0
                 && CREDENTIALS.iter().any(|c| {
                     credential.starts_with(c.as_bytes())
@@ -167,6 +166,11 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
     out
 }
 
+/// A title that says the name after it is a clinician's, as a word (its dot dropped).
+fn clinician_title(w: &str) -> bool {
+    matches!(w, "Dr" | "Doctor" | "Nurse" | "Prof" | "Professor")
+}
+
 /// Titles before a surname, as words (their dot dropped).
 pub(super) const HONORIFICS: &[&str] = &["Mr", "Mrs", "Ms", "Miss", "Mx", "Sr", "Sra", "Srta"];
 
@@ -175,9 +179,9 @@ pub(super) const HONORIFICS: &[&str] = &["Mr", "Mrs", "Ms", "Miss", "Mx", "Sr", 
 fn titled_names(text: &str, words: &[(usize, &str)], out: &mut Vec<Name>) {
     for (k, &(at, title)) in words.iter().enumerate() {
         // `Dr. Mrs. Olasupo` is a clinician.
-        let clinician = k.checked_sub(1).is_some_and(|p| {
-            matches!(words[p].1, "Dr" | "Doctor" | "Nurse" | "Prof" | "Professor")
-        });
+        let clinician = k
+            .checked_sub(1)
+            .is_some_and(|p| clinician_title(words[p].1));
         if !HONORIFICS.contains(&title) || clinician {
             continue;
         }
@@ -215,15 +219,18 @@ fn titled_names(text: &str, words: &[(usize, &str)], out: &mut Vec<Name>) {
 /// capitalised word (`Marguerite de la Fontaine`, `Pieter van der Berg`, `Ines dos Santos`,
 /// `LORENZO DI STEFANO`). Few things but a person's name read that way.
 fn particle_names(text: &str, words: &[(usize, &str)], out: &mut Vec<Name>) {
-    const PARTICLES: &[&str] = &[
-        "de", "del", "della", "di", "da", "das", "do", "dos", "du", "la", "le", "van", "von",
-        "der", "den", "ter", "ten", "bin", "ibn", "al", "el", "y",
+    // A surname's first particle, then the ones that may follow it (`van der`, `de la`):
+    // English words that double as particles (`do`, `ten`) are left out.
+    const FIRST: &[&str] = &[
+        "de", "del", "della", "di", "da", "das", "dos", "du", "la", "le", "van", "von", "bin",
+        "ibn", "al", "el",
     ];
-    let particle = |w: &str| {
-        w.len() <= 5
-            && PARTICLES.iter().any(|p| {
-                w == *p || w.eq_ignore_ascii_case(p) && w.bytes().all(|c| c.is_ascii_uppercase())
-            })
+    const SECOND: &[&str] = &["la", "las", "los", "der", "den", "ter", "ten", "de"];
+    // Lower case, or in capitals with a name in capitals (`LORENZO DI STEFANO`).
+    let particle = |w: &str, list: &[&str]| {
+        list.iter().any(|p| {
+            w == *p || (w.eq_ignore_ascii_case(p) && w.bytes().all(|c| c.is_ascii_uppercase()))
+        })
     };
     for (i, &(at, first)) in words.iter().enumerate() {
         if !crate::detect::names::is_given(first)
@@ -231,12 +238,15 @@ fn particle_names(text: &str, words: &[(usize, &str)], out: &mut Vec<Name>) {
         {
             continue;
         }
-        let titled = i.checked_sub(1).is_some_and(|k| {
-            matches!(words[k].1, "Dr" | "Doctor" | "Nurse" | "Prof" | "Professor")
-        });
+        let titled = i
+            .checked_sub(1)
+            .is_some_and(|k| clinician_title(words[k].1));
         let mut end = i + 1;
-        while end < words.len() && end - i <= 2 && particle(words[end].1) {
+        if words.get(end).is_some_and(|w| particle(w.1, FIRST)) {
             end += 1;
+            if words.get(end).is_some_and(|w| particle(w.1, SECOND)) {
+                end += 1;
+            }
         }
         let Some(&(last_at, last)) = words.get(end) else {
             continue;

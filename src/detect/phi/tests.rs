@@ -703,8 +703,10 @@ fn particles_titles_aliased_columns_and_xml_subjects() {
         // A clinician's title before the honorific; a title before a health word.
         "Dr. Mrs. Omobolanle Olasupo, Oncology, ext. 5677",
         "Mr. Smith from accounting approved the 2024 budget",
-        // A particle without a known given name before it.
+        // A particle without a known given name before it; an English word that doubles as
+        // one (`do`).
         "the Port of Los Angeles opened berth 12 in 1998",
+        "Will do Monday, ring 414-372-9915 if the build breaks",
         // A subject that is a device, not a person.
         r#"<subject><display value="infusion pump 7"/></subject>"#,
         r#"<patient><name><given>{{given}}</given></name></patient>"#,
