@@ -53,18 +53,17 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
                 upper(i + pad) && upper(i + pad + 1)
             })
     });
+    // `SURNAME, GIVEN`, HL7's `SURNAME^GIVEN`, a row's cells `SURNAME,GIVEN` / `|` / `;`.
     let capitals_pair = || {
-        memchr::memmem::find_iter(b, b", ").any(|i| {
-            i >= 2
-                && b[i - 1].is_ascii_uppercase()
+        (2..b.len()).any(|i| {
+            let next = match b[i] {
+                b',' if b.get(i + 1) == Some(&b' ') => i + 2,
+                b',' | b'^' | b'|' | b';' | b'\t' => i + 1,
+                _ => return false,
+            };
+            b[i - 1].is_ascii_uppercase()
                 && b[i - 2].is_ascii_uppercase()
-                && b.get(i + 2).is_some_and(u8::is_ascii_uppercase)
-        }) || memchr::memchr_iter(b'^', b).any(|i| {
-            // HL7's `SURNAME^GIVEN`.
-            i >= 2
-                && b[i - 1].is_ascii_uppercase()
-                && b[i - 2].is_ascii_uppercase()
-                && b.get(i + 1).is_some_and(u8::is_ascii_uppercase)
+                && b.get(next).is_some_and(u8::is_ascii_uppercase)
         })
     };
     if !capitalised_word && !capitals_pair() {
@@ -1205,5 +1204,40 @@ mod tests {
         // A phone right beside a whole known name counts whatever the text is about
         // (session 18): `Call Sam Reyes at 414-372-9915 about the build` is now PHI.
         assert!(kinds("Call Sam at 414-372-9915 about the build").is_empty());
+        // A site's name and the street named for a person (session 19).
+        assert!(kinds("MS03,Mount Sinai Annex,1500 S Fairfield Ave").is_empty());
+        assert!(kinds("RH01,Rose Hill Clinic,1200 Rose Hill Dr").is_empty());
+        // Dead for more than 50 years: history (HIPAA's limit), not a patient.
+        assert!(kinds("Ada Bramble (1920–1951) was treated for cervical cancer").is_empty());
+        assert!(kinds("cervical cancer cells from Johns Hopkins, 1951").is_empty());
+    }
+
+    #[test]
+    fn nicknames_hyphens_capitals_and_conditions_by_their_ending() {
+        assert_eq!(
+            kinds("Bobby (Robert) Kowalczyk on buprenorphine-naloxone 8-2 mg SL film"),
+            [PhiKind::Name, PhiKind::Diagnosis]
+        );
+        assert_eq!(
+            kinds("Margaret 'Peggy' Olsen, admitted with cholecystitis"),
+            [PhiKind::Name, PhiKind::Diagnosis]
+        );
+        assert_eq!(
+            kinds("import fails on\nOYELARAN,JOHN,1990-02-28,F,KB2201945,MEDICAID"),
+            [PhiKind::Dob, PhiKind::Name]
+        );
+        assert_eq!(
+            kinds("Rocco D'Angelo finished his 6th cycle of FOLFOX today"),
+            [PhiKind::Name, PhiKind::Diagnosis]
+        );
+        assert_eq!(
+            kinds("Mary-Kate Okonkwo-Adeyemi has thrombocytopenia again"),
+            [PhiKind::Name, PhiKind::Diagnosis]
+        );
+        // Lived until recently: still protected.
+        assert_eq!(
+            kinds("Ada Bramble (1950–2001) was treated for cervical cancer"),
+            [PhiKind::Name, PhiKind::Diagnosis]
+        );
     }
 }

@@ -60,20 +60,22 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
                 && w.chars()
                     .all(|c| c.is_uppercase() || matches!(c, '-' | '\''))
         };
-        let (given, surname) = (
-            crate::detect::names::is_given,
-            crate::detect::names::is_surname,
-        );
+        let (given, surname) = (given_name, surname_word);
         let between = &text[a_at + a.len()..b_at];
         // HL7 and DICOM write a person's name `SURNAME^GIVEN`: that form needs one known
         // part; fixed-width rows pad fields with blanks: there both words are known names.
         let caret = between == "^" && (surname(a) || given(b));
+        // A row's cells in capitals (`OYELARAN,TOLU,1990-02-28`): a known given name second.
+        let cells = matches!(between, "," | "|" | ";" | "\t") && given(b);
         let padded_gap = between.len() >= 2 && between.bytes().all(|c| c == b' ');
         let known_word = |w: &str| surname(w) || given(w);
         let given_and_surname = (surname(a) && given(b)) || (given(a) && surname(b));
         let capital_pair = capitals(a)
             && capitals(b)
-            && (given_and_surname || caret || (padded_gap && known_word(a) && known_word(b)));
+            && (given_and_surname
+                || caret
+                || cells
+                || (padded_gap && known_word(a) && known_word(b)));
         if !capital_pair && (!name_word(a) || !name_word(b)) {
             continue;
         }
@@ -126,6 +128,11 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
         if STREET_TYPES.contains(&a) || STREET_TYPES.contains(&bare) {
             continue;
         }
+        // `1200 Rose Hill Dr`, `501 N Ella Ave`: a house number (and a direction) before,
+        // a street type after: the street's name.
+        if STREET_TYPES.contains(&next) && after_house_number(&text.as_bytes()[..a_at]) {
+            continue;
+        }
         let organisation = [next, bare, a]
             .iter()
             .any(|w| ORGANISATION_WORDS.contains(w));
@@ -133,19 +140,15 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
             || organisation
             || placeholder_name(&text[range.clone()])
             || public_figure(a, bare)
+            || long_dead(&text.as_bytes()[range.end..])
         {
             continue;
         }
-        let known = crate::detect::names::is_given(a)
-            || crate::detect::names::is_surname(bare)
-            || crate::detect::names::is_surname(a)
-            || crate::detect::names::is_given(bare);
+        let known = given(a) || surname(bare) || surname(a) || given(bare);
         let term = is_health_term;
         let sure = (between == ", "
             || (field && (surname(a) || surname(bare)))
-            || (crate::detect::names::is_given(a)
-                && (crate::detect::names::is_surname(bare)
-                    || crate::detect::names::is_given(bare))))
+            || (given(a) && (surname(bare) || given(bare))))
             && !term(a)
             && !term(bare);
         out.push(Name {
@@ -163,7 +166,60 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
     }
     particle_names(text, words, &mut out);
     titled_names(text, words, &mut out);
+    nicknamed_names(text, words, &mut out);
     out
+}
+
+/// A name with a nickname or the formal name between its given name and its surname
+/// (`Bobby (Robert) Kowalczyk`, `Robert "Bobby" Kowalczyk`, `Margaret 'Peggy' Olsen`):
+/// a known given name, a capitalised word in brackets or quotes, a capitalised surname.
+fn nicknamed_names(text: &str, words: &[(usize, &str)], out: &mut Vec<Name>) {
+    for (i, w) in words.windows(3).enumerate() {
+        let [(at, first), (nick_at, nick), (last_at, last)] = [w[0], w[1], w[2]];
+        let open = &text[at + first.len()..nick_at];
+        let close = &text[nick_at + nick.len()..last_at];
+        let bracketed = matches!((open, close), (" (", ") ") | (" \"", "\" ") | (" '", "' "))
+            || matches!(
+                (open, close),
+                (" \u{201c}", "\u{201d} ") | (" \u{2018}", "\u{2019} ")
+            );
+        if !bracketed
+            || !capitalised(first)
+            || !capitalised(nick)
+            || !capitalised(last)
+            || !given_name(first)
+            || is_health_term(last)
+            || i.checked_sub(1)
+                .is_some_and(|k| clinician_title(words[k].1))
+        {
+            continue;
+        }
+        let range = at..last_at + last.len();
+        if placeholder_name(&text[range.clone()]) || public_figure(first, last) {
+            continue;
+        }
+        out.push(Name {
+            range,
+            known: true,
+            sure: true,
+            patient: false,
+            quoted_cells: false,
+            whole: surname_word(last),
+        });
+    }
+}
+
+/// A known given name, or one joined of known given names (`Jean-Baptiste`, `Mary-Kate`).
+fn given_name(w: &str) -> bool {
+    let is_given = crate::detect::names::is_given;
+    is_given(w) || (w.contains('-') && w.split('-').all(|p| p.len() >= 2 && is_given(p)))
+}
+
+/// A known surname, or one joined of known names (`Pierre-Louis`, `Okonkwo-Adeyemi`).
+fn surname_word(w: &str) -> bool {
+    let known = |p: &str| crate::detect::names::is_surname(p) || crate::detect::names::is_given(p);
+    crate::detect::names::is_surname(w)
+        || (w.contains('-') && w.split('-').all(|p| p.len() >= 2 && known(p)))
 }
 
 /// A title that says the name after it is a clinician's, as a word (its dot dropped).
@@ -272,6 +328,68 @@ fn particle_names(text: &str, words: &[(usize, &str)], out: &mut Vec<Name>) {
             whole: true,
         });
     }
+}
+
+/// A lifespan after a name (`Henrietta Lacks (1920–1951)`, `Ada Lovelace, 1815-1852`) that
+/// ended more than 50 years ago: HIPAA stops protecting a person's health information 50
+/// years after their death, and such a person is history, not a patient.
+fn long_dead(after: &[u8]) -> bool {
+    let after = &after[..after.len().min(24)];
+    let gap = after
+        .iter()
+        .take_while(|c| matches!(c, b' ' | b',' | b'('))
+        .count();
+    let rest = &after[gap..];
+    let year = |d: &[u8]| -> Option<u32> {
+        (d.len() >= 4
+            && d[..4].iter().all(u8::is_ascii_digit)
+            && !d.get(4).is_some_and(u8::is_ascii_digit))
+        .then(|| d[..4].iter().fold(0, |n, c| n * 10 + u32::from(c - b'0')))
+    };
+    let Some(born) = year(rest) else {
+        return false;
+    };
+    let dash = rest[4..]
+        .iter()
+        .position(|c| c.is_ascii_digit())
+        .filter(|&n| {
+            let between = std::str::from_utf8(&rest[4..4 + n]).unwrap_or("").trim();
+            matches!(between, "-" | "–" | "—" | "to")
+        });
+    let Some(died) = dash.and_then(|n| year(&rest[4 + n..])) else {
+        return false;
+    };
+    born <= died && died + 50 < current_year()
+}
+
+/// This year by the system clock (a year's average length is close enough here).
+fn current_year() -> u32 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    1970 + (secs / 31_556_952) as u32
+}
+
+/// Whether the text before a word ends in a house number and maybe a direction
+/// (`1200 `, `501 N `).
+fn after_house_number(before: &[u8]) -> bool {
+    let mut rest = before.trim_ascii_end();
+    if before.len() == rest.len() {
+        return false;
+    }
+    for direction in [&b"N"[..], b"S", b"E", b"W", b"NE", b"NW", b"SE", b"SW"] {
+        if let Some(r) = rest.strip_suffix(direction)
+            && r.last() == Some(&b' ')
+        {
+            rest = r.trim_ascii_end();
+            break;
+        }
+    }
+    let digits = rest.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    (1..=6).contains(&digits)
+        && !rest[..rest.len() - digits]
+            .last()
+            .is_some_and(u8::is_ascii_alphanumeric)
 }
 
 /// After a two-letter cell that is also a state code (`'PA'`), a ZIP code's cell
@@ -397,6 +515,26 @@ const ORGANISATION_WORDS: &[&str] = &[
     "Corporation",
     "Bank",
     "Hotel",
+    "Annex",
+    "Outpatient",
+    "County",
+    "Campus",
+    "Pavilion",
+    "Institute",
+    "Infirmary",
+    "Hospice",
+    "Wellness",
+    "Surgery",
+    "Surgical",
+    "Memorial",
+    "Hospitals",
+    "Centers",
+    "Department",
+    "Building",
+    "Plaza",
+    "Library",
+    "Station",
+    "Airport",
 ];
 
 /// A word shaped like a name; month names count (`April May`, `June Rivers`).

@@ -150,6 +150,21 @@ pub(super) fn field_class(label: &[u8]) -> Option<Field> {
     })
 }
 
+/// A name written in lower case, as searches and normalised columns hold it (`jesús
+/// villanueva peña`): two to four words, at least two of them known names.
+fn lower_case_name(value: &str) -> Option<Vec<&str>> {
+    let words: Vec<&str> = value.split(' ').filter(|w| !w.is_empty()).collect();
+    let lower = |w: &&str| {
+        w.chars()
+            .all(|c| c.is_lowercase() || matches!(c, '\'' | '-'))
+    };
+    let known = words
+        .iter()
+        .filter(|w| crate::detect::names::is_given(w) || crate::detect::names::is_surname(w))
+        .count();
+    ((2..=4).contains(&words.len()) && words.iter().all(lower) && known >= 2).then_some(words)
+}
+
 /// Capitalised words of a person's name (letters, apostrophes, hyphens; any script).
 pub(super) fn name_words(value: &str) -> Option<Vec<&str>> {
     let words: Vec<&str> = value.split([' ', ',']).filter(|w| !w.is_empty()).collect();
@@ -190,7 +205,9 @@ pub(super) fn classify(field: Field, value: &[u8], range: Range<usize>) -> Optio
     };
     match field {
         Field::FullName => {
-            let words = name_words(text)?;
+            // A search pattern's wildcards are not the name (`ILIKE 'jesús villanueva%'`).
+            let text = text.trim_matches(['%', '*']);
+            let words = name_words(text).or_else(|| lower_case_name(text))?;
             (words.len() >= 2 && !placeholder_name(text)).then_some(())?;
             found(PhiKind::Name, false)
         }
@@ -280,7 +297,7 @@ pub(super) fn any_known_label(b: &[u8]) -> bool {
 pub(super) fn fields_scan(b: &[u8], out: &mut Vec<Finding>) {
     let r = re(
         &FIELD_RE,
-        r#"(?i)(?:^|[^a-z0-9_])["']?([a-z][a-z0-9_.-]{1,40})["']?[ \t]*(?:=>|==|=|:)[ \t]*\[?[ \t]*["']?((?:[^"'\n,;&{}\[\]()|]|'\w|\(\d{3}\)){1,80})"#,
+        r#"(?i)(?:^|[^a-z0-9_])["']?([a-z][a-z0-9_.-]{1,40})["']?[ \t]*(?:=>|==|=|:|(?:not[ \t]+)?i?like[ \t])[ \t]*\[?[ \t]*["']?((?:[^"'\n,;&{}\[\]()|]|'\w|\(\d{3}\)){1,80})"#,
     );
     // A label that names nothing known must not swallow the next one (`https://host/x?dob=`
     // reads `https` as a label), so the search resumes right after each unknown label.

@@ -603,6 +603,17 @@ pub(super) fn public_figure(given: &str, family: &str) -> bool {
         ("Ryan", "White"),
         ("Terri", "Schiavo"),
         ("Karen", "Quinlan"),
+        ("Serena", "Williams"),
+        ("Selena", "Gomez"),
+        ("Bruce", "Willis"),
+        ("Celine", "Dion"),
+        // People hospitals are named after: in a text about care, the institution.
+        ("Johns", "Hopkins"),
+        ("Sloan", "Kettering"),
+        ("Dana", "Farber"),
+        ("Cedars", "Sinai"),
+        ("Kaiser", "Permanente"),
+        ("Ronald", "McDonald"),
     ];
     let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
     PUBLIC

@@ -685,6 +685,8 @@ fn particles_titles_aliased_columns_and_xml_subjects() {
         "Room 312 Mrs. Horváth is refusing the 2100 lovenox again, family at bedside",
         "La Sra. Castañeda Ruiz llamó, se le acabó la insulina",
         "SELECT * FROM patients p WHERE p.last_name = 'Fonoti' AND p.dob = '2001-08-19'",
+        // A search pattern in lower case (session 19).
+        "SELECT p.id FROM person p WHERE p.full_name ILIKE 'jesús villanueva peña%' AND p.birth_date = '1966-04-02'",
         r#"<AllergyIntolerance><patient><display value="Brenda Kowalczyk"/></patient></AllergyIntolerance>"#,
         r#"<patient><name><given>Hope</given><family>Yellowhorse</family></name><birthTime value="1978-03-15"/></patient>"#,
         r#"I have "subject": {"display": "Jae-eun Choi", "identifier": {"value": "KB0730194"}}"#,
