@@ -22,7 +22,45 @@ pub fn derive(text: &str) -> Vec<String> {
     }
     out.extend(assembled(text));
     out.extend(decoded_runs(text));
+    out.extend(percent_decoded(text));
     out
+}
+
+/// The text with its percent-escapes decoded, when it holds the escapes of the characters
+/// a connection string or a URL's credentials are written with (`%3A`, `%3D`, `%40`, `%2F`,
+/// `%3B`): `cs=Server%3Dsql02%3BPassword%3D...`, `oracle%3A%2F%2Fuser%3Apass%40db`.
+fn percent_decoded(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let escapes = memchr::memchr_iter(b'%', b)
+        .filter(|&i| {
+            b.get(i + 1..i + 3).is_some_and(|h| {
+                matches!(
+                    [h[0], h[1].to_ascii_uppercase()],
+                    [b'3', b'A' | b'D' | b'B'] | [b'4', b'0'] | [b'2', b'F']
+                )
+            })
+        })
+        .take(2)
+        .count();
+    if escapes < 2 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |k: usize| (b.get(k).copied()).and_then(|c| (c as char).to_digit(16));
+        match (b[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (c, ..) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// Literals put together by code rather than written side by side: a list joined
@@ -342,7 +380,7 @@ fn decoded_runs(text: &str) -> Vec<String> {
             && bytes.len() >= 16
             && bytes
                 .iter()
-                .all(|c| (0x20..0x7f).contains(c) || matches!(c, b'\n' | b'\t'))
+                .all(|c| (0x20..0x7f).contains(c) || matches!(c, b'\n' | b'\t' | b'\r'))
             && let Ok(s) = String::from_utf8(bytes)
         {
             out.push(s);
@@ -388,6 +426,30 @@ fn decode_hex(run: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_escapes_are_decoded_when_they_hide_a_connection_string() {
+        let got = derive(
+            "GET /health/db?cs=Server%3Dsql02%3BUser%20Id%3Dapi%3BPassword%3DCorn%212019%3B 200",
+        );
+        assert!(
+            got.iter()
+                .any(|d| d.contains("Server=sql02;User Id=api;Password=Corn!2019;")),
+            "{got:?}"
+        );
+        // One escape is a URL's, not a hidden string; a malformed escape stays as it is.
+        assert!(derive("https://example.org/search?q=a%20b").is_empty());
+        assert!(derive("x%3Ay%3Dz%4").iter().any(|d| d == "x:y=z%4"));
+    }
+
+    #[test]
+    fn base64_of_an_hl7_message_is_decoded_with_its_carriage_returns() {
+        let got = derive("TVNIfF5+XCZ8RVBJQ3xQTEh8fHwyMDI0MDMwMQ1QSUR8MXx8NjY4MTUwNzc=");
+        assert!(
+            got.iter().any(|d| d.contains("\rPID|1||6681507")),
+            "{got:?}"
+        );
+    }
 
     #[test]
     fn literals_put_together_by_code_are_assembled() {

@@ -13,7 +13,9 @@
 
 use super::finding::*;
 use super::name_reader::{Name, STAFF_WORDS, STREET_TYPES, names, patient_labelled};
-use super::signals::{HEALTH_WORDS, NOT_NAMES, capitalised, plausible_date, words_of};
+use super::signals::{
+    HEALTH_WORDS, NOT_NAMES, capitalised, placeholder_phone, plausible_date, words_of,
+};
 use super::terms::{CONDITION_ACRONYMS, is_health_term};
 use std::ops::Range;
 
@@ -412,6 +414,9 @@ fn numeric_at(b: &[u8], i: usize) -> (usize, Option<Fact>) {
         })
     };
     let phone = |range: Range<usize>| {
+        if placeholder_phone(&b[range.clone()]) {
+            return None;
+        }
         Some(Fact {
             kind: PhiKind::Contact,
             range,
@@ -1207,6 +1212,11 @@ mod tests {
         // A site's name and the street named for a person (session 19).
         assert!(kinds("MS03,Mount Sinai Annex,1500 S Fairfield Ave").is_empty());
         assert!(kinds("RH01,Rose Hill Clinic,1200 Rose Hill Dr").is_empty());
+        // A connection string's value and its next key.
+        assert!(
+            kinds("2024-06-12 GET /health/db?cs=Server=sql02;Database=Portal;User Id=api;")
+                .is_empty()
+        );
         // Dead for more than 50 years: history (HIPAA's limit), not a patient.
         assert!(kinds("Ada Bramble (1920–1951) was treated for cervical cancer").is_empty());
         assert!(kinds("cervical cancer cells from Johns Hopkins, 1951").is_empty());

@@ -269,6 +269,7 @@ fn gated_early(bytes: &[u8], present: u32, out: &mut Vec<Finding>) {
 fn shapes_anywhere(text: &str, out: &mut Vec<Finding>) {
     let bytes = text.as_bytes();
     fields(bytes, out);
+    redis_pairs(bytes, out);
     option_fields(bytes, out);
     if memchr::memmem::find(bytes, b"VCARD").is_some()
         || memchr::memmem::find(bytes, b"vcard").is_some()
@@ -383,6 +384,9 @@ const KEYWORDS: &[(&str, Group)] = &[
     ("\"subject\"", Group::Container),
     ("resourcetype", Group::Container),
     ("nm1*", Group::Container),
+    ("nm1|", Group::Container),
+    ("nm1^", Group::Container),
+    ("nm1!", Group::Container),
     ("(0010,", Group::Container),
 ];
 

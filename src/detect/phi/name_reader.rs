@@ -104,6 +104,10 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
         if between == ", " && !(surname(a) && given(bare)) && !capital_pair {
             continue;
         }
+        // A connection string's value then its next key (`Database=Portal;User Id=api`).
+        if between == ";" && key_follows(&text.as_bytes()[b_at + b.len()..]) {
+            continue;
+        }
         let range = a_at..b_at + bare.len();
         let word_before = |n: usize| i.checked_sub(n).map(|k| words[k].1).unwrap_or("");
         // The credential may stand in the next cell (`'Osei', 'Samuel', 'MD'`).
@@ -368,6 +372,17 @@ fn current_year() -> u32 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     1970 + (secs / 31_556_952) as u32
+}
+
+/// Whether the text after a word goes on as a key (`User Id=`, `Password=`): the word and
+/// what follows name a setting.
+fn key_follows(rest: &[u8]) -> bool {
+    let word = rest
+        .iter()
+        .take(24)
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b' ' || **c == b'_')
+        .count();
+    rest.get(word) == Some(&b'=')
 }
 
 /// Whether the text before a word ends in a house number and maybe a direction

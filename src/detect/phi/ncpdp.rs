@@ -1,8 +1,8 @@
 //! NCPDP Telecommunication (D.0) claims, a pharmacy's record of a patient: fields named by
 //! two-letter ids, pasted as `310-CA=Chidi 311-CB=Eze 304-C4=19930117`, as a fixture's
-//! `CA=Ximena` lines, or raw after the field separator (`\x1cCAXIMENA`). A patient's name
-//! field (CA first name, CB last name) beside their birth date (C4), id (CY, C2), street
-//! (CM) or phone (CQ) is their record.
+//! `CA=Ximena` lines, or after the field separator, raw (`\x1cCAXIMENA`) or as a dump
+//! writes it (`\\x1c`, `<FS>`, `␜`). A patient's name field (CA first name, CB last name)
+//! beside their birth date (C4), id (CY, C2), street (CM) or phone (CQ) is their record.
 
 use super::finding::*;
 use super::patterns::re;
@@ -14,9 +14,20 @@ static FIELD_RE: OnceLock<Regex> = OnceLock::new();
 
 /// Whether the text may hold such fields at all: one memchr-speed search each.
 fn may_hold(b: &[u8]) -> bool {
-    [&b"CA="[..], b"CB=", b"\x1cCA", b"\x1cCB"]
-        .iter()
-        .any(|k| memchr::memmem::find(b, k).is_some())
+    [
+        &b"CA="[..],
+        b"CB=",
+        b"\x1cCA",
+        b"\x1cCB",
+        b"\\x1cCA",
+        b"\\x1cCB",
+        b"<FS>CA",
+        b"<FS>CB",
+        "\u{241c}CA".as_bytes(),
+        "\u{241c}CB".as_bytes(),
+    ]
+    .iter()
+    .any(|k| memchr::memmem::find(b, k).is_some())
 }
 
 pub(super) fn claims(b: &[u8], out: &mut Vec<Finding>) {
@@ -25,7 +36,7 @@ pub(super) fn claims(b: &[u8], out: &mut Vec<Finding>) {
     }
     let r = re(
         &FIELD_RE,
-        r"(?:(?:^|[\s;,|])(?:[0-9]{3}-)?(C[ABMQY24])[ \t]*=[ \t]*|\x1c(C[ABMQY24]))([^\s\x1c\x1e|;,=]{1,40})",
+        r"(?:(?:^|[\s;,|])(?:[0-9]{3}-)?(C[ABMQY24])[ \t]*=[ \t]*|(?:\x1c|\\x1c|<FS>|\xe2\x90\x9c)(C[ABMQY24]))([^\s\x1c\x1e|;,=\\<\xe2]{1,40})",
     );
     let (mut names, mut facts) = (Vec::new(), Vec::new());
     for c in r.captures_iter(b).take(200) {

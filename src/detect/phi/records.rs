@@ -19,7 +19,11 @@ pub(super) fn containers(b: &[u8], out: &mut Vec<Finding>) {
         let name = fields
             .get(5)
             .is_some_and(|f| f.iter().any(u8::is_ascii_alphabetic) && !placeholder_value(f));
-        if id || name {
+        // A test patient's segment (`ZZTEST^ADTONE`, `DOE^JOHN`): its id is a test id.
+        let test_patient = fields
+            .get(5)
+            .is_some_and(|f| f.iter().any(u8::is_ascii_alphabetic) && placeholder_value(f));
+        if (id && !test_patient) || name {
             out.push(Finding {
                 kind: PhiKind::Hl7,
                 range: m.range(),
@@ -46,13 +50,21 @@ pub(super) fn containers(b: &[u8], out: &mut Vec<Finding>) {
             });
         }
     }
+    // The element separator is whichever character follows `ISA`: `*` by custom, `|`, `^`
+    // or `!` in some payers' files (`NM1|QC|1|MOUA|NOU LEE`).
     for m in re(
         &X12_RE,
-        r"NM1\*(?:IL|QC)\*1\*(?u:\p{L})(?u:[\p{L}' -])*\*(?u:\p{L})[^~*\r\n]*",
+        r"NM1\*(?:IL|QC)\*1\*(?u:\p{L})(?u:[\p{L}' -])*\*(?u:\p{L})[^~*\r\n]*|NM1\|(?:IL|QC)\|1\|(?u:\p{L})(?u:[\p{L}' -])*\|(?u:\p{L})[^~|\r\n]*|NM1\^(?:IL|QC)\^1\^(?u:\p{L})(?u:[\p{L}' -])*\^(?u:\p{L})[^~^\r\n]*|NM1!(?:IL|QC)!1!(?u:\p{L})(?u:[\p{L}' -])*!(?u:\p{L})[^~!\r\n]*",
     )
     .find_iter(b)
     {
-        if !placeholder_value(m.as_bytes()) && !contains_ci(m.as_bytes(), &["*DOE*", "*TEST*"]) {
+        let separator = m.as_bytes()[3];
+        let test = [&b"DOE"[..], b"TEST"]
+            .iter()
+            .any(|w| m.as_bytes().windows(w.len() + 2).any(|x| {
+                x[0] == separator && x[w.len() + 1] == separator && x[1..=w.len()].eq_ignore_ascii_case(*w)
+            }));
+        if !placeholder_value(m.as_bytes()) && !test {
             out.push(Finding {
                 kind: PhiKind::X12,
                 range: m.range(),
@@ -71,14 +83,18 @@ pub(super) fn containers(b: &[u8], out: &mut Vec<Finding>) {
         let Some(value) = c.get(2).or_else(|| c.get(3)).or_else(|| c.get(4)) else {
             continue;
         };
+        // A dump's comment after the value names the tag (`[ANON-7F3A]  # PatientID`).
+        let v = value.as_bytes();
+        let v = v[..memchr::memchr(b'#', v).unwrap_or(v.len())].trim_ascii();
+        let value_range = value.start()..value.start() + v.len();
         let tag = c.get(1).map(|t| t.as_bytes()).unwrap_or_default();
-        if placeholder_value(value.as_bytes()) || value.as_bytes().trim_ascii().is_empty() {
+        if placeholder_value(v) || v.is_empty() {
             continue;
         }
         let strong = tag != b"30";
         out.push(Finding {
             kind: if strong { PhiKind::Dicom } else { PhiKind::Dob },
-            range: value.range(),
+            range: value_range,
             strong,
         });
     }
@@ -110,22 +126,21 @@ pub(super) fn field_class(label: &[u8]) -> Option<Field> {
         .collect();
     let key = key.as_slice();
     Some(match key {
-        b"name" | b"fullname" | b"patientname" | b"patient" | b"membername" | b"subscriber"
-        | b"subscribername" | b"beneficiary" | b"insured" | b"insuredname" | b"ptname"
-        | b"billingname" | b"cardholder" | b"guarantor" | b"nombrecompleto" | b"paciente" => {
-            Field::FullName
-        }
+        b"name" | b"fullname" | b"patientname" | b"patname" | b"patient" | b"membername"
+        | b"subscriber" | b"subscribername" | b"beneficiary" | b"insured" | b"insuredname"
+        | b"ptname" | b"billingname" | b"cardholder" | b"guarantor" | b"nombrecompleto"
+        | b"paciente" => Field::FullName,
         b"firstname" | b"first" | b"givenname" | b"given" | b"lastname" | b"last"
-        | b"familyname" | b"family" | b"surname" | b"fname" | b"lname" | b"middlename"
-        | b"nombre" | b"apellido" | b"apellidos" | b"primerapellido" | b"segundoapellido" => {
-            Field::NamePart
-        }
+        | b"patfirstname" | b"patlastname" | b"familyname" | b"family" | b"surname" | b"fname"
+        | b"lname" | b"middlename" | b"nombre" | b"apellido" | b"apellidos" | b"primerapellido"
+        | b"segundoapellido" => Field::NamePart,
         b"dob" | b"dateofbirth" | b"birthdate" | b"birthday" | b"born" | b"bornon" | b"bdate"
         | b"fechanacimiento" | b"fechadenacimiento" | b"fnacimiento" => Field::Dob,
         b"ssn" | b"socialsecuritynumber" | b"socialsecurity" | b"subscriberssn" | b"ssnumber" => {
             Field::Ssn
         }
         b"mrn"
+        | b"patmrnid"
         | b"medicalrecordnumber"
         | b"patientid"
         | b"memberid"
@@ -150,19 +165,65 @@ pub(super) fn field_class(label: &[u8]) -> Option<Field> {
     })
 }
 
-/// A name written in lower case, as searches and normalised columns hold it (`jesús
-/// villanueva peña`): two to four words, at least two of them known names.
+/// Columns and keys that name a patient's name (`PAT_NAME`, `patient_name`, `pt_name`).
+fn patient_column(label: &[u8]) -> bool {
+    let key: Vec<u8> = label
+        .iter()
+        .rev()
+        .take_while(|c| **c != b'.')
+        .filter(|c| !matches!(c, b'_' | b'-' | b' ' | b'"' | b'\''))
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    // Reversed: `patname` is `emantap`.
+    [
+        &b"emantap"[..],
+        b"emantneitap",
+        b"emantp",
+        b"tneitap",
+        b"etneicap",
+    ]
+    .contains(&key.as_slice())
+}
+
+/// A known given name and a known surname among a value's words, either order.
+fn whole_known(value: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(value) else {
+        return false;
+    };
+    let words: Vec<&str> = text
+        .split([' ', ',', '^'])
+        .map(|w| w.trim_matches(['%', '*', '\'', '"']))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().enumerate().any(|(i, g)| {
+        crate::detect::names::is_given(g)
+            && words
+                .iter()
+                .enumerate()
+                .any(|(k, f)| k != i && crate::detect::names::is_surname(f))
+    })
+}
+
+/// A name written all in lower case or all in capitals, as searches, normalised columns
+/// and registration systems hold it (`jesús villanueva peña`, `JAMA,ABDIRAHMAN YUSUF`): two
+/// to four words, two of them known names in lower case, one in capitals.
 fn lower_case_name(value: &str) -> Option<Vec<&str>> {
-    let words: Vec<&str> = value.split(' ').filter(|w| !w.is_empty()).collect();
-    let lower = |w: &&str| {
-        w.chars()
-            .all(|c| c.is_lowercase() || matches!(c, '\'' | '-'))
+    let words: Vec<&str> = value.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+    let all = |case: fn(char) -> bool| {
+        words
+            .iter()
+            .all(|w| w.chars().all(|c| case(c) || matches!(c, '\'' | '-')))
     };
     let known = words
         .iter()
         .filter(|w| crate::detect::names::is_given(w) || crate::detect::names::is_surname(w))
         .count();
-    ((2..=4).contains(&words.len()) && words.iter().all(lower) && known >= 2).then_some(words)
+    let enough = if all(char::is_lowercase) {
+        known >= 2
+    } else {
+        all(char::is_uppercase) && known >= 1
+    };
+    ((2..=4).contains(&words.len()) && enough).then_some(words)
 }
 
 /// Capitalised words of a person's name (letters, apostrophes, hyphens; any script).
@@ -242,6 +303,7 @@ pub(super) fn classify(field: Field, value: &[u8], range: Range<usize>) -> Optio
         }
         Field::Phone => {
             (10..=15).contains(&digits_of.len()).then_some(())?;
+            (!placeholder_phone(text.as_bytes())).then_some(())?;
             found(PhiKind::Contact, false)
         }
         Field::Age => {
@@ -262,7 +324,13 @@ pub(super) fn classify(field: Field, value: &[u8], range: Range<usize>) -> Optio
 /// `label: value` and `label = value` in any notation: JSON and YAML fields, SQL `WHERE` and
 /// `SET` clauses, URL query parameters, environment lines, object literals.
 pub(super) fn fields(b: &[u8], out: &mut Vec<Finding>) {
-    if any_known_label(b) {
+    // SQL's `LIKE` compares like `=` (`pat_name LIKE 'MOHAMUD,SAGAL%'`).
+    let like = || {
+        [&b" LIKE "[..], b" like "]
+            .iter()
+            .any(|k| memchr::memmem::find(b, k).is_some())
+    };
+    if any_known_label(b) || like() {
         fields_scan(b, out);
     }
 }
@@ -322,11 +390,47 @@ pub(super) fn fields_scan(b: &[u8], out: &mut Vec<Finding>) {
         // In a `key=value` log line a value runs up to the next key (`patient=Meron Alemu
         // drug=...`), not over it.
         let len = next_key(value.as_bytes()).unwrap_or(value.len());
-        let range = value.start()..value.start() + len;
-        if let Some(f) = classify(field, &b[range.clone()], range.clone()) {
+        let mut range = value.start()..value.start() + len;
+        // A quoted name runs to its closing quote, commas and all (`'JAMA,ABDIRAHMAN'`).
+        if field == Field::FullName
+            && let Some(&q @ (b'\'' | b'"')) = b.get(value.start().wrapping_sub(1))
+            && let Some(close) = b[value.start()..b.len().min(value.start() + 80)]
+                .iter()
+                .position(|c| *c == q || *c == b'\n')
+            && b[value.start() + close] == q
+        {
+            range = value.start()..value.start() + close;
+        }
+        if let Some(mut f) = classify(field, &b[range.clone()], range.clone()) {
+            // A whole known name in a column that says it is a patient's is PHI alone.
+            f.strong |= f.kind == PhiKind::Name
+                && patient_column(label.as_bytes())
+                && whole_known(&b[range.clone()]);
             out.push(f);
         }
         at = range.end.max(label.end());
+    }
+}
+
+/// A hash as `redis-cli` prints it (`HGETALL`): each field on a numbered line and its value
+/// on the next (`1) "mrn"` / `2) "62129726"`), read like `mrn: 62129726`.
+pub(super) fn redis_pairs(b: &[u8], out: &mut Vec<Finding>) {
+    if memchr::memmem::find(b, b"1) \"").is_none() {
+        return;
+    }
+    let r = re(
+        &REDIS_PAIR_RE,
+        r#"(?m)^[ \t]*[0-9]{1,5}\) "([a-zA-Z][a-zA-Z0-9_.-]{0,40})"\r?\n[ \t]*[0-9]{1,5}\) "([^"\r\n]{1,120})""#,
+    );
+    for c in r.captures_iter(b).take(500) {
+        let (Some(key), Some(value)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        if let Some(field) = field_class(key.as_bytes())
+            && let Some(f) = classify(field, value.as_bytes(), value.range())
+        {
+            out.push(f);
+        }
     }
 }
 

@@ -20,7 +20,22 @@ pub(super) fn plausible_date(d: &[u8]) -> bool {
         [day, y] => (y, 1, day),
         _ => return false,
     };
-    (1900..=2030).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&day)
+    // 1 January 1900 is what registration systems store when the date is unknown.
+    (1900..=2030).contains(&y)
+        && (1..=12).contains(&m)
+        && (1..=31).contains(&day)
+        && (y, m, day) != (1900, 1, 1)
+}
+
+/// A phone number nobody has: one digit repeated (`555-555-5555`, `000-000-0000`) or
+/// counted out (`123-456-7890`), after an optional country code 1.
+pub(super) fn placeholder_phone(v: &[u8]) -> bool {
+    let digits: Vec<u8> = v.iter().copied().filter(u8::is_ascii_digit).collect();
+    let national = match digits.as_slice() {
+        [b'1', rest @ ..] if rest.len() == 10 => rest,
+        all => all,
+    };
+    national.len() >= 7 && (national.iter().all(|d| *d == national[0]) || national == b"1234567890")
 }
 
 pub(super) fn dob(b: &[u8], out: &mut Vec<Finding>) {
@@ -83,6 +98,12 @@ pub(super) const PLACEHOLDER_NAMES: &[&str] = &[
     "sample patient",
     "lorem ipsum",
     "redacted",
+    // A field's value alone (`'first_name': 'Test'`).
+    "test",
+    "patient",
+    "sample",
+    "dummy",
+    "demo",
 ];
 
 pub(super) fn names(b: &[u8], out: &mut Vec<Finding>) {
@@ -203,6 +224,7 @@ pub(super) fn contact(b: &[u8], out: &mut Vec<Finding>) {
 }
 
 pub(super) const PLACEHOLDER_VALUES: &[&str] = &[
+    "novalueavailable",
     "anonymous",
     "anonymized",
     "redacted",
@@ -227,6 +249,7 @@ pub(super) fn placeholder_value(v: &[u8]) -> bool {
     };
     trimmed.iter().all(|c| !c.is_ascii_alphanumeric())
         || contains_ci(&trimmed, PLACEHOLDER_VALUES)
+        || test_patient(&trimmed)
         || wrapped(b"<", b">")
         // (`[Lopez^Maria]` is how DICOM dumps print a name: a value, not a slot.)
         || (wrapped(b"[", b"]") && !trimmed.contains(&b'^'))
@@ -563,6 +586,13 @@ pub(super) fn placeholder_name(value: &str) -> bool {
     PLACEHOLDER_NAMES
         .iter()
         .any(|p| lower == *p || lower.ends_with(" doe"))
+        || test_patient(lower.as_bytes())
+}
+
+/// Test patients as EHRs name them: a name starting `ZZ` sorts them last in every list
+/// (`ZZTEST^ADTONE`, `Zztest, Mychart`); no one's surname starts so.
+fn test_patient(v: &[u8]) -> bool {
+    v.len() >= 3 && v[..2].eq_ignore_ascii_case(b"zz") && v[2].is_ascii_alphabetic()
 }
 
 /// A public figure whose health is public record, written either way round (`Florence

@@ -691,6 +691,15 @@ fn particles_titles_aliased_columns_and_xml_subjects() {
         r#"<patient><name><given>Hope</given><family>Yellowhorse</family></name><birthTime value="1978-03-15"/></patient>"#,
         r#"I have "subject": {"display": "Jae-eun Choi", "identifier": {"value": "KB0730194"}}"#,
         "fields I send: 302-C2=CSH605512894 310-CA=Chidi 311-CB=Eze 304-C4=19930117",
+        // The separator as a dump writes it (session 19).
+        r"\x1eAM01\x1cC419540330\x1cC51\x1cCAEDWARD\x1cCBKOWALSKI\x1cCM626 UNIVERSITY DR",
+        "AM01<FS>C419540330<FS>CAEDWARD<FS>CBKOWALSKI",
+        "AM01\u{241c}C419540330\u{241c}CAEDWARD\u{241c}CBKOWALSKI",
+        // A hash as redis-cli prints it; Epic Clarity's patient name column, in capitals.
+        "HGETALL appt:hold:347468\n1) \"patient\"\n2) \"Kou Her\"\n3) \"mrn\"\n4) \"62129726\"",
+        "sqlcmd -S sql01 -Q \"SELECT p.PAT_MRN_ID FROM PATIENT p WHERE p.PAT_NAME = 'JAMA,ABDIRAHMAN YUSUF'\"",
+        // X12 with another element separator.
+        "ISA|00|          |00|\nNM1|QC|1|MOUA|NOU LEE||||MI|8470411185\nDTM|232|20240612",
         // A pharmacy label: the name's field above its medication's.
         "^XA\n^FO30,70^A0N,32,32^FDNOUR EL-SAYED^FS\n^FO30,110^A0N,24,24^FDSERTRALINE 50MG TAB  #30^FS\n^XZ\n",
         "Hyun-woo Park now has 'Major depressive disorder, recurrent, moderate' listed twice",
@@ -714,6 +723,11 @@ fn particles_titles_aliased_columns_and_xml_subjects() {
         r#"<patient><name><given>{{given}}</given></name></patient>"#,
         "SELECT * FROM providers p WHERE p.specialty = 'Oncology' AND p.start = '2001-08-19'",
         "SSN column width is 9; order 540228173 shipped",
+        // Test patients and values nobody has (session 19).
+        "PID|1||99999901^^^PLH^MR||ZZTEST^ADTONE||19000101|U|||123 TEST ST",
+        "test_patient = {'mrn': '00000000', 'first_name': 'Test', 'last_name': 'Patient', 'dob': '1900-01-01', 'ssn': '000-00-0000', 'phone': '555-555-5555'}",
+        "(0010,0010) PN [ANONYMIZED]   # PatientName\n(0010,0020) LO [ANON-7F3A]   # PatientID\n(0010,0030) DA (no value available)   # PatientBirthDate",
+        "NM1|IL|1|DOE|JOHN||||MI|W123456789~",
     ] {
         assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
     }
