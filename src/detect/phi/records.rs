@@ -62,7 +62,7 @@ pub(super) fn containers(b: &[u8], out: &mut Vec<Finding>) {
         let test = [&b"DOE"[..], b"TEST"]
             .iter()
             .any(|w| m.as_bytes().windows(w.len() + 2).any(|x| {
-                x[0] == separator && x[w.len() + 1] == separator && x[1..=w.len()].eq_ignore_ascii_case(*w)
+                x[0] == separator && x[w.len() + 1] == separator && x[1..=w.len()].eq_ignore_ascii_case(w)
             }));
         if !placeholder_value(m.as_bytes()) && !test {
             out.push(Finding {
