@@ -23,6 +23,9 @@ pub enum Validator {
     Jwt,
     /// HTTP basic credentials: base64 of `user:password`, both printable and non-empty.
     BasicAuth,
+    /// A value stored in base64 (a Kubernetes Secret's `data:`): it must decode to printable
+    /// text, and the entropy floor and the allow-list judge the decoded text.
+    Base64Text,
 }
 
 impl Validator {
@@ -31,17 +34,20 @@ impl Validator {
             "github-crc32" => Some(Self::GithubCrc32),
             "jwt" => Some(Self::Jwt),
             "basic-auth" => Some(Self::BasicAuth),
+            "base64-text" => Some(Self::Base64Text),
             _ => None,
         }
     }
 
-    pub const NAMES: &'static [&'static str] = &["github-crc32", "jwt", "basic-auth"];
+    pub const NAMES: &'static [&'static str] =
+        &["github-crc32", "jwt", "basic-auth", "base64-text"];
 
     fn check(self, secret: &str) -> bool {
         match self {
             Self::GithubCrc32 => github_checksum_ok(secret),
             Self::Jwt => jwt_header_ok(secret),
             Self::BasicAuth => basic_auth_ok(secret),
+            Self::Base64Text => base64_text(secret).is_some(),
         }
     }
 }
@@ -175,12 +181,24 @@ impl SecretBlock {
     }
 
     fn accepts(&self, value: &str, matched: &str) -> Result<bool, String> {
+        // A value stored in base64 is judged by what it decodes to.
+        let decoded;
+        let value = if self.validate == Some(Validator::Base64Text) {
+            let Some(text) = base64_text(value) else {
+                return Ok(false);
+            };
+            decoded = text;
+            decoded.as_str()
+        } else {
+            value
+        };
         if let Some(min) = self.entropy_min
             && super::entropy(value) < min
         {
             return Ok(false);
         }
         if let Some(v) = self.validate
+            && v != Validator::Base64Text
             && !v.check(value)
         {
             return Ok(false);
@@ -266,6 +284,12 @@ fn basic_auth_ok(secret: &str) -> bool {
         && !matches!(password, "password" | "pass" | "secret" | "changeme")
 }
 
+/// Standard or URL-safe base64 that decodes to printable text of at least 4 characters.
+fn base64_text(secret: &str) -> Option<String> {
+    let text = String::from_utf8(base64url_decode(secret)?).ok()?;
+    (text.chars().count() >= 4 && text.chars().all(|c| !c.is_control())).then_some(text)
+}
+
 /// Decode unpadded base64url (JWT segments).
 pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
@@ -320,6 +344,25 @@ mod tests {
         assert!(jwt_header_ok("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"));
         assert!(!jwt_header_ok("eyJub3RhbGciOjF9.x.y"));
         assert!(!jwt_header_ok("eyJ!!!.x.y"));
+    }
+
+    #[test]
+    fn base64_values_are_judged_by_what_they_decode_to() {
+        let block = SecretBlock::new(
+            vec!["pass".into()],
+            Pattern::new(r"pass: (?P<secret>[A-Za-z0-9+/]+={0,2})".into()),
+            Some(2.5),
+            Some(Validator::Base64Text),
+            vec![Pattern::new("(?i)replace[_-]?me".into())],
+            vec![],
+        );
+        // `Granite!2021mus14`, `REPLACE_ME`, bytes that are no text.
+        assert_eq!(
+            block.find("pass: R3Jhbml0ZSEyMDIxbXVzMTQ=").unwrap().len(),
+            1
+        );
+        assert!(block.find("pass: UkVQTEFDRV9NRQ==").unwrap().is_empty());
+        assert!(block.find("pass: AAECAwQFBgcICQ==").unwrap().is_empty());
     }
 
     #[test]
