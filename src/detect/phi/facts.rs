@@ -116,6 +116,12 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     if facts.is_empty() {
         return;
     }
+    // A name inside an address is its street's or its city's (`..., Eau Claire WI 54701`).
+    names.retain(|n| {
+        !facts
+            .iter()
+            .any(|f| f.postal && f.range.start <= n.range.start && n.range.end <= f.range.end)
+    });
     // A name labelled a patient's puts the text about health care by itself.
     let health = contains_ci(b, HEALTH_WORDS)
         || facts.iter().any(|f| f.kind == PhiKind::Diagnosis)
@@ -1212,6 +1218,12 @@ mod tests {
         // A site's name and the street named for a person (session 19).
         assert!(kinds("MS03,Mount Sinai Annex,1500 S Fairfield Ave").is_empty());
         assert!(kinds("RH01,Rose Hill Clinic,1200 Rose Hill Dr").is_empty());
+        assert!(
+            kinds(
+                "- Eau Claire Regional, 900 W Clairemont Ave, Eau Claire WI 54701 - 715-555-0180"
+            )
+            .is_empty()
+        );
         // A connection string's value and its next key.
         assert!(
             kinds("2024-06-12 GET /health/db?cs=Server=sql02;Database=Portal;User Id=api;")

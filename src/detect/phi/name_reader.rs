@@ -550,6 +550,9 @@ const ORGANISATION_WORDS: &[&str] = &[
     "Library",
     "Station",
     "Airport",
+    "Regional",
+    "Community",
+    "General",
 ];
 
 /// A word shaped like a name; month names count (`April May`, `June Rivers`).
