@@ -55,7 +55,9 @@ fn condition_by_suffix(w: &str) -> bool {
     ];
     let b = w.as_bytes();
     let n = b.len();
+    // Every ending's last letter is one of these: most words are done with at once.
     if !(7..=24).contains(&n)
+        || !matches!(b[n - 1].to_ascii_lowercase(), b'a' | b'e' | b's' | b'y')
         || !b.iter().all(u8::is_ascii_alphabetic)
         || b[1..].iter().any(u8::is_ascii_uppercase)
         || !SUFFIXES
