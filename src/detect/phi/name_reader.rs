@@ -174,6 +174,28 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
     out
 }
 
+/// A name its shape makes sure of (a particle, a nickname), unless a placeholder or a
+/// public figure's.
+fn push_sure(
+    text: &str,
+    range: Range<usize>,
+    (first, last): (&str, &str),
+    whole: bool,
+    out: &mut Vec<Name>,
+) {
+    if placeholder_name(&text[range.clone()]) || public_figure(first, last) {
+        return;
+    }
+    out.push(Name {
+        range,
+        known: true,
+        sure: true,
+        patient: false,
+        quoted_cells: false,
+        whole,
+    });
+}
+
 /// A name with a nickname or the formal name between its given name and its surname
 /// (`Bobby (Robert) Kowalczyk`, `Robert "Bobby" Kowalczyk`, `Margaret 'Peggy' Olsen`):
 /// a known given name, a capitalised word in brackets or quotes, a capitalised surname.
@@ -198,18 +220,13 @@ fn nicknamed_names(text: &str, words: &[(usize, &str)], out: &mut Vec<Name>) {
         {
             continue;
         }
-        let range = at..last_at + last.len();
-        if placeholder_name(&text[range.clone()]) || public_figure(first, last) {
-            continue;
-        }
-        out.push(Name {
-            range,
-            known: true,
-            sure: true,
-            patient: false,
-            quoted_cells: false,
-            whole: surname_word(last),
-        });
+        push_sure(
+            text,
+            at..last_at + last.len(),
+            (first, last),
+            surname_word(last),
+            out,
+        );
     }
 }
 
@@ -319,18 +336,7 @@ fn particle_names(text: &str, words: &[(usize, &str)], out: &mut Vec<Name>) {
         if end == i + 1 || titled || !spaced || !capital_last || is_health_term(last) {
             continue;
         }
-        let range = at..last_at + last.len();
-        if placeholder_name(&text[range.clone()]) || public_figure(first, last) {
-            continue;
-        }
-        out.push(Name {
-            range,
-            known: true,
-            sure: true,
-            patient: false,
-            quoted_cells: false,
-            whole: true,
-        });
+        push_sure(text, at..last_at + last.len(), (first, last), true, out);
     }
 }
 
