@@ -366,14 +366,26 @@ impl Pattern {
             Ok(re) => re,
             Err(e) => return Err(e.clone()),
         };
-        Ok(re
-            .captures_iter(text)
-            .filter_map(|c| {
-                let whole = c.get(0)?;
-                let secret = c.name("secret").or_else(|| c.get(1)).unwrap_or(whole);
-                Some((whole.range(), secret.range()))
-            })
-            .collect())
+        // The next search starts where the secret ends, not where the match ends: a pattern
+        // that ends on a delimiter (`...(?:[\s,;]|$)`) would otherwise eat the newline the
+        // next line's match starts on (`A_SECRET=...\nB_SECRET=...` found only `A`).
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at <= text.len() {
+            let Some(c) = re.captures_at(text, at) else {
+                break;
+            };
+            let Some(whole) = c.get(0) else { break };
+            let secret = c.name("secret").or_else(|| c.get(1)).unwrap_or(whole);
+            out.push((whole.range(), secret.range()));
+            at = if secret.end() > whole.start() {
+                secret.end()
+            } else {
+                whole.end()
+            }
+            .max(whole.start() + 1);
+        }
+        Ok(out)
     }
 
     /// The first match, as a byte range.
@@ -598,6 +610,21 @@ mod fast_match_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (session 21): a match that ends on its delimiter left the next line's
+    /// assignment unfound (`A_SECRET=...\nB_SECRET=...` gave only `A`).
+    #[test]
+    fn captures_after_a_match_that_ate_its_delimiter() {
+        let p = Pattern::new(r"(?:^|\s)[A-Z_]+=(?P<secret>[a-z0-9]+)(?:\s|$)".into());
+        let text = b"A_KEY=one1\nB_SECRET=two2\nC=three3";
+        let secrets: Vec<&[u8]> = p
+            .captures(text)
+            .unwrap()
+            .into_iter()
+            .map(|(_, s)| &text[s])
+            .collect();
+        assert_eq!(secrets, [&b"one1"[..], b"two2", b"three3"]);
+    }
 
     #[test]
     fn globs_keep_star_within_a_component() {
