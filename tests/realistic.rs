@@ -310,7 +310,7 @@ fn third_independent_sets_score() {
 /// When they arrived: PHI 0.966 / 0.926 and secrets 0.983 / 0.855 (built), PHI 0.976 /
 /// 0.845 and secrets 0.909 / 0.741 (holdout).
 const THIRD_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.99), ("secret", 0.99, 0.97)];
-const THIRD_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.94), ("secret", 0.92, 0.87)];
+const THIRD_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.94), ("secret", 0.92, 0.88)];
 
 /// A fourth pair (issue 31, session 17), written by a helper from the issue's text alone,
 /// briefed on the families the earlier holdouts still missed in aggregate (names from many
@@ -332,7 +332,7 @@ fn fourth_independent_sets_score() {
 /// When they arrived (with this session's name lists): PHI 0.978 / 0.677 and secrets 0.988 /
 /// 0.884 (built), PHI 0.963 / 0.571 and secrets 0.945 / 0.800 (holdout).
 const FOURTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.95), ("secret", 0.99, 0.98)];
-const FOURTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.79), ("secret", 0.94, 0.84)];
+const FOURTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.81), ("secret", 0.94, 0.86)];
 
 /// A fifth pair (issue 31, session 18), written by a helper from the issue's text alone
 /// before any of this session's tuning: two imagined organisations (an Oregon group on AWS
@@ -353,7 +353,7 @@ fn fifth_independent_sets_score() {
 /// When they arrived: PHI 0.964 / 0.806 and secrets 1.000 / 0.856 (built), PHI 0.956 /
 /// 0.691 and secrets 0.952 / 0.908 (holdout).
 const FIFTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.97, 0.95), ("secret", 0.99, 0.97)];
-const FIFTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.95, 0.74), ("secret", 0.95, 0.92)];
+const FIFTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.95, 0.76), ("secret", 0.95, 0.93)];
 
 /// A sixth pair (issue 31, session 19), written by a helper from the issue's text alone
 /// before any of this session's tuning was scored against it: a Midwest system on premises
@@ -373,8 +373,29 @@ fn sixth_independent_sets_score() {
 
 /// When they arrived (scored with 71732ee): PHI 0.959 / 0.891 and secrets 0.973 / 0.877
 /// (built), PHI 0.968 / 0.818 and secrets 0.975 / 0.857 (holdout).
-const SIXTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.95), ("secret", 0.99, 0.96)];
-const SIXTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.97, 0.83), ("secret", 0.97, 0.85)];
+const SIXTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.96), ("secret", 0.99, 0.98)];
+const SIXTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.97, 0.83), ("secret", 0.97, 0.87)];
+
+/// A seventh pair (issue 31, session 21), written by a helper from the issue's text and the
+/// product's definitions alone: tests/corpus/seventh.tsv (a Pacific Northwest and Alaska
+/// network on AWS: Meditech, eClinicalWorks, MUMPS globals, SAS, ZPL labels; tuned against)
+/// and tests/corpus/seventh-holdout.tsv (a New England academic centre with Puerto Rico
+/// affiliates; only scored).
+#[test]
+fn seventh_independent_sets_score() {
+    score_independent_pair(
+        "seventh",
+        include_str!("corpus/seventh.tsv"),
+        include_str!("corpus/seventh-holdout.tsv"),
+        SEVENTH_FLOORS,
+        SEVENTH_HOLDOUT_FLOORS,
+    );
+}
+
+/// When they arrived (scored with 86c2916): PHI 0.980 / 0.822 and secrets 0.992 / 0.907
+/// (built), PHI 0.937 / 0.706 and secrets 1.000 / 0.730 (holdout).
+const SEVENTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.95), ("secret", 0.99, 0.99)];
+const SEVENTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.93, 0.70), ("secret", 0.98, 0.74)];
 
 const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.95), ("secret", 0.99, 0.97)];
 /// Before this issue's work the holdout scored PHI 0.943 / 0.327 and secrets 0.870 / 0.339.

@@ -23,7 +23,30 @@ pub fn derive(text: &str) -> Vec<String> {
     out.extend(assembled(text));
     out.extend(decoded_runs(text));
     out.extend(percent_decoded(text));
+    out.extend(escaped_segments(text));
     out
+}
+
+/// An HL7 v2 message a log wrote with its segment breaks escaped (`...\rPID|1||M0095...`,
+/// `\nNK1|`): the text with `\r` and `\n` made breaks again, so each segment is read as
+/// one.
+fn escaped_segments(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let segment_after = |i: usize| {
+        b.get(i + 2..i + 6).is_some_and(|s| {
+            s[0].is_ascii_uppercase()
+                && s[1..3]
+                    .iter()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                && s[3] == b'|'
+        })
+    };
+    let escaped = memchr::memchr_iter(b'\\', b)
+        .any(|i| matches!(b.get(i + 1), Some(b'r' | b'n')) && segment_after(i));
+    if !escaped {
+        return None;
+    }
+    Some(text.replace("\\r", "\r").replace("\\n", "\n"))
 }
 
 /// The text with its percent-escapes decoded, when it holds the escapes of the characters
@@ -440,6 +463,18 @@ mod tests {
         // One escape is a URL's, not a hidden string; a malformed escape stays as it is.
         assert!(derive("https://example.org/search?q=a%20b").is_empty());
         assert!(derive("x%3Ay%3Dz%4").iter().any(|d| d == "x:y=z%4"));
+    }
+
+    #[test]
+    fn escaped_segment_breaks_are_made_breaks_again() {
+        let logged = r"563:SCH|7489518|||||BHFU\rPID|1||M009560758||NAGEAK^LIJON^||19451015|F";
+        let derived = derive(logged);
+        assert!(
+            derived
+                .iter()
+                .any(|t| t.contains("BHFU\rPID|1||M009560758"))
+        );
+        assert!(derive(r"C:\new\readme.txt and a|b").is_empty());
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub(super) fn addressed(text: &str, words: &[(usize, &str)], out: &mut Vec<Findi
     }
     let care = re(
         &CARE,
-        r"(?i)\b(?:your|su|tu)\s+(?:[a-z0-9'/-]+\s+){0,4}?(?:appointments?|appt|visits?|follow-?ups?|follow up|results?|prescriptions?|refills?|procedures?|surgery|screening|vaccines?|vaccinations?|dose|mri|ct scan|scan|biopsy|labs?|lab work|infusion|therapy|check-?up|medications?|cita|consulta|receta|resultados?|vacuna|control)\b",
+        r"(?i)\b(?:your|su|tu)\s+(?:[a-z0-9'/-]+\s+){0,4}?(?:after-|pre-|post-)?(?:appointments?|appt|visits?|follow-?ups?|follow up|results?|prescriptions?|refills?|procedures?|surgery|screening|vaccines?|vaccinations?|dose|mri|ct scan|scan|biopsy|labs?|lab work|infusion|therapy|check-?up|medications?|cita|consulta|receta|resultados?|vacuna|control)\b",
     );
     let phrases: Vec<Range<usize>> = care
         .find_iter(b)

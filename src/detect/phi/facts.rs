@@ -117,6 +117,7 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
         return;
     }
     drugs_near(&words, &names, &mut facts);
+    ids_beside(b, &names, &mut facts);
     if facts.is_empty() {
         return;
     }
@@ -209,6 +210,43 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     found.sort_by_key(|f| (f.range.start, f.range.end));
     found.dedup();
     out.extend(found);
+}
+
+/// A record number written right after a name, in brackets or as the next column
+/// (`Crystal Fisher (683222)`, `Sunny Stone (M09336768)`, `Moody,Arnold  M03710836`): six to
+/// twelve digits, after at most three capitals. It needs a text about health care, where
+/// a number beside a person's name is their chart's.
+fn ids_beside(b: &[u8], names: &[Name], out: &mut Vec<Fact>) {
+    for name in names.iter().take(MAX_FACTS) {
+        let rest = &b[name.range.end..b.len().min(name.range.end + 24)];
+        let gap = rest
+            .iter()
+            .take_while(|c| matches!(c, b' ' | b'\t' | b'(' | b'#' | b',' | b'|'))
+            .count();
+        let bracket = rest[..gap].contains(&b'(');
+        let id = &rest[gap..];
+        let letters = id.iter().take_while(|c| c.is_ascii_uppercase()).count();
+        let digits = id[letters..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let end = letters + digits;
+        let closes = match id.get(end) {
+            None => true,
+            Some(b')') => bracket,
+            Some(c) => !bracket && matches!(c, b' ' | b'\t' | b',' | b'|' | b'\n' | b'\r'),
+        };
+        if gap == 0 || letters > 3 || !(6..=12).contains(&digits) || !closes {
+            continue;
+        }
+        let start = name.range.end + gap;
+        out.push(Fact {
+            kind: PhiKind::Mrn,
+            range: start..start + end,
+            needs_health: true,
+            postal: false,
+        });
+    }
 }
 
 /// A phone number (ten digits or more) or an e-mail address, not a street.
@@ -524,9 +562,13 @@ fn numeric_at(b: &[u8], i: usize) -> (usize, Option<Fact>) {
             b'|' | b',' | b';' | b'^' | b'\t' | b' ' | b'\n' | b'\'' | b'"'
         )
     };
-    // Or a fixed-width field, followed by the sex code (`19571102M60615`).
+    // Or a fixed-width field, followed by the sex code (`19571102M60615`), which a
+    // diagnosis code may follow (`19860527MQ90.9`).
     let sex_code = |c: u8| {
-        matches!(c, b'M' | b'F' | b'U') && !at(i + 9).is_some_and(|d| d.is_ascii_alphabetic())
+        let code_follows = at(i + 9).is_some_and(|d| d.is_ascii_uppercase())
+            && at(i + 10).is_some_and(|d| d.is_ascii_digit());
+        matches!(c, b'M' | b'F' | b'U')
+            && (!at(i + 9).is_some_and(|d| d.is_ascii_alphabetic()) || code_follows)
     };
     if g1 == 8 && sep.is_none_or(|c| field_end(c) || sex_code(c)) {
         let field_before = i == 0

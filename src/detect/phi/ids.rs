@@ -327,11 +327,12 @@ pub(super) fn mrn(b: &[u8], out: &mut Vec<Finding>) {
         });
     }
     // A bare `member` or `subscriber` (`subscriber W284710593 (Ngozi Eze)`, `Aetna member
-    // W284710993`): an id shape with six or more digits, weak (the word has other senses),
-    // so the name beside it makes it a record.
+    // W284710993`), or a state Medicaid program's id by its name (`ProviderOne 1824032845`,
+    // `Medi-Cal 91234567A`): an id shape with six or more digits, weak (the words have other
+    // senses), so the name beside it makes it a record.
     let bare = re(
         &BARE_MEMBER_RE,
-        r"(?i)\b(?:member|subscriber)\s+#?\s*([A-Z]{0,3}[0-9]{6,12})\b",
+        r"(?i)\b(?:member|subscriber|medicaid(?: id)?|providerone(?: id)?|medi-cal(?: id)?|masshealth(?: id)?)\s+#?\s*([A-Z]{0,3}[0-9]{6,12}[A-Z]{0,2})\b",
     );
     for c in bare.captures_iter(b) {
         let Some(value) = c.get(1) else { continue };

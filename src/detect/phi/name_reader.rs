@@ -253,19 +253,38 @@ pub(super) const HONORIFICS: &[&str] = &["Mr", "Mrs", "Ms", "Miss", "Mx", "Sr", 
 
 /// A title before one to three capitalised words (`Mrs. Horváth`, `Mr Pierre-Louis`, `La
 /// Sra. María José Castañeda Ruiz`): the title says they are a person's name, even alone.
+/// Notes call a patient by a known surname alone too (`pt Bell dob ...`): that name is the
+/// patient's.
 fn titled_names(text: &str, words: &[(usize, &str)], out: &mut Vec<Name>) {
     for (k, &(at, title)) in words.iter().enumerate() {
         // `Dr. Mrs. Olasupo` is a clinician.
         let clinician = k
             .checked_sub(1)
             .is_some_and(|p| clinician_title(words[p].1));
-        if !HONORIFICS.contains(&title) || clinician {
+        let patient = matches!(title, "pt" | "Pt" | "PT" | "patient" | "Patient");
+        if !(HONORIFICS.contains(&title) || patient) || clinician {
             continue;
         }
         let Some(&(first_at, first)) = words.get(k + 1) else {
             continue;
         };
         if !capitalised(first) || !matches!(&text[at + title.len()..first_at], ". " | " ") {
+            continue;
+        }
+        if patient {
+            let alone = words.get(k + 2).is_none_or(|&(next_at, next)| {
+                !capitalised(next) || next_at > first_at + first.len() + 1
+            });
+            if alone && surname_word(first) && !is_health_term(first) && !placeholder_name(first) {
+                out.push(Name {
+                    range: first_at..first_at + first.len(),
+                    known: true,
+                    sure: true,
+                    patient: true,
+                    quoted_cells: false,
+                    whole: false,
+                });
+            }
             continue;
         }
         let mut last = k + 1;
@@ -558,6 +577,12 @@ const ORGANISATION_WORDS: &[&str] = &[
     "Airport",
     "Regional",
     "Community",
+    // Community health centres and clinics by their initials (`Yakima Valley CHC`).
+    "CHC",
+    "FQHC",
+    "IHS",
+    "VA",
+    "VAMC",
     "General",
 ];
 

@@ -1,8 +1,9 @@
 //! NCPDP Telecommunication (D.0) claims, a pharmacy's record of a patient: fields named by
 //! two-letter ids, pasted as `310-CA=Chidi 311-CB=Eze 304-C4=19930117`, as a fixture's
-//! `CA=Ximena` lines, or after the field separator, raw (`\x1cCAXIMENA`) or as a dump
-//! writes it (`\\x1c`, `<FS>`, `␜`). A patient's name field (CA first name, CB last name)
-//! beside their birth date (C4), id (CY, C2), street (CM) or phone (CQ) is their record.
+//! `CA=Ximena` lines, or after the field separator, raw (`\x1cCAXIMENA`), as a dump writes
+//! it (`\\x1c`, `<FS>`, `␜`) or as a flat file's `|` beside a segment's id. A patient's name
+//! field (CA first name, CB last name) beside their birth date (C4), id (CY, C2), street
+//! (CM) or phone (CQ) is their record.
 
 use super::finding::*;
 use super::patterns::re;
@@ -28,6 +29,15 @@ fn may_hold(b: &[u8]) -> bool {
     ]
     .iter()
     .any(|k| memchr::memmem::find(b, k).is_some())
+        || pipe_separated(b)
+}
+
+/// Fields a log or a flat file separates with `|` (`AM01|C419970801|CAAGNES|CBWARSAME`):
+/// counted only beside a segment's id (AM01 patient, AM04 insurance, AM07 claim), as `|CA`
+/// also starts ordinary cells (`|CAMPBELL`).
+fn pipe_separated(b: &[u8]) -> bool {
+    let find = |k: &[u8]| memchr::memmem::find(b, k).is_some();
+    (find(b"AM01|") || find(b"AM04|") || find(b"AM07|")) && (find(b"|CA") || find(b"|CB"))
 }
 
 pub(super) fn claims(b: &[u8], out: &mut Vec<Finding>) {
@@ -36,7 +46,7 @@ pub(super) fn claims(b: &[u8], out: &mut Vec<Finding>) {
     }
     let r = re(
         &FIELD_RE,
-        r"(?:(?:^|[\s;,|])(?:[0-9]{3}-)?(C[ABMQY24])[ \t]*=[ \t]*|(?:\x1c|\\x1c|<FS>|\xe2\x90\x9c)(C[ABMQY24]))([^\s\x1c\x1e|;,=\\<\xe2]{1,40})",
+        r"(?:(?:^|[\s;,|])(?:[0-9]{3}-)?(C[ABMQY24])[ \t]*=[ \t]*|(?:\x1c|\\x1c|<FS>|\xe2\x90\x9c|\|)(C[ABMQY24]))([^\s\x1c\x1e|;,=\\<\xe2]{1,40})",
     );
     let (mut names, mut facts) = (Vec::new(), Vec::new());
     for c in r.captures_iter(b).take(200) {

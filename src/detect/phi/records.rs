@@ -119,6 +119,9 @@ pub(super) enum Field {
 }
 
 pub(super) fn field_class(label: &[u8]) -> Option<Field> {
+    // A one-word label may be read by its ending (`ufname`, `guarantor_dob`); words with
+    // blanks between them (`SELECT p.mrn`) are not one label.
+    let one_word = !label.trim_ascii().iter().any(u8::is_ascii_whitespace);
     let key: Vec<u8> = label
         .iter()
         .filter(|c| !matches!(c, b'_' | b'-' | b'.' | b' ' | b'"' | b'\''))
@@ -161,6 +164,25 @@ pub(super) fn field_class(label: &[u8]) -> Option<Field> {
         b"age" => Field::Age,
         b"card" | b"cardnumber" | b"ccnumber" | b"cc" | b"pan" | b"creditcard"
         | b"creditcardnumber" | b"cardno" | b"ccnum" => Field::Card,
+        // Short keys of message formats and feeds (`"nm": {"fam": ..., "giv": ...}, "bd":`).
+        b"fam" | b"giv" => Field::NamePart,
+        b"bd" => Field::Dob,
+        // A prefix names whose it is (eClinicalWorks' `ufname`, `pt_lname`, `guarantor_dob`,
+        // `mother_ssn`, `pat_mrn`).
+        k if one_word && (k.ends_with(b"fullname") || k.ends_with(b"patientname")) => {
+            Field::FullName
+        }
+        k if one_word && k.len() > 5 && (k.ends_with(b"fname") || k.ends_with(b"lname")) => {
+            Field::NamePart
+        }
+        k if one_word && k.len() > 9 && (k.ends_with(b"firstname") || k.ends_with(b"lastname")) => {
+            Field::NamePart
+        }
+        k if one_word && k.len() > 3 && (k.ends_with(b"dob") || k.ends_with(b"birthdate")) => {
+            Field::Dob
+        }
+        k if one_word && k.len() > 3 && k.ends_with(b"ssn") => Field::Ssn,
+        k if one_word && k.len() > 3 && k.ends_with(b"mrn") => Field::Id,
         _ => return None,
     })
 }
@@ -659,25 +681,27 @@ pub(super) fn csv_columns(text: &str, out: &mut Vec<Finding>) {
         if row > MAX_ROWS {
             break;
         }
+        // A line of known column names is a header; another such line later (a result's
+        // header under the query that named its columns) takes its place.
+        let as_header = || {
+            let delimiter = ['\t', ',', ';', '|']
+                .into_iter()
+                .find(|d| line.matches(*d).count() >= 1)?;
+            let columns: Vec<Option<Field>> = cells(line, delimiter)
+                .iter()
+                .map(|(_, c)| field_class(c.as_bytes()))
+                .collect();
+            (columns.len() >= 2 && columns.iter().any(Option::is_some))
+                .then_some((delimiter, columns))
+        };
         match &header {
-            None => {
-                let Some(delimiter) = ['\t', ',', ';', '|']
-                    .into_iter()
-                    .find(|d| line.matches(*d).count() >= 1)
-                else {
-                    continue;
-                };
-                let columns: Vec<Option<Field>> = cells(line, delimiter)
-                    .iter()
-                    .map(|(_, c)| field_class(c.as_bytes()))
-                    .collect();
-                if columns.len() >= 2 && columns.iter().any(Option::is_some) {
-                    header = Some((delimiter, columns));
-                }
-            }
+            None => header = as_header(),
             Some((delimiter, columns)) => {
                 let values = cells(line, *delimiter);
                 if values.len() != columns.len() {
+                    if let Some(next) = as_header() {
+                        header = Some(next);
+                    }
                     continue;
                 }
                 for ((start, value), field) in values.iter().zip(columns) {

@@ -537,6 +537,17 @@ pub(super) const HEALTH_WORDS: &[&str] = &[
     "ehr",
     "emr",
     "encounter",
+    // Care as chat writes it (`due for 2 mo shots`, `allergic to pcn`, `refill`).
+    "vaccin",
+    "immuniz",
+    " shots",
+    "allerg",
+    "appt",
+    "refill",
+    "prenatal",
+    "medicaid",
+    "medicare",
+    "f/u",
 ];
 
 /// `Maria Lopez (03/12/1984)`: a full date in brackets right after a name is that person's

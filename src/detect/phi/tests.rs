@@ -732,3 +732,37 @@ fn particles_titles_aliased_columns_and_xml_subjects() {
         assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
     }
 }
+
+/// Families the seventh independent set found (session 21), each in other words than its
+/// rows: short and prefixed column names, a flat NCPDP file, a fixed-width row whose date
+/// has the sex and a diagnosis glued on, a chart number after a name, an HL7 message logged
+/// with escaped breaks, a Medicaid program's id, a patient called by surname.
+#[test]
+fn short_keys_flat_files_and_numbers_beside_names() {
+    for text in [
+        r#"{"pt": {"nm": {"fam": "Kowalczyk", "giv": "Irena"}, "bd": "19580214"}}"#,
+        "UPDATE pt SET tel='206-555-0143' WHERE ptlname='Okafor' AND ptfname='Chidi' AND ptdob='1961-03-09'",
+        "AM01|C419610309|C52|CAIRENA|CBKOWALCZYK|CM88 ALDER ST|AM07|EM1",
+        "V11223344556  KOWALCZYK,IRENA              19580214FE11.9   ADM",
+        "ED triage - Irena Kowalczyk (M4471920), chest pain, troponin pending",
+        "SCH|88121|||||FU\\rPID|1||M004471920||KOWALCZYK^IRENA^||19580214|F",
+        "can you see why Irena Kowalczyk Medicaid 7741209931 was denied? seen twice this week",
+        "pt Kowalczyk dob 02/14/1958 waiting on transport",
+        "Chidi Okafor 03/09/2019 - due for 4 yr shots",
+        "{\"to\": \"chidi.okafor61@yahoo.com\", \"body\": \"Hi Chidi, your after-visit summary is attached. Keep taking the lisinopril.\"}",
+    ] {
+        let derived = crate::normalize::derived::derive(text);
+        let found = !scan(text).is_empty() || derived.iter().any(|d| !scan(d).is_empty());
+        assert!(found, "{text}: {:?}", kinds(text));
+    }
+    for text in [
+        // A query's column list is not the header of the rows under it.
+        "SELECT p.mrn, p.last_name FROM patients p;\n mrn | last_name\n---+---\n(0 rows)",
+        // A clinic by its initials; a release by its build number.
+        "Yakima Valley CHC - Front desk: (509) 248-0300, 4th floor",
+        "Release by Owen Park (2024061) is out, see the changelog",
+        "the patient Portal is down again",
+    ] {
+        assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+}
