@@ -270,6 +270,9 @@ fn shapes_anywhere(text: &str, out: &mut Vec<Finding>) {
     let bytes = text.as_bytes();
     fields(bytes, out);
     redis_pairs(bytes, out);
+    if memchr::memmem::find(bytes, b"^DPT(").is_some() {
+        vista_patients(bytes, out);
+    }
     option_fields(bytes, out);
     if memchr::memmem::find(bytes, b"VCARD").is_some()
         || memchr::memmem::find(bytes, b"vcard").is_some()
@@ -392,6 +395,8 @@ const KEYWORDS: &[(&str, Group)] = &[
     ("nm1^", Group::Container),
     ("nm1!", Group::Container),
     ("(0010,", Group::Container),
+    ("\"00100010\"", Group::Container),
+    ("\"00100020\"", Group::Container),
 ];
 
 /// Words an SSN label starts with.

@@ -35,6 +35,7 @@ pub(super) static ID_LIST_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static X12_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static FIELD_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static REDIS_PAIR_RE: OnceLock<Regex> = OnceLock::new();
+pub(super) static VISTA_PATIENT_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static SSN_LAST4_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static DICOM_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static NAME_DATE_RE: OnceLock<Regex> = OnceLock::new();

@@ -75,19 +75,25 @@ pub(super) fn containers(b: &[u8], out: &mut Vec<Finding>) {
     for c in re(
         &DICOM_RE,
         // A dump's `(0010,0010) PN [Lopez^Maria]`, or a tool's `(0010,0010)=LOPEZ^MARIA`
-        // (dcmodify, gdcmanon).
-        r#"\(0010,00(10|20|30)\)(?:=["']?([^"'\s]+)|[^\r\n]*?(?:\[([^\]\r\n]*)\]|\s(?:PN|LO|DA)\s+([^\r\n]+)))"#,
+        // (dcmodify, gdcmanon), or DICOMweb's JSON model (PS3.18 F.2: `"00100010": {"vr":
+        // "PN", "Value": [{"Alphabetic": "Lopez^Maria"}]}`).
+        r#"\(0010,00(10|20|30)\)(?:=["']?([^"'\s]+)|[^\r\n]*?(?:\[([^\]\r\n]*)\]|\s(?:PN|LO|DA)\s+([^\r\n]+)))|"001000(10|20|30)"\s*:\s*\{[^{}]{0,80}?"Value"\s*:\s*\[\s*(?:\{\s*"Alphabetic"\s*:\s*)?"([^"]{1,80})""#,
     )
     .captures_iter(b)
     {
-        let Some(value) = c.get(2).or_else(|| c.get(3)).or_else(|| c.get(4)) else {
+        let Some(value) = c
+            .get(2)
+            .or_else(|| c.get(3))
+            .or_else(|| c.get(4))
+            .or_else(|| c.get(6))
+        else {
             continue;
         };
         // A dump's comment after the value names the tag (`[ANON-7F3A]  # PatientID`).
         let v = value.as_bytes();
         let v = v[..memchr::memchr(b'#', v).unwrap_or(v.len())].trim_ascii();
         let value_range = value.start()..value.start() + v.len();
-        let tag = c.get(1).map(|t| t.as_bytes()).unwrap_or_default();
+        let tag = c.get(1).or_else(|| c.get(5)).map(|t| t.as_bytes()).unwrap_or_default();
         if placeholder_value(v) || v.is_empty() {
             continue;
         }
@@ -432,6 +438,46 @@ pub(super) fn fields_scan(b: &[u8], out: &mut Vec<Finding>) {
         }
         at = range.end.max(label.end());
     }
+}
+
+/// VistA's patient file as a MUMPS global prints it: the zero node of `^DPT(DFN,0)` holds
+/// `NAME^SEX^DOB^...`, the name `SURNAME,GIVEN` and the birth date in FileMan's form (the
+/// year less 1700, then month and day: `2580214` is 1958-02-14). A named entry with a
+/// birth date is a patient's record.
+pub(super) fn vista_patients(b: &[u8], out: &mut Vec<Finding>) {
+    let r = re(
+        &VISTA_PATIENT_RE,
+        r#"\^DPT\([0-9]+,0\)\s*=\s*"([A-Z][A-Z' -]*,[A-Z][A-Z' -]*)\^[MFU]?\^([0-9]{7})(?:\.[0-9]+)?(?:\^|")"#,
+    );
+    for c in r.captures_iter(b).take(200) {
+        let (Some(name), Some(dob)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        let d = dob.as_bytes();
+        let year = 1700 + number3(&d[..3]);
+        let fileman = format!(
+            "{year}-{}-{}",
+            String::from_utf8_lossy(&d[3..5]),
+            String::from_utf8_lossy(&d[5..7])
+        );
+        if placeholder_value(name.as_bytes()) || !plausible_date(fileman.as_bytes()) {
+            continue;
+        }
+        out.push(Finding {
+            kind: PhiKind::Name,
+            range: name.range(),
+            strong: true,
+        });
+        out.push(Finding {
+            kind: PhiKind::Dob,
+            range: dob.range(),
+            strong: false,
+        });
+    }
+}
+
+fn number3(d: &[u8]) -> u32 {
+    d.iter().fold(0, |n, c| n * 10 + u32::from(c - b'0'))
 }
 
 /// A hash as `redis-cli` prints it (`HGETALL`): each field on a numbered line and its value

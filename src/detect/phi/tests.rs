@@ -736,7 +736,8 @@ fn particles_titles_aliased_columns_and_xml_subjects() {
 /// Families the seventh independent set found (session 21), each in other words than its
 /// rows: short and prefixed column names, a flat NCPDP file, a fixed-width row whose date
 /// has the sex and a diagnosis glued on, a chart number after a name, an HL7 message logged
-/// with escaped breaks, a Medicaid program's id, a patient called by surname.
+/// with escaped breaks, a Medicaid program's id, a patient called by surname, DICOMweb's
+/// JSON model, VistA's patient global.
 #[test]
 fn short_keys_flat_files_and_numbers_beside_names() {
     for text in [
@@ -748,6 +749,8 @@ fn short_keys_flat_files_and_numbers_beside_names() {
         "SCH|88121|||||FU\\rPID|1||M004471920||KOWALCZYK^IRENA^||19580214|F",
         "can you see why Irena Kowalczyk Medicaid 7741209931 was denied? seen twice this week",
         "pt Kowalczyk dob 02/14/1958 waiting on transport",
+        r#"{"00100010": {"vr": "PN", "Value": [{"Alphabetic": "Kowalczyk^Irena"}]}, "00100020": {"vr": "LO", "Value": ["M4471920"]}}"#,
+        r#"^DPT(100423,0)="KOWALCZYK,IRENA^F^2580214^^^^^^771209931""#,
         "Chidi Okafor 03/09/2019 - due for 4 yr shots",
         "{\"to\": \"chidi.okafor61@yahoo.com\", \"body\": \"Hi Chidi, your after-visit summary is attached. Keep taking the lisinopril.\"}",
     ] {
@@ -762,6 +765,8 @@ fn short_keys_flat_files_and_numbers_beside_names() {
         "Yakima Valley CHC - Front desk: (509) 248-0300, 4th floor",
         "Release by Owen Park (2024061) is out, see the changelog",
         "the patient Portal is down again",
+        r#"{"00100010": {"vr": "PN", "Value": [{"Alphabetic": "ANONYMOUS"}]}, "00100020": {"vr": "LO"}}"#,
+        r#"S ^DPT(1,0)="ZZTEST,PATIENT^M^2000101" W $P(^DPT(DFN,0),"^",3)"#,
     ] {
         assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
     }
