@@ -92,14 +92,11 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     // it too; other labelled names (a FHIR publisher's `"name"`) keep the checks above.
     let patient_label =
         |f: &&Finding| f.kind == PhiKind::Name && patient_labelled(b, f.range.start);
-    names.extend(out.iter().filter(patient_label).map(|f| Name {
-        range: f.range.clone(),
-        known: true,
-        sure: true,
-        patient: true,
-        quoted_cells: false,
-        whole: false,
-    }));
+    names.extend(
+        out.iter()
+            .filter(patient_label)
+            .map(|f| Name::sure(f.range.clone(), false, true)),
+    );
     // That a person is a patient is itself health information: a whole known name its label
     // calls a patient's (`patient="Tou Xiong"`, `your patient Lakshmi Iyer`) is enough.
     for n in names.iter_mut().filter(|n| n.whole && !n.patient) {

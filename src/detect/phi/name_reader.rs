@@ -23,6 +23,21 @@ pub(super) struct Name {
     pub(super) whole: bool,
 }
 
+impl Name {
+    /// A name its shape, its title or its label makes sure of (`Mrs. Horváth`, `Bobby
+    /// (Robert) Kowalczyk`, `pt Bell`, `Patient: Faleolo, Tavita`).
+    pub(super) fn sure(range: Range<usize>, whole: bool, patient: bool) -> Self {
+        Name {
+            range,
+            known: true,
+            sure: true,
+            patient,
+            quoted_cells: false,
+            whole,
+        }
+    }
+}
+
 /// Whether the label right before `at` says a patient's name follows (`Patient:`, `pt`).
 pub(super) fn patient_labelled(b: &[u8], at: usize) -> bool {
     let before = &b[at.saturating_sub(32)..at];
@@ -186,14 +201,7 @@ fn push_sure(
     if placeholder_name(&text[range.clone()]) || public_figure(first, last) {
         return;
     }
-    out.push(Name {
-        range,
-        known: true,
-        sure: true,
-        patient: false,
-        quoted_cells: false,
-        whole,
-    });
+    out.push(Name::sure(range, whole, false));
 }
 
 /// A name with a nickname or the formal name between its given name and its surname
@@ -276,14 +284,7 @@ fn titled_names(text: &str, words: &[(usize, &str)], out: &mut Vec<Name>) {
                 !capitalised(next) || next_at > first_at + first.len() + 1
             });
             if alone && surname_word(first) && !is_health_term(first) && !placeholder_name(first) {
-                out.push(Name {
-                    range: first_at..first_at + first.len(),
-                    known: true,
-                    sure: true,
-                    patient: true,
-                    quoted_cells: false,
-                    whole: false,
-                });
+                out.push(Name::sure(first_at..first_at + first.len(), false, true));
             }
             continue;
         }
@@ -300,14 +301,7 @@ fn titled_names(text: &str, words: &[(usize, &str)], out: &mut Vec<Name>) {
         if placeholder_name(&text[range.clone()]) || is_health_term(first) {
             continue;
         }
-        out.push(Name {
-            range,
-            known: true,
-            sure: true,
-            patient: false,
-            quoted_cells: false,
-            whole: false,
-        });
+        out.push(Name::sure(range, false, false));
     }
 }
 
