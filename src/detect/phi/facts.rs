@@ -612,7 +612,8 @@ fn numeric_at(b: &[u8], i: usize) -> (usize, Option<Fact>) {
     (i + g1.max(1), None)
 }
 
-fn number(d: &[u8]) -> u32 {
+/// The value of a run of ASCII digits.
+pub(super) fn number(d: &[u8]) -> u32 {
     d.iter().fold(0u32, |n, c| {
         n.saturating_mul(10).saturating_add(u32::from(c - b'0'))
     })

@@ -454,7 +454,7 @@ pub(super) fn vista_patients(b: &[u8], out: &mut Vec<Finding>) {
             continue;
         };
         let d = dob.as_bytes();
-        let year = 1700 + number3(&d[..3]);
+        let year = 1700 + super::facts::number(&d[..3]);
         let fileman = format!(
             "{year}-{}-{}",
             String::from_utf8_lossy(&d[3..5]),
@@ -474,10 +474,6 @@ pub(super) fn vista_patients(b: &[u8], out: &mut Vec<Finding>) {
             strong: false,
         });
     }
-}
-
-fn number3(d: &[u8]) -> u32 {
-    d.iter().fold(0, |n, c| n * 10 + u32::from(c - b'0'))
 }
 
 /// A hash as `redis-cli` prints it (`HGETALL`): each field on a numbered line and its value
