@@ -395,7 +395,7 @@ fn seventh_independent_sets_score() {
 /// When they arrived (scored with 86c2916): PHI 0.980 / 0.822 and secrets 0.992 / 0.907
 /// (built), PHI 0.937 / 0.706 and secrets 1.000 / 0.730 (holdout).
 const SEVENTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.95), ("secret", 0.99, 0.99)];
-const SEVENTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.93, 0.72), ("secret", 0.98, 0.74)];
+const SEVENTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.93, 0.72), ("secret", 0.98, 0.81)];
 
 const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.95), ("secret", 0.99, 0.97)];
 /// Before this work the holdout scored PHI 0.943 / 0.327 and secrets 0.870 / 0.339.
