@@ -9,7 +9,7 @@ use crate::normalize::programs::ProgramTable;
 use crate::normalize::shell::{self, Arg, Command, RedirectKind};
 use crate::normalize::{Context, Subject, path};
 use crate::pack::{
-    Block, CommandBlock, EffectBlock, EffectKind, Pack, PathAccess, Rule, TextCondition,
+    Block, CommandBlock, Decision, EffectBlock, EffectKind, Pack, PathAccess, Rule, TextCondition,
     TextSource, Writes,
 };
 use crate::sanitize;
@@ -297,6 +297,8 @@ impl Engine {
         let keyword_cache: Vec<OnceCell<std::collections::HashSet<String>>> =
             subject.texts.iter().map(|_| OnceCell::new()).collect();
         let command_texts: Vec<CommandTexts> = commands.iter().map(|_| OnceCell::new()).collect();
+        let claimed: Vec<std::cell::RefCell<Vec<Claim>>> =
+            subject.texts.iter().map(|_| Default::default()).collect();
         // A large text that PHI rules will read: its PHI scan runs on a second core while
         // this one finds its secret keywords.
         let phi_rules = self.decoded_rules().any(|r| {
@@ -319,11 +321,14 @@ impl Engine {
             phi: &phi_cache,
             keywords: &keyword_cache,
             command_texts: &command_texts,
+            claimed: &claimed,
+            deciding: std::cell::Cell::new(Decision::Allow),
         };
         let mut run = |rule: &Rule| -> Result<(), String> {
             if !rule.tools.matches(&subject.tool)? {
                 return Ok(());
             }
+            eval.deciding.set(rule.decision);
             let mut best = (Tri::No, None);
             for block in &rule.blocks {
                 let (outcome, matched) = eval.block(block)?;
@@ -452,6 +457,17 @@ struct Eval<'a> {
     /// Secret keywords present per text field, computed once for all secret rules.
     keywords: &'a [OnceCell<std::collections::HashSet<String>>],
     command_texts: &'a [CommandTexts],
+    /// Secret values earlier detectors reported per text field, for catch-all detectors
+    /// to leave alone (`SecretBlock::fallback`).
+    claimed: &'a [std::cell::RefCell<Vec<Claim>>],
+    /// The decision of the rule being evaluated.
+    deciding: std::cell::Cell<Decision>,
+}
+
+/// A secret value a detector reported, and what its rule decides.
+struct Claim {
+    secret: std::ops::Range<usize>,
+    decision: Decision,
 }
 
 type Outcome = Result<(Tri, Option<String>), String>;
@@ -546,7 +562,25 @@ impl Eval<'_> {
                     if !detector.keywords.iter().any(|k| present.contains(k)) {
                         continue;
                     }
-                    let found = detector.find(&t.text)?;
+                    let mut found = detector.find(&t.text)?;
+                    let deciding = self.deciding.get();
+                    if detector.fallback {
+                        // A value a rule at least as strict already reported is that rule's.
+                        let claimed = self.claimed[i].borrow();
+                        found.retain(|f| {
+                            !claimed.iter().any(|c| {
+                                c.decision >= deciding
+                                    && c.secret.start < f.secret.end
+                                    && f.secret.start < c.secret.end
+                            })
+                        });
+                    }
+                    self.claimed[i]
+                        .borrow_mut()
+                        .extend(found.iter().map(|f| Claim {
+                            secret: f.secret.clone(),
+                            decision: deciding,
+                        }));
                     if let Some(first) = found.first() {
                         let value = t.text.get(first.secret.clone()).unwrap_or("");
                         consider(

@@ -122,6 +122,55 @@ fn content_corpus_precision_and_recall() {
         problems.join("\n")
     );
     assert!(rows >= 200, "corpus shrank to {rows} rows");
-    assert!(precision >= 0.95, "precision {precision:.3} < 0.95");
+    // 0.95 is issue 5's target; 0.98 since one secret became one hit (catch-alls defer).
+    assert!(precision >= 0.98, "precision {precision:.3} < 0.98");
     assert!(recall >= 0.95, "recall {recall:.3} < 0.95");
+}
+
+fn secret_rules(tool: &str, text: &str) -> Vec<String> {
+    let gate = Gate::load(None, Context::example(), true).expect("built-in packs load");
+    let decoded = protocol::decode(event(tool, text).to_string().as_bytes()).unwrap();
+    let mut rules: Vec<String> = gate
+        .decide(&decoded)
+        .1
+        .hits
+        .into_iter()
+        .filter(|h| h.rule.starts_with("secrets."))
+        .map(|h| h.rule)
+        .collect();
+    rules.sort();
+    rules
+}
+
+/// Regression: a GitLab token under `token:` was reported by its own rule and again by the
+/// catch-all password rule, and an AWS secret key needed an exception of its own. A
+/// catch-all now leaves a value another rule reported to that rule; a second, different
+/// secret in the same text is still its own hit.
+#[test]
+fn one_secret_is_one_hit() {
+    assert_eq!(
+        secret_rules("Write", "ci:\n  token: \"glpat-Xk3vB9qLm2Rt7Wz4Yp8N\"\n"),
+        ["secrets.gitlab-token"]
+    );
+    assert_eq!(
+        secret_rules(
+            "Write",
+            "[default]\naws_access_key_id = AKIAHKO6RUGA3PPMDUDC\naws_secret_access_key = 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\n"
+        ),
+        ["secrets.aws-access-key-id", "secrets.aws-secret-access-key"]
+    );
+    assert_eq!(
+        secret_rules(
+            "Bash",
+            "huggingface-cli login --token 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"
+        ),
+        ["secrets.huggingface-token"]
+    );
+    assert_eq!(
+        secret_rules(
+            "Write",
+            "token: \"glpat-Xk3vB9qLm2Rt7Wz4Yp8N\"\ndb_password: \"Zq8#Lm2!vX9pT4Rk\"\n"
+        ),
+        ["secrets.generic-password", "secrets.gitlab-token"]
+    );
 }

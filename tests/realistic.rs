@@ -97,6 +97,20 @@ fn score(gate: &Gate, corpus: &str) -> Score {
 }
 
 fn report(name: &str, s: &Score) -> String {
+    let mut out = report_classes(name, s);
+    for (label, [rows, caught]) in &s.shapes {
+        let what = if label.starts_with("none:") {
+            "flagged"
+        } else {
+            "caught"
+        };
+        out.push_str(&format!("  {label:<26} {caught:>4}/{rows:<4} {what}\n"));
+    }
+    out
+}
+
+/// The per-class lines of a score: rows, then precision and recall for each class.
+fn report_classes(name: &str, s: &Score) -> String {
     let mut out = format!("{name}: {} rows\n", s.rows);
     for class in ["phi", "secret"] {
         let [tp, fp, fneg] = s.classes.get(class).copied().unwrap_or_default();
@@ -105,14 +119,6 @@ fn report(name: &str, s: &Score) -> String {
             s.precision(class),
             s.recall(class)
         ));
-    }
-    for (label, [rows, caught]) in &s.shapes {
-        let what = if label.starts_with("none:") {
-            "flagged"
-        } else {
-            "caught"
-        };
-        out.push_str(&format!("  {label:<26} {caught:>4}/{rows:<4} {what}\n"));
     }
     out
 }
@@ -260,21 +266,32 @@ fn independent_sets_score() {
         include_str!("corpus/independent-holdout.tsv"),
         INDEPENDENT_FLOORS,
         INDEPENDENT_HOLDOUT_FLOORS,
+        Holdout::Families,
     );
 }
 
 /// Score a built set and its holdout, print the built set's problems (the holdout's rows
 /// are never printed: it is scored, not read) and both reports, and hold both to floors.
+/// How much of a holdout's score is printed. A blind holdout shows only its per-class
+/// totals: its family labels would tell whoever tunes the detectors what it holds.
+#[derive(Clone, Copy)]
+enum Holdout {
+    Families,
+    Blind,
+}
+
 fn score_independent_pair(
     name: &str,
     built: &str,
-    holdout: &str,
+    holdout_text: &str,
     built_floors: &[(&str, f64, f64)],
     holdout_floors: &[(&str, f64, f64)],
+    holdout: Holdout,
 ) {
     let gate = Gate::load(None, Context::example(), true).expect("built-in packs load");
     let built = score(&gate, built);
-    let holdout = score(&gate, holdout);
+    let shown = holdout;
+    let holdout = score(&gate, holdout_text);
     let problems: Vec<String> = built
         .problems
         .iter()
@@ -285,7 +302,10 @@ fn score_independent_pair(
         "{}\n{}{}",
         problems.join("\n"),
         report(name, &built),
-        report(&holdout_name, &holdout)
+        match shown {
+            Holdout::Families => report(&holdout_name, &holdout),
+            Holdout::Blind => report_classes(&holdout_name, &holdout),
+        }
     );
     assert_class_floors(name, &built, built_floors);
     assert_class_floors(&holdout_name, &holdout, holdout_floors);
@@ -304,6 +324,7 @@ fn third_independent_sets_score() {
         include_str!("corpus/third-holdout.tsv"),
         THIRD_FLOORS,
         THIRD_HOLDOUT_FLOORS,
+        Holdout::Families,
     );
 }
 
@@ -326,6 +347,7 @@ fn fourth_independent_sets_score() {
         include_str!("corpus/fourth-holdout.tsv"),
         FOURTH_FLOORS,
         FOURTH_HOLDOUT_FLOORS,
+        Holdout::Families,
     );
 }
 
@@ -347,6 +369,7 @@ fn fifth_independent_sets_score() {
         include_str!("corpus/fifth-holdout.tsv"),
         FIFTH_FLOORS,
         FIFTH_HOLDOUT_FLOORS,
+        Holdout::Families,
     );
 }
 
@@ -368,6 +391,7 @@ fn sixth_independent_sets_score() {
         include_str!("corpus/sixth-holdout.tsv"),
         SIXTH_FLOORS,
         SIXTH_HOLDOUT_FLOORS,
+        Holdout::Families,
     );
 }
 
@@ -389,6 +413,7 @@ fn seventh_independent_sets_score() {
         include_str!("corpus/seventh-holdout.tsv"),
         SEVENTH_FLOORS,
         SEVENTH_HOLDOUT_FLOORS,
+        Holdout::Families,
     );
 }
 
@@ -396,6 +421,29 @@ fn seventh_independent_sets_score() {
 /// (built), PHI 0.937 / 0.706 and secrets 1.000 / 0.730 (holdout).
 const SEVENTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.95), ("secret", 0.99, 0.99)];
 const SEVENTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.93, 0.72), ("secret", 0.98, 0.81)];
+
+/// An eighth pair (issue 31, session 22), written by a helper from the issue's text and the
+/// product's definitions alone, told to keep its holdout's families out of its report:
+/// tests/corpus/eighth.tsv (a rural network across south Georgia and the South Carolina
+/// Lowcountry on Meditech, Oracle Cloud and Databricks; tuned against) and
+/// tests/corpus/eighth-holdout.tsv (a Pacific island system on hosted Oracle Health,
+/// Kubernetes, GitLab and Vault; blind: only its class totals are ever printed).
+#[test]
+fn eighth_independent_sets_score() {
+    score_independent_pair(
+        "eighth",
+        include_str!("corpus/eighth.tsv"),
+        include_str!("corpus/eighth-holdout.tsv"),
+        EIGHTH_FLOORS,
+        EIGHTH_HOLDOUT_FLOORS,
+        Holdout::Blind,
+    );
+}
+
+/// When they arrived (scored with 9e9eb34): PHI 0.959 / 0.907 and secrets 0.976 / 0.846
+/// (built), PHI 0.920 / 0.885 and secrets 0.946 / 0.853 (holdout).
+const EIGHTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.95, 0.90), ("secret", 0.97, 0.84)];
+const EIGHTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.92, 0.88), ("secret", 0.94, 0.85)];
 
 const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.95), ("secret", 0.99, 0.97)];
 /// Before this issue's work the holdout scored PHI 0.943 / 0.327 and secrets 0.870 / 0.339.

@@ -63,6 +63,10 @@ pub struct SecretBlock {
     pub allow: Vec<Pattern>,
     /// Regexes on the whole match that mark it as fake (e.g. a dev DSN on localhost).
     pub match_allow: Vec<Pattern>,
+    /// A catch-all (a password under any key name): it reports only values that no
+    /// specific detector has already reported in the same text, so one secret is one hit.
+    #[serde(default)]
+    pub fallback: bool,
     #[serde(skip)]
     prefilter: OnceLock<Option<AhoCorasick>>,
 }
@@ -90,8 +94,15 @@ impl SecretBlock {
             validate,
             allow,
             match_allow,
+            fallback: false,
             prefilter: OnceLock::new(),
         }
+    }
+
+    /// Mark this detector a catch-all (see [`SecretBlock::fallback`]).
+    pub fn fallback(mut self, fallback: bool) -> Self {
+        self.fallback = fallback;
+        self
     }
 
     /// Compile everything now; one message per failure.

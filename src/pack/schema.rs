@@ -823,6 +823,7 @@ impl RuleReader {
                 .and_then(Validator::from_name);
             let allow = t.strings(doc, "secret_allow").unwrap_or_default();
             let match_allow = t.strings(doc, "secret_match_allow").unwrap_or_default();
+            let fallback = t.boolean(doc, "secret_fallback").unwrap_or(false);
             let fields = t.strings(doc, "fields").map(Globs::new);
             let block = SecretBlock::new(
                 keywords
@@ -845,7 +846,8 @@ impl RuleReader {
                     .iter()
                     .map(|a| Pattern::new(self.substitute_vars(doc, &t.span(), a)))
                     .collect(),
-            );
+            )
+            .fallback(fallback);
             Block::Secret(Box::new(block), fields)
         } else if kinds[6] {
             let mut phi_kinds = Vec::new();
