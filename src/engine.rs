@@ -297,8 +297,7 @@ impl Engine {
         let keyword_cache: Vec<OnceCell<std::collections::HashSet<String>>> =
             subject.texts.iter().map(|_| OnceCell::new()).collect();
         let command_texts: Vec<CommandTexts> = commands.iter().map(|_| OnceCell::new()).collect();
-        let claimed: Vec<std::cell::RefCell<Vec<Claim>>> =
-            subject.texts.iter().map(|_| Default::default()).collect();
+        let claimed = std::cell::RefCell::new(Vec::new());
         // A large text that PHI rules will read: its PHI scan runs on a second core while
         // this one finds its secret keywords.
         let phi_rules = self.decoded_rules().any(|r| {
@@ -457,17 +456,27 @@ struct Eval<'a> {
     /// Secret keywords present per text field, computed once for all secret rules.
     keywords: &'a [OnceCell<std::collections::HashSet<String>>],
     command_texts: &'a [CommandTexts],
-    /// Secret values earlier detectors reported per text field, for catch-all detectors
-    /// to leave alone (`SecretBlock::fallback`).
-    claimed: &'a [std::cell::RefCell<Vec<Claim>>],
+    /// Secret values earlier detectors reported, for catch-all detectors to leave alone
+    /// (`SecretBlock::fallback`). By value, not place: a detector stops at the first text
+    /// field it finds something in, and the same value recurs in derived texts.
+    claimed: &'a std::cell::RefCell<Vec<Claim>>,
     /// The decision of the rule being evaluated.
     deciding: std::cell::Cell<Decision>,
 }
 
 /// A secret value a detector reported, and what its rule decides.
 struct Claim {
-    secret: std::ops::Range<usize>,
+    secret: String,
     decision: Decision,
+}
+
+impl Claim {
+    /// The same secret, perhaps with a quote or a neighbour's character more or less.
+    fn covers(&self, value: &str, deciding: Decision) -> bool {
+        self.decision >= deciding
+            && !value.is_empty()
+            && (self.secret.contains(value) || value.contains(self.secret.as_str()))
+    }
 }
 
 type Outcome = Result<(Tri, Option<String>), String>;
@@ -566,19 +575,16 @@ impl Eval<'_> {
                     let deciding = self.deciding.get();
                     if detector.fallback {
                         // A value a rule at least as strict already reported is that rule's.
-                        let claimed = self.claimed[i].borrow();
+                        let claimed = self.claimed.borrow();
                         found.retain(|f| {
-                            !claimed.iter().any(|c| {
-                                c.decision >= deciding
-                                    && c.secret.start < f.secret.end
-                                    && f.secret.start < c.secret.end
-                            })
+                            let value = t.text.get(f.secret.clone()).unwrap_or("");
+                            !claimed.iter().any(|c| c.covers(value, deciding))
                         });
                     }
-                    self.claimed[i]
+                    self.claimed
                         .borrow_mut()
                         .extend(found.iter().map(|f| Claim {
-                            secret: f.secret.clone(),
+                            secret: t.text.get(f.secret.clone()).unwrap_or("").to_string(),
                             decision: deciding,
                         }));
                     if let Some(first) = found.first() {
