@@ -182,6 +182,7 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
                 };
                 near(text, &n.range, &fact.range, limit)
                     || heads(text, &n.range, &fact.range, fact.postal)
+                    || same_record(text, &n.range, &fact.range)
             })
         else {
             continue;
@@ -294,6 +295,40 @@ fn near(text: &str, name: &Range<usize>, fact: &Range<usize>, limit: usize) -> b
         return false;
     };
     to - from <= limit && !text[from..to].contains(['\n', '\r'])
+}
+
+/// Are the name and the fact values of one record written a field to a line (an INI
+/// section, a YAML mapping, `key=value` fixtures): every line from the name's to the fact's
+/// is a `key=` or `key:` line, with no blank line between and at most eight lines apart.
+fn same_record(text: &str, name: &Range<usize>, fact: &Range<usize>) -> bool {
+    let (first, last) = if fact.start >= name.end {
+        (name, fact)
+    } else if name.start >= fact.end {
+        (fact, name)
+    } else {
+        return false;
+    };
+    let from = text[..first.start].rfind('\n').map_or(0, |i| i + 1);
+    let to = text[last.end..]
+        .find('\n')
+        .map_or(text.len(), |i| last.end + i);
+    let block = &text[from..to];
+    let lines: Vec<&str> = block.split('\n').collect();
+    (2..=8).contains(&lines.len()) && lines.iter().all(|line| keyed_line(line))
+}
+
+/// `  key = value`, `key: value`: a short key of letters, digits, `_`, `-` or `.`.
+fn keyed_line(line: &str) -> bool {
+    let line = line.trim_start();
+    let line = line.strip_prefix("- ").unwrap_or(line);
+    let key = line
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+        .count();
+    let rest = line[key..].trim_start_matches([' ', '\t']);
+    (1..=32).contains(&key)
+        && line.as_bytes()[0].is_ascii_alphabetic()
+        && (rest.starts_with('=') || rest.starts_with(": ") || rest.starts_with(":\t"))
 }
 
 /// Does the name head its fact, as on a label, a letter or a list: the name ends its line

@@ -578,6 +578,21 @@ const ORGANISATION_WORDS: &[&str] = &[
     "VA",
     "VAMC",
     "General",
+    // Specialties name departments and boards (`ABIM Internal Medicine`).
+    "Medicine",
+    "Cardiology",
+    "Oncology",
+    "Radiology",
+    "Neurology",
+    "Psychiatry",
+    "Dermatology",
+    "Orthopedics",
+    "Obstetrics",
+    "Gynecology",
+    "Urology",
+    "Nephrology",
+    "Medicaid",
+    "Medicare",
 ];
 
 /// A word shaped like a name; month names count (`April May`, `June Rivers`).

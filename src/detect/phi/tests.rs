@@ -771,3 +771,23 @@ fn short_keys_flat_files_and_numbers_beside_names() {
         assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
     }
 }
+
+/// Session 22: a record written a field to a line keeps its fields together (an INI
+/// section per patient), and specialties and programmes are not people.
+#[test]
+fn keyed_records_and_specialty_words() {
+    for text in [
+        "[M007455263]\nname=Irena Kowalczyk\naddress=88 Alder St, Tacoma, WA 98402\nvisit=wound care, F10.239\n",
+        "- name: Irena Kowalczyk\n  room: 4B\n  plan: hospice, morphine 5mg q4h prn\n",
+    ] {
+        assert!(!scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+    for text in [
+        "provider: Dr. Obinna Eze\nnpi: 1306958214\ndea: registered, expires 2026-09-30\nboard: ABIM Internal Medicine\n",
+        "Is Biktarvy on the Georgia Medicaid preferred drug list for 2025?",
+        // Fields of one record, not of a blank-line-separated next one.
+        "name=Irena Kowalczyk\nteam=blue\n\nnote=wound care rounds 0800\n",
+    ] {
+        assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+}
