@@ -173,6 +173,12 @@ pub(super) fn field_class(label: &[u8]) -> Option<Field> {
         // Short keys of message formats and feeds (`"nm": {"fam": ..., "giv": ...}, "bd":`).
         b"fam" | b"giv" => Field::NamePart,
         b"bd" => Field::Dob,
+        // NEMSIS 3 (EMS patient care reports) numbers its elements: ePatient.02 last name,
+        // .03 first, .04 middle, .12 SSN, .17 birth date, .18 phone.
+        b"epatient02" | b"epatient03" | b"epatient04" => Field::NamePart,
+        b"epatient12" => Field::Ssn,
+        b"epatient17" => Field::Dob,
+        b"epatient18" => Field::Phone,
         // A prefix names whose it is (eClinicalWorks' `ufname`, `pt_lname`, `guarantor_dob`,
         // `mother_ssn`, `pat_mrn`).
         k if one_word && (k.ends_with(b"fullname") || k.ends_with(b"patientname")) => {

@@ -779,6 +779,7 @@ fn keyed_records_and_specialty_words() {
     for text in [
         "[M007455263]\nname=Irena Kowalczyk\naddress=88 Alder St, Tacoma, WA 98402\nvisit=wound care, F10.239\n",
         "- name: Irena Kowalczyk\n  room: 4B\n  plan: hospice, morphine 5mg q4h prn\n",
+        "<ePatient><ePatient.02>Kowalczyk</ePatient.02><ePatient.03>Irena</ePatient.03><ePatient.17>1958-02-14</ePatient.17></ePatient>",
     ] {
         assert!(!scan(text).is_empty(), "{text}: {:?}", kinds(text));
     }
