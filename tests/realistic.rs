@@ -331,7 +331,7 @@ fn third_independent_sets_score() {
 /// When they arrived: PHI 0.966 / 0.926 and secrets 0.983 / 0.855 (built), PHI 0.976 /
 /// 0.845 and secrets 0.909 / 0.741 (holdout).
 const THIRD_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.99), ("secret", 0.99, 0.97)];
-const THIRD_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.94), ("secret", 0.92, 0.88)];
+const THIRD_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.95), ("secret", 0.92, 0.92)];
 
 /// A fourth pair (issue 31, session 17), written by a helper from the issue's text alone,
 /// briefed on the families the earlier holdouts still missed in aggregate (names from many
@@ -354,7 +354,7 @@ fn fourth_independent_sets_score() {
 /// When they arrived (with this session's name lists): PHI 0.978 / 0.677 and secrets 0.988 /
 /// 0.884 (built), PHI 0.963 / 0.571 and secrets 0.945 / 0.800 (holdout).
 const FOURTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.95), ("secret", 0.99, 0.98)];
-const FOURTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.81), ("secret", 0.94, 0.86)];
+const FOURTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.82), ("secret", 0.96, 0.86)];
 
 /// A fifth pair (issue 31, session 18), written by a helper from the issue's text alone
 /// before any of this session's tuning: two imagined organisations (an Oregon group on AWS
@@ -376,7 +376,7 @@ fn fifth_independent_sets_score() {
 /// When they arrived: PHI 0.964 / 0.806 and secrets 1.000 / 0.856 (built), PHI 0.956 /
 /// 0.691 and secrets 0.952 / 0.908 (holdout).
 const FIFTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.97, 0.95), ("secret", 0.99, 0.97)];
-const FIFTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.95, 0.76), ("secret", 0.95, 0.93)];
+const FIFTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.95, 0.76), ("secret", 0.95, 0.95)];
 
 /// A sixth pair (issue 31, session 19), written by a helper from the issue's text alone
 /// before any of this session's tuning was scored against it: a Midwest system on premises
@@ -398,7 +398,7 @@ fn sixth_independent_sets_score() {
 /// When they arrived (scored with 71732ee): PHI 0.959 / 0.891 and secrets 0.973 / 0.877
 /// (built), PHI 0.968 / 0.818 and secrets 0.975 / 0.857 (holdout).
 const SIXTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.96), ("secret", 0.99, 0.98)];
-const SIXTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.97, 0.85), ("secret", 0.97, 0.87)];
+const SIXTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.97, 0.85), ("secret", 0.97, 0.89)];
 
 /// A seventh pair (issue 31, session 21), written by a helper from the issue's text and the
 /// product's definitions alone: tests/corpus/seventh.tsv (a Pacific Northwest and Alaska
@@ -420,7 +420,7 @@ fn seventh_independent_sets_score() {
 /// When they arrived (scored with 86c2916): PHI 0.980 / 0.822 and secrets 0.992 / 0.907
 /// (built), PHI 0.937 / 0.706 and secrets 1.000 / 0.730 (holdout).
 const SEVENTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.95), ("secret", 0.99, 0.99)];
-const SEVENTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.93, 0.72), ("secret", 0.98, 0.81)];
+const SEVENTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.93, 0.72), ("secret", 0.98, 0.84)];
 
 /// An eighth pair (issue 31, session 22), written by a helper from the issue's text and the
 /// product's definitions alone, told to keep its holdout's families out of its report:
@@ -442,13 +442,13 @@ fn eighth_independent_sets_score() {
 
 /// When they arrived (scored with 9e9eb34): PHI 0.959 / 0.907 and secrets 0.976 / 0.846
 /// (built), PHI 0.920 / 0.885 and secrets 0.946 / 0.853 (holdout).
-const EIGHTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.95, 0.90), ("secret", 0.97, 0.84)];
-const EIGHTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.92, 0.88), ("secret", 0.94, 0.85)];
+const EIGHTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.96, 0.92), ("secret", 0.99, 0.97)];
+const EIGHTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.92, 0.88), ("secret", 0.94, 0.88)];
 
 const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.95), ("secret", 0.99, 0.97)];
 /// Before this issue's work the holdout scored PHI 0.943 / 0.327 and secrets 0.870 / 0.339.
 const INDEPENDENT_HOLDOUT_FLOORS: &[(&str, f64, f64)] =
-    &[("phi", 0.96, 0.91), ("secret", 0.96, 0.89)];
+    &[("phi", 0.96, 0.92), ("secret", 0.96, 0.91)];
 
 /// Public material others wrote (tests/corpus/public.tsv, made by
 /// tests/corpus/import_public.py, which names each source, its version and license): the
