@@ -308,11 +308,15 @@ fn same_record(text: &str, name: &Range<usize>, fact: &Range<usize>) -> bool {
     } else {
         return false;
     };
-    let from = text[..first.start].rfind('\n').map_or(0, |i| i + 1);
-    let to = text[last.end..]
-        .find('\n')
-        .map_or(text.len(), |i| last.end + i);
-    let block = &text[from..to];
+    // `get`: a finding's bounds are byte offsets; a bad one is no record, never a panic.
+    let (Some(before), Some(after)) = (text.get(..first.start), text.get(last.end..)) else {
+        return false;
+    };
+    let from = before.rfind('\n').map_or(0, |i| i + 1);
+    let to = after.find('\n').map_or(text.len(), |i| last.end + i);
+    let Some(block) = text.get(from..to) else {
+        return false;
+    };
     let lines: Vec<&str> = block.split('\n').collect();
     (2..=8).contains(&lines.len()) && lines.iter().all(|line| keyed_line(line))
 }
