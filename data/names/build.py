@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rebuild given.txt and surnames.txt from public-domain name files (see README.md).
+"""Rebuild given.txt, surnames.txt and ordinary.txt from public-domain name files (see README.md).
 
 Usage: build.py SOURCES_DIR, where SOURCES_DIR holds the files fetched as README.md says:
   dist.male.first, dist.female.first, dist.all.last   (names 0.3.0, PyPI: 1990 Census)
@@ -39,11 +39,14 @@ def first_column(path, skip_header):
 
 def main(src):
     words = set()
+    lower_words = set()
     with open(os.path.join(src, "american-english"), encoding="utf-8", errors="ignore") as f:
         for line in f:
             w = line.strip()
             if w and (w[0].islower() or (len(w) > 1 and w.isupper())):
                 words.add(w.upper())
+            if w and w.islower() and w.isalpha():
+                lower_words.add(w.upper())
 
     def fresh(names, known):
         return {
@@ -74,7 +77,14 @@ def main(src):
     surnames = old_surnames | fresh(census_2010, old_surnames)
 
     here = os.path.dirname(os.path.abspath(__file__))
-    for name, entries in [("given.txt", given), ("surnames.txt", surnames)]:
+    # Names that are also ordinary lower-case words (`will`, `gold`, `story`): a name
+    # written in lower case is read only when it is not one of these.
+    ordinary = (given | surnames) & lower_words
+    for name, entries in [
+        ("given.txt", given),
+        ("surnames.txt", surnames),
+        ("ordinary.txt", ordinary),
+    ]:
         with open(os.path.join(here, name), "wb") as f:
             f.write(b"".join(e.encode() + b"\n" for e in sorted(entries, key=str.encode)))
         print(f"{name}: {len(entries)} names")

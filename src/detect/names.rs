@@ -16,6 +16,14 @@ pub fn is_surname(word: &str) -> bool {
     known(SURNAMES, word)
 }
 
+/// Names that are also ordinary lower-case English words (`will`, `gold`, `story`).
+static ORDINARY: &[u8] = include_bytes!("../../data/names/ordinary.txt");
+
+/// Whether a name is also an ordinary word: in lower case it says nothing of a person.
+pub fn is_ordinary_word(word: &str) -> bool {
+    known(ORDINARY, word)
+}
+
 /// Longest word looked up: no name in the lists is longer (a hyphenated pair at most).
 const LONGEST: usize = 48;
 
@@ -90,9 +98,9 @@ mod tests {
 
     #[test]
     fn every_listed_name_is_found_and_others_are_not() {
-        for list in [GIVEN, SURNAMES] {
+        for list in [GIVEN, SURNAMES, ORDINARY] {
             let text = std::str::from_utf8(list).unwrap();
-            assert!(text.lines().count() > 5000);
+            assert!(text.lines().count() > 4000);
             for line in text.lines().step_by(7) {
                 assert!(sorted_lines_contain(list, line.as_bytes()), "{line}");
                 let missing = format!("{line}QQ");
@@ -102,6 +110,9 @@ mod tests {
         assert!(!sorted_lines_contain(GIVEN, b""));
         assert!(!sorted_lines_contain(GIVEN, b"AAAAAAA"));
         assert!(!sorted_lines_contain(GIVEN, b"ZZZZZZZ"));
+        assert!(
+            is_ordinary_word("will") && is_ordinary_word("Gold") && !is_ordinary_word("yesenia")
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! health is public record are not patients. Hand-written scans: this runs on every text.
 
 use super::finding::*;
-use super::name_reader::{Name, STAFF_WORDS, STREET_TYPES, names, patient_labelled};
+use super::name_reader::{Name, STAFF_WORDS, STREET_TYPES, lower_names, names, patient_labelled};
 use super::signals::{
     HEALTH_WORDS, NOT_NAMES, capitalised, placeholder_phone, plausible_date, words_of,
 };
@@ -21,6 +21,10 @@ use std::ops::Range;
 
 /// How far (bytes, same line) a fact may stand from the name it belongs to.
 const NEAR: usize = 64;
+/// A text without a capitalised word is read for lower-case names up to this long (a chat
+/// message, a prompt); a longer one is a log or data, and reading every word of it would
+/// cost a 1 MiB output about a sixth more.
+const LOWER_ONLY_BYTES: usize = 16 * 1024;
 /// Dates this old are birth dates more often than events (releases, commits, meetings).
 const BIRTH_YEAR_BEFORE: u32 = 2007;
 const MAX_WORDS: usize = 20_000;
@@ -72,22 +76,42 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
         memchr::memchr3_iter(b',', b'^', b'|', b).any(pair)
             || memchr::memchr2_iter(b';', b'\t', b).any(pair)
     };
-    if !capitalised_word && !capitals_pair() {
-        return;
-    }
-    if directory_resource(b) || resource_type_in(b, &[b"Person\""]) {
+    // Chats write names in lower case too (`yesenia pettigrew`): those are read only beside
+    // a condition, a medication or a result, which is all such a text is searched for.
+    let lower_only = !capitalised_word && !capitals_pair();
+    if (lower_only && (b.len() > LOWER_ONLY_BYTES || !english_prose(b)))
+        || directory_resource(b)
+        || resource_type_in(b, &[b"Person\""])
+    {
         return;
     }
     let words = words_of(text, MAX_WORDS);
-    super::addressed::addressed(text, &words, out);
-    let mut facts = numeric_facts(b);
-    month_dates(text, &words, &mut facts);
-    emails(text, &mut facts);
-    streets(text, &words, &mut facts);
-    unnamed_streets(text, &words, &mut facts);
-    health_terms(&words, &mut facts);
+    let mut facts = Vec::new();
+    if !lower_only {
+        super::addressed::addressed(text, &words, out);
+        facts = numeric_facts(b);
+        month_dates(text, &words, &mut facts);
+        emails(text, &mut facts);
+        streets(text, &words, &mut facts);
+        unnamed_streets(text, &words, &mut facts);
+    }
+    health_terms(text, &words, &mut facts);
     ages_and_doses(b, &mut facts);
-    let mut names = names(text, &words);
+    lab_values(text, &words, &mut facts);
+    let mut names = if lower_only {
+        Vec::new()
+    } else {
+        names(text, &words)
+    };
+    let mut conditions: Vec<Range<usize>> = facts
+        .iter()
+        .filter(|f| f.kind == PhiKind::Diagnosis)
+        .map(|f| f.range.clone())
+        .collect();
+    conditions.sort_by_key(|r| r.start);
+    if !conditions.is_empty() {
+        names.extend(lower_names(text, &words, &conditions, 2 * NEAR));
+    }
     // A name its label says is a patient's (`Patient: Faleolo, Tavita`) has its facts beside
     // it too; other labelled names (a FHIR publisher's `"name"`) keep the checks above.
     let patient_label =
@@ -154,6 +178,7 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
         let Some(name) = names
             .iter()
             .filter(|n| fact.kind != PhiKind::Diagnosis || n.sure || (n.known && !resource))
+            .filter(|n| !n.lower || fact.kind == PhiKind::Diagnosis)
             // A table's row gives a patient's address, phone or condition only where the
             // text names patients: otherwise it may be a staff table's (`'Osei', 'Samuel',
             // 'Oncology', '414-805-3120'`), whose specialty reads like a condition, and
@@ -959,14 +984,14 @@ fn postal_tail(b: &[u8], from: usize) -> Option<usize> {
 }
 
 /// Conditions and medications, by word.
-fn health_terms(words: &[(usize, &str)], out: &mut Vec<Fact>) {
+fn health_terms(text: &str, words: &[(usize, &str)], out: &mut Vec<Fact>) {
     for &(at, w) in words {
         if out.len() >= MAX_FACTS {
             break;
         }
         let acronym = w.len() >= 2 && w.bytes().all(|c| c.is_ascii_uppercase());
         let hit = if acronym {
-            CONDITION_ACRONYMS.binary_search(&w).is_ok()
+            CONDITION_ACRONYMS.binary_search(&w).is_ok() && !rupees(w, &text[at + w.len()..])
         } else {
             (4..=16).contains(&w.len()) && is_health_term(w)
         };
@@ -974,6 +999,101 @@ fn health_terms(words: &[(usize, &str)], out: &mut Vec<Fact>) {
             out.push(Fact {
                 kind: PhiKind::Diagnosis,
                 range: at..at + w.len(),
+                needs_health: false,
+                postal: false,
+            });
+        }
+    }
+}
+
+/// Whether the text holds English sentences (two of its commonest words between blanks):
+/// a lower-case name is read only there, and a command line or a log seldom has them.
+fn english_prose(b: &[u8]) -> bool {
+    const WORDS: &[&[u8]] = &[
+        b" is ", b" on ", b" the ", b" and ", b" for ", b" to ", b" in ",
+    ];
+    WORDS
+        .iter()
+        .filter(|w| memchr::memmem::find(b, w).is_some())
+        .take(2)
+        .count()
+        >= 2
+}
+
+/// `INR 5000` is an amount in Indian rupees: a ratio of clotting times is under 20.
+fn rupees(word: &str, after: &str) -> bool {
+    let digits = after
+        .trim_start()
+        .bytes()
+        .take_while(|c| c.is_ascii_digit() || *c == b',')
+        .count();
+    word == "INR" && digits >= 3
+}
+
+/// Laboratory results and clinical scores written as notes and chats do (`k+ came back
+/// 6.4`, `A1c 9.2`, `viral load is up to 48k`, `ciwa 19`): a test's short name, at most two
+/// words, then its number. A result beside a name is that person's health.
+fn lab_values(text: &str, words: &[(usize, &str)], out: &mut Vec<Fact>) {
+    /// Tests and scores by their short names, lower case, sorted; `k`, `na`, `a`, `spo`,
+    /// `cd`, `phq` and `viral` only with what completes them (below). Not `inr` (`INR 500`
+    /// rupees; the acronym is a condition's already) nor `sats` (SAT scores).
+    const TESTS: &[&str] = &[
+        "a", "bnp", "cd", "ciwa", "cows", "creat", "egfr", "gcs", "glucose", "hct", "hgb", "k",
+        "lactate", "na", "phq", "plt", "spo", "trop", "tsh", "viral", "wbc",
+    ];
+    let b = text.as_bytes();
+    for &(at, w) in words {
+        if out.len() >= MAX_FACTS {
+            break;
+        }
+        if w.len() > 7 {
+            continue;
+        }
+        let mut lower = [0u8; 7];
+        for (to, from) in lower.iter_mut().zip(w.bytes()) {
+            *to = from.to_ascii_lowercase();
+        }
+        let Ok(name) = std::str::from_utf8(&lower[..w.len()]) else {
+            continue;
+        };
+        if TESTS.binary_search(&name).is_err() {
+            continue;
+        }
+        let rest = &b[at + w.len()..];
+        // What completes a short name: `k+`, `Na+` (or `K 5.9` in capitals), `A1c`, `SpO2`,
+        // `CD4`, `PHQ-9`, `viral load`.
+        let completion: &[&[u8]] = match name {
+            // Not `NA 12` (not applicable).
+            _ if matches!(w, "K" | "Na") => &[b"+", b""],
+            "k" | "na" => &[b"+"],
+            "a" => &[b"1c", b"1C"],
+            "spo" => &[b"2"],
+            "cd" => &[b"4"],
+            "phq" => &[b"-9", b"9"],
+            "viral" => &[b" load"],
+            _ => &[b""],
+        };
+        let Some(tail) = completion.iter().find(|c| rest.starts_with(c)) else {
+            continue;
+        };
+        let after = &rest[tail.len()..];
+        // At most two short words (`came back`, `is up to`) before the number.
+        let lead = after
+            .iter()
+            .take(20)
+            .take_while(|c| {
+                c.is_ascii_alphabetic() || matches!(c, b' ' | b':' | b'=' | b'<' | b'>')
+            })
+            .count();
+        let spaces = after[..lead].iter().filter(|c| **c == b' ').count();
+        let number = after.get(lead).is_some_and(u8::is_ascii_digit);
+        let separated = after.first().is_some_and(|c| !c.is_ascii_alphanumeric());
+        // `K+7.3`: the sign ends the name.
+        let glued = tail.ends_with(b"+") && lead == 0;
+        if number && spaces <= 4 && (separated && lead > 0 || glued) {
+            out.push(Fact {
+                kind: PhiKind::Diagnosis,
+                range: at..at + w.len() + tail.len(),
                 needs_health: false,
                 postal: false,
             });

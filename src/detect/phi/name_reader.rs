@@ -21,6 +21,9 @@ pub(super) struct Name {
     pub(super) quoted_cells: bool,
     /// A known given name and a known surname, in either written order.
     pub(super) whole: bool,
+    /// Written in lower case, as chats do (`yesenia pettigrew`): only a condition, a
+    /// medication or a result beside it makes it a patient's.
+    pub(super) lower: bool,
 }
 
 impl Name {
@@ -34,6 +37,7 @@ impl Name {
             patient,
             quoted_cells: false,
             whole,
+            lower: false,
         }
     }
 }
@@ -181,12 +185,104 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
                 && ((given(a) && surname(bare))
                     || (surname(a) && given(bare) && (between == ", " || field))
                     || (capital_pair && given_and_surname)),
+            lower: false,
         });
     }
     particle_names(text, words, &mut out);
     titled_names(text, words, &mut out);
     nicknamed_names(text, words, &mut out);
     out
+}
+
+/// Names written in lower case, as chats do (`can someone check on yesenia pettigrew`,
+/// `darnell gold's viral load`), read only within `reach` bytes of a fact at `near` (a
+/// condition, a medication, a result): a known given name that is not an ordinary word
+/// (`will`, `mark`), then a known name, neither a health term, and no title before.
+pub(super) fn lower_names(
+    text: &str,
+    words: &[(usize, &str)],
+    near: &[Range<usize>],
+    reach: usize,
+) -> Vec<Name> {
+    use crate::detect::names::is_ordinary_word as ordinary;
+    let mut out: Vec<Name> = Vec::new();
+    // The facts' neighbourhoods, merged: each word is read once however many facts it is
+    // near (a long log of results has many).
+    let mut windows: Vec<Range<usize>> = Vec::new();
+    for fact in near {
+        let window = fact.start.saturating_sub(reach)..fact.end + reach;
+        match windows.last_mut() {
+            Some(last) if window.start <= last.end => last.end = last.end.max(window.end),
+            _ => windows.push(window),
+        }
+    }
+    for window in windows {
+        let first = words.partition_point(|(at, _)| *at < window.start);
+        for i in first..words.len().saturating_sub(1) {
+            let ((a_at, a), (b_at, b)) = (words[i], words[i + 1]);
+            if a_at > window.end {
+                break;
+            }
+            let bare = b.trim_end_matches("'s");
+            let lower_word =
+                |w: &str| w.len() >= 3 && w.bytes().all(|c| c.is_ascii_lowercase() || c == b'-');
+            if &text[a_at + a.len()..b_at] != " "
+                || !lower_word(a)
+                || !lower_word(bare)
+                || !given_name(a)
+                || ordinary(a)
+                // `darnell gold's`: a possessive after a given name is a surname's.
+                || (ordinary(bare) && bare.len() == b.len())
+                || !(surname_word(bare) || given_name(bare))
+                || is_health_term(a)
+                || is_health_term(bare)
+                || i.checked_sub(1)
+                    .is_some_and(|k| matches!(words[k].1, "dr" | "doctor" | "nurse" | "rn" | "np"))
+            {
+                continue;
+            }
+            if !english_around(words, i, reach) {
+                continue;
+            }
+            out.push(Name {
+                range: a_at..b_at + bare.len(),
+                known: true,
+                sure: true,
+                patient: false,
+                quoted_cells: false,
+                whole: surname_word(bare),
+                lower: true,
+            });
+        }
+    }
+    out
+}
+
+/// Whether the words within `reach` bytes of word `i` read as English: the lists' given
+/// names are rarely English words, but many are other languages' (`esta nota`, `ella`,
+/// `para`, `mele`), so a lower-case name is read only where English function words
+/// outnumber Spanish, French, Portuguese and Tagalog ones, and at least two stand there.
+fn english_around(words: &[(usize, &str)], i: usize, reach: usize) -> bool {
+    const ENGLISH: &[&str] = &[
+        "about", "again", "and", "at", "back", "can", "for", "from", "has", "he", "her", "his",
+        "in", "is", "it", "of", "on", "she", "that", "the", "this", "to", "up", "was", "with",
+    ];
+    const OTHER: &[&str] = &[
+        "ang", "con", "da", "de", "del", "des", "do", "du", "el", "em", "en", "es", "est", "et",
+        "la", "las", "le", "les", "los", "na", "ng", "para", "que", "sa", "um", "uma", "una", "y",
+    ];
+    let at = words[i].0;
+    let (from, to) = (at.saturating_sub(reach), at + reach);
+    let (mut english, mut other) = (0, 0);
+    let first = words.partition_point(|(w_at, _)| *w_at < from);
+    for (_, w) in words[first..].iter().take_while(|(w_at, _)| *w_at < to) {
+        if ENGLISH.binary_search(w).is_ok() {
+            english += 1;
+        } else if OTHER.binary_search(w).is_ok() {
+            other += 1;
+        }
+    }
+    english >= 2 && english > other
 }
 
 /// A name its shape makes sure of (a particle, a nickname), unless a placeholder or a

@@ -792,3 +792,32 @@ fn keyed_records_and_specialty_words() {
         assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
     }
 }
+
+/// Chats write patients' names in lower case and their results as short names and numbers
+/// (issue 31, eighth set): a lower-case name counts beside a condition or a result, in
+/// English text, when its given name is not an ordinary word.
+#[test]
+fn lower_case_names_beside_results() {
+    for text in [
+        "can someone check on yesenia pettigrew in 104? k+ came back 6.4 and nobody called it",
+        "fyi thuy purvis is back again, 3rd time this month for etoh withdrawal, ciwa 19",
+        "darnell gold's viral load is up to 48k, can case mgmt reach out before friday",
+        "07/18 21:06 CRIT CALL  Moody,Arnold  M03710836  K+ 7.3  called to RN J. Tokeinna",
+        "Yesenia Pettigrew in 104, A1c 11.2 today",
+    ] {
+        assert!(!scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+    for text in [
+        // Ordinary words that are names, a title, another language, no result.
+        "will check the k+ on bed 4 again, it came back 6.4",
+        "mark brown said the k+ came back 6.4 on the analyzer test run",
+        "dr yesenia pettigrew is on call for the k+ protocol review at 6",
+        "esta nota es para la paciente con diabetes, k+ 6.4 en la tarde",
+        "yesenia pettigrew joined the team on monday and starts at 9",
+        // Rupees, a test score, not applicable.
+        "Priya Sharma paid INR 5000 for the course at the clinic",
+        "Maria Lopez scored SATs 1450 and NA 12 on the form",
+    ] {
+        assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+}
