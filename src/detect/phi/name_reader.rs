@@ -195,7 +195,7 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
 }
 
 /// Names written in lower case, as chats do (`can someone check on yesenia pettigrew`,
-/// `darnell gold's viral load`), read only within `reach` bytes of a fact at `near` (a
+/// `darnell gold's viral load`), read only within `reach` bytes of the facts at `near` (sorted: a
 /// condition, a medication, a result): a known given name that is not an ordinary word
 /// (`will`, `mark`), then a known name, neither a health term, and no title before.
 pub(super) fn lower_names(
