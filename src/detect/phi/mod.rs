@@ -18,6 +18,7 @@ mod ncpdp;
 mod patterns;
 mod records;
 mod signals;
+mod spec_examples;
 mod terms;
 #[cfg(test)]
 mod tests;
@@ -142,6 +143,7 @@ pub fn candidates_alongside<T>(text: &str, other: impl FnOnce() -> T) -> (Vec<Fi
     if !enough_digits(bytes) {
         let mut out = Vec::new();
         facts::named_facts(text, &mut out);
+        spec_examples::drop_spec_examples(text, &mut out);
         return (out, other());
     }
     let (found, theirs) = std::thread::scope(|s| {
@@ -163,6 +165,7 @@ pub fn candidates_alongside<T>(text: &str, other: impl FnOnce() -> T) -> (Vec<Fi
         facts::named_facts(text, &mut out);
         finish(text, &mut out);
         staff_only(bytes, &mut out);
+        spec_examples::drop_spec_examples(text, &mut out);
         (out, theirs)
     });
     memo_set(text, &found);
@@ -190,6 +193,7 @@ fn scan_candidates(text: &str) -> Vec<Finding> {
         // subject (`<patient><display value="Brenda Kowalczyk"/>`).
         facts::named_facts(text, &mut out);
         records::fhir_subjects(bytes, &mut out);
+        spec_examples::drop_spec_examples(text, &mut out);
         return out;
     }
     let present = keywords_present(bytes);
@@ -202,6 +206,7 @@ fn scan_candidates(text: &str) -> Vec<Finding> {
     facts::named_facts(text, &mut out);
     finish(text, &mut out);
     staff_only(bytes, &mut out);
+    spec_examples::drop_spec_examples(text, &mut out);
     out
 }
 

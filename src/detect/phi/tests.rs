@@ -821,3 +821,24 @@ fn lower_case_names_beside_results() {
         assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
     }
 }
+
+/// The specifications' own example patients are documentation (issue 31): a copy of FHIR's
+/// Patient/example or HL7's Adam Everyman is not a record, but naming one hides nobody else.
+#[test]
+fn specification_example_patients_are_documentation() {
+    for text in [
+        r#"{"resourceType": "Patient", "id": "example", "identifier": [{"use": "usual", "system": "urn:oid:1.2.36.146.595.217.0.1", "value": "12345"}], "name": [{"use": "official", "family": "Chalmers", "given": ["Peter", "James"]}], "gender": "male", "birthDate": "1974-12-25"}"#,
+        "is the spec's Patient/example (Peter James Chalmers, born 1974-12-25) meant to validate against US Core?",
+        r#"{"resourceType": "Patient", "id": "pat1", "name": [{"family": "Donald", "given": ["Duck"]}], "contact": [{"organization": {"display": "Walt Disney Corporation"}}]}"#,
+        "MSH|^~\\&|ADT1|GOOD HEALTH HOSPITAL|GHH LAB, INC.|GOOD HEALTH HOSPITAL|198808181126|SECURITY|ADT^A01^ADT_A01|MSG00001|P|2.5.1\rPID|1||PATID1234^^^GOOD HEALTH HOSPITAL^MR^GOOD HEALTH HOSPITAL~123456789^^^USSSA^SS||EVERYMAN^ADAM^A^III||19610615|M||C|2222 HOME STREET^^GREENSBORO^NC^27401-1020\r",
+    ] {
+        assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+    for text in [
+        // A real patient beside the example, and the example's name on someone else's record.
+        "compare to Peter James Chalmers: our patient Irena Kowalczyk, DOB 03/14/1961, MRN 40318291",
+        r#"{"resourceType": "Patient", "name": [{"family": "Chalmers", "given": ["Peter"]}], "birthDate": "1961-03-14", "identifier": [{"value": "40318291"}]}"#,
+    ] {
+        assert!(!scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+}
