@@ -460,7 +460,7 @@ fn people_outside_pid_and_patient_resources_are_records() {
         kinds(r#"{"resourceType":"Encounter","subject":{"reference":"Patient/123"}}"#).is_empty()
     );
     has(
-        r#"{"resourceType":"Appointment","participant":[{"actor":{"reference":"Patient/88410","display":"Peter James Chalmers"}}]}"#,
+        r#"{"resourceType":"Appointment","participant":[{"actor":{"reference":"Patient/88410","display":"Tavita Faleolo Vaifale"}}]}"#,
         PhiKind::Fhir,
     );
     assert!(
