@@ -14,7 +14,7 @@ fn main() {
         }
         let kept: Vec<_> = toolgate::detect::phi::scan(&t)
             .iter()
-            .map(|f| format!("{:?}", f.kind))
+            .map(|f| format!("{:?} {:?}", f.kind, &t[f.range.clone()]))
             .collect();
         println!("  => {kept:?}");
     }

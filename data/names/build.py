@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rebuild given.txt, surnames.txt and ordinary.txt from public-domain name files (see README.md).
+"""Rebuild given.txt, surnames.txt, ordinary.txt and words.txt from public-domain name files (see README.md).
 
 Usage: build.py SOURCES_DIR, where SOURCES_DIR holds the files fetched as README.md says:
   dist.male.first, dist.female.first, dist.all.last   (names 0.3.0, PyPI: 1990 Census)
@@ -80,14 +80,19 @@ def main(src):
     # Names that are also ordinary lower-case words (`will`, `gold`, `story`): a name
     # written in lower case is read only when it is not one of these.
     ordinary = (given | surnames) & lower_words
+    # Every lower-case ASCII word of the dictionary (`acme`, `tablet`, `careful`): two
+    # capitalised words that are both ordinary words and no known name are a heading or a
+    # product (`Oral Tablet`, `Acme Healthcare`), not a person.
+    english = {w for w in lower_words if w.isascii()}
     for name, entries in [
         ("given.txt", given),
         ("surnames.txt", surnames),
         ("ordinary.txt", ordinary),
+        ("words.txt", english),
     ]:
         with open(os.path.join(here, name), "wb") as f:
             f.write(b"".join(e.encode() + b"\n" for e in sorted(entries, key=str.encode)))
-        print(f"{name}: {len(entries)} names")
+        print(f"{name}: {len(entries)} entries")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,29 @@ pub fn is_ordinary_word(word: &str) -> bool {
     known(ORDINARY, word)
 }
 
+/// Every lower-case word of an English dictionary (SCOWL), names among them.
+static WORDS: &[u8] = include_bytes!("../../data/names/words.txt");
+
+/// Whether a word is an ordinary English word (`tablet`, `careful`, `acme`), in any case.
+pub fn is_english_word(word: &str) -> bool {
+    known(WORDS, word)
+}
+
+/// Whether a capitalised word is an ordinary word and no known name (`Oral`, `Careful`,
+/// `Healthcare`): beside another such word it is a heading, a product or a company.
+pub fn is_plain_word(word: &str) -> bool {
+    is_english_word(word) && !is_given(word) && !is_surname(word)
+}
+
+/// Whether two capitalised words are a phrase of ordinary words rather than a person:
+/// both ordinary words and the first no known name (`Oral Form`, `Chest Wall`, `Funded
+/// Billing`), or an ordinary word no list knows as a name after either (`Acme Healthcare`,
+/// `Adam Careful`). Names that are words (`Hope Church`, `Will Branch`) are names.
+pub fn is_phrase(first: &str, second: &str) -> bool {
+    (is_plain_word(second) && (is_plain_word(first) || is_given(first)))
+        || (is_plain_word(first) && is_english_word(second))
+}
+
 /// Longest word looked up: no name in the lists is longer (a hyphenated pair at most).
 const LONGEST: usize = 48;
 

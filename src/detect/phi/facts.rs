@@ -13,6 +13,7 @@
 
 use super::finding::*;
 use super::name_reader::{Name, STAFF_WORDS, STREET_TYPES, lower_names, names, patient_labelled};
+use super::resources::{directory_resource, is_staff_name, resource_type_in, staff_displays};
 use super::signals::{
     HEALTH_WORDS, NOT_NAMES, capitalised, placeholder_phone, plausible_date, words_of,
 };
@@ -133,6 +134,16 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
             });
         }
     }
+    // A clinician the resource references, or a specification's example patient, is no
+    // patient whose facts these are.
+    let staff = staff_displays(b);
+    let examples = super::spec_examples::named_examples(text);
+    if !staff.is_empty() || !examples.is_empty() {
+        names.retain(|n| {
+            !is_staff_name(&staff, &b[n.range.clone()])
+                && !super::spec_examples::only_example_words(&examples, &text[n.range.clone()])
+        });
+    }
     names.sort_by_key(|n| n.range.start);
     if names.is_empty() {
         return;
@@ -173,11 +184,12 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     let resource = memchr::memmem::find(b, b"\"resourceType\"").is_some();
     let mut found = Vec::new();
     for fact in facts.iter().take(MAX_FACTS) {
-        // A condition beside two capitalised words is common in a resource's generated
-        // narrative ("Primary Cancer Condition"): there it needs a name that is surely one.
+        // A resource's generated narrative is full of capitalised headings beside its
+        // conditions and dates ("Primary Cancer Condition", "Oral Form 2015-01-15"): there
+        // a fact needs a name that is surely one.
         let Some(name) = names
             .iter()
-            .filter(|n| fact.kind != PhiKind::Diagnosis || n.sure || (n.known && !resource))
+            .filter(|n| n.sure || (!resource && (fact.kind != PhiKind::Diagnosis || n.known)))
             .filter(|n| !n.lower || fact.kind == PhiKind::Diagnosis)
             // A table's row gives a patient's address, phone or condition only where the
             // text names patients: otherwise it may be a staff table's (`'Osei', 'Samuel',
@@ -275,38 +287,6 @@ fn ids_beside(b: &[u8], names: &[Name], out: &mut Vec<Fact>) {
 /// A phone number (ten digits or more) or an e-mail address, not a street.
 fn phone_or_email(b: &[u8]) -> bool {
     b.contains(&b'@') || b.iter().filter(|c| c.is_ascii_digit()).count() >= 10
-}
-
-/// A FHIR resource about staff, places or organisations: its people are clinicians, its
-/// addresses and phones work ones, and its birth dates a clinician's (the scan keeps only
-/// strong identifiers there). A Person may be a patient's: only unlabelled facts skip it.
-pub(super) fn directory_resource(b: &[u8]) -> bool {
-    resource_type_in(b, STAFF_RESOURCES)
-}
-
-const STAFF_RESOURCES: &[&[u8]] = &[
-    b"Practitioner\"",
-    b"PractitionerRole\"",
-    b"Organization\"",
-    b"Location\"",
-    b"HealthcareService\"",
-    b"Endpoint\"",
-];
-
-/// Whether the text is a FHIR resource (its `resourceType` near the start) of one of `types`
-/// (each with its closing quote).
-fn resource_type_in(b: &[u8], types: &[&[u8]]) -> bool {
-    let head = &b[..b.len().min(256)];
-    let Some(at) = memchr::memmem::find(head, b"\"resourceType\"") else {
-        return false;
-    };
-    let rest = &head[at + 14..];
-    let value = rest
-        .iter()
-        .position(|c| *c == b'"')
-        .map(|q| &rest[q + 1..])
-        .unwrap_or_default();
-    types.iter().any(|t| value.starts_with(t))
 }
 
 /// Whether a fact stands close enough to a name: the same line, within `NEAR` bytes (half

@@ -306,11 +306,11 @@ pub(super) fn is_placeholder_id(v: &[u8]) -> bool {
 }
 
 /// Record numbers with their labels: MRN and patient or member ids are strong; account
-/// numbers are weak.
+/// numbers and `MR =` are weak.
 pub(super) fn mrn(b: &[u8], out: &mut Vec<Finding>) {
     let r = re(
         &MRN_RE,
-        r"(?i)\b(mrn|medical record (?:number|no\.?|#)|patient (?:id|number|no\.?|#)|member (?:id|number|no\.?|#)|subscriber id|account (?:number|no\.?|#)|acct\.? ?#?)\s*[:#=]?\s*([A-Z0-9][A-Z0-9-]{4,19})\b",
+        r"(?i)\b(mrn|medical record (?:number|no\.?|#)|patient (?:id|number|no\.?|#)|member (?:id|number|no\.?|#)|subscriber id|account (?:number|no\.?|#)|acct\.? ?#?|(?-i:MR)\s*[:#=])\s*[:#=]?\s*([A-Z0-9][A-Z0-9-]{4,19})\b",
     );
     for c in r.captures_iter(b) {
         let (Some(label), Some(value)) = (c.get(1), c.get(2)) else {
@@ -319,7 +319,11 @@ pub(super) fn mrn(b: &[u8], out: &mut Vec<Finding>) {
         if is_placeholder_id(value.as_bytes()) {
             continue;
         }
-        let weak = contains_ci(label.as_bytes(), &["acc"]);
+        // An account number, or HL7's `MR` code written as a label (`MR = 123457`), which
+        // also abbreviates other things: weak, so a name beside it makes it a record.
+        let weak = contains_ci(label.as_bytes(), &["acc"])
+            || (label.as_bytes().starts_with(b"MR")
+                && !label.as_bytes().get(2).is_some_and(u8::is_ascii_alphabetic));
         out.push(Finding {
             kind: PhiKind::Mrn,
             range: value.range(),

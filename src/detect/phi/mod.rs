@@ -17,6 +17,7 @@ mod name_reader;
 mod ncpdp;
 mod patterns;
 mod records;
+mod resources;
 mod signals;
 mod spec_examples;
 mod terms;
@@ -165,6 +166,7 @@ pub fn candidates_alongside<T>(text: &str, other: impl FnOnce() -> T) -> (Vec<Fi
         facts::named_facts(text, &mut out);
         finish(text, &mut out);
         staff_only(bytes, &mut out);
+        referenced_staff(bytes, &mut out);
         spec_examples::drop_spec_examples(text, &mut out);
         (out, theirs)
     });
@@ -206,14 +208,28 @@ fn scan_candidates(text: &str) -> Vec<Finding> {
     facts::named_facts(text, &mut out);
     finish(text, &mut out);
     staff_only(bytes, &mut out);
+    referenced_staff(bytes, &mut out);
     spec_examples::drop_spec_examples(text, &mut out);
     out
+}
+
+/// A name a resource references as its practitioner's or its organisation's is no
+/// patient's: other readers' weak findings of it go.
+fn referenced_staff(bytes: &[u8], out: &mut Vec<Finding>) {
+    let staff = resources::staff_displays(bytes);
+    if !staff.is_empty() {
+        out.retain(|f| {
+            f.strong
+                || f.kind != PhiKind::Name
+                || !resources::is_staff_name(&staff, &bytes[f.range.clone()])
+        });
+    }
 }
 
 /// A staff or organisation resource keeps only its strong identifiers (an SSN is one
 /// anywhere); its names, dates and phones are a clinician's or an office's.
 fn staff_only(bytes: &[u8], out: &mut Vec<Finding>) {
-    if facts::directory_resource(bytes) {
+    if resources::directory_resource(bytes) {
         out.retain(|f| f.strong);
     }
     // NPI and DEA numbers name providers: in a text that names no patient (a referral

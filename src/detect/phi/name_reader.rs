@@ -5,7 +5,7 @@
 //! organisations, streets, places, placeholders and public figures are left out. Each name
 //! says how sure it is, and whether its label calls it a patient's.
 
-use super::signals::{NOT_NAMES, capitalised, placeholder_name, public_figure};
+use super::signals::{NOT_NAMES, capitalised, placeholder_name, public_figure, runs_on};
 use super::terms::is_health_term;
 use std::ops::Range;
 
@@ -159,6 +159,11 @@ pub(super) fn names(text: &str, words: &[(usize, &str)]) -> Vec<Name> {
         let organisation = [next, bare, a]
             .iter()
             .any(|w| ORGANISATION_WORDS.contains(w));
+        // A heading, a product or a phrase (`Oral Form`, `Rib Pain`, `Adam Careful`); a
+        // given name with two more capitalised words may be a name of words (`Ray Two Bulls`).
+        if crate::detect::names::is_phrase(a, bare) && !(given(a) && runs_on(text, words, i + 1)) {
+            continue;
+        }
         if clinician
             || organisation
             || placeholder_name(&text[range.clone()])

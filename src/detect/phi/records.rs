@@ -13,9 +13,12 @@ pub(super) fn containers(b: &[u8], out: &mut Vec<Finding>) {
     // Segments end in \r (or \n in pasted text); a PID may also sit inside a sentence.
     for m in re(&HL7_RE, r"(?:^|[^A-Za-z0-9])PID\|[^\r\n]*").find_iter(b) {
         let fields: Vec<&[u8]> = m.as_bytes().split(|c| *c == b'|').collect();
-        let id = fields
-            .get(3)
-            .is_some_and(|f| f.iter().any(u8::is_ascii_digit) && !placeholder_value(f));
+        // An identifier's number has digits (`PATID1234^^^GHH^MR`); a parser's test
+        // segment names its parts (`PID|Field1|Component1^Component2|Component1^Sub-...`).
+        let id = fields.get(3).is_some_and(|f| {
+            let number = f.split(|c| *c == b'^').next().unwrap_or(f);
+            number.iter().filter(|c| c.is_ascii_digit()).count() >= 3 && !placeholder_value(f)
+        });
         let name = fields
             .get(5)
             .is_some_and(|f| f.iter().any(u8::is_ascii_alphabetic) && !placeholder_value(f));
@@ -23,6 +26,13 @@ pub(super) fn containers(b: &[u8], out: &mut Vec<Finding>) {
         let test_patient = fields
             .get(5)
             .is_some_and(|f| f.iter().any(u8::is_ascii_alphabetic) && placeholder_value(f));
+        // No family name holds a digit (a parser's test: `Component1^Sub-Component1`).
+        let family = fields
+            .get(5)
+            .map(|f| f.split(|c| *c == b'^').next().unwrap_or(f));
+        if family.is_some_and(|f| f.iter().any(u8::is_ascii_digit)) {
+            continue;
+        }
         if (id && !test_patient) || name {
             out.push(Finding {
                 kind: PhiKind::Hl7,
@@ -37,10 +47,22 @@ pub(super) fn containers(b: &[u8], out: &mut Vec<Finding>) {
     if let Some(m) = re(&FHIR_RE, r#""resourceType"\s*:\s*"Patient""#).find(b) {
         let field = re(
             &FHIR_FIELD_RE,
-            r#""(?:birthDate|family|value)"\s*:\s*"([^"]{2,})""#,
+            r#""(birthDate|family|value)"\s*:\s*"([^"]{2,})""#,
         );
-        let real = field.captures_iter(b).filter_map(|c| c.get(1)).any(|v| {
-            !placeholder_value(v.as_bytes()) && !contains_ci(v.as_bytes(), &["example", "<", "{{"])
+        // What identifies: a birth date to the month (a year alone is what de-identified
+        // data keeps, as HIPAA's Safe Harbor allows), a family name, an identifier, phone
+        // or e-mail with a digit or an `@` (not a fixture's marker: `"value": "drop"`).
+        let real = field.captures_iter(b).any(|c| {
+            let (Some(key), Some(v)) = (c.get(1), c.get(2)) else {
+                return false;
+            };
+            let v = v.as_bytes();
+            let identifying = match key.as_bytes() {
+                b"birthDate" => v.len() >= 7,
+                b"family" => true,
+                _ => v.iter().any(|c| c.is_ascii_digit() || *c == b'@'),
+            };
+            identifying && !placeholder_value(v) && !contains_ci(v, &["example", "<", "{{"])
         });
         if real {
             out.push(Finding {
@@ -51,10 +73,12 @@ pub(super) fn containers(b: &[u8], out: &mut Vec<Finding>) {
         }
     }
     // The element separator is whichever character follows `ISA`: `*` by custom, `|`, `^`
-    // or `!` in some payers' files (`NM1|QC|1|MOUA|NOU LEE`).
+    // or `!` in some payers' files (`NM1|QC|1|MOUA|NOU LEE`). The subscriber (IL), the
+    // patient (QC), a dependent (03) and a corrected insured (74) are people, as the
+    // masking in structured.rs reads them.
     for m in re(
         &X12_RE,
-        r"NM1\*(?:IL|QC)\*1\*(?u:\p{L})(?u:[\p{L}' -])*\*(?u:\p{L})[^~*\r\n]*|NM1\|(?:IL|QC)\|1\|(?u:\p{L})(?u:[\p{L}' -])*\|(?u:\p{L})[^~|\r\n]*|NM1\^(?:IL|QC)\^1\^(?u:\p{L})(?u:[\p{L}' -])*\^(?u:\p{L})[^~^\r\n]*|NM1!(?:IL|QC)!1!(?u:\p{L})(?u:[\p{L}' -])*!(?u:\p{L})[^~!\r\n]*",
+        r"NM1\*(?:IL|QC|03|74)\*1\*(?u:\p{L})(?u:[\p{L}' -])*\*(?u:\p{L})[^~*\r\n]*|NM1\|(?:IL|QC|03|74)\|1\|(?u:\p{L})(?u:[\p{L}' -])*\|(?u:\p{L})[^~|\r\n]*|NM1\^(?:IL|QC|03|74)\^1\^(?u:\p{L})(?u:[\p{L}' -])*\^(?u:\p{L})[^~^\r\n]*|NM1!(?:IL|QC|03|74)!1!(?u:\p{L})(?u:[\p{L}' -])*!(?u:\p{L})[^~!\r\n]*",
     )
     .find_iter(b)
     {
@@ -260,6 +284,25 @@ fn lower_case_name(value: &str) -> Option<Vec<&str>> {
     ((2..=4).contains(&words.len()) && enough).then_some(words)
 }
 
+/// A whole name under a name label in a script without capitals (Arabic, Hebrew, Chinese,
+/// Korean, Thai): two to five words of letters none of which has a case, or one word of two
+/// to four Chinese, Japanese or Korean letters (`谭霞`, `류명숙`). A bracketed tail, a family
+/// or a title (`قنوع عجرمة (العجارمة)`), is left aside.
+fn caseless_name(value: &str) -> Option<Vec<&str>> {
+    let value = value.split('(').next()?.trim();
+    let words: Vec<&str> = value.split(' ').filter(|w| !w.is_empty()).collect();
+    let caseless = |c: char| c.is_alphabetic() && !c.is_lowercase() && !c.is_uppercase();
+    let cjk = |c: char| matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF);
+    let shaped = words.iter().all(|w| {
+        w.chars()
+            .all(|c| caseless(c) || matches!(c, '\'' | '-' | '\u{200c}' | '\u{05f3}'))
+    });
+    let one_cjk = words.len() == 1
+        && (2..=4).contains(&words[0].chars().count())
+        && words[0].chars().all(cjk);
+    (shaped && ((2..=5).contains(&words.len()) || one_cjk)).then_some(words)
+}
+
 /// Capitalised words of a person's name (letters, apostrophes, hyphens; any script).
 pub(super) fn name_words(value: &str) -> Option<Vec<&str>> {
     let words: Vec<&str> = value.split([' ', ',']).filter(|w| !w.is_empty()).collect();
@@ -302,8 +345,12 @@ pub(super) fn classify(field: Field, value: &[u8], range: Range<usize>) -> Optio
         Field::FullName => {
             // A search pattern's wildcards are not the name (`ILIKE 'jesús villanueva%'`).
             let text = text.trim_matches(['%', '*']);
-            let words = name_words(text).or_else(|| lower_case_name(text))?;
-            (words.len() >= 2 && !placeholder_name(text)).then_some(())?;
+            let words = name_words(text).or_else(|| lower_case_name(text));
+            let whole = match words {
+                Some(words) => words.len() >= 2,
+                None => caseless_name(text).is_some(),
+            };
+            (whole && !placeholder_name(text)).then_some(())?;
             found(PhiKind::Name, false)
         }
         Field::NamePart => {

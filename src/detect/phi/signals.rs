@@ -393,6 +393,15 @@ pub(super) const NOT_NAMES: &[&str] = &[
     "Time",
 ];
 
+/// Whether word `i` is followed by a capitalised word after one space (a third word of a
+/// name: `Ray Two Bulls`, `Mary Little Bear`).
+pub(super) fn runs_on(text: &str, words: &[(usize, &str)], i: usize) -> bool {
+    let (Some(&(at, w)), Some(&(next_at, next))) = (words.get(i), words.get(i + 1)) else {
+        return false;
+    };
+    text.get(at + w.len()..next_at) == Some(" ") && capitalised(next)
+}
+
 /// Is `w` shaped like a name: an upper-case letter, then lower case, with upper case allowed
 /// only after an apostrophe or hyphen or in `Mc`/`Mac` (`O'Connor`, `García-Márquez`,
 /// `McAllister`), and not a word often capitalised next to one.
@@ -471,7 +480,7 @@ pub(super) fn person_names(text: &str, out: &mut Vec<Finding>) {
     };
     let words = words_of(text, MAX_WORDS);
     let long = |w: &str, n: usize| w.chars().count() >= n;
-    for pair in words.windows(2) {
+    for (i, pair) in words.windows(2).enumerate() {
         let ((a_at, a), (b_at, b)) = (pair[0], pair[1]);
         if !capitalised(a) || !capitalised(b) {
             continue;
@@ -479,11 +488,24 @@ pub(super) fn person_names(text: &str, out: &mut Vec<Finding>) {
         let bare = b.trim_end_matches("'s");
         let span = a_at..b_at + bare.len();
         let between = &text[a_at + a.len()..b_at];
+        let plain = crate::detect::names::is_plain_word;
         let name = match between {
+            // Ordinary words make a heading or a product (`Oral Form`, `Acme Healthcare`),
+            // and words no list knows are a name beside a signal only when neither is an
+            // ordinary word (`Tavita Faleolo`, not `Blood Agar`).
+            " " if crate::detect::names::is_phrase(a, bare)
+                && !(crate::detect::names::is_given(a) && runs_on(text, &words, i + 1)) =>
+            {
+                false
+            }
             " " => {
                 (crate::detect::names::is_given(a) && long(bare, 2))
                     || (crate::detect::names::is_surname(bare) && long(a, 3))
-                    || (long(a, 2) && long(bare, 2) && near_signal(&span))
+                    || (long(a, 2)
+                        && long(bare, 2)
+                        && !plain(a)
+                        && !plain(bare)
+                        && near_signal(&span))
             }
             ", " => {
                 crate::detect::names::is_surname(a)

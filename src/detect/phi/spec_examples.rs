@@ -11,16 +11,17 @@
 
 use super::finding::{Finding, PhiKind};
 
-struct Example {
-    /// Words that all stand in a text that copies the example (case as published).
-    marks: &'static [&'static str],
+pub(super) struct Example {
+    /// Words that all stand in a text that copies the example, each as published
+    /// (`Chalmers`) or in capitals (`CHALMERS`, as HL7 and generated narratives write it).
+    marks: &'static [[&'static str; 2]],
     /// Every word of the example's identifying values, lower case.
     words: &'static [&'static str],
 }
 
 const EXAMPLES: &[Example] = &[
     Example {
-        marks: &["Chalmers", "Peter"],
+        marks: &[["Chalmers", "CHALMERS"], ["Peter", "PETER"]],
         words: &[
             "03",
             "12",
@@ -51,11 +52,21 @@ const EXAMPLES: &[Example] = &[
         ],
     },
     Example {
-        marks: &["Donald", "Duck"],
-        words: &["654321", "corporation", "disney", "donald", "duck", "walt"],
+        marks: &[["Donald", "DONALD"], ["Duck", "DUCK"]],
+        // `pat1` and its copy `pat2` (Donald D Duck, MR 123456).
+        words: &[
+            "123456",
+            "654321",
+            "corporation",
+            "d",
+            "disney",
+            "donald",
+            "duck",
+            "walt",
+        ],
     },
     Example {
-        marks: &["EVERYMAN", "ADAM"],
+        marks: &[["Everyman", "EVERYMAN"], ["Adam", "ADAM"]],
         words: &[
             "1020",
             "123456789",
@@ -74,17 +85,24 @@ const EXAMPLES: &[Example] = &[
         ],
     },
     Example {
-        marks: &["EVERYWOMAN", "EVE"],
+        marks: &[["Everywoman", "EVERYWOMAN"], ["Eve", "EVE"]],
+        // HL7 v2's, and FHIR's `Patient/mom` (SSN 444222222, born 1973-05-31).
         words: &[
+            "05",
             "121",
             "153",
             "196203520",
+            "1973",
+            "2003",
             "20030520",
             "206",
+            "2222",
+            "31",
             "3345232",
             "35292",
-            "4444",
             "44",
+            "444222222",
+            "4444",
             "555",
             "67",
             "752",
@@ -95,41 +113,61 @@ const EXAMPLES: &[Example] = &[
             "eve",
             "everywoman",
             "fernwood",
+            "home",
             "jones",
             "l",
             "oh",
             "statesville",
+            "street",
         ],
     },
 ];
+
+/// The examples `text` names: all of an example's marks stand in it.
+pub(super) fn named_examples(text: &str) -> Vec<&'static Example> {
+    EXAMPLES.iter().filter(|e| e.named_in(text)).collect()
+}
+
+impl Example {
+    fn named_in(&self, text: &str) -> bool {
+        self.marks
+            .iter()
+            .all(|[as_written, capitals]| text.contains(as_written) || text.contains(capitals))
+    }
+}
+
+/// Whether every word of `found` is one of the `named` examples' own values (a text with
+/// no word is not).
+pub(super) fn only_example_words(named: &[&Example], found: &str) -> bool {
+    let mut words = found
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .peekable();
+    words.peek().is_some()
+        && words.all(|w| {
+            let w = w.to_lowercase();
+            named.iter().any(|e| e.words.contains(&w.as_str()))
+        })
+}
 
 /// Drops the findings that only repeat a specification's example patient named in `text`.
 pub(super) fn drop_spec_examples(text: &str, out: &mut Vec<Finding>) {
     if out.is_empty() {
         return;
     }
-    let named: Vec<&Example> = EXAMPLES
-        .iter()
-        .filter(|e| e.marks.iter().all(|m| text.contains(m)))
-        .collect();
+    let named = named_examples(text);
     if named.is_empty() {
         return;
     }
     let before = out.len();
+    // A segment that holds the example's names is the example's (`PID|1||PATID1234...
+    // EVERYMAN^ADAM^A^III...`), whatever else it holds.
+    let example_segment = |found: &str| named.iter().any(|e| e.named_in(found));
     out.retain(|f| {
-        let Some(found) = text.get(f.range.clone()) else {
-            return true;
-        };
-        let mut words = found
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .peekable();
-        if words.peek().is_none() {
-            return true;
-        }
-        !words.all(|w| {
-            let w = w.to_lowercase();
-            named.iter().any(|e| e.words.contains(&w.as_str()))
+        text.get(f.range.clone()).is_none_or(|found| {
+            let example = only_example_words(&named, found)
+                || (f.kind == PhiKind::Hl7 && example_segment(found));
+            !example
         })
     });
     // A resource or a message that held only the example is the example: its container

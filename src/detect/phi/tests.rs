@@ -425,6 +425,11 @@ fn record_containers_are_strong() {
         kinds("NM1*IL*1*LOPEZ*MARIA****MI*W123456789~"),
         [PhiKind::X12]
     );
+    // A dependent in an eligibility request.
+    assert_eq!(
+        kinds("NM1*03*1*SMITH*MARY~DMG*D8*19781014~"),
+        [PhiKind::X12]
+    );
     assert_eq!(kinds("(0010,0010) PN [Lopez^Maria]"), [PhiKind::Dicom]);
     assert_eq!(
         kinds("dcmodify -m \"(0010,0010)=NOWAK^ADAM\" -m \"(0010,0020)=00739150\" a.dcm"),
@@ -840,5 +845,101 @@ fn specification_example_patients_are_documentation() {
         r#"{"resourceType": "Patient", "name": [{"family": "Chalmers", "given": ["Peter"]}], "birthDate": "1961-03-14", "identifier": [{"value": "40318291"}]}"#,
     ] {
         assert!(!scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+}
+
+#[test]
+fn example_patients_lend_no_facts_to_the_words_around_them() {
+    // The example's name beside a medication made a weak pair; its copy `pat2`, MR 123456.
+    for text in [
+        r#"{"resourceType": "MedicationRequest", "text": {"div": "<p><b>subject</b>: <a>Donald Duck</a></p><p><b>medication</b>: Oral Form Oxycodone (product)</p>"}}"#,
+        "<p>Patient Donald D DUCK @ Acme Healthcare, Inc. MR = 123456</p>",
+    ] {
+        assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+    // Another patient in the example's list is still one.
+    let list = "<li>Patient Donald DUCK @ Acme Healthcare, Inc. MR = 654321</li><li>Patient Simon Notsowell @ Acme Healthcare, Inc. MR = 123457, DECEASED</li>";
+    assert!(!scan(list).is_empty(), "{list}");
+}
+
+#[test]
+fn ordinary_words_are_no_name() {
+    // Headings, products and phrases in capitals, beside a date or a drug.
+    for text in [
+        "Oral Tablet 2015-01-15 vancomycin",
+        "Funded Billing period 2016-01-01 to 2016-06-30 for MRN: 40318291",
+        "Blood Agar culture, collected 16/08/2015",
+        "Adam Careful, 2015-01-15, prescribed metformin",
+        "Chest Wall dose delivered, ICD-10 C50.811",
+    ] {
+        let names: Vec<String> = candidates(text)
+            .iter()
+            .filter(|f| f.kind == PhiKind::Name)
+            .map(|f| text[f.range.clone()].to_string())
+            .collect();
+        assert!(names.is_empty(), "{text}: {names:?}");
+    }
+    // Names that are words, and names no list knows, are still names beside their facts.
+    for text in [
+        "Hope Church, 3/4/1939, MRN: 40318291",
+        "Will Branch DOB 1961-03-14 started on tamoxifen",
+        "Tavita Faleolo 1961-03-14 started on metformin",
+    ] {
+        assert!(!scan(text).is_empty(), "{text}");
+    }
+}
+
+#[test]
+fn clinicians_a_resource_references_are_not_its_patient() {
+    let practitioner = r#"{"resourceType": "MedicationRequest", "text": {"div": "<p><b>requester</b>: <a>Patrick Pump</a></p><p><b>medication</b>: vancomycin 500 mg</p><p><b>authoredOn</b>: 15/01/2015</p>"}, "requester": {"reference": "Practitioner/f007", "display": "Patrick Pump"}}"#;
+    assert!(scan(practitioner).is_empty(), "{:?}", kinds(practitioner));
+    // The subject the same resource names is.
+    let subject = practitioner.replace(
+        r#""requester": {"#,
+        r#""subject": {"reference": "Patient/f201", "display": "Roel Vermeulen"}, "requester": {"#,
+    );
+    assert!(!scan(&subject).is_empty(), "{subject}");
+}
+
+#[test]
+fn de_identified_and_parser_test_records_are_not_patients() {
+    for text in [
+        // Safe Harbor keeps a birth year, a state and a ZIP's first three digits.
+        r#"{"resourceType":"Patient","id":"505a3474","gender":"male","birthDate":"1910","address":[{"state":"Massachusetts","postalCode":"02100","country":"US"}]}"#,
+        // A de-identification tool's markers.
+        r#"{"resourceType":"Patient","id":"con1","identifier":[{"value":"drop"}],"gender":"female"}"#,
+        // A parser's test segment.
+        "MSH|^~\\&|GHH LAB|ELAB-3|GHH OE|BLDG4|200202150930||ORU^R01|CNTRL-3456|P|2.4\rPID|Field1|Component1^Component2|Component1^Sub-Component1&Sub-Component2^Component3|Repeat1~Repeat2\r",
+    ] {
+        assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+    for text in [
+        r#"{"resourceType":"Patient","id":"505a3474","gender":"male","birthDate":"1961-03"}"#,
+        r#"{"resourceType":"Patient","identifier":[{"value":"40318291"}],"gender":"female"}"#,
+        "PID|1||40318291^^^GHH^MR||^^^^||19610314|F\r",
+    ] {
+        assert!(!scan(text).is_empty(), "{text}");
+    }
+}
+
+#[test]
+fn names_in_scripts_without_capitals_under_a_name_column() {
+    for text in [
+        "name,dob,phone\nدعاء هندية,1956-06-06,001-548-748-0443x192\n",
+        "name,dob,phone\nיולי אבו ליל,1996-11-13,02-2386-358\n",
+        "name,dob\n谭霞,1961-03-14\n",
+    ] {
+        assert!(
+            kinds(text).contains(&PhiKind::Name) && !scan(text).is_empty(),
+            "{text}: {:?}",
+            kinds(text)
+        );
+    }
+    // A product's or a place's name in those scripts beside a date is none.
+    for text in [
+        "product,name,released\n1,数据库,2020-01-01\n",
+        "name,city,founded\n北京大学,北京,1898-05-04\n",
+    ] {
+        assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
     }
 }
