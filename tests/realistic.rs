@@ -442,7 +442,7 @@ fn eighth_independent_sets_score() {
 
 /// When they arrived (scored with 9e9eb34): PHI 0.959 / 0.907 and secrets 0.976 / 0.846
 /// (built), PHI 0.920 / 0.885 and secrets 0.946 / 0.853 (holdout).
-const EIGHTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.97, 0.94), ("secret", 0.99, 0.96)];
+const EIGHTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.97, 0.96), ("secret", 0.99, 0.96)];
 const EIGHTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.92, 0.88), ("secret", 0.94, 0.88)];
 
 const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.95), ("secret", 0.99, 0.97)];

@@ -98,7 +98,17 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     }
     health_terms(text, &words, &mut facts);
     ages_and_doses(b, &mut facts);
-    lab_values(text, &words, &mut facts);
+    // Results by their tests' short names (`k+ 6.4`), a pregnancy's gravida and para.
+    let room = MAX_FACTS.saturating_sub(facts.len());
+    let shorthand = super::shorthand::lab_values(text, &words, room)
+        .into_iter()
+        .chain(super::shorthand::gravida_para(b, room));
+    facts.extend(shorthand.take(room).map(|range| Fact {
+        kind: PhiKind::Diagnosis,
+        range,
+        needs_health: false,
+        postal: false,
+    }));
     let mut names = if lower_only {
         Vec::new()
     } else {
@@ -1013,74 +1023,6 @@ fn rupees(word: &str, after: &str) -> bool {
 /// Laboratory results and clinical scores written as notes and chats do (`k+ came back
 /// 6.4`, `A1c 9.2`, `viral load is up to 48k`, `ciwa 19`): a test's short name, at most two
 /// words, then its number. A result beside a name is that person's health.
-fn lab_values(text: &str, words: &[(usize, &str)], out: &mut Vec<Fact>) {
-    /// Tests and scores by their short names, lower case, sorted; `k`, `na`, `a`, `spo`,
-    /// `cd`, `phq` and `viral` only with what completes them (below). Not `inr` (`INR 500`
-    /// rupees; the acronym is a condition's already) nor `sats` (SAT scores).
-    const TESTS: &[&str] = &[
-        "a", "bnp", "cd", "ciwa", "cows", "creat", "egfr", "gcs", "glucose", "hct", "hgb", "k",
-        "lactate", "na", "phq", "plt", "spo", "trop", "tsh", "viral", "wbc",
-    ];
-    let b = text.as_bytes();
-    for &(at, w) in words {
-        if out.len() >= MAX_FACTS {
-            break;
-        }
-        if w.len() > 7 {
-            continue;
-        }
-        let mut lower = [0u8; 7];
-        for (to, from) in lower.iter_mut().zip(w.bytes()) {
-            *to = from.to_ascii_lowercase();
-        }
-        let Ok(name) = std::str::from_utf8(&lower[..w.len()]) else {
-            continue;
-        };
-        if TESTS.binary_search(&name).is_err() {
-            continue;
-        }
-        let rest = &b[at + w.len()..];
-        // What completes a short name: `k+`, `Na+` (or `K 5.9` in capitals), `A1c`, `SpO2`,
-        // `CD4`, `PHQ-9`, `viral load`.
-        let completion: &[&[u8]] = match name {
-            // Not `NA 12` (not applicable).
-            _ if matches!(w, "K" | "Na") => &[b"+", b""],
-            "k" | "na" => &[b"+"],
-            "a" => &[b"1c", b"1C"],
-            "spo" => &[b"2"],
-            "cd" => &[b"4"],
-            "phq" => &[b"-9", b"9"],
-            "viral" => &[b" load"],
-            _ => &[b""],
-        };
-        let Some(tail) = completion.iter().find(|c| rest.starts_with(c)) else {
-            continue;
-        };
-        let after = &rest[tail.len()..];
-        // At most two short words (`came back`, `is up to`) before the number.
-        let lead = after
-            .iter()
-            .take(20)
-            .take_while(|c| {
-                c.is_ascii_alphabetic() || matches!(c, b' ' | b':' | b'=' | b'<' | b'>')
-            })
-            .count();
-        let spaces = after[..lead].iter().filter(|c| **c == b' ').count();
-        let number = after.get(lead).is_some_and(u8::is_ascii_digit);
-        let separated = after.first().is_some_and(|c| !c.is_ascii_alphanumeric());
-        // `K+7.3`: the sign ends the name.
-        let glued = tail.ends_with(b"+") && lead == 0;
-        if number && spaces <= 4 && (separated && lead > 0 || glued) {
-            out.push(Fact {
-                kind: PhiKind::Diagnosis,
-                range: at..at + w.len() + tail.len(),
-                needs_health: false,
-                postal: false,
-            });
-        }
-    }
-}
-
 /// Medications from the long drug list (data/drugs), looked up only for words close to a
 /// name: most words of a long text are near none, and the list is searched per word.
 fn drugs_near(words: &[(usize, &str)], names: &[Name], out: &mut Vec<Fact>) {

@@ -18,6 +18,7 @@ mod ncpdp;
 mod patterns;
 mod records;
 mod resources;
+mod shorthand;
 mod signals;
 mod spec_examples;
 mod terms;

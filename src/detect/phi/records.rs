@@ -214,12 +214,43 @@ pub(super) fn field_class(label: &[u8]) -> Option<Field> {
         k if one_word && k.len() > 9 && (k.ends_with(b"firstname") || k.ends_with(b"lastname")) => {
             Field::NamePart
         }
+        // A person's word then `last` or `first` (`member_last`, `pt_first`, `mbr_last`).
+        k if one_word && person_then(k, &[b"last", b"first", b"middle"]) => Field::NamePart,
         k if one_word && k.len() > 3 && (k.ends_with(b"dob") || k.ends_with(b"birthdate")) => {
             Field::Dob
         }
         k if one_word && k.len() > 3 && k.ends_with(b"ssn") => Field::Ssn,
         k if one_word && k.len() > 3 && k.ends_with(b"mrn") => Field::Id,
         _ => return None,
+    })
+}
+
+/// Whether `key` is a word for a person followed by one of `parts` (`memberlast`).
+fn person_then(key: &[u8], parts: &[&[u8]]) -> bool {
+    const PEOPLE: &[&[u8]] = &[
+        b"member",
+        b"mbr",
+        b"patient",
+        b"pat",
+        b"pt",
+        b"subscriber",
+        b"sub",
+        b"insured",
+        b"guarantor",
+        b"beneficiary",
+        b"bene",
+        b"dependent",
+        b"dep",
+        b"mother",
+        b"father",
+        b"child",
+        b"client",
+        b"resident",
+        b"enrollee",
+    ];
+    parts.iter().any(|part| {
+        key.strip_suffix(*part)
+            .is_some_and(|person| PEOPLE.contains(&person))
     })
 }
 

@@ -943,3 +943,21 @@ fn names_in_scripts_without_capitals_under_a_name_column() {
         assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
     }
 }
+
+#[test]
+fn labour_boards_sql_name_parts_and_nursing_shorthand() {
+    for text in [
+        "L&D board:\nLDR1 Rekha Cifuentes 25y G3P2 39w1d SROM 0400 GBS+ PCN q4\n",
+        "SELECT claim_id FROM claims WHERE member_last = 'Gadsden' AND member_dob = '1933-12-26'",
+        "Darnell Varnadoe, 4590 Sand Hill Rd Folkston - IV abx (vanc) via PICC, next dose 1800",
+    ] {
+        assert!(!scan(text).is_empty(), "{text}");
+    }
+    for text in [
+        // The shape of gravida and para outside care, and a column that only ends in `last`.
+        "release G3P2 shipped in 36w of work by Ada Smith",
+        "SELECT * FROM jobs WHERE blast = 'Gadsden' AND created = '1933-12-26'",
+    ] {
+        assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+}
