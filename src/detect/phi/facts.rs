@@ -13,7 +13,8 @@
 
 use super::finding::*;
 use super::name_reader::{Name, STAFF_WORDS, STREET_TYPES, lower_names, names, patient_labelled};
-use super::resources::{directory_resource, is_staff_name, resource_type_in, staff_displays};
+use super::not_patients::NotPatients;
+use super::resources::{directory_resource, resource_type_in};
 use super::signals::{
     HEALTH_WORDS, NOT_NAMES, capitalised, placeholder_phone, plausible_date, words_of,
 };
@@ -43,7 +44,7 @@ struct Fact {
 }
 
 /// Names with an unlabelled fact beside them.
-pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
+pub(super) fn named_facts(text: &str, others: &NotPatients, out: &mut Vec<Finding>) {
     let b = text.as_bytes();
     // A name needs a capital then a small letter, or is written in capitals as `SURNAME
     // GIVEN`, `SURNAME, GIVEN` or `SURNAME^GIVEN`: without any (log lines, commands in
@@ -146,14 +147,7 @@ pub(super) fn named_facts(text: &str, out: &mut Vec<Finding>) {
     }
     // A clinician the resource references, or a specification's example patient, is no
     // patient whose facts these are.
-    let staff = staff_displays(b);
-    let examples = super::spec_examples::named_examples(text);
-    if !staff.is_empty() || !examples.is_empty() {
-        names.retain(|n| {
-            !is_staff_name(&staff, &b[n.range.clone()])
-                && !super::spec_examples::only_example_words(&examples, &text[n.range.clone()])
-        });
-    }
+    names.retain(|n| !others.named_at(n.range.clone()));
     names.sort_by_key(|n| n.range.start);
     if names.is_empty() {
         return;
@@ -1151,7 +1145,7 @@ mod tests {
             text in "([A-Za-z\u{e1}\u{1ec5}\u{4e2d}@.,/()+ -]|[0-9]{1,4}|Ave|Box|PO|Dr|\n){0,60}"
         ) {
             let mut out = Vec::new();
-            named_facts(&text, &mut out);
+            named_facts(&text, &NotPatients::of(&text), &mut out);
             for f in out {
                 proptest::prop_assert!(text.is_char_boundary(f.range.start) && text.is_char_boundary(f.range.end));
             }
@@ -1187,7 +1181,7 @@ mod tests {
 
     fn kinds(text: &str) -> Vec<PhiKind> {
         let mut out = Vec::new();
-        named_facts(text, &mut out);
+        named_facts(text, &NotPatients::of(text), &mut out);
         let mut k: Vec<PhiKind> = out.iter().map(|f| f.kind).collect();
         k.sort();
         k.dedup();

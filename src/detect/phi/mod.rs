@@ -15,6 +15,7 @@ mod finding;
 mod ids;
 mod name_reader;
 mod ncpdp;
+mod not_patients;
 mod patterns;
 mod records;
 mod resources;
@@ -28,6 +29,7 @@ mod tests;
 use finding::*;
 pub use finding::{Finding, PhiKind};
 use ids::*;
+use not_patients::NotPatients;
 use patterns::*;
 use records::*;
 use signals::*;
@@ -144,8 +146,9 @@ pub fn candidates_alongside<T>(text: &str, other: impl FnOnce() -> T) -> (Vec<Fi
     let bytes = text.as_bytes();
     if !enough_digits(bytes) {
         let mut out = Vec::new();
-        facts::named_facts(text, &mut out);
-        spec_examples::drop_spec_examples(text, &mut out);
+        let others = NotPatients::of(text);
+        facts::named_facts(text, &others, &mut out);
+        drop_spec_examples(text, &others, &mut out);
         return (out, other());
     }
     let (found, theirs) = std::thread::scope(|s| {
@@ -164,11 +167,12 @@ pub fn candidates_alongside<T>(text: &str, other: impl FnOnce() -> T) -> (Vec<Fi
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
         out.append(&mut shapes);
         out.append(&mut late);
-        facts::named_facts(text, &mut out);
+        let others = NotPatients::of(text);
+        facts::named_facts(text, &others, &mut out);
         finish(text, &mut out);
         staff_only(bytes, &mut out);
-        referenced_staff(bytes, &mut out);
-        spec_examples::drop_spec_examples(text, &mut out);
+        referenced_staff(bytes, &others, &mut out);
+        drop_spec_examples(text, &others, &mut out);
         (out, theirs)
     });
     memo_set(text, &found);
@@ -194,9 +198,10 @@ fn scan_candidates(text: &str) -> Vec<Finding> {
     if !enough_digits(bytes) {
         // A name with a condition or a medication needs no digits, nor does a resource's
         // subject (`<patient><display value="Brenda Kowalczyk"/>`).
-        facts::named_facts(text, &mut out);
+        let others = NotPatients::of(text);
+        facts::named_facts(text, &others, &mut out);
         records::fhir_subjects(bytes, &mut out);
-        spec_examples::drop_spec_examples(text, &mut out);
+        drop_spec_examples(text, &others, &mut out);
         return out;
     }
     let present = keywords_present(bytes);
@@ -206,24 +211,33 @@ fn scan_candidates(text: &str) -> Vec<Finding> {
     gated_late(text, present, &mut late);
     out.append(&mut shapes);
     out.append(&mut late);
-    facts::named_facts(text, &mut out);
+    let others = NotPatients::of(text);
+    facts::named_facts(text, &others, &mut out);
     finish(text, &mut out);
     staff_only(bytes, &mut out);
-    referenced_staff(bytes, &mut out);
-    spec_examples::drop_spec_examples(text, &mut out);
+    referenced_staff(bytes, &others, &mut out);
+    drop_spec_examples(text, &others, &mut out);
     out
 }
 
 /// A name a resource references as its practitioner's or its organisation's is no
 /// patient's: other readers' weak findings of it go.
-fn referenced_staff(bytes: &[u8], out: &mut Vec<Finding>) {
-    let staff = resources::staff_displays(bytes);
+fn referenced_staff(bytes: &[u8], others: &NotPatients, out: &mut Vec<Finding>) {
+    let staff = others.staff();
     if !staff.is_empty() {
         out.retain(|f| {
             f.strong
                 || f.kind != PhiKind::Name
-                || !resources::is_staff_name(&staff, &bytes[f.range.clone()])
+                || !resources::is_staff_name(staff, &bytes[f.range.clone()])
         });
+    }
+}
+
+/// Drops what only repeats a specification's example patient (read only when something
+/// was found).
+fn drop_spec_examples(text: &str, others: &NotPatients, out: &mut Vec<Finding>) {
+    if !out.is_empty() {
+        spec_examples::drop_spec_examples(text, others.examples(), out);
     }
 }
 

@@ -151,12 +151,8 @@ pub(super) fn only_example_words(named: &[&Example], found: &str) -> bool {
 }
 
 /// Drops the findings that only repeat a specification's example patient named in `text`.
-pub(super) fn drop_spec_examples(text: &str, out: &mut Vec<Finding>) {
-    if out.is_empty() {
-        return;
-    }
-    let named = named_examples(text);
-    if named.is_empty() {
+pub(super) fn drop_spec_examples(text: &str, named: &[&Example], out: &mut Vec<Finding>) {
+    if out.is_empty() || named.is_empty() {
         return;
     }
     let before = out.len();
@@ -165,7 +161,7 @@ pub(super) fn drop_spec_examples(text: &str, out: &mut Vec<Finding>) {
     let example_segment = |found: &str| named.iter().any(|e| e.named_in(found));
     out.retain(|f| {
         text.get(f.range.clone()).is_none_or(|found| {
-            let example = only_example_words(&named, found)
+            let example = only_example_words(named, found)
                 || (f.kind == PhiKind::Hl7 && example_segment(found));
             !example
         })

@@ -587,7 +587,7 @@ fn names_in_cells_carets_padding_and_the_line_above_their_fact() {
 fn mailing_addresses_without_a_street_type_or_in_csv_cells() {
     let found = |text: &str| {
         let mut out = Vec::new();
-        super::facts::named_facts(text, &mut out);
+        super::facts::named_facts(text, &super::not_patients::NotPatients::of(text), &mut out);
         out.iter()
             .filter(|f| f.kind == PhiKind::Contact)
             .map(|f| text[f.range.clone()].to_string())
