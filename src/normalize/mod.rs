@@ -428,7 +428,15 @@ impl Subject {
     }
 }
 
-/// Every command's assignments and arguments after quote removal, one command per line.
+/// Known stdin longer than this is left out of [`command_words`]: a heredoc's body is in the
+/// command text already, and a literal fed to a password prompt is short.
+const STDIN_WORDS_BYTES: usize = 1024;
+
+/// Every command's assignments and arguments after quote removal, one command per line,
+/// with what the command is known to read (`<<< text`, from `echo text |` or a here-string)
+/// and the files its output goes to (`> path`): a literal piped into `docker login
+/// --password-stdin` or echoed into `config/master.key` is read with its destination,
+/// however the line was quoted or wrapped.
 fn command_words(analysis: &shell::Analysis) -> String {
     let mut out = String::new();
     for cmd in &analysis.commands {
@@ -445,6 +453,20 @@ fn command_words(analysis: &shell::Analysis) -> String {
         for arg in &cmd.args {
             out.push(' ');
             out.push_str(&arg.text);
+        }
+        let stdin = cmd.stdin_text.trim_end_matches('\n');
+        if !stdin.is_empty() && stdin.len() <= STDIN_WORDS_BYTES && !stdin.contains('\n') {
+            out.push_str(" <<< ");
+            out.push_str(stdin);
+        }
+        for r in &cmd.redirects {
+            let op = match r.kind {
+                shell::RedirectKind::Read => continue,
+                shell::RedirectKind::Write => " > ",
+                shell::RedirectKind::Append => " >> ",
+            };
+            out.push_str(op);
+            out.push_str(&r.target.text);
         }
     }
     out
@@ -1021,5 +1043,41 @@ impl Subject {
                 _ => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command_words;
+    use crate::normalize::shell;
+
+    fn words(script: &str) -> String {
+        let env = shell::Env {
+            cwd: Some("/home/dev/project".into()),
+            home: Some("/home/dev".into()),
+            tmpdir: "/tmp".into(),
+            programs: crate::pack::builtin_programs(),
+            disk: Default::default(),
+        };
+        command_words(&shell::analyze(script, &env))
+    }
+
+    #[test]
+    fn words_carry_known_stdin_and_output_files_however_quoted() {
+        // The literal reaches the command that reads it, inside `bash -c` as outside.
+        for script in [
+            "echo 'Nq7{x' | docker login -u ci --password-stdin reg",
+            "bash -c 'echo '\\''Nq7{x'\\'' | docker login -u ci --password-stdin reg'",
+        ] {
+            assert!(
+                words(script).contains("docker login -u ci --password-stdin reg <<< Nq7{x"),
+                "{script}: {}",
+                words(script)
+            );
+        }
+        assert!(words("echo 42e6 > config/master.key").contains("echo 42e6 > config/master.key"));
+        assert!(words("printf 1 >> a.log").contains(">> a.log"));
+        // A heredoc's body is in the command text already: its lines are not repeated.
+        assert!(!words("cat <<EOF | psql\nselect 1;\nselect 2;\nEOF").contains("<<<"));
     }
 }

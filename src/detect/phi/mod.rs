@@ -171,7 +171,7 @@ pub fn candidates_alongside<T>(text: &str, other: impl FnOnce() -> T) -> (Vec<Fi
         facts::named_facts(text, &others, &mut out);
         finish(text, &mut out);
         staff_only(bytes, &mut out);
-        referenced_staff(bytes, &others, &mut out);
+        names_of_others(bytes, &others, &mut out);
         drop_spec_examples(text, &others, &mut out);
         (out, theirs)
     });
@@ -215,22 +215,21 @@ fn scan_candidates(text: &str) -> Vec<Finding> {
     facts::named_facts(text, &others, &mut out);
     finish(text, &mut out);
     staff_only(bytes, &mut out);
-    referenced_staff(bytes, &others, &mut out);
+    names_of_others(bytes, &others, &mut out);
     drop_spec_examples(text, &others, &mut out);
     out
 }
 
-/// A name a resource references as its practitioner's or its organisation's is no
-/// patient's: other readers' weak findings of it go.
-fn referenced_staff(bytes: &[u8], others: &NotPatients, out: &mut Vec<Finding>) {
+/// A name a resource references as its practitioner's or its organisation's, or a person's
+/// who died long ago, is no patient's: other readers' weak findings of it go.
+fn names_of_others(bytes: &[u8], others: &NotPatients, out: &mut Vec<Finding>) {
     let staff = others.staff();
-    if !staff.is_empty() {
-        out.retain(|f| {
-            f.strong
-                || f.kind != PhiKind::Name
-                || !resources::is_staff_name(staff, &bytes[f.range.clone()])
-        });
-    }
+    out.retain(|f| {
+        f.strong
+            || f.kind != PhiKind::Name
+            || !((!staff.is_empty() && resources::is_staff_name(staff, &bytes[f.range.clone()]))
+                || others.dead_long_ago(f.range.clone()))
+    });
 }
 
 /// Drops what only repeats a specification's example patient (read only when something

@@ -357,8 +357,14 @@ fn clinician_title(w: &str) -> bool {
     matches!(w, "Dr" | "Doctor" | "Nurse" | "Prof" | "Professor")
 }
 
-/// Titles before a surname, as words (their dot dropped).
-pub(super) const HONORIFICS: &[&str] = &["Mr", "Mrs", "Ms", "Miss", "Mx", "Sr", "Sra", "Srta"];
+/// Titles before a surname, as words (their dot dropped): English, Spanish and Portuguese,
+/// French and Haitian Creole (`Madanm Varnadoe`), German, and Vietnamese, whose `ông` and
+/// `bà` stand in lower case inside a sentence (`cho ông Frost`).
+pub(super) const HONORIFICS: &[&str] = &[
+    "Mr", "Mrs", "Ms", "Miss", "Mx", "Sr", "Sra", "Srta", "Señor", "Señora", "Doña", "Senhor",
+    "Senhora", "Mme", "Mlle", "Madame", "Monsieur", "Madanm", "Msye", "Herr", "Frau", "ông", "Ông",
+    "bà", "Bà",
+];
 
 /// A title before one to three capitalised words (`Mrs. Horváth`, `Mr Pierre-Louis`, `La
 /// Sra. María José Castañeda Ruiz`): the title says they are a person's name, even alone.

@@ -30,6 +30,7 @@ pub(super) static ADDRESS_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static HL7_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static FHIR_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static FHIR_FIELD_RE: OnceLock<Regex> = OnceLock::new();
+pub(super) static LIFE_SPAN_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static STAFF_REFERENCE_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static FHIR_SUBJECT_RE: OnceLock<Regex> = OnceLock::new();
 pub(super) static ID_LIST_RE: OnceLock<Regex> = OnceLock::new();

@@ -961,3 +961,41 @@ fn labour_boards_sql_name_parts_and_nursing_shorthand() {
         assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
     }
 }
+
+#[test]
+fn titles_and_health_words_in_other_languages() {
+    for text in [
+        // Vietnamese `ông`/`bà` stand in lower case inside a sentence.
+        "Tin nhắn cho bà Quach ((912) 555-0143): kết quả xét nghiệm của bà dương tính",
+        "Madanm Joseph (M004418823) fè yon tès VIH ki pozitif jodi a",
+        "Herr Lindqvist: диабет, инсулин 10 ед. утром",
+        "Señora Tsosie, 12/03/1951, grávida? no - diabetes tipo 2",
+    ] {
+        assert!(!scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+    // A title alone, or a health word without a person, is none.
+    for text in [
+        "Herr Lindqvist approved the firewall change",
+        "VIH et SIDA: brochure en français pour la salle d'attente",
+    ] {
+        assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+}
+
+#[test]
+fn people_who_died_over_fifty_years_ago_are_history() {
+    for text in [
+        "history wall: Juliette Gordon Low (1860-1927) of Savannah died of breast cancer",
+        "Ma Rainey (1886\u{2013}1939) died of a heart attack in Columbus, Georgia",
+    ] {
+        assert!(scan(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+    // A recent decedent's record is still PHI, and so is a patient with a birth year range
+    // that is no life span.
+    for text in [
+        "Walter Begay (1941-2024) died of pancreatic cancer at home, MRN 00482211",
+        "Walter Begay (1941-2024) died of pancreatic cancer at home",
+    ] {
+        assert!(!scan(text).is_empty(), "{text}");
+    }
+}
