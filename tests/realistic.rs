@@ -464,7 +464,7 @@ fn ninth_independent_sets_score() {
 
 /// When they arrived (scored with 3d8ca2b): PHI 0.916 / 0.911 and secrets 0.951 / 0.772
 /// (built), PHI 0.958 / 0.934 and secrets 0.987 / 0.833 (holdout).
-const NINTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.91, 0.91), ("secret", 0.95, 0.77)];
+const NINTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.91, 0.91), ("secret", 0.96, 0.96)];
 const NINTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.95, 0.94), ("secret", 0.98, 0.83)];
 
 const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.95), ("secret", 0.99, 0.97)];
