@@ -9,7 +9,7 @@
 //! reader: after a greeting, at the start of the message, or closing its sentence.
 
 use super::finding::*;
-use super::name_reader::HONORIFICS;
+use super::name_reader::is_honorific;
 use super::patterns::re;
 use super::signals::{capitalised, placeholder_name};
 use regex::bytes::Regex;
@@ -107,7 +107,7 @@ struct Addressed {
 fn addressed_name(text: &str, words: &[(usize, &str)], k: usize) -> Option<Addressed> {
     let (at, first) = words[k];
     // `Ms. Faleolo`, `Mr Pierre-Louis`: a title says the next word is a person's name.
-    let titled = HONORIFICS.contains(&first)
+    let titled = is_honorific(first)
         && words.get(k + 1).is_some_and(|(next_at, next)| {
             capitalised(next) && matches!(&text[at + first.len()..*next_at], ". " | " ")
         });

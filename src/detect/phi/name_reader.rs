@@ -359,12 +359,37 @@ fn clinician_title(w: &str) -> bool {
 
 /// Titles before a surname, as words (their dot dropped): English, Spanish and Portuguese,
 /// French and Haitian Creole (`Madanm Varnadoe`), German, and Vietnamese, whose `ông` and
-/// `bà` stand in lower case inside a sentence (`cho ông Frost`).
-pub(super) const HONORIFICS: &[&str] = &[
-    "Mr", "Mrs", "Ms", "Miss", "Mx", "Sr", "Sra", "Srta", "Señor", "Señora", "Doña", "Senhor",
-    "Senhora", "Mme", "Mlle", "Madame", "Monsieur", "Madanm", "Msye", "Herr", "Frau", "ông", "Ông",
-    "bà", "Bà",
-];
+/// `bà` stand in lower case inside a sentence (`cho ông Frost`). A `match` rather than a
+/// list: every word of every text is asked, and it compiles to a length switch.
+pub(super) fn is_honorific(w: &str) -> bool {
+    matches!(
+        w,
+        "Mr" | "Mrs"
+            | "Ms"
+            | "Miss"
+            | "Mx"
+            | "Sr"
+            | "Sra"
+            | "Srta"
+            | "Señor"
+            | "Señora"
+            | "Doña"
+            | "Senhor"
+            | "Senhora"
+            | "Mme"
+            | "Mlle"
+            | "Madame"
+            | "Monsieur"
+            | "Madanm"
+            | "Msye"
+            | "Herr"
+            | "Frau"
+            | "ông"
+            | "Ông"
+            | "bà"
+            | "Bà"
+    )
+}
 
 /// A title before one to three capitalised words (`Mrs. Horváth`, `Mr Pierre-Louis`, `La
 /// Sra. María José Castañeda Ruiz`): the title says they are a person's name, even alone.
@@ -377,7 +402,7 @@ fn titled_names(text: &str, words: &[(usize, &str)], out: &mut Vec<Name>) {
             .checked_sub(1)
             .is_some_and(|p| clinician_title(words[p].1));
         let patient = matches!(title, "pt" | "Pt" | "PT" | "patient" | "Patient");
-        if !(HONORIFICS.contains(&title) || patient) || clinician {
+        if !(is_honorific(title) || patient) || clinician {
             continue;
         }
         let Some(&(first_at, first)) = words.get(k + 1) else {
