@@ -472,6 +472,34 @@ fn command_words(analysis: &shell::Analysis) -> String {
     out
 }
 
+/// A written value this short and on one line is read with where it goes.
+const WRITTEN_VALUE_BYTES: usize = 1024;
+
+/// Each short one-line value a call writes to a file, as `write PATH <<< VALUE` (field
+/// `written`), whichever tool or command writes it: a key in `config/master.key` is the
+/// same effect from the Write tool, `echo`, `cat <<<`, `tee` or `cp`, and rules judge the
+/// value by the file's name.
+fn written_values(subject: &mut Subject) {
+    let mut lines = Vec::new();
+    for e in subject.all_effects() {
+        let (Kind::Write, Target::Path(path), Some(content)) = (e.kind, &e.target, &e.content)
+        else {
+            continue;
+        };
+        let value = content.trim_matches(|c| c == '\n' || c == '\r');
+        if !value.is_empty() && value.len() <= WRITTEN_VALUE_BYTES && !value.contains('\n') {
+            lines.push(format!("write {path} <<< {value}"));
+        }
+    }
+    lines.dedup();
+    for text in lines {
+        subject.texts.push(TextRef {
+            field: "written".into(),
+            text,
+        });
+    }
+}
+
 /// Read the escapes common to string literals of Python, JavaScript, Ruby, Perl, PHP and
 /// JSON: `\n`, `\t`, `\r`, `\"`, `\'`, `\\`, `\/`. Others stay as written.
 fn unescape_literals(text: &str) -> String {
@@ -536,6 +564,7 @@ pub fn normalize(event: &HookEvent, ctx: &Context, programs: &Arc<ProgramTable>)
         _ => {}
     }
     on_disk(&mut subject, ctx);
+    written_values(&mut subject);
     // Joined and decoded forms of each text, under the same field name, so field filters
     // in rules apply to them as to the text itself.
     let originals = subject.texts.len();

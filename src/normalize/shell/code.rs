@@ -7,7 +7,7 @@
 use super::fold::HOME_MARK;
 use super::literals::{
     environment_reads, is_ip_literal, literal_lists, looks_like_path, path_literals,
-    with_home_literals,
+    with_home_literals, written_value,
 };
 use super::wrappers::{join_args, quoted_literals, string_literals};
 use super::{Analyzer, Arg, Command, NoteKind, Written};
@@ -422,7 +422,12 @@ impl Analyzer {
         let tree_write = has(TREE_WRITE_APIS);
         let write = has(WRITE_APIS) || tree_write || opens_for_writing(&lower);
         let cwd = self.commands[index].cwd.clone();
-        for literal in path_literals(code) {
+        let literals = path_literals(code);
+        // What a one-file write puts there, when the code says it in a literal.
+        let value = (write && !tree_write && literals.len() == 1)
+            .then(|| written_value(code))
+            .flatten();
+        for literal in literals {
             let arg = Arg {
                 glob: literal.contains(['*', '?']),
                 ..Arg::literal(literal)
@@ -437,7 +442,10 @@ impl Analyzer {
                 self.push_effect(index, e);
             }
             if write {
-                let e = Effect::new(Kind::Write, target, via).recursive(tree_write);
+                let mut e = Effect::new(Kind::Write, target, via).recursive(tree_write);
+                if let Some((text, replaces)) = &value {
+                    e = e.with_content(text).truncating(*replaces);
+                }
                 self.push_effect(index, e);
             }
         }

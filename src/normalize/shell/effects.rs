@@ -369,9 +369,15 @@ impl Analyzer {
                 self.plant(p, &text);
                 self.record_written(p, Written::Text(text));
             }
-            let content =
-                (kind == Kind::Write && passes_input(&cmd.program) && !cmd.stdin_text.is_empty())
-                    .then(|| cmd.stdin_text.clone());
+            // `cp /dev/stdin FILE` copies its input like `tee FILE`.
+            let copies_stdin = passes_input(&cmd.program)
+                || (matches!(cmd.program.as_str(), "cp" | "install")
+                    && cmd
+                        .args
+                        .iter()
+                        .any(|a| matches!(a.text.as_str(), "/dev/stdin" | "/dev/fd/0")));
+            let content = (kind == Kind::Write && copies_stdin && !cmd.stdin_text.is_empty())
+                .then(|| cmd.stdin_text.clone());
             // `rm -f dir/**` (find's `{}` or globstar) deletes everything under dir.
             let below = matches!(&target, Target::Glob(g) if g.contains("/**"));
             let mut effect = Effect::new(kind, target, via.clone())

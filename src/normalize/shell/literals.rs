@@ -364,6 +364,96 @@ pub(super) fn environment_reads(code: &str) -> Vec<String> {
     out
 }
 
+/// Calls that write one value to a file, where the value is in their arguments: the
+/// position of the value, and whether the file's old content goes (`.write(` replaces only
+/// when the `open(` mode is `w`).
+const VALUE_WRITES: &[(&str, usize, Option<bool>)] = &[
+    (".write(", 0, None),
+    (".write_text(", 0, Some(true)),
+    ("writeFileSync(", 1, Some(true)),
+    ("appendFileSync(", 1, Some(false)),
+    ("File.write(", 1, Some(true)),
+];
+
+/// The one literal value interpreter code writes to a file, and whether it replaces the
+/// file's content: `open(p, 'w').write('v')`, `Path(p).write_text('v')`,
+/// `fs.writeFileSync(p, 'v')`, `File.write(p, 'v')`. `None` when the code writes more than
+/// once, writes something computed (`'v' + x`, an f-string), or the mode is not known.
+pub(super) fn written_value(code: &str) -> Option<(String, bool)> {
+    let mut calls = VALUE_WRITES.iter().flat_map(|&(call, position, replaces)| {
+        code.match_indices(call)
+            .map(move |(at, _)| (at + call.len(), position, replaces))
+    });
+    let (start, position, replaces) = calls.next()?;
+    if calls.next().is_some() {
+        return None;
+    }
+    let mut args = &code[start..];
+    for _ in 0..position {
+        // The path before the value: a literal or a name, no nested call.
+        let comma = args.find([',', '(', ')'])?;
+        if args.as_bytes()[comma] != b',' {
+            return None;
+        }
+        args = &args[comma + 1..];
+    }
+    let (value, rest) = quoted_value(args.trim_start())?;
+    if !rest.trim_start().starts_with([')', ',']) {
+        return None;
+    }
+    let replaces = match replaces {
+        Some(r) => r,
+        None => open_mode(&code[..start])?,
+    };
+    Some((value, replaces))
+}
+
+/// Whether the `open(` before a `.write(` replaces the file (`'w'`) or appends (`'a'`).
+fn open_mode(before: &str) -> Option<bool> {
+    let at = before.rfind("open(")?;
+    let args = &before[at + 5..];
+    let mode = args
+        .split([',', ')'])
+        .skip(1)
+        .map(|a| {
+            a.trim()
+                .trim_start_matches("mode=")
+                .trim_matches(['\'', '"'])
+        })
+        .find(|a| !a.is_empty() && a.len() <= 3)?;
+    match mode.as_bytes()[0] {
+        b'w' => Some(true),
+        b'a' => Some(false),
+        _ => None,
+    }
+}
+
+/// A quoted literal at the start of `text` (`'...'` or `"..."`, backslash escapes undone)
+/// and what follows it.
+fn quoted_value(text: &str) -> Option<(String, &str)> {
+    let quote = text.chars().next().filter(|c| matches!(c, '\'' | '"'))?;
+    let mut value = String::new();
+    let mut escaped = false;
+    for (i, c) in text.char_indices().skip(1) {
+        if escaped {
+            value.push(match c {
+                'n' => '\n',
+                't' => '\t',
+                'r' => '\r',
+                other => other,
+            });
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == quote {
+            return Some((value, &text[i + 1..]));
+        } else {
+            value.push(c);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,6 +493,38 @@ mod tests {
         assert_eq!(
             literal_lists("subprocess.run(['rm', '-rf', '/home/dev'])"),
             ["rm -rf /home/dev"]
+        );
+    }
+
+    #[test]
+    fn the_one_literal_value_code_writes() {
+        assert_eq!(
+            written_value("open('config/master.key', 'w').write('42e6\\n')"),
+            Some(("42e6\n".to_string(), true))
+        );
+        assert_eq!(
+            written_value("open(p, mode=\"a\").write(\"x\")"),
+            Some(("x".to_string(), false))
+        );
+        assert_eq!(
+            written_value("require('fs').writeFileSync('/root/.vault-token', 'Kq8v')"),
+            Some(("Kq8v".to_string(), true))
+        );
+        assert_eq!(
+            written_value("Path('t').write_text('v', encoding='utf-8')"),
+            Some(("v".to_string(), true))
+        );
+        // Computed, twice, or in a mode not given: not one known value.
+        assert_eq!(written_value("open('k', 'w').write('a' + key)"), None);
+        assert_eq!(written_value("open('k', 'w').write(f'{key}')"), None);
+        assert_eq!(
+            written_value("f=open('k','w'); f.write('a'); f.write('b')"),
+            None
+        );
+        assert_eq!(written_value("sys.stdout.write('x')"), None);
+        assert_eq!(
+            written_value("fs.writeFileSync(path.join(a, b), 'v')"),
+            None
         );
     }
 }
