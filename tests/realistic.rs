@@ -467,6 +467,30 @@ fn ninth_independent_sets_score() {
 const NINTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.91, 0.91), ("secret", 0.96, 0.96)];
 const NINTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.95, 0.94), ("secret", 0.98, 0.83)];
 
+/// A tenth pair (issue 31, session 26), written by a helper from the issue's text alone:
+/// tests/corpus/tenth.tsv (a Pacific Northwest, Alaska and Hawaii network on Oracle Health,
+/// MEDITECH and AWS; Alaska Native, Native Hawaiian, Samoan, Chamorro, Filipino, East
+/// Asian, Russian- and Ukrainian-speaking, Marshallese and Vietnamese patients; tuned
+/// against) and tests/corpus/tenth-holdout.tsv (a Great Lakes network on athenahealth,
+/// eClinicalWorks and GCP; blind: only its class totals are ever printed).
+#[test]
+fn tenth_independent_sets_score() {
+    score_independent_pair(
+        "tenth",
+        include_str!("corpus/tenth.tsv"),
+        include_str!("corpus/tenth-holdout.tsv"),
+        TENTH_FLOORS,
+        TENTH_HOLDOUT_FLOORS,
+        Holdout::Blind,
+    );
+}
+
+/// When they arrived (scored with 954d21d): PHI 0.944 / 0.879 and secrets 0.951 / 0.899
+/// (built), PHI 0.950 / 0.950 and secrets 0.972 / 0.767 (holdout). MCP rows whose text was
+/// not a JSON object were wrapped as arguments (`{"text": ...}`, `{"query": ...}`) on import.
+const TENTH_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.94, 0.87), ("secret", 0.95, 0.89)];
+const TENTH_HOLDOUT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.95, 0.95), ("secret", 0.97, 0.76)];
+
 const INDEPENDENT_FLOORS: &[(&str, f64, f64)] = &[("phi", 0.99, 0.95), ("secret", 0.99, 0.97)];
 /// Before this issue's work the holdout scored PHI 0.943 / 0.327 and secrets 0.870 / 0.339.
 const INDEPENDENT_HOLDOUT_FLOORS: &[(&str, f64, f64)] =
