@@ -413,6 +413,8 @@ const KEYWORDS: &[(&str, Group)] = &[
     ("name", Group::Name),
     ("member", Group::Name),
     ("subscriber", Group::Name),
+    ("decedent", Group::Name),
+    ("decedent", Group::Record),
     ("dx", Group::Diagnosis),
     ("diagnos", Group::Diagnosis),
     ("icd", Group::Diagnosis),

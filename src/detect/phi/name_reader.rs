@@ -611,6 +611,8 @@ const PATIENT_LABELS: &[&str] = &[
     "member name",
     "subscriber",
     "paciente",
+    "decedent",
+    "deceased",
 ];
 
 /// Street types, as addresses write them.

@@ -158,11 +158,17 @@ pub(super) fn field_class(label: &[u8]) -> Option<Field> {
         .map(u8::to_ascii_lowercase)
         .collect();
     let key = key.as_slice();
+    if !key.is_ascii() {
+        return CJK_LABELS
+            .iter()
+            .find(|(l, _)| l.as_bytes() == key)
+            .map(|&(_, field)| field);
+    }
     Some(match key {
         b"name" | b"fullname" | b"patientname" | b"patname" | b"patient" | b"membername"
         | b"subscriber" | b"subscribername" | b"beneficiary" | b"insured" | b"insuredname"
         | b"ptname" | b"billingname" | b"cardholder" | b"guarantor" | b"nombrecompleto"
-        | b"paciente" => Field::FullName,
+        | b"paciente" | b"decedent" | b"decedentname" => Field::FullName,
         b"firstname" | b"first" | b"givenname" | b"given" | b"lastname" | b"last"
         | b"patfirstname" | b"patlastname" | b"familyname" | b"family" | b"surname" | b"fname"
         | b"lname" | b"middlename" | b"nombre" | b"apellido" | b"apellidos" | b"primerapellido"
@@ -224,6 +230,38 @@ pub(super) fn field_class(label: &[u8]) -> Option<Field> {
         _ => return None,
     })
 }
+
+/// Column labels of Japanese, Chinese and Korean exports (`氏名,生年月日`, `성명,생년월일`).
+const CJK_LABELS: &[(&str, Field)] = &[
+    ("氏名", Field::FullName),
+    ("患者名", Field::FullName),
+    ("患者氏名", Field::FullName),
+    ("姓名", Field::FullName),
+    ("病人姓名", Field::FullName),
+    ("患者姓名", Field::FullName),
+    ("성명", Field::FullName),
+    ("이름", Field::FullName),
+    ("환자명", Field::FullName),
+    ("환자이름", Field::FullName),
+    ("生年月日", Field::Dob),
+    ("出生日期", Field::Dob),
+    ("生日", Field::Dob),
+    ("생년월일", Field::Dob),
+    ("患者id", Field::Id),
+    ("患者番号", Field::Id),
+    ("カルテ番号", Field::Id),
+    ("病历号", Field::Id),
+    ("病歷號", Field::Id),
+    ("환자번호", Field::Id),
+    ("등록번호", Field::Id),
+    ("電話", Field::Phone),
+    ("電話番号", Field::Phone),
+    ("电话", Field::Phone),
+    ("電話號碼", Field::Phone),
+    ("전화", Field::Phone),
+    ("전화번호", Field::Phone),
+    ("연락처", Field::Phone),
+];
 
 /// Whether `key` is a word for a person followed by one of `parts` (`memberlast`).
 fn person_then(key: &[u8], parts: &[&[u8]]) -> bool {

@@ -109,7 +109,7 @@ pub(super) const PLACEHOLDER_NAMES: &[&str] = &[
 pub(super) fn names(b: &[u8], out: &mut Vec<Finding>) {
     let r = re(
         &NAME_RE,
-        r"(?:(?i:patient(?:'s)? name|patient|pt name|pt|name|member name|subscriber)\s*[:=]?\s*)([A-Z][a-z]+(?:[-'][A-Z][a-z]+)?(?:[ ,]+[A-Z]\.?)?(?:[ ,]+[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?){1,2})\b",
+        r"(?:(?i:patient(?:'s)? name|patient|decedent|pt name|pt|name|member name|subscriber)\s*[:=]?\s*)([A-Z][a-z]+(?:[-'][A-Z][a-z]+)?(?:[ ,]+[A-Z]\.?)?(?:[ ,]+[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?){1,2})\b",
     );
     for c in r.captures_iter(b) {
         let Some(v) = c.get(1) else { continue };
@@ -155,7 +155,7 @@ pub(super) fn names(b: &[u8], out: &mut Vec<Finding>) {
 pub(super) fn script_names(b: &[u8], out: &mut Vec<Finding>) {
     let r = re(
         &SCRIPT_NAME_RE,
-        r#"(?i:patient(?:'s)? name|patient|pt name|member name|subscriber|paciente|nombre)["']?\s*[:=]?\s*["']?((?u:[\p{L}\p{M}][\p{L}\p{M}'\x{2019}.-]*)(?:[ ](?u:[\p{L}\p{M}][\p{L}\p{M}'\x{2019}.-]*)){0,3})"#,
+        r#"(?i:patient(?:'s)? name|patient|decedent|pt name|member name|subscriber|paciente|nombre)["']?\s*[:=]?\s*["']?((?u:[\p{L}\p{M}][\p{L}\p{M}'\x{2019}.-]*)(?:[ ](?u:[\p{L}\p{M}][\p{L}\p{M}'\x{2019}.-]*)){0,3})"#,
     );
     for c in r.captures_iter(b) {
         let Some(v) = c.get(1) else { continue };

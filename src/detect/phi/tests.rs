@@ -999,3 +999,24 @@ fn people_who_died_over_fifty_years_ago_are_history() {
         assert!(!scan(text).is_empty(), "{text}");
     }
 }
+
+#[test]
+fn decedents_and_cjk_column_labels() {
+    let kinds = |text: &str| -> Vec<PhiKind> {
+        let mut k: Vec<PhiKind> = scan(text).iter().map(|f| f.kind).collect();
+        k.sort_by_key(|k| k.id());
+        k.dedup();
+        k
+    };
+    // A death certificate's decedent is a patient like any other (recent, so still PHI).
+    let death = "Decedent: Nageak, Sadie R.   DOB 03/17/1949   Date of death 09/28/2025";
+    assert!(kinds(death).contains(&PhiKind::Name), "{death}");
+    // Korean and Japanese exports label their columns in their own scripts.
+    let korean = "환자번호,성명,생년월일,전화,진단명\n62087714,이순자,1946-09-27,425-641-2210,치매";
+    assert!(kinds(korean).contains(&PhiKind::Name), "{korean}");
+    assert!(kinds(korean).contains(&PhiKind::Dob), "{korean}");
+    let japanese = "患者ID,氏名,生年月日,病名\r\n58812201,山本 健二,1952/11/03,パーキンソン病\r\n";
+    assert!(kinds(japanese).contains(&PhiKind::Name), "{japanese}");
+    // A header alone is no record.
+    assert!(scan("환자번호,성명,생년월일,전화,진단명\n").is_empty());
+}
