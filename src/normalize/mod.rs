@@ -8,6 +8,7 @@
 pub mod derived;
 pub mod effects;
 pub mod host;
+mod keyed;
 pub mod patch;
 pub mod path;
 pub mod planted;
@@ -1047,6 +1048,12 @@ impl Subject {
             && json.len() <= MAX_RECORD
         {
             self.text(field, &json);
+            // With each field's name beside its value, when the data keeps them apart.
+            if let Some(joined) = keyed::keyed(value)
+                && let Ok(json) = serde_json::to_string(&joined)
+            {
+                self.text(field, &json);
+            }
         }
     }
 
